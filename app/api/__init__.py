@@ -1,0 +1,73 @@
+"""The JSON API: flask-smorest blueprints, marshmallow schemas at the edge, one error handler."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+from werkzeug.exceptions import HTTPException
+
+from app.errors import AppError
+
+
+def init_app(app: Flask) -> None:
+    app.config.update({
+        "API_TITLE": "Khiếu nại lần hai & tiếp công dân — API",
+        "API_VERSION": "1.0",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "components": {"securitySchemes": {
+                "basic": {"type": "http", "scheme": "basic"},
+                "bearer": {"type": "http", "scheme": "bearer"},
+            }},
+            "security": [{"basic": []}, {"bearer": []}],
+        },
+    })
+    api = Api(app)
+    from app.api import auth, instances, processes, tasks
+
+    for module in (auth, processes, instances, tasks):
+        api.register_blueprint(module.blp)
+    _register_errors(app)
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(error: AppError) -> Any:
+        return jsonify(error.to_dict()), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException) -> Any:
+        fields = _webargs_fields(error)
+        if fields is not None:
+            body = {"error": "invalid_input", "message": "Yêu cầu không hợp lệ.", "fields": fields}
+            return jsonify(body), 400
+        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(error.code or 0, "http_error")
+        return jsonify({"error": code, "message": error.description or error.name}), error.code
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception) -> Any:
+        app.logger.exception("unhandled error")
+        return jsonify({"error": "internal_error", "message": "Lỗi hệ thống; sự cố đã được ghi lại."}), 500
+
+
+def _webargs_fields(error: HTTPException) -> dict[str, str] | None:
+    """Flatten marshmallow's nested messages from a 422 raised by webargs into path -> text."""
+    messages = getattr(error, "data", {}).get("messages") if error.code == 422 else None
+    if not messages:
+        return None
+    flat: dict[str, str] = {}
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, dict):
+            for key, sub in value.items():
+                walk(f"{prefix}.{key}" if prefix else str(key), sub)
+        else:
+            flat[prefix] = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+    for location in messages.values():
+        walk("", location)
+    return flat

@@ -1,0 +1,54 @@
+"""The engine: SpiffWorkflow, the sandbox, the legal calendar and forms. No Flask, no database.
+
+``Engine`` is handed its collaborators (calendar, clock) and caches compiled processes per
+deployment, which are immutable; it holds no other state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from app.engine.calendar import LegalCalendar
+from app.engine.deadlines import script_functions
+from app.engine.forms import validate_form
+from app.engine.instance import ReadyTask, WorkflowRun
+from app.engine.process import CompiledProcess, UserTaskInfo, compile_process
+from app.engine.sandbox import RestrictedScriptEngine
+from app.engine.serializer import SERIALIZER_VERSION, StateSerializer
+
+__all__ = [
+    "CompiledProcess", "Engine", "LegalCalendar", "ReadyTask", "SERIALIZER_VERSION", "UserTaskInfo",
+    "WorkflowRun", "compile_process", "validate_form",
+]
+
+
+class Engine:
+    """Parses, runs and serializes workflows for the services layer."""
+
+    def __init__(self, calendar: LegalCalendar, today: Callable[[], date]) -> None:
+        self.calendar = calendar
+        functions: dict[str, Callable[..., Any]] = dict(script_functions(calendar))
+        functions["today"] = lambda: today().isoformat()
+        self.script_engine = RestrictedScriptEngine(functions)
+        self.serializer = StateSerializer()
+        self._processes: dict[Any, CompiledProcess] = {}
+
+    def process(self, key: Any, process_id: str, files: Callable[[], Mapping[str, str]]) -> CompiledProcess:
+        """The compiled process of a deployment, compiled on first use and then cached."""
+        compiled = self._processes.get(key)
+        if compiled is None:
+            compiled = compile_process(process_id, files())
+            self._processes[key] = compiled
+        return compiled
+
+    def start(self, process: CompiledProcess, data: dict[str, Any]) -> WorkflowRun:
+        return WorkflowRun.start(process, self.script_engine, data)
+
+    def load(self, process: CompiledProcess, state: str) -> WorkflowRun:
+        workflow = self.serializer.loads(state, process.spec, process.subprocess_specs)
+        return WorkflowRun(process, workflow, self.script_engine)
+
+    def dump(self, run: WorkflowRun) -> str:
+        return self.serializer.dumps(run.workflow)

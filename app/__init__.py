@@ -1,0 +1,43 @@
+"""Application factory: wiring only; nothing runs at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from app import config as app_config
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=False)
+    app.config.from_mapping(app_config.load(test_config))
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.extensions["runtime"] = build_runtime(app.config)
+
+    from app import api, cli
+
+    api.init_app(app)
+    cli.init_app(app)
+    return app
+
+
+def build_runtime(config: Any) -> Any:
+    """Assemble database, engine and clock; also used by the worker and benchmarks."""
+    from app.clock import SystemClock, local_date
+    from app.engine import Engine, LegalCalendar
+    from app.engine.calendar import load_default_overrides
+    from app.persistence.db import Database
+    from app.services.runtime import Runtime
+
+    clock = config.get("CLOCK") or SystemClock()
+    engine = Engine(LegalCalendar(load_default_overrides()), today=lambda: local_date(clock.now()))
+    return Runtime(
+        db=Database(config["DATABASE_URL"], echo=bool(config.get("SQL_ECHO"))),
+        engine=engine,
+        clock=clock,
+        processes_dir=Path(config["PROCESSES_DIR"]),
+        forms_dir=Path(config["FORMS_DIR"]),
+        password_method=config["PASSWORD_HASH_METHOD"],
+    )

@@ -1,0 +1,59 @@
+"""Cases: list, read, history, messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from app.api.auth import current_principal, login_required, runtime
+from app.api.schemas import (
+    HistorySchema, InstanceDetailSchema, InstanceFilter, InstanceSummarySchema, MessageBody, page_of, page_schema,
+)
+from app.api.tasks import task_dict
+from app.services import cases
+
+blp = Blueprint("instances", __name__, url_prefix="/api/instances", description="Hồ sơ (phiên bản quy trình đang chạy)")
+InstancePage = page_schema(InstanceSummarySchema, "InstancePage")
+
+
+@blp.route("")
+@blp.arguments(InstanceFilter, location="query")
+@blp.response(200, InstancePage)
+@login_required
+def list_instances(args: dict[str, Any]) -> Any:
+    """Danh sách hồ sơ, lọc theo quy trình, trạng thái, từ khóa (số hồ sơ, tên người khiếu nại)."""
+    page = cases.list_cases(runtime(), current_principal(), **args)
+    return page_of(page, list(page.items))
+
+
+@blp.route("/<int:instance_id>")
+@blp.response(200, InstanceDetailSchema)
+@login_required
+def get_instance(instance_id: int) -> Any:
+    """Trạng thái, dữ liệu, bước đang chờ, các bước đã xong và thời hạn của một hồ sơ."""
+    rt = runtime()
+    view = cases.get_case(rt, current_principal(), instance_id)
+    body = InstanceSummarySchema().dump(view.instance)
+    body.update(process_name=view.process_name, data=view.data,
+                tasks=[task_dict(rt, t) for t in view.tasks], completed_steps=view.steps,
+                deadlines=view.deadlines, waiting_messages=view.waiting_messages)
+    return body
+
+
+@blp.route("/<int:instance_id>/history")
+@blp.response(200, HistorySchema)
+@login_required
+def get_history(instance_id: int) -> Any:
+    """Nhật ký kiểm toán từ cũ đến mới, kèm kết quả kiểm tra chuỗi băm."""
+    events, check = cases.get_history(runtime(), current_principal(), instance_id)
+    return {"instance_id": instance_id, "events": events, "chain": check}
+
+
+@blp.route("/<int:instance_id>/messages/<name>", methods=["POST"])
+@blp.arguments(MessageBody)
+@blp.response(200, InstanceSummarySchema)
+@login_required
+def send_message(body: dict[str, Any], instance_id: int, name: str) -> Any:
+    """Gửi thông điệp BPMN tới hồ sơ (ví dụ: withdrawal — người khiếu nại rút đơn)."""
+    return cases.deliver_message(runtime(), current_principal(), instance_id, name, body["payload"])

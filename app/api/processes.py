@@ -1,0 +1,46 @@
+"""Deployed processes and their versions; deploying new versions (analysts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from app.api.auth import current_principal, login_required, runtime
+from app.api.schemas import DeployBody, DeploymentSchema, DeployResultSchema, InstanceSummarySchema, StartBody
+from app.services import cases, deploy
+from app.errors import InvalidInput
+
+blp = Blueprint("processes", __name__, url_prefix="/api/processes", description="Quy trình đã triển khai")
+
+
+@blp.route("")
+class Processes(MethodView):
+    @blp.response(200, DeploymentSchema(many=True))
+    @login_required
+    def get(self) -> Any:
+        """Các quy trình và phiên bản đã triển khai."""
+        return deploy.list_deployments(runtime())
+
+
+@blp.route("/<process_id>/deployments", methods=["POST"])
+@blp.arguments(DeployBody)
+@blp.response(201, DeployResultSchema)
+@login_required
+def deploy_files(body: dict[str, Any], process_id: str) -> Any:
+    """Triển khai phiên bản mới từ các tệp sơ đồ và biểu mẫu (cùng nội dung → cùng phiên bản)."""
+    prefixes = (f"processes/{process_id}/", f"forms/{process_id}/")
+    bad = [p for p in body["files"] if not p.startswith(prefixes)]
+    if bad:
+        raise InvalidInput(f"Tệp phải nằm trong processes/{process_id}/ hoặc forms/{process_id}/: {bad}")
+    return deploy.deploy(runtime(), current_principal(), process_id, body["files"])
+
+
+@blp.route("/<process_id>/instances", methods=["POST"])
+@blp.arguments(StartBody)
+@blp.response(201, InstanceSummarySchema)
+@login_required
+def start_instance(body: dict[str, Any], process_id: str) -> Any:
+    """Tạo hồ sơ mới (khởi động quy trình) với dữ liệu biểu mẫu tiếp nhận."""
+    return cases.start_case(runtime(), current_principal(), process_id, body["data"])

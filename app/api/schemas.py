@@ -1,0 +1,156 @@
+"""marshmallow schemas of the HTTP edge; the case data itself is validated by the forms."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from marshmallow import Schema, fields, validate
+
+
+class PageArgs(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class InstanceFilter(PageArgs):
+    process_id = fields.String(load_default=None)
+    status = fields.String(load_default=None, validate=validate.OneOf(["running", "completed"]))
+    q = fields.String(load_default=None, validate=validate.Length(max=200))
+
+
+class TaskFilter(PageArgs):
+    mine = fields.Boolean(load_default=False)
+    role = fields.String(load_default=None)
+
+
+class StartBody(Schema):
+    data = fields.Dict(required=True, metadata={"description": "Dữ liệu biểu mẫu bắt đầu (register_petition)"})
+
+
+class CompleteBody(Schema):
+    data = fields.Dict(required=True, metadata={"description": "Dữ liệu biểu mẫu của bước"})
+    version = fields.Integer(load_default=None, metadata={"description": "Phiên bản hồ sơ đã đọc (khóa lạc quan)"})
+
+
+class MessageBody(Schema):
+    payload = fields.Dict(load_default=dict)
+
+
+class DeployBody(Schema):
+    files = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                        metadata={"description": "Đường dẫn tệp (processes/<id>/..., forms/<id>/...) → nội dung"})
+
+
+class DeploymentSchema(Schema):
+    process_id = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    content_hash = fields.String()
+    deployed_at = fields.DateTime()
+    deployed_by = fields.String()
+
+
+class DeployResultSchema(Schema):
+    process_id = fields.String()
+    version = fields.Integer()
+    deployment_id = fields.Integer()
+    created = fields.Boolean()
+
+
+class TaskSchema(Schema):
+    id = fields.String()
+    instance_id = fields.Integer()
+    case_number = fields.String(attribute="instance.case_number")
+    title = fields.String(attribute="instance.title")
+    bpmn_id = fields.String()
+    name = fields.String()
+    role = fields.String()
+    organisation = fields.String(allow_none=True)
+    assignee = fields.String(allow_none=True)
+    form = fields.String()
+    created_at = fields.DateTime()
+    due_on = fields.Date(allow_none=True)
+    days_left = fields.Integer(allow_none=True)
+
+
+class InstanceSummarySchema(Schema):
+    id = fields.Integer()
+    process_id = fields.String()
+    version = fields.Integer()
+    deployment_version = fields.Integer(attribute="deployment.version")
+    case_number = fields.String()
+    title = fields.String()
+    status = fields.String()
+    outcome = fields.String(allow_none=True)
+    started_by = fields.String()
+    created_at = fields.DateTime()
+    updated_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+
+
+class StepSchema(Schema):
+    task_id = fields.String(allow_none=True)
+    bpmn_id = fields.String(allow_none=True)
+    name = fields.String(allow_none=True)
+    actor = fields.String()
+    at = fields.DateTime()
+
+
+class InstanceDetailSchema(InstanceSummarySchema):
+    process_name = fields.String()
+    data = fields.Dict()
+    tasks = fields.List(fields.Nested(TaskSchema))
+    completed_steps = fields.List(fields.Nested(StepSchema))
+    deadlines = fields.Dict(keys=fields.String(), values=fields.String())
+    waiting_messages = fields.List(fields.String())
+
+
+class TaskDetailSchema(TaskSchema):
+    form_schema = fields.Dict()
+    ui_schema = fields.Dict(allow_none=True)
+    data = fields.Dict()
+    instructions = fields.String(allow_none=True)
+
+
+class JsonText(fields.Field):
+    """Audit data is stored as the exact canonical JSON text that was hashed."""
+
+    def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:
+        return json.loads(value) if value else None
+
+
+class AuditEventSchema(Schema):
+    seq = fields.Integer()
+    at = fields.DateTime()
+    actor = fields.String()
+    action = fields.String()
+    task_id = fields.String(allow_none=True)
+    bpmn_id = fields.String(allow_none=True)
+    data = JsonText()
+    prev_hash = fields.String()
+    hash = fields.String()
+
+
+class ChainCheckSchema(Schema):
+    ok = fields.Boolean()
+    events = fields.Integer()
+    broken_at = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+class HistorySchema(Schema):
+    instance_id = fields.Integer()
+    events = fields.List(fields.Nested(AuditEventSchema))
+    chain = fields.Nested(ChainCheckSchema)
+
+
+def page_of(page: Any, items: list[Any]) -> dict[str, Any]:
+    return {"items": items, "total": page.total, "page": page.page, "per_page": page.per_page}
+
+
+def page_schema(item: type[Schema], name: str) -> type[Schema]:
+    return Schema.from_dict({
+        "items": fields.List(fields.Nested(item)), "total": fields.Integer(),
+        "page": fields.Integer(), "per_page": fields.Integer(),
+    }, name=name)

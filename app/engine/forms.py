@@ -1,0 +1,113 @@
+"""Validate task data against the JSON Schema that also renders the form, in Vietnamese.
+
+The same schema file drives the web form and the server check, so the two cannot drift.
+Validators are compiled once per deployment (see ``CompiledProcess``), never per request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import SchemaError, ValidationError
+
+_FORMAT_NAMES = {"date": "ngày (YYYY-MM-DD)", "date-time": "thời điểm", "email": "thư điện tử"}
+_TYPE_NAMES = {
+    "string": "chuỗi ký tự", "integer": "số nguyên", "number": "số", "boolean": "có/không",
+    "object": "nhóm thông tin", "array": "danh sách", "null": "rỗng",
+}
+
+
+def compile_schema(schema: Mapping[str, Any], name: str) -> Draft202012Validator:
+    """Check the schema itself and return a reusable validator; raise ValueError if broken."""
+    try:
+        Draft202012Validator.check_schema(schema)
+    except SchemaError as exc:
+        raise ValueError(f"biểu mẫu {name} không phải JSON Schema hợp lệ: {exc.message}") from exc
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def validate_form(validator: Draft202012Validator, data: Any) -> dict[str, str]:
+    """Return ``{field path: Vietnamese message}``; empty when the data is valid."""
+    errors: dict[str, str] = {}
+    for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
+        for leaf in _leaves(error):
+            path = _path(leaf)
+            errors.setdefault(path, _message(leaf))
+    return errors
+
+
+def _leaves(error: ValidationError) -> list[ValidationError]:
+    """Prefer the precise sub-errors of if/then and allOf over their generic wrapper."""
+    if error.validator in {"allOf", "then", "else"} and error.context:
+        return [leaf for sub in error.context for leaf in _leaves(sub)]
+    return [error]
+
+
+def _path(error: ValidationError) -> str:
+    parts = [str(p) for p in error.absolute_path]
+    if error.validator == "required":
+        missing = _missing_property(error)
+        if missing:
+            parts.append(missing)
+    return ".".join(parts) or "_form"
+
+
+def _missing_property(error: ValidationError) -> str | None:
+    instance = error.instance if isinstance(error.instance, dict) else {}
+    for name in error.validator_value:
+        if name not in instance:
+            return str(name)
+    return None
+
+
+def _title(error: ValidationError) -> str:
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "required":
+        name = _missing_property(error) or ""
+        prop = schema.get("properties", {}).get(name, {})
+        return str(prop.get("title") or name)
+    return str(schema.get("title") or (list(error.absolute_path) or ["giá trị"])[-1])
+
+
+def _message(error: ValidationError) -> str:  # noqa: C901 - one branch per JSON Schema keyword
+    kind, value, title = error.validator, error.validator_value, _title(error)
+    if kind == "required":
+        return f"Chưa nhập «{title}»."
+    if kind == "type":
+        expected = value if isinstance(value, str) else "/".join(value)
+        return f"«{title}» phải là {_TYPE_NAMES.get(expected, expected)}."
+    if kind == "format":
+        return f"«{title}» phải là {_FORMAT_NAMES.get(value, value)} hợp lệ."
+    if kind == "minLength":
+        return f"«{title}» không được để trống." if value == 1 else f"«{title}» cần ít nhất {value} ký tự."
+    if kind == "maxLength":
+        return f"«{title}» dài quá {value} ký tự."
+    if kind in {"minimum", "exclusiveMinimum"}:
+        return f"«{title}» phải lớn hơn{'' if kind == 'exclusiveMinimum' else ' hoặc bằng'} {value}."
+    if kind in {"maximum", "exclusiveMaximum"}:
+        return f"«{title}» phải nhỏ hơn{'' if kind == 'exclusiveMaximum' else ' hoặc bằng'} {value}."
+    if kind == "minItems":
+        return f"«{title}» cần ít nhất {value} mục."
+    if kind == "maxItems":
+        return f"«{title}» có tối đa {value} mục."
+    if kind in {"enum", "oneOf", "anyOf"}:
+        return f"«{title}» có giá trị không nằm trong danh sách cho phép."
+    if kind == "const":
+        return f"«{title}» phải là {_const_text(value)}."
+    if kind == "contains":
+        return f"«{title}» thiếu mục bắt buộc: {error.schema.get('description') or error.message}."
+    if kind == "additionalProperties":
+        return f"Có trường không thuộc biểu mẫu: {error.message.split('(')[-1].rstrip(')')}"
+    if kind == "pattern":
+        return f"«{title}» không đúng định dạng."
+    return f"«{title}» không hợp lệ ({error.message})."
+
+
+def _const_text(value: Any) -> str:
+    if value is True:
+        return "«có»"
+    if value is False:
+        return "«không»"
+    return f"«{value}»"

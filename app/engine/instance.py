@@ -1,0 +1,157 @@
+"""A small handle over one running BpmnWorkflow that hides SpiffWorkflow's task states.
+
+Services only ever ask it four things: start with data, which user tasks are ready, complete
+one, deliver a message. Every SpiffWorkflow error is translated here, once, into EngineError
+with the task, element and line kept.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.util.event import BpmnEvent
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+
+from app.engine.process import CompiledProcess, UserTaskInfo
+from app.engine.sandbox import RestrictedScriptEngine, UnsafeCode
+from app.errors import EngineError, NotFound, TaskNotReady
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A user task waiting for a person, as the task table stores it."""
+
+    id: str
+    info: UserTaskInfo
+    due_on: str | None
+
+
+class WorkflowRun:
+    """One instance in memory, between a load and a save."""
+
+    def __init__(self, process: CompiledProcess, workflow: BpmnWorkflow, engine: RestrictedScriptEngine) -> None:
+        self.process = process
+        self.workflow = workflow
+        self.workflow.script_engine = engine  # not serialized: must be set after every load
+        self.steps: list[str] = []
+
+    @classmethod
+    def start(cls, process: CompiledProcess, engine: RestrictedScriptEngine, data: dict[str, Any]) -> WorkflowRun:
+        workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
+        run = cls(process, workflow, engine)
+        for task in workflow.get_tasks(state=TaskState.READY):
+            task.data.update(copy.deepcopy(data))
+        run._advance()
+        return run
+
+    # -- reading --------------------------------------------------------------------------
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.workflow.is_completed())
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The case data: what the next person would see, or the final data when finished."""
+        if self.completed:
+            return dict(self.workflow.data)
+        ready = self._ready_user_tasks()
+        if ready:
+            return dict(ready[0].data)
+        waiting = self.workflow.get_tasks(state=TaskState.WAITING | TaskState.READY)
+        if waiting:
+            return dict(max(waiting, key=lambda t: t.last_state_change).data)
+        last = self.workflow.last_task
+        return dict(last.data) if last is not None else dict(self.workflow.data)
+
+    def ready_tasks(self) -> list[ReadyTask]:
+        return [ReadyTask(str(t.id), self._info(t), self._due_on(t)) for t in self._ready_user_tasks()]
+
+    def waiting_messages(self) -> list[str]:
+        names = []
+        for event in self.workflow.waiting_events():
+            if event.event_type == "MessageEventDefinition" or "Message" in str(event.event_type):
+                names.append(str(event.name))
+        return names
+
+    # -- acting ---------------------------------------------------------------------------
+
+    def complete(self, task_id: str, data: dict[str, Any]) -> ReadyTask:
+        task = self._find_ready(task_id)
+        ready = ReadyTask(str(task.id), self._info(task), self._due_on(task))
+        with self._translated(task):
+            task.set_data(**copy.deepcopy(data))
+            task.run()
+        self._advance()
+        return ready
+
+    def send_message(self, name: str, payload: dict[str, Any]) -> None:
+        if name not in self.waiting_messages():
+            raise TaskNotReady(f"Hồ sơ không ở bước có thể nhận thông điệp «{name}».")
+        with self._translated(None):
+            self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload)))
+        self._advance()
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _advance(self) -> None:
+        def record(task: Task) -> None:
+            if task.task_spec.bpmn_id:
+                self.steps.append(task.task_spec.bpmn_id)
+
+        with self._translated(None):
+            self.workflow.do_engine_steps(did_complete_task=record)
+
+    def _ready_user_tasks(self) -> list[Task]:
+        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+        return [t for t in tasks if t.task_spec.bpmn_id in self.process.user_tasks]
+
+    def _find_ready(self, task_id: str) -> Task:
+        try:
+            task = self.workflow.get_task_from_id(UUID(task_id))
+        except (ValueError, TaskNotFoundException) as exc:
+            raise NotFound("Không tìm thấy bước công việc.") from exc
+        if task is None:
+            raise NotFound("Không tìm thấy bước công việc.")
+        if task.state != TaskState.READY or task.task_spec.bpmn_id not in self.process.user_tasks:
+            raise TaskNotReady()
+        return task
+
+    def _info(self, task: Task) -> UserTaskInfo:
+        return self.process.user_tasks[task.task_spec.bpmn_id]
+
+    def _due_on(self, task: Task) -> str | None:
+        expression = self._info(task).due_expression
+        if not expression:
+            return None
+        with self._translated(task):
+            value = self.workflow.script_engine.evaluate(task, expression)
+        return str(value) if value else None
+
+    @contextmanager
+    def _translated(self, task: Task | None) -> Iterator[None]:
+        try:
+            yield
+        except (SpiffWorkflowException, UnsafeCode) as exc:
+            raise _engine_error(exc, task) from exc
+
+
+def _engine_error(exc: Exception, task: Task | None) -> EngineError:
+    spec = getattr(getattr(exc, "task", None) or task, "task_spec", None)
+    element = getattr(spec, "bpmn_id", None) or getattr(exc, "id", None)
+    line = getattr(exc, "line_number", None)
+    detail = f" tại phần tử «{element}»" if element else ""
+    return EngineError(
+        f"Quy trình gặp lỗi{detail}: {exc}",
+        details={"element": element, "line": line, "error": str(exc)},
+    )
+

@@ -1,0 +1,277 @@
+"""Turn a deployment's files into an immutable, validated, runnable process.
+
+Everything that can be checked once is checked here, at deploy time, so that nothing is
+parsed or compiled per request: XML safety, the BPMN XSD, every script and expression
+(against the sandbox), every form (JSON Schema), and every user task's role and form.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.defaults import UserTask
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+
+from app.engine.forms import compile_schema
+from app.engine.safe_xml import parse_xml
+from app.engine.sandbox import UnsafeCode, check_source
+from app.errors import DiagramError, UnsafeDiagram
+
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "spiff": "http://spiffworkflow.org/bpmn/schema/1.0/core",
+    "dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/",
+}
+_FORM = "formJsonSchemaFilename"
+_UI_FORM = "formUiSchemaFilename"
+_DUE = "dueDate"
+
+
+@dataclass(frozen=True)
+class UserTaskInfo:
+    """What the inbox and the forms need to know about one user task of the diagram."""
+
+    bpmn_id: str
+    name: str
+    role: str
+    form: str
+    ui_form: str | None
+    due_expression: str | None
+    instructions: str | None
+
+
+@dataclass(frozen=True)
+class StartInfo:
+    role: str
+    form: str
+    ui_form: str | None
+
+
+@dataclass
+class CompiledProcess:
+    """A parsed deployment: SpiffWorkflow specs plus our metadata; shared read-only."""
+
+    process_id: str
+    name: str
+    spec: BpmnProcessSpec
+    subprocess_specs: dict[str, Any]
+    start: StartInfo
+    user_tasks: dict[str, UserTaskInfo]
+    messages: dict[str, str]  # message name -> role of the lane that catches it
+    forms: dict[str, dict[str, Any]] = field(repr=False)
+    validators: dict[str, Draft202012Validator] = field(repr=False)
+    element_names: dict[str, str] = field(repr=False)
+
+    def form_schema(self, name: str) -> dict[str, Any]:
+        return self.forms[name]
+
+    def validator(self, name: str) -> Draft202012Validator:
+        return self.validators[name]
+
+    def message_form(self, message: str) -> str | None:
+        name = f"{message}.schema.json"
+        return name if name in self.validators else None
+
+
+def compile_process(process_id: str, files: Mapping[str, str]) -> CompiledProcess:
+    """Validate and parse ``files`` (path -> text) of one process; raise DiagramError if unfit."""
+    diagrams = {p: t for p, t in files.items() if p.endswith(".bpmn")}
+    decisions = {p: t for p, t in files.items() if p.endswith(".dmn")}
+    if not diagrams:
+        raise DiagramError(f"Quy trình {process_id} không có tệp .bpmn nào.")
+    trees = {p: parse_xml(t, p) for p, t in {**diagrams, **decisions}.items()}
+    for path, tree in trees.items():
+        _check_expressions(tree, path)
+    parser = _parse(trees, diagrams, decisions)
+    try:
+        spec = parser.get_spec(process_id)
+        subprocess_specs = parser.get_subprocess_specs(process_id)
+    except (ValidationException, SpiffWorkflowException, KeyError) as exc:
+        raise DiagramError(f"Không dựng được quy trình {process_id}: {exc}") from exc
+    forms = _load_forms(files)
+    validators = {name: _compile(name, schema) for name, schema in forms.items()}
+    lanes, names = _lanes_and_names(trees.values())
+    user_tasks = _user_tasks(spec, subprocess_specs, lanes, validators)
+    start = _start_info(trees, diagrams, process_id, lanes, validators)
+    return CompiledProcess(
+        process_id=process_id,
+        name=spec.description or process_id,
+        spec=spec,
+        subprocess_specs=subprocess_specs,
+        start=start,
+        user_tasks=user_tasks,
+        messages=_messages(trees, diagrams, lanes),
+        forms=forms,
+        validators=validators,
+        element_names=names,
+    )
+
+
+def _parse(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str],
+           decisions: Mapping[str, str]) -> SpiffBpmnParser:
+    parser = SpiffBpmnParser(validator=VALIDATOR)
+    try:
+        for path in decisions:
+            parser.add_dmn_xml(trees[path].getroot(), filename=path)
+        for path in diagrams:
+            parser.add_bpmn_xml(trees[path], filename=path)
+    except ValidationException as exc:
+        where = f" (phần tử {exc.id}, dòng {exc.line_number})" if exc.id or exc.line_number else ""
+        raise DiagramError(
+            f"Sơ đồ {exc.file_name or ''} không hợp lệ{where}: {exc}",
+            details={"file": exc.file_name, "element": exc.id, "line": exc.line_number},
+        ) from exc
+    except SpiffWorkflowException as exc:
+        raise DiagramError(f"Sơ đồ không hợp lệ: {exc}") from exc
+    return parser
+
+
+def _expression_sites(tree: etree._ElementTree) -> list[tuple[etree._Element, str, str]]:
+    """Every place of a diagram or decision table that holds code: (node, source, mode)."""
+    xp = tree.getroot().xpath
+    sites: list[tuple[etree._Element, str, str]] = []
+    for tag, mode in (
+        ("bpmn:conditionExpression", "eval"), ("bpmn:formalExpression", "eval"),
+        ("bpmn:timeDate", "eval"), ("bpmn:timeDuration", "eval"), ("bpmn:timeCycle", "eval"),
+        ("bpmn:loopCardinality", "eval"), ("bpmn:completionCondition", "eval"),
+        ("bpmn:script", "exec"), ("spiff:preScript", "exec"), ("spiff:postScript", "exec"),
+    ):
+        sites += [(n, n.text or "", mode) for n in xp(f".//{tag}", namespaces=NS)]
+    for node in xp(f".//spiff:property[@name='{_DUE}']", namespaces=NS):
+        sites.append((node, node.get("value") or "", "eval"))
+    for tag in ("inputExpression", "outputEntry"):
+        sites += [(n, n.findtext("{*}text") or "", "eval") for n in tree.getroot().iter(f"{{*}}{tag}")]
+    sites += [(n, n.findtext("{*}text") or "", "dmn") for n in tree.getroot().iter("{*}inputEntry")]
+    return [s for s in sites if s[1].strip() and not (s[2] == "dmn" and s[1].strip() == "-")]
+
+
+def _check_expressions(tree: etree._ElementTree, path: str) -> None:
+    for node, source, mode in _expression_sites(tree):
+        try:
+            _check_one(source.strip(), mode)
+        except (UnsafeCode, SyntaxError) as exc:
+            element = _owner_id(node)
+            line = getattr(exc, "lineno", None)
+            kind = UnsafeDiagram if isinstance(exc, UnsafeCode) else DiagramError
+            raise kind(
+                f"Biểu thức ở phần tử «{element}» của {path} bị từ chối: {exc}",
+                details={"file": path, "element": element, "line": node.sourceline, "expression_line": line},
+            ) from exc
+
+
+def _check_one(source: str, mode: str) -> None:
+    if mode != "dmn":
+        check_source(source if mode == "exec" else source, mode)
+        return
+    text = re.sub(r"\?", "dmninputexpr", source)
+    try:
+        check_source(text, "eval")
+    except SyntaxError:
+        check_source(f"v {text}", "eval")
+
+
+def _owner_id(node: etree._Element) -> str:
+    while node is not None:
+        if node.get("id"):
+            return str(node.get("id"))
+        node = node.getparent()
+    return "?"
+
+
+def _load_forms(files: Mapping[str, str]) -> dict[str, dict[str, Any]]:
+    forms: dict[str, dict[str, Any]] = {}
+    for path, text in files.items():
+        if path.endswith(".json"):
+            try:
+                forms[path.rsplit("/", 1)[-1]] = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise DiagramError(f"Biểu mẫu {path} không phải JSON hợp lệ (dòng {exc.lineno}).") from exc
+    return forms
+
+
+def _compile(name: str, schema: dict[str, Any]) -> Draft202012Validator:
+    try:
+        return compile_schema(schema, name)
+    except ValueError as exc:
+        raise DiagramError(str(exc)) from exc
+
+
+def _lanes_and_names(trees: Any) -> tuple[dict[str, str], dict[str, str]]:
+    lanes: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for tree in trees:
+        for lane in tree.getroot().iter(f"{{{NS['bpmn']}}}lane"):
+            for ref in lane.iter(f"{{{NS['bpmn']}}}flowNodeRef"):
+                lanes[(ref.text or "").strip()] = str(lane.get("id"))
+        for node in tree.getroot().iter():
+            if isinstance(node.tag, str) and node.get("id") and node.get("name"):
+                names[str(node.get("id"))] = str(node.get("name"))
+    return lanes, names
+
+
+def _user_tasks(spec: BpmnProcessSpec, subprocess_specs: Mapping[str, Any], lanes: Mapping[str, str],
+                validators: Mapping[str, Draft202012Validator]) -> dict[str, UserTaskInfo]:
+    infos: dict[str, UserTaskInfo] = {}
+    for process in [spec, *subprocess_specs.values()]:
+        for task_spec in process.task_specs.values():
+            if isinstance(task_spec, UserTask):
+                infos[task_spec.bpmn_id] = _user_task(task_spec, lanes, validators)
+    return infos
+
+
+def _user_task(task_spec: Any, lanes: Mapping[str, str],
+               validators: Mapping[str, Draft202012Validator]) -> UserTaskInfo:
+    ext = task_spec.extensions or {}
+    props = ext.get("properties", {})
+    bpmn_id = task_spec.bpmn_id
+    role = lanes.get(bpmn_id)
+    form = props.get(_FORM)
+    if not role:
+        raise DiagramError(f"Bước «{task_spec.bpmn_name or bpmn_id}» ({bpmn_id}) không nằm trong làn (vai trò) nào.")
+    if not form or form not in validators:
+        raise DiagramError(f"Bước «{task_spec.bpmn_name or bpmn_id}» ({bpmn_id}) thiếu biểu mẫu hoặc tệp {form!r} không có.")
+    ui_form = props.get(_UI_FORM)
+    if ui_form is not None and ui_form not in validators:
+        raise DiagramError(f"Bước {bpmn_id}: không có tệp giao diện biểu mẫu {ui_form!r}.")
+    return UserTaskInfo(
+        bpmn_id=bpmn_id, name=task_spec.bpmn_name or bpmn_id, role=role, form=form, ui_form=ui_form,
+        due_expression=(props.get(_DUE) or "").strip() or None,
+        instructions=ext.get("instructionsForEndUser"),
+    )
+
+
+def _start_info(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str], process_id: str,
+                lanes: Mapping[str, str], validators: Mapping[str, Draft202012Validator]) -> StartInfo:
+    for path in diagrams:
+        for process in trees[path].getroot().iter(f"{{{NS['bpmn']}}}process"):
+            if process.get("id") != process_id:
+                continue
+            for start in process.findall("bpmn:startEvent", namespaces=NS):
+                props = {p.get("name"): p.get("value") for p in start.iterfind(".//spiff:property", namespaces=NS)}
+                form = props.get(_FORM)
+                if form in validators and lanes.get(str(start.get("id"))):
+                    return StartInfo(role=lanes[str(start.get("id"))], form=str(form), ui_form=props.get(_UI_FORM))
+    raise DiagramError(f"Sự kiện bắt đầu của {process_id} phải nằm trong một làn và có biểu mẫu ({_FORM}).")
+
+
+def _messages(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str],
+              lanes: Mapping[str, str]) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for path in diagrams:
+        root = trees[path].getroot()
+        names = {m.get("id"): m.get("name") for m in root.iter(f"{{{NS['bpmn']}}}message")}
+        for definition in root.iter(f"{{{NS['bpmn']}}}messageEventDefinition"):
+            event = definition.getparent()
+            name = names.get(definition.get("messageRef"))
+            if name and event.tag.endswith(("boundaryEvent", "intermediateCatchEvent", "startEvent")):
+                result[str(name)] = lanes.get(str(event.get("id")), "")
+    return result

@@ -1,0 +1,141 @@
+"""The restricted Python that diagram scripts, conditions, timers and DMN cells run in.
+
+Scripts come from process analysts, not from us, so they get an allow-list rather than the
+plain ``eval``/``exec`` SpiffWorkflow uses by default: the source is parsed, every AST node
+is checked against the list below, names and attributes beginning with ``_`` are refused,
+attribute access is limited to a few harmless methods, and builtins are replaced by a short
+list. Imports, dunder walks (``().__class__.__base__.__subclasses__()``), ``open``, ``eval``
+and ``exec`` therefore fail both when a diagram is deployed and if one ever runs.
+"""
+
+from __future__ import annotations
+
+import ast
+import copy
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from types import CodeType
+from typing import Any
+
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+
+class UnsafeCode(ValueError):
+    """Raised when a script uses a construct outside the allow-list."""
+
+    def __init__(self, message: str, lineno: int | None = None) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+
+
+_ALLOWED_NODES: tuple[type[ast.AST], ...] = (
+    ast.Module, ast.Expression, ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign,
+    ast.If, ast.For, ast.Pass, ast.Break, ast.Continue,
+    ast.Name, ast.Load, ast.Store, ast.Del, ast.Constant, ast.Subscript, ast.Slice, ast.Attribute,
+    ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Starred,
+    ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
+    ast.BinOp, ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod,
+    ast.Compare, ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.In, ast.NotIn,
+    ast.Is, ast.IsNot, ast.IfExp, ast.Call, ast.keyword,
+    ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.comprehension,
+    ast.JoinedStr, ast.FormattedValue,
+)
+
+# Methods of plain data (dict, list, str) that cannot reach the interpreter's internals.
+_ALLOWED_ATTRIBUTES = frozenset({
+    "get", "keys", "values", "items", "append", "extend", "count", "index",
+    "lower", "upper", "strip", "startswith", "endswith", "split", "replace",
+})
+
+_SAFE_BUILTINS: dict[str, Any] = {
+    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
+    for name in (
+        "len", "min", "max", "sum", "any", "all", "int", "str", "bool", "float", "round",
+        "abs", "sorted", "list", "dict", "set", "tuple", "range", "enumerate", "zip",
+    )
+}
+_SAFE_BUILTINS.update({"True": True, "False": False, "None": None})
+
+
+class _Checker(ast.NodeVisitor):
+    def generic_visit(self, node: ast.AST) -> None:
+        if not isinstance(node, _ALLOWED_NODES):
+            raise UnsafeCode(
+                f"cú pháp '{type(node).__name__}' không được phép trong biểu thức của sơ đồ",
+                getattr(node, "lineno", None),
+            )
+        super().generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        if node.id.startswith("_"):
+            raise UnsafeCode(f"tên '{node.id}' không được phép (bắt đầu bằng '_')", node.lineno)
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if node.attr not in _ALLOWED_ATTRIBUTES:
+            raise UnsafeCode(f"thuộc tính '.{node.attr}' không được phép", node.lineno)
+        self.visit(node.value)
+
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if isinstance(node.value, bytes):
+            raise UnsafeCode("hằng bytes không được phép", node.lineno)
+
+
+def check_source(source: str, mode: str = "exec") -> ast.AST:
+    """Parse and vet a script or expression; raise UnsafeCode or SyntaxError if refused."""
+    tree = ast.parse(source, mode=mode)
+    _Checker().visit(tree)
+    return tree
+
+
+@lru_cache(maxsize=4096)
+def _compiled(source: str, mode: str) -> CodeType:
+    return compile(check_source(source, mode), "<diagram>", mode)  # type: ignore[arg-type]
+
+
+class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
+    """A SpiffWorkflow script environment that only runs vetted code with safe builtins."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]]) -> None:
+        super().__init__(dict(functions))
+
+    def _globals(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict[str, Any]:
+        scope: dict[str, Any] = {"__builtins__": _SAFE_BUILTINS}
+        scope.update(self.globals)
+        scope.update(external or {})
+        scope.update(context)
+        return scope
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
+        code = _compiled(expression.strip(), "eval")
+        return eval(code, self._globals(copy.copy(context), external_context))  # noqa: S307 - vetted above
+
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
+        clash = (set(self.globals) | set(external_context or {})) & set(context)
+        if clash:
+            raise UnsafeCode(f"dữ liệu hồ sơ trùng tên hàm có sẵn: {sorted(clash)}")
+        code = _compiled(script, "exec")
+        scope = self._globals({}, external_context)
+        reserved = set(scope)
+        scope.update(context)
+        exec(code, scope)  # noqa: S102 - vetted above
+        for key, value in scope.items():
+            if key not in reserved and not callable(value):
+                context[key] = value
+        for key in list(context):
+            if key not in scope:
+                del context[key]
+        return True
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise UnsafeCode("sơ đồ không được gọi dịch vụ bên ngoài")
+
+
+class RestrictedScriptEngine(PythonScriptEngine):
+    """Script engine whose syntax check is the sandbox's, so DMN parsing uses it too."""
+
+    def __init__(self, functions: Mapping[str, Callable[..., Any]]) -> None:
+        super().__init__(environment=RestrictedEnvironment(functions))
+
+    def validate(self, expression: str) -> None:
+        check_source(expression, "eval")

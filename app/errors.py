@@ -1,0 +1,130 @@
+"""Errors every layer may raise; each surface maps them to a response in one place.
+
+Hierarchy (``code`` is stable and appears in API responses; ``status`` is the HTTP status)::
+
+    AppError                      500  internal_error
+    ├── InvalidInput              400  invalid_input
+    │   ├── FormValidationError   422  validation_failed   (fields: path -> Vietnamese message)
+    │   └── DiagramError          422  invalid_diagram     (file, line, element)
+    │       └── UnsafeDiagram     422  unsafe_diagram      (entities, forbidden script code)
+    ├── NotAuthenticated          401  not_authenticated
+    ├── Forbidden                 403  forbidden
+    ├── NotFound                  404  not_found
+    ├── Conflict                  409  conflict
+    │   ├── StaleVersion          409  stale_version
+    │   └── TaskNotReady          409  task_not_ready
+    └── EngineError               422  engine_error        (a script or expression failed at run time)
+
+Messages are in Vietnamese because officers read them; codes are English for programs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class AppError(Exception):
+    """Base of every error the application raises on purpose."""
+
+    code = "internal_error"
+    status = 500
+    default_message = "Lỗi hệ thống."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        fields: dict[str, str] | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        self.message = message or self.default_message
+        self.fields = fields or {}
+        self.details = details or {}
+        super().__init__(self.message)
+
+    def to_dict(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.fields:
+            body["fields"] = self.fields
+        if self.details:
+            body["details"] = self.details
+        return body
+
+
+class InvalidInput(AppError):
+    code = "invalid_input"
+    status = 400
+    default_message = "Dữ liệu gửi lên không hợp lệ."
+
+
+class FormValidationError(InvalidInput):
+    code = "validation_failed"
+    status = 422
+    default_message = "Biểu mẫu có trường chưa hợp lệ."
+
+
+class DiagramError(InvalidInput):
+    code = "invalid_diagram"
+    status = 422
+    default_message = "Sơ đồ quy trình không hợp lệ."
+
+
+class UnsafeDiagram(DiagramError):
+    code = "unsafe_diagram"
+    default_message = "Sơ đồ quy trình chứa nội dung không an toàn và bị từ chối."
+
+
+class NotAuthenticated(AppError):
+    code = "not_authenticated"
+    status = 401
+    default_message = "Cần đăng nhập."
+
+
+class Forbidden(AppError):
+    code = "forbidden"
+    status = 403
+    default_message = "Bạn không có quyền thực hiện thao tác này."
+
+
+class NotFound(AppError):
+    code = "not_found"
+    status = 404
+    default_message = "Không tìm thấy."
+
+
+class Conflict(AppError):
+    code = "conflict"
+    status = 409
+    default_message = "Thao tác xung đột với trạng thái hiện tại."
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+    default_message = "Hồ sơ đã được người khác cập nhật; hãy tải lại và thử lại."
+
+
+class TaskNotReady(Conflict):
+    code = "task_not_ready"
+    default_message = "Bước này không còn chờ xử lý (có thể đã được hoàn thành)."
+
+
+class EngineError(AppError):
+    code = "engine_error"
+    status = 422
+    default_message = "Quy trình không thể thực hiện bước tiếp theo."
+
+
+ALL_ERRORS: tuple[type[AppError], ...] = (
+    AppError,
+    InvalidInput,
+    FormValidationError,
+    DiagramError,
+    UnsafeDiagram,
+    NotAuthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    StaleVersion,
+    TaskNotReady,
+    EngineError,
+)

@@ -1,0 +1,140 @@
+"""Every query the services run, in one place; views never see SQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from app.persistence.models import (
+    ApiToken, AuditEvent, Deployment, DeploymentFile, Instance, TaskRow, User,
+)
+
+
+@dataclass(frozen=True)
+class Page:
+    items: Sequence[Any]
+    total: int
+    page: int
+    per_page: int
+
+
+def paginate(session: Session, stmt: Select[Any], page: int, per_page: int) -> Page:
+    total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items, total, page, per_page)
+
+
+# -- users ----------------------------------------------------------------------------------
+
+def user_by_username(session: Session, username: str) -> User | None:
+    return session.scalar(select(User).where(User.username == username))
+
+
+def user_by_token_hash(session: Session, token_sha256: str) -> User | None:
+    return session.scalar(
+        select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_sha256 == token_sha256, ApiToken.revoked_at.is_(None))
+    )
+
+
+# -- deployments ----------------------------------------------------------------------------
+
+def latest_deployment(session: Session, process_id: str) -> Deployment | None:
+    return session.scalar(
+        select(Deployment).where(Deployment.process_id == process_id).order_by(Deployment.version.desc()).limit(1)
+    )
+
+
+def deployment_by_hash(session: Session, process_id: str, content_hash: str) -> Deployment | None:
+    return session.scalar(
+        select(Deployment).where(Deployment.process_id == process_id, Deployment.content_hash == content_hash)
+    )
+
+
+def deployments(session: Session) -> Sequence[Deployment]:
+    return session.scalars(select(Deployment).order_by(Deployment.process_id, Deployment.version)).all()
+
+
+def deployment_files(session: Session, deployment_id: int) -> dict[str, str]:
+    rows = session.execute(
+        select(DeploymentFile.path, DeploymentFile.content).where(DeploymentFile.deployment_id == deployment_id)
+    )
+    return {path: content for path, content in rows}
+
+
+# -- instances ------------------------------------------------------------------------------
+
+def instance(session: Session, instance_id: int, *, for_update: bool = False) -> Instance | None:
+    stmt = select(Instance).where(Instance.id == instance_id)
+    if for_update:
+        stmt = stmt.with_for_update(of=Instance)
+    return session.scalar(stmt)
+
+
+def instances(session: Session, *, process_id: str | None, status: str | None, q: str | None,
+              page: int, per_page: int) -> Page:
+    stmt = select(Instance).order_by(Instance.id.desc())
+    if process_id:
+        stmt = stmt.where(Instance.process_id == process_id)
+    if status:
+        stmt = stmt.where(Instance.status == status)
+    if q:
+        like = f"%{q.strip()}%"
+        stmt = stmt.where(or_(Instance.case_number.ilike(like), Instance.title.ilike(like)))
+    return paginate(session, stmt, page, per_page)
+
+
+# -- tasks ----------------------------------------------------------------------------------
+
+def task_row(session: Session, task_id: str) -> TaskRow | None:
+    return session.get(TaskRow, task_id)
+
+
+def instance_tasks(session: Session, instance_id: int) -> Sequence[TaskRow]:
+    return session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id).order_by(TaskRow.created_at)).all()
+
+
+def inbox(session: Session, *, roles: Iterable[str], organisation: str | None, assignee: str | None,
+          only_mine: bool, page: int, per_page: int) -> Page:
+    """Ready tasks the caller may complete, earliest due date first, undated last."""
+    stmt = select(TaskRow).where(TaskRow.role.in_(list(roles)))
+    if organisation is not None:
+        stmt = stmt.where(or_(TaskRow.organisation.is_(None), TaskRow.organisation == organisation))
+    if only_mine and assignee:
+        stmt = stmt.where(or_(TaskRow.assignee.is_(None), TaskRow.assignee == assignee))
+    stmt = stmt.order_by(TaskRow.due_on.is_(None), TaskRow.due_on, TaskRow.created_at)
+    return paginate(session, stmt, page, per_page)
+
+
+def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow]) -> None:
+    """Make the task table mirror the instance's ready tasks, keeping existing assignments."""
+    existing = {t.id: t for t in instance_tasks(session, instance_id)}
+    wanted = {r.id for r in rows}
+    for task_id, row in existing.items():
+        if task_id not in wanted:
+            session.delete(row)
+    for row in rows:
+        if row.id in existing:
+            existing[row.id].due_on = row.due_on
+        else:
+            session.add(row)
+
+
+# -- audit ----------------------------------------------------------------------------------
+
+def audit_events(session: Session, instance_id: int) -> Sequence[AuditEvent]:
+    return session.scalars(
+        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.seq)
+    ).all()
+
+
+def completed_steps(session: Session, instance_id: int) -> Sequence[AuditEvent]:
+    return session.scalars(
+        select(AuditEvent)
+        .where(and_(AuditEvent.instance_id == instance_id, AuditEvent.action == "task_completed"))
+        .order_by(AuditEvent.seq)
+    ).all()

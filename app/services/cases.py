@@ -1,0 +1,135 @@
+"""Start a case, deliver a message to it, and read it: one transaction each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.engine import validate_form
+from app.errors import EngineError, FormValidationError, Forbidden, InvalidInput, NotFound
+from app.persistence import audit, queries
+from app.persistence.models import Instance, TaskRow
+from app.roles import MESSAGE_RECEIVERS
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+from app.services.state import load_run, lock_instance, record_failure, save_run
+
+CASE_PREFIXES = {"complaint_second_level": "KN2", "na_session_reception": "TCD"}
+
+
+@dataclass(frozen=True)
+class CaseView:
+    instance: Instance
+    process_name: str
+    data: dict[str, Any]
+    tasks: list[TaskRow]
+    steps: list[dict[str, Any]]
+    deadlines: dict[str, str]
+    waiting_messages: list[str]
+
+
+def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any) -> Instance:
+    """Create an instance from the start form's data and run it to its first wait state."""
+    if not isinstance(data, dict):
+        raise InvalidInput("Dữ liệu khởi tạo phải là một đối tượng JSON.")
+    with rt.db.writing() as session:
+        deployment = queries.latest_deployment(session, process_id)
+        if deployment is None:
+            raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
+        process = rt.process(session, deployment)
+        if process.start.role not in principal.roles:
+            raise Forbidden(f"Chỉ vai trò «{process.start.role}» mới được tạo hồ sơ của quy trình này.")
+        errors = validate_form(process.validator(process.start.form), data)
+        if errors:
+            raise FormValidationError(fields=errors)
+        now = rt.now()
+        instance = Instance(
+            deployment_id=deployment.id, process_id=process_id, title=_title(data), status="running",
+            state="", serializer_version="", started_by=principal.username, created_at=now, updated_at=now,
+        )
+        instance.deployment = deployment
+        session.add(instance)
+        session.flush()
+        instance.case_number = _case_number(process_id, rt.today().year, instance.id)
+        run = rt.engine.start(process, {**data, "case_number": instance.case_number})
+        save_run(rt, session, instance, run, actor=principal.username, action="instance_started",
+                 before={}, extra={"deployment_version": deployment.version})
+        return instance
+
+
+def _case_number(process_id: str, year: int, instance_id: int) -> str:
+    return f"{CASE_PREFIXES.get(process_id, 'HS')}-{year}-{instance_id:06d}"
+
+
+def _title(data: dict[str, Any]) -> str:
+    person = data.get("complainant")
+    if isinstance(person, dict) and isinstance(person.get("full_name"), str):
+        return person["full_name"][:300]
+    return ""
+
+
+def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: str, payload: Any) -> Instance:
+    """Deliver a BPMN message (e.g. a withdrawal letter) to a waiting instance."""
+    if not isinstance(payload, dict):
+        raise InvalidInput("Nội dung thông điệp phải là một đối tượng JSON.")
+    try:
+        with rt.db.writing() as session:
+            instance = lock_instance(session, instance_id)
+            process, run = load_run(rt, session, instance)
+            catcher = process.messages.get(name)
+            if catcher is None:
+                raise NotFound(f"Quy trình không có thông điệp «{name}».")
+            if not principal.has_any({catcher, *MESSAGE_RECEIVERS}):
+                raise Forbidden("Bạn không có quyền ghi nhận thông điệp này cho hồ sơ.")
+            form = process.message_form(name)
+            errors = validate_form(process.validator(form), payload) if form else {}
+            if errors:
+                raise FormValidationError(fields=errors)
+            before = run.data
+            run.send_message(name, payload)
+            save_run(rt, session, instance, run, actor=principal.username, action="message_received",
+                     before=before, extra={"message": name})
+            return instance
+    except EngineError as error:
+        record_failure(rt, instance_id, actor=principal.username, action="message_failed", error=error)
+        raise
+
+
+def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
+    if not principal.roles:
+        raise Forbidden()
+    with rt.db.reading() as session:
+        instance = queries.instance(session, instance_id)
+        if instance is None:
+            raise NotFound("Không tìm thấy hồ sơ.")
+        process, run = load_run(rt, session, instance)
+        data = run.data
+        steps = [
+            {"task_id": e.task_id, "bpmn_id": e.bpmn_id, "name": process.element_names.get(e.bpmn_id or "", e.bpmn_id),
+             "actor": e.actor, "at": e.at}
+            for e in queries.completed_steps(session, instance_id)
+        ]
+        return CaseView(
+            instance=instance, process_name=process.name, data=data,
+            tasks=list(queries.instance_tasks(session, instance_id)), steps=steps,
+            deadlines={k: v for k, v in data.items() if k.endswith("_deadline") and isinstance(v, str)},
+            waiting_messages=run.waiting_messages(),
+        )
+
+
+def list_cases(rt: Runtime, principal: Principal, *, process_id: str | None, status: str | None,
+               q: str | None, page: int, per_page: int) -> queries.Page:
+    if not principal.roles:
+        raise Forbidden()
+    with rt.db.reading() as session:
+        return queries.instances(session, process_id=process_id, status=status, q=q, page=page, per_page=per_page)
+
+
+def get_history(rt: Runtime, principal: Principal, instance_id: int) -> tuple[list[Any], audit.ChainCheck]:
+    if not principal.roles:
+        raise Forbidden()
+    with rt.db.reading() as session:
+        if queries.instance(session, instance_id) is None:
+            raise NotFound("Không tìm thấy hồ sơ.")
+        events = list(queries.audit_events(session, instance_id))
+        return events, audit.verify_chain(events)

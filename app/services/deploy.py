@@ -1,0 +1,86 @@
+"""Deploy diagrams and forms as immutable, versioned deployments.
+
+The same file set deploys as the same version (idempotent, by content hash); a change makes
+the next version; running instances stay pinned to the deployment they started on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.engine import compile_process
+from app.errors import DiagramError
+from app.persistence import queries
+from app.persistence.models import Deployment, DeploymentFile
+from app.roles import DEPLOYERS
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+
+_SOURCE_SUFFIXES = (".bpmn", ".dmn", ".json")
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    process_id: str
+    version: int
+    deployment_id: int
+    created: bool
+
+
+def read_sources(processes_dir: Path, forms_dir: Path, process_id: str) -> dict[str, str]:
+    """The files of one process as repository-relative paths, diagrams and forms together."""
+    files: dict[str, str] = {}
+    for base, prefix in ((processes_dir / process_id, "processes"), (forms_dir / process_id, "forms")):
+        if base.is_dir():
+            for path in sorted(base.iterdir()):
+                if path.is_file() and path.suffix in _SOURCE_SUFFIXES:
+                    files[f"{prefix}/{process_id}/{path.name}"] = path.read_text(encoding="utf-8")
+    return files
+
+
+def content_hash(files: Mapping[str, str]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(path.encode() + b"\0" + files[path].encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+def deploy(rt: Runtime, actor: Principal | None, process_id: str, files: Mapping[str, str]) -> DeployResult:
+    """Validate and store one process's files; raise DiagramError and store nothing if unfit."""
+    if actor is not None and not actor.has_any(set(DEPLOYERS)):
+        from app.errors import Forbidden
+
+        raise Forbidden("Chỉ cán bộ phân tích quy trình mới được triển khai sơ đồ.")
+    if not process_id.replace("_", "").isalnum():
+        raise DiagramError(f"Mã quy trình «{process_id}» không hợp lệ.")
+    compiled = compile_process(process_id, files)
+    digest = content_hash(files)
+    with rt.db.writing() as session:
+        existing = queries.deployment_by_hash(session, process_id, digest)
+        if existing is not None:
+            return DeployResult(process_id, existing.version, existing.id, created=False)
+        latest = queries.latest_deployment(session, process_id)
+        deployment = Deployment(
+            process_id=process_id, version=(latest.version + 1) if latest else 1, name=compiled.name,
+            content_hash=digest, deployed_at=rt.now(), deployed_by=actor.username if actor else "system",
+            files=[DeploymentFile(path=p, content=t) for p, t in sorted(files.items())],
+        )
+        session.add(deployment)
+        session.flush()
+        return DeployResult(process_id, deployment.version, deployment.id, created=True)
+
+
+def deploy_directory(rt: Runtime, actor: Principal | None = None) -> list[DeployResult]:
+    """Deploy every process folder under ``processes/`` (used by setup and by analysts)."""
+    results = []
+    for folder in sorted(p for p in rt.processes_dir.iterdir() if p.is_dir()):
+        results.append(deploy(rt, actor, folder.name, read_sources(rt.processes_dir, rt.forms_dir, folder.name)))
+    return results
+
+
+def list_deployments(rt: Runtime) -> list[Deployment]:
+    with rt.db.reading() as session:
+        return list(queries.deployments(session))

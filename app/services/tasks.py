@@ -1,0 +1,94 @@
+"""The inbox, one task with its form, and completing a task."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from app.errors import EngineError, FormValidationError, Forbidden, InvalidInput, NotFound, StaleVersion, TaskNotReady
+from app.engine import validate_form
+from app.persistence import queries
+from app.persistence.models import AuditEvent, Instance, TaskRow
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+from app.services.state import load_run, lock_instance, record_failure, save_run
+from sqlalchemy import select
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task: TaskRow
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any] | None
+    data: dict[str, Any]
+    instructions: str | None
+
+
+def inbox(rt: Runtime, principal: Principal, *, role: str | None, mine: bool, page: int, per_page: int) -> queries.Page:
+    roles = {role} & principal.roles if role else principal.roles
+    with rt.db.reading() as session:
+        return queries.inbox(session, roles=roles, organisation=principal.organisation,
+                             assignee=principal.username, only_mine=mine, page=page, per_page=per_page)
+
+
+def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
+    with rt.db.reading() as session:
+        row = _task_or_error(session, task_id)
+        if row.role not in principal.roles and "auditor" not in principal.roles:
+            raise Forbidden("Bước này không thuộc vai trò của bạn.")
+        process, run = load_run(rt, session, row.instance)
+        info = process.user_tasks[row.bpmn_id]
+        return TaskView(
+            task=row, schema=process.form_schema(info.form),
+            ui_schema=process.form_schema(info.ui_form) if info.ui_form else None,
+            data=run.data, instructions=info.instructions,
+        )
+
+
+def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
+                  expected_version: int | None = None) -> Instance:
+    """Validate, run the engine to the next wait state, and save everything in one commit."""
+    if not isinstance(data, dict):
+        raise InvalidInput("Dữ liệu biểu mẫu phải là một đối tượng JSON.")
+    instance_id: int | None = None
+    try:
+        with rt.db.writing() as session:
+            row = _task_or_error(session, task_id)
+            instance_id = row.instance_id
+            instance = lock_instance(session, row.instance_id)
+            if expected_version is not None and expected_version != instance.version:
+                raise StaleVersion()
+            _authorize(principal, row)
+            process, run = load_run(rt, session, instance)
+            errors = validate_form(process.validator(row.form), data)
+            if errors:
+                raise FormValidationError(fields=errors)
+            before = run.data
+            run.complete(task_id, data)
+            save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
+                     before=before, task_id=task_id, bpmn_id=row.bpmn_id)
+            return instance
+    except EngineError as error:
+        if instance_id is not None:
+            record_failure(rt, instance_id, actor=principal.username, action="task_failed", error=error,
+                           task_id=task_id)
+        raise
+
+
+def _task_or_error(session: Any, task_id: str) -> TaskRow:
+    row = queries.task_row(session, task_id)
+    if row is not None:
+        return row
+    done = session.scalar(select(AuditEvent.id).where(AuditEvent.task_id == task_id).limit(1))
+    if done is not None:
+        raise TaskNotReady()
+    raise NotFound("Không tìm thấy bước công việc.")
+
+
+def _authorize(principal: Principal, row: TaskRow) -> None:
+    if row.role not in principal.roles:
+        raise Forbidden(f"Bước «{row.name}» thuộc vai trò «{row.role}»; bạn không có quyền hoàn thành.")
+    if not principal.may_act_for(row.organisation):
+        raise Forbidden("Bước này thuộc một cơ quan khác.")
+    if row.assignee and row.assignee != principal.username:
+        raise Forbidden(f"Bước này đã được giao cho {row.assignee}.")
