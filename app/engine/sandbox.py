@@ -31,7 +31,7 @@ class UnsafeCode(ValueError):
 
 _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Module, ast.Expression, ast.Expr, ast.Assign, ast.AugAssign, ast.AnnAssign,
-    ast.If, ast.For, ast.Pass, ast.Break, ast.Continue,
+    ast.If, ast.For, ast.Pass, ast.Break, ast.Continue, ast.Delete,
     ast.Name, ast.Load, ast.Store, ast.Del, ast.Constant, ast.Subscript, ast.Slice, ast.Attribute,
     ast.List, ast.Tuple, ast.Dict, ast.Set, ast.Starred,
     ast.BoolOp, ast.And, ast.Or, ast.UnaryOp, ast.Not, ast.USub, ast.UAdd,
@@ -46,6 +46,13 @@ _ALLOWED_NODES: tuple[type[ast.AST], ...] = (
 _ALLOWED_ATTRIBUTES = frozenset({
     "get", "keys", "values", "items", "append", "extend", "count", "index",
     "lower", "upper", "strip", "startswith", "endswith", "split", "replace",
+})
+
+# Names refused even though they do not start with "_": I/O, code execution and reflection.
+_DENIED_NAMES = frozenset({
+    "open", "eval", "exec", "compile", "getattr", "setattr", "delattr", "globals", "locals", "vars",
+    "dir", "type", "object", "input", "breakpoint", "help", "memoryview", "classmethod", "staticmethod",
+    "super", "property", "print", "exit", "quit",
 })
 
 _SAFE_BUILTINS: dict[str, Any] = {
@@ -70,6 +77,8 @@ class _Checker(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if node.id.startswith("_"):
             raise UnsafeCode(f"tên '{node.id}' không được phép (bắt đầu bằng '_')", node.lineno)
+        if node.id in _DENIED_NAMES:
+            raise UnsafeCode(f"hàm '{node.id}' không được phép (nhập/xuất, thực thi mã, phản chiếu)", node.lineno)
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
         if node.attr not in _ALLOWED_ATTRIBUTES:

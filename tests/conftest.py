@@ -1,0 +1,105 @@
+"""Shared fixtures: a real SQLite file and a real, throwaway PostgreSQL 15 server.
+
+Every test that takes ``db_url`` runs once per backend. The schema is migrated once per
+backend into a template; each test gets its own copy (a file copy for SQLite, CREATE DATABASE
+… TEMPLATE for PostgreSQL), so tests are isolated and fast.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from app.persistence.migrate import upgrade
+
+PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
+_counter = itertools.count()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _as_postgres(cmd: list[str]) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """Start PostgreSQL on 127.0.0.1 and a free port as the postgres user; stop it after."""
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail(f"PostgreSQL binaries not found in {PG_BIN}; the suite needs a real server")
+    base = Path(tempfile.mkdtemp(prefix="khieunai-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+    data, port = base / "data", _free_port()
+    subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+                                 "-E", "UTF8", "--no-locale"]), check=True, capture_output=True)
+    options = f"-p {port} -h 127.0.0.1 -k {base} -F -c max_connections=200"
+    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w",
+                                 "-o", options, "start"]), check=True, capture_output=True)
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _pg_admin(server: str, sql: str) -> None:
+    with psycopg.connect(f"postgresql://postgres@{server}/postgres", autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_server: str) -> str:
+    _pg_admin(postgres_server, "CREATE DATABASE khieunai_template")
+    upgrade(f"postgresql+psycopg://postgres@{postgres_server}/khieunai_template")
+    return postgres_server
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A freshly migrated, empty database on each backend."""
+    if request.param == "sqlite":
+        path = tmp_path / "app.sqlite3"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+        return
+    server = request.getfixturevalue("postgres_template")
+    name = f"t{os.getpid()}_{next(_counter)}"
+    _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE khieunai_template")
+    yield f"postgresql+psycopg://postgres@{server}/{name}"
+    _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """Only SQLite, for tests about the embedded default."""
+    path = tmp_path / "app.sqlite3"
+    shutil.copy(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+def vn(year: int, month: int, day: int, hour: int = 9) -> datetime:
+    """A moment in Vietnam's office hours, as an aware UTC datetime."""
+    return datetime(year, month, day, hour - 7, 0, tzinfo=UTC)

@@ -1,0 +1,210 @@
+"""Deadlines of the 2021 regime, checked against domain.md §5 Case A and the edge cases."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from app.engine.calendar import LegalCalendar, load_default_overrides
+from app.engine.deadlines import (
+    REGIMES,
+    acceptance_deadline,
+    count_excluded_days,
+    decision_deadline,
+    filing_deadline,
+    publication_deadline,
+    resolution_deadline,
+    script_functions,
+    sending_deadline,
+)
+
+
+@pytest.fixture(scope="module")
+def cal() -> LegalCalendar:
+    return LegalCalendar(load_default_overrides())
+
+
+def d(iso: str) -> date:
+    return date.fromisoformat(iso)
+
+
+# --- Case A (domain.md §5) -------------------------------------------------------------------
+
+def test_filing_deadline_in_tet_rolls_to_17_february_2021(cal: LegalCalendar) -> None:
+    assert filing_deadline(cal, d("2021-01-12"), remote_area=False, excluded_days=0) == d("2021-02-17")
+
+
+def test_acceptance_within_10_working_days_ends_3_march_2021(cal: LegalCalendar) -> None:
+    assert acceptance_deadline(cal, d("2021-02-17")) == d("2021-03-03")
+
+
+def test_resolution_within_45_days_ends_15_april_2021(cal: LegalCalendar) -> None:
+    assert resolution_deadline(cal, d("2021-03-01"), complex_case=False, remote_area=False) == d("2021-04-15")
+
+
+def test_complex_resolution_past_30_april_holidays_ends_4_may_2021(cal: LegalCalendar) -> None:
+    assert resolution_deadline(cal, d("2021-03-01"), complex_case=True, remote_area=False) == d("2021-05-04")
+
+
+def test_decision_3_working_days_after_friday_report_ends_14_april_2021(cal: LegalCalendar) -> None:
+    assert decision_deadline(cal, d("2021-04-09")) == d("2021-04-14")
+
+
+def test_sending_deadline_on_hung_kings_day_rolls_to_22_april_2021(cal: LegalCalendar) -> None:
+    assert sending_deadline(cal, d("2021-04-14")) == d("2021-04-22")
+
+
+def test_publication_within_15_days_ends_29_april_2021(cal: LegalCalendar) -> None:
+    assert publication_deadline(cal, d("2021-04-14")) == d("2021-04-29")
+
+
+# --- remote areas, Tết 2026, obstacles --------------------------------------------------------
+
+def test_remote_area_filing_allows_45_days(cal: LegalCalendar) -> None:
+    assert filing_deadline(cal, d("2021-01-12"), remote_area=True, excluded_days=0) == d("2021-02-26")
+
+
+def test_remote_resolution_60_days_ending_saturday_rolls_to_monday(cal: LegalCalendar) -> None:
+    assert resolution_deadline(cal, d("2021-06-01"), complex_case=False, remote_area=True) == d("2021-08-02")
+
+
+def test_remote_complex_resolution_allows_70_days(cal: LegalCalendar) -> None:
+    assert resolution_deadline(cal, d("2021-03-01"), complex_case=True, remote_area=True) == d("2021-05-10")
+
+
+def test_filing_deadline_in_tet_2026_rolls_to_23_february_2026(cal: LegalCalendar) -> None:
+    assert filing_deadline(cal, d("2026-01-17"), remote_area=False, excluded_days=0) == d("2026-02-23")
+
+
+def test_acceptance_across_tet_2026_ends_5_march_2026(cal: LegalCalendar) -> None:
+    assert acceptance_deadline(cal, d("2026-02-12")) == d("2026-03-05")
+
+
+def test_obstacle_days_extend_the_filing_deadline(cal: LegalCalendar) -> None:
+    # 30 + 10 obstacle days from 12/01/2021 = Sunday 21/02 -> Monday 22/02.
+    assert filing_deadline(cal, d("2021-01-12"), remote_area=False, excluded_days=10) == d("2021-02-22")
+
+
+def test_negative_obstacle_days_are_refused(cal: LegalCalendar) -> None:
+    with pytest.raises(ValueError, match="negative"):
+        filing_deadline(cal, d("2021-01-12"), remote_area=False, excluded_days=-1)
+
+
+def test_count_excluded_days_counts_inclusive_periods() -> None:
+    assert count_excluded_days([]) == 0
+    assert count_excluded_days([{"from": "2021-01-20", "to": "2021-01-20"}]) == 1
+    assert count_excluded_days([{"from": "2021-01-20", "to": "2021-01-29", "reason": "ốm"}]) == 10
+
+
+def test_count_excluded_days_merges_overlapping_and_adjacent_periods() -> None:
+    overlapping = [{"from": "2021-01-23", "to": "2021-01-29"}, {"from": "2021-01-20", "to": "2021-01-25"}]
+    adjacent = [{"from": "2021-01-20", "to": "2021-01-24"}, {"from": "2021-01-25", "to": "2021-01-29"}]
+    nested = [{"from": "2021-01-20", "to": "2021-01-29"}, {"from": "2021-01-22", "to": "2021-01-23"}]
+    apart = [{"from": "2021-01-20", "to": "2021-01-21"}, {"from": "2021-01-25", "to": "2021-01-26"}]
+    assert count_excluded_days(overlapping) == 10
+    assert count_excluded_days(adjacent) == 10
+    assert count_excluded_days(nested) == 10
+    assert count_excluded_days(apart) == 4
+
+
+def test_excluded_period_ending_before_it_starts_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"ends \(2021-01-10\) before it starts \(2021-01-20\)"):
+        count_excluded_days([{"from": "2021-01-20", "to": "2021-01-10"}])
+
+
+def test_excluded_period_without_dates_is_refused() -> None:
+    with pytest.raises(ValueError, match="'from' and 'to'"):
+        count_excluded_days([{"from": "2021-01-20"}])
+
+
+# --- rule data ---------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("key", "days", "unit"),
+    [
+        ("filing", 30, "calendar"), ("filing_remote", 45, "calendar"), ("acceptance", 10, "working"),
+        ("resolution", 45, "calendar"), ("resolution_complex", 60, "calendar"),
+        ("resolution_remote", 60, "calendar"), ("resolution_remote_complex", 70, "calendar"),
+        ("decision", 3, "working"), ("sending", 7, "calendar"), ("publication", 15, "calendar"),
+    ],
+)
+def test_2021_regime_rule_lengths_and_units(key: str, days: int, unit: str) -> None:
+    rule = REGIMES["2021"][key]
+    assert (rule.days, rule.unit) == (days, unit)
+    assert rule.basis.strip() and rule.name.strip()
+
+
+def test_2021_regime_has_exactly_the_ten_rules() -> None:
+    assert len(REGIMES["2021"]) == 10
+
+
+def test_unknown_regime_is_refused(cal: LegalCalendar) -> None:
+    with pytest.raises(ValueError, match="unknown deadline regime '1999'"):
+        acceptance_deadline(cal, d("2021-02-17"), regime="1999")
+    with pytest.raises(ValueError, match="unknown deadline regime"):
+        script_functions(cal, regime="1999")
+
+
+# --- script functions ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def fns(cal: LegalCalendar) -> dict:
+    return script_functions(cal)
+
+
+def test_script_functions_expose_exactly_the_documented_names(fns: dict) -> None:
+    assert set(fns) == {
+        "add_days", "add_working_days", "is_working_day", "filing_deadline_for",
+        "acceptance_deadline_for", "resolution_deadline_for", "decision_deadline_for",
+        "sending_deadline_for", "publication_deadline_for", "days_between",
+    }
+
+
+def test_script_functions_compute_case_a_as_iso_strings(fns: dict) -> None:
+    assert fns["filing_deadline_for"]("2021-01-12", False, None) == "2021-02-17"
+    assert fns["acceptance_deadline_for"]("2021-02-17") == "2021-03-03"
+    assert fns["resolution_deadline_for"]("2021-03-01", False, False) == "2021-04-15"
+    assert fns["resolution_deadline_for"]("2021-03-01", True, False) == "2021-05-04"
+    assert fns["resolution_deadline_for"]("2021-03-01", True, True) == "2021-05-10"
+    assert fns["decision_deadline_for"]("2021-04-09") == "2021-04-14"
+    assert fns["sending_deadline_for"]("2021-04-14") == "2021-04-22"
+    assert fns["publication_deadline_for"]("2021-04-14") == "2021-04-29"
+
+
+def test_script_filing_deadline_adds_merged_obstacle_periods(fns: dict) -> None:
+    periods = [{"from": "2021-01-20", "to": "2021-01-25"}, {"from": "2021-01-23", "to": "2021-01-29"}]
+    assert fns["filing_deadline_for"]("2021-01-12", False, periods) == "2021-02-22"
+    assert fns["filing_deadline_for"]("2021-01-12", False, []) == "2021-02-17"
+    assert fns["filing_deadline_for"]("2021-01-12", True, None) == "2021-02-26"
+
+
+def test_script_day_helpers_take_strings_or_dates(fns: dict) -> None:
+    assert fns["add_days"]("2021-04-14", 7) == "2021-04-22"
+    assert fns["add_days"](date(2021, 4, 14), 7) == "2021-04-22"
+    assert fns["add_working_days"]("2026-01-09", 1) == "2026-01-10"
+    assert fns["is_working_day"]("2026-01-10") is True
+    assert fns["is_working_day"]("2026-01-02") is False
+    assert fns["days_between"]("2021-02-17", "2021-03-03") == 14
+    assert fns["days_between"]("2021-03-03", "2021-02-17") == -14
+
+
+@pytest.mark.parametrize(
+    "bad", ["17/02/2021", "2021-02-30", "20210217", "", None, 20210217, datetime(2021, 2, 17)]
+)
+def test_script_functions_reject_a_value_that_is_not_a_date_naming_it(fns: dict, bad: object) -> None:
+    with pytest.raises(ValueError, match="expected a date") as info:
+        fns["acceptance_deadline_for"](bad)
+    assert repr(bad) in str(info.value)
+
+
+def test_script_functions_reject_non_boolean_flags(fns: dict) -> None:
+    with pytest.raises(ValueError, match="remote_area must be true or false, got 'false'"):
+        fns["filing_deadline_for"]("2021-01-12", "false", None)
+    with pytest.raises(ValueError, match="complex_case must be true or false, got 1"):
+        fns["resolution_deadline_for"]("2021-03-01", 1, False)
+
+
+def test_script_add_days_rejects_a_non_integer_count(fns: dict) -> None:
+    with pytest.raises(ValueError, match="non-negative integer, got '30'"):
+        fns["add_days"]("2021-04-14", "30")
