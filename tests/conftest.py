@@ -7,6 +7,7 @@ backend into a template; each test gets its own copy (a file copy for SQLite, CR
 
 from __future__ import annotations
 
+import base64
 import itertools
 import os
 import shutil
@@ -19,8 +20,15 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
+from app import create_app
+from app.clock import FrozenClock
 from app.persistence.migrate import upgrade
+from app.services.deploy import deploy_directory
+from app.services.runtime import Runtime
+from app.services.users import ensure_demo_users
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _counter = itertools.count()
@@ -103,3 +111,38 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 def vn(year: int, month: int, day: int, hour: int = 9) -> datetime:
     """A moment in Vietnam's office hours, as an aware UTC datetime."""
     return datetime(year, month, day, hour - 7, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(vn(2021, 2, 17))
+
+
+@pytest.fixture
+def app(db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Flask]:
+    """The real app on a fresh database, with processes deployed and the demo users created."""
+    application = create_app({
+        "TESTING": True, "DATABASE_URL": db_url, "CLOCK": clock, "SECRET_KEY": "test-secret",
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "INSTANCE_DIR": str(tmp_path / "instance"),
+    })
+    rt = application.extensions["runtime"]
+    deploy_directory(rt)
+    ensure_demo_users(rt)
+    yield application
+    rt.db.dispose()
+
+
+@pytest.fixture
+def rt(app: Flask) -> Runtime:
+    runtime: Runtime = app.extensions["runtime"]
+    return runtime
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def basic(username: str, password: str = "demo") -> dict[str, str]:
+    token = base64.b64encode(f"{username}:{password}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}

@@ -51,10 +51,13 @@ class TokenRequest(Schema):
     name = fields.String(load_default="api", metadata={"description": "Tên gợi nhớ của mã truy cập"})
 
 
-class TokenResponse(Schema):
-    token = fields.String(required=True)
+class MeSchema(Schema):
     username = fields.String(required=True)
     roles = fields.List(fields.String())
+
+
+class TokenResponse(MeSchema):
+    token = fields.String(required=True)
 
 
 @blp.route("/tokens", methods=["POST"])
@@ -69,7 +72,7 @@ def create_token(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/me")
-@blp.response(200, TokenResponse(exclude=("token",)))
+@blp.response(200, MeSchema)
 @login_required
 def me() -> dict[str, Any]:
     """Người đang gọi API và các vai trò."""

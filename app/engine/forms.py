@@ -6,7 +6,9 @@ Validators are compiled once per deployment (see ``CompiledProcess``), never per
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -19,13 +21,20 @@ _TYPE_NAMES = {
 }
 
 
-def compile_schema(schema: Mapping[str, Any], name: str) -> Draft202012Validator:
+def compile_schema(schema: Mapping[str, Any], name: str, *, check: bool = True) -> Draft202012Validator:
     """Check the schema itself and return a reusable validator; raise ValueError if broken."""
     try:
-        Draft202012Validator.check_schema(schema)
+        if check:
+            _check_schema(json.dumps(schema, sort_keys=True))
     except SchemaError as exc:
         raise ValueError(f"biểu mẫu {name} không phải JSON Schema hợp lệ: {exc.message}") from exc
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@lru_cache(maxsize=512)
+def _check_schema(text: str) -> None:
+    """Metaschema check, remembered per schema text: it is slow and its answer never changes."""
+    Draft202012Validator.check_schema(json.loads(text))
 
 
 def validate_form(validator: Draft202012Validator, data: Any) -> dict[str, str]:

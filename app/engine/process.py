@@ -17,7 +17,7 @@ from jsonschema import Draft202012Validator
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
-from SpiffWorkflow.bpmn.specs.defaults import UserTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 
@@ -82,8 +82,12 @@ class CompiledProcess:
         return name if name in self.validators else None
 
 
-def compile_process(process_id: str, files: Mapping[str, str]) -> CompiledProcess:
-    """Validate and parse ``files`` (path -> text) of one process; raise DiagramError if unfit."""
+def compile_process(process_id: str, files: Mapping[str, str], *, check_forms: bool = True) -> CompiledProcess:
+    """Validate and parse ``files`` (path -> text) of one process; raise DiagramError if unfit.
+
+    ``check_forms=False`` skips the JSON Schema metaschema check (about a second for our
+    forms), for deployments that were fully checked when they were deployed.
+    """
     diagrams = {p: t for p, t in files.items() if p.endswith(".bpmn")}
     decisions = {p: t for p, t in files.items() if p.endswith(".dmn")}
     if not diagrams:
@@ -98,7 +102,7 @@ def compile_process(process_id: str, files: Mapping[str, str]) -> CompiledProces
     except (ValidationException, SpiffWorkflowException, KeyError) as exc:
         raise DiagramError(f"Không dựng được quy trình {process_id}: {exc}") from exc
     forms = _load_forms(files)
-    validators = {name: _compile(name, schema) for name, schema in forms.items()}
+    validators = {name: _compile(name, schema, check_forms) for name, schema in forms.items()}
     lanes, names = _lanes_and_names(trees.values())
     user_tasks = _user_tasks(spec, subprocess_specs, lanes, validators)
     start = _start_info(trees, diagrams, process_id, lanes, validators)
@@ -198,9 +202,9 @@ def _load_forms(files: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     return forms
 
 
-def _compile(name: str, schema: dict[str, Any]) -> Draft202012Validator:
+def _compile(name: str, schema: dict[str, Any], check: bool) -> Draft202012Validator:
     try:
-        return compile_schema(schema, name)
+        return compile_schema(schema, name, check=check)
     except ValueError as exc:
         raise DiagramError(str(exc)) from exc
 
