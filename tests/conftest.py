@@ -55,7 +55,7 @@ def postgres_server() -> Iterator[str]:
     data, port = base / "data", _free_port()
     subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                                  "-E", "UTF8", "--no-locale"]), check=True, capture_output=True)
-    options = f"-p {port} -h 127.0.0.1 -k {base} -F -c max_connections=200"
+    options = f"-p {port} -h 127.0.0.1 -k {base} -F -c max_connections=200 -c full_page_writes=off -c checkpoint_timeout=1h"
     subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(base / "log"), "-w",
                                  "-o", options, "start"]), check=True, capture_output=True)
     try:
@@ -74,15 +74,28 @@ def _pg_admin(server: str, sql: str) -> None:
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: str) -> str:
     _pg_admin(postgres_server, "CREATE DATABASE khieunai_template")
-    upgrade(f"postgresql+psycopg://postgres@{postgres_server}/khieunai_template")
+    _seed(f"postgresql+psycopg://postgres@{postgres_server}/khieunai_template")
     return postgres_server
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("sqlite-template") / "template.sqlite3"
-    upgrade(f"sqlite:///{path}")
+    _seed(f"sqlite:///{path}")
     return path
+
+
+TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+
+
+def _seed(url: str) -> None:
+    """Migrate, deploy processes/ and create the demo users, once per backend."""
+    upgrade(url)
+    application = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_DIR": tempfile.mkdtemp()})
+    rt = application.extensions["runtime"]
+    deploy_directory(rt)
+    ensure_demo_users(rt)
+    rt.db.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -95,7 +108,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     server = request.getfixturevalue("postgres_template")
     name = f"t{os.getpid()}_{next(_counter)}"
-    _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE khieunai_template")
+    _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE khieunai_template STRATEGY FILE_COPY")
     yield f"postgresql+psycopg://postgres@{server}/{name}"
     _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
@@ -120,14 +133,10 @@ def clock() -> FrozenClock:
 
 @pytest.fixture
 def app(db_url: str, clock: FrozenClock, tmp_path: Path) -> Iterator[Flask]:
-    """The real app on a fresh database, with processes deployed and the demo users created."""
-    application = create_app({
-        "TESTING": True, "DATABASE_URL": db_url, "CLOCK": clock, "SECRET_KEY": "test-secret",
-        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000", "INSTANCE_DIR": str(tmp_path / "instance"),
-    })
+    """The real app on a fresh copy of the seeded database (processes deployed, demo users)."""
+    application = create_app({**TEST_CONFIG, "DATABASE_URL": db_url, "CLOCK": clock,
+                              "INSTANCE_DIR": str(tmp_path / "instance")})
     rt = application.extensions["runtime"]
-    deploy_directory(rt)
-    ensure_demo_users(rt)
     yield application
     rt.db.dispose()
 

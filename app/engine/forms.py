@@ -40,10 +40,11 @@ def _check_schema(text: str) -> None:
 def validate_form(validator: Draft202012Validator, data: Any) -> dict[str, str]:
     """Return ``{field path: Vietnamese message}``; empty when the data is valid."""
     errors: dict[str, str] = {}
+    root = validator.schema if isinstance(validator.schema, dict) else {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         for leaf in _leaves(error):
-            path = _path(leaf)
-            errors.setdefault(path, _message(leaf))
+            for parts, message in _explain(leaf, root):
+                errors.setdefault(".".join(parts) or "_form", message)
     return errors
 
 
@@ -54,36 +55,30 @@ def _leaves(error: ValidationError) -> list[ValidationError]:
     return [error]
 
 
-def _path(error: ValidationError) -> str:
+def _explain(error: ValidationError, root: Mapping[str, Any]) -> list[tuple[list[str], str]]:
     parts = [str(p) for p in error.absolute_path]
     if error.validator == "required":
-        missing = _missing_property(error)
-        if missing:
-            parts.append(missing)
-    return ".".join(parts) or "_form"
+        instance = error.instance if isinstance(error.instance, dict) else {}
+        missing = [str(n) for n in error.validator_value if n not in instance]
+        return [([*parts, name], f"Chưa nhập «{_title_at(root, [*parts, name])}».") for name in missing]
+    return [(parts, _message(error, _title_at(root, parts) if parts else "Biểu mẫu"))]
 
 
-def _missing_property(error: ValidationError) -> str | None:
-    instance = error.instance if isinstance(error.instance, dict) else {}
-    for name in error.validator_value:
-        if name not in instance:
-            return str(name)
-    return None
+def _title_at(root: Mapping[str, Any], parts: list[str]) -> str:
+    """The title of the field at ``parts``, found from the root schema (if/then clauses lack it)."""
+    schema: Mapping[str, Any] = root
+    for part in parts:
+        if part.isdigit() and isinstance(schema.get("items"), dict):
+            schema = schema["items"]
+        elif isinstance(schema.get("properties"), dict) and part in schema["properties"]:
+            schema = schema["properties"][part]
+        else:
+            return part
+    return str(schema.get("title") or (parts[-1] if parts else ""))
 
 
-def _title(error: ValidationError) -> str:
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "required":
-        name = _missing_property(error) or ""
-        prop = schema.get("properties", {}).get(name, {})
-        return str(prop.get("title") or name)
-    return str(schema.get("title") or (list(error.absolute_path) or ["giá trị"])[-1])
-
-
-def _message(error: ValidationError) -> str:  # noqa: C901 - one branch per JSON Schema keyword
-    kind, value, title = error.validator, error.validator_value, _title(error)
-    if kind == "required":
-        return f"Chưa nhập «{title}»."
+def _message(error: ValidationError, title: str) -> str:  # noqa: C901 - one branch per JSON Schema keyword
+    kind, value = error.validator, error.validator_value
     if kind == "type":
         expected = value if isinstance(value, str) else "/".join(value)
         return f"«{title}» phải là {_TYPE_NAMES.get(expected, expected)}."

@@ -1,0 +1,138 @@
+"""Form payloads for the second-level complaint, built around Case A of domain.md §5.
+
+Nguyễn Văn A (commune Ia Mơ) challenges decision 15/QĐ-UBND of 08/01/2021 by a district chair,
+received on 12/01/2021, and files with the provincial chair on 17/02/2021 (day 30 fell in Tết).
+Each function returns a fresh dict so a test can alter it freely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def petition(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "received_on": "2021-02-17",
+        "submitted_to": "provincial_chair",
+        "receiving_channel": "in_person",
+        "complainant": {"full_name": "Nguyễn Văn A", "address": "Xã Ia Mơ, huyện Chư Prông, tỉnh Gia Lai",
+                        "id_number": "064012345678"},
+        "complainant_count": 1,
+        "respondent": {"name": "Chủ tịch UBND huyện Chư Prông", "address": "Thị trấn Chư Prông"},
+        "first_decision": {"number": "15/QĐ-UBND", "issued_on": "2021-01-08",
+                           "issuer": "Chủ tịch UBND huyện Chư Prông", "issuer_level": "district_chair",
+                           "received_on": "2021-01-12"},
+        "content": "Khiếu nại quyết định giải quyết khiếu nại lần đầu về giá đất bồi thường 1.200 m².",
+        "reasons": "Giá đất bồi thường thấp hơn giá thị trường tại thời điểm thu hồi.",
+        "request": "Đề nghị hủy quyết định lần đầu và xác định lại giá đất bồi thường.",
+        "remote_area": False,
+        "excluded_days": [],
+        "dossier": {"petition_signature": "signed", "representation_document": False,
+                    "first_decision_copy": True,
+                    "evidence": [{"name": "Bản sao Quyết định 15/QĐ-UBND", "is_original": False}]},
+    }
+    data.update(changes)
+    return data
+
+
+ELIGIBLE = {
+    "directly_affected": True, "has_capacity_or_lawful_representative": True,
+    "filed_in_time_with_right_authority": True, "no_second_level_decision": True, "no_court_case": True,
+}
+
+
+def acceptance(complex_case: bool = False, issued_on: str = "2021-03-01") -> dict[str, Any]:
+    return {"eligibility": dict(ELIGIBLE), "accepted": True, "complex_case": complex_case,
+            "acceptance_notice": {"number": "45/TB-UBND", "issued_on": issued_on}}
+
+
+def rejection(ground: int, failing: str, reason: str) -> dict[str, Any]:
+    return {"eligibility": {**ELIGIBLE, failing: False}, "accepted": False, "complex_case": False,
+            "rejection_ground": ground, "rejection_reason": reason,
+            "non_acceptance_notice": {"number": "46/TB-UBND", "issued_on": "2021-03-01"}}
+
+
+def assignment() -> dict[str, Any]:
+    return {"verifier": {"unit": "Thanh tra tỉnh Gia Lai", "officer": "verifier", "decision_number": "120/QĐ-UBND",
+                         "decision_date": "2021-03-02", "scope": "Xác minh giá đất bồi thường", "duration_days": 30}}
+
+
+def verification() -> dict[str, Any]:
+    return {"verification": {
+        "findings": "Giá đất áp dụng theo bảng giá năm 2020, chưa áp dụng hệ số điều chỉnh.",
+        "work_sessions": [{"date": "2021-03-15", "with_whom": "Phòng Tài nguyên và Môi trường huyện",
+                           "content": "Làm việc về hồ sơ bồi thường"}],
+        "evidence": [{"name": "Phương án bồi thường", "source": "UBND huyện Chư Prông"}],
+        "expert_examination": False}}
+
+
+def participant(name: str, role: str, confirmation: str, refusal_reason: str | None = None) -> dict[str, Any]:
+    person = {"full_name": name, "role": role, "present": True, "statement": f"Ý kiến của {name}.",
+              "confirmation": confirmation}
+    if refusal_reason is not None:
+        person["refusal_reason"] = refusal_reason
+    return person
+
+
+def dialogue(refusal_reason: str | None = "Không đồng ý với kết quả xác minh") -> dict[str, Any]:
+    return {"dialogue": {
+        "held_on": "2021-04-06", "place": "Trụ sở Ban Tiếp công dân tỉnh, 27 Nguyễn Văn Cừ, Pleiku",
+        "chair": "Phó Chủ tịch UBND tỉnh", "recorder": "Chuyên viên Thanh tra tỉnh",
+        "content": "Công bố kết quả xác minh giá đất bồi thường.", "result": "Các bên trình bày ý kiến.",
+        "agreed_points": "Diện tích thu hồi 1.200 m².", "disputed_points": "Đơn giá bồi thường.",
+        "participants": [
+            participant("Nguyễn Văn A", "complainant", "signed"),
+            participant("Đại diện UBND huyện Chư Prông", "respondent", "signed"),
+            participant("Trần Thị B", "related_party", "refused", refusal_reason),
+        ]}}
+
+
+def report(received_on: str = "2021-04-09") -> dict[str, Any]:
+    return {"verification_report": {"number": "30/BC-TTr", "received_on": received_on, "conclusion": "partly_right",
+                                    "recommendation": "amend", "content": "Khiếu nại đúng một phần."}}
+
+
+def decision(issued_on: str = "2021-04-14") -> dict[str, Any]:
+    return {"decision": {"number": "250/QĐ-UBND", "issued_on": issued_on, "conclusion": "partly_right",
+                         "order": "amend", "content": "Sửa đổi quyết định 15/QĐ-UBND về đơn giá bồi thường.",
+                         "legal_basis": "Luật Khiếu nại 2011; Luật Đất đai 2013", "right_to_sue": True}}
+
+
+def sending() -> dict[str, Any]:
+    return {"sending": {"sent_on": "2021-04-16", "recipients": [
+        {"name": "Nguyễn Văn A", "kind": "complainant", "method": "post"},
+        {"name": "Chủ tịch UBND huyện Chư Prông", "kind": "respondent", "method": "electronic"},
+        {"name": "UBND huyện Chư Prông", "kind": "first_level_resolver", "method": "electronic"},
+        {"name": "Trần Thị B", "kind": "related_party", "method": "post"},
+    ]}}
+
+
+def publication() -> dict[str, Any]:
+    return {"publication": {"method": "posting", "published_on": "2021-04-19",
+                            "place_or_medium": "Trụ sở Ban Tiếp công dân tỉnh", "web_portal_posted": True}}
+
+
+def guidance() -> dict[str, Any]:
+    return {"guidance": {"letter_number": "12/HD-TCD", "issued_on": "2021-02-18", "guided_to": "Chủ tịch UBND tỉnh",
+                         "content": "Hướng dẫn gửi đơn đến Chủ tịch UBND tỉnh."}}
+
+
+def withdrawal() -> dict[str, Any]:
+    return {"letter_date": "2021-03-20", "signed": True, "reason": "Đã thỏa thuận được với UBND huyện"}
+
+
+def termination() -> dict[str, Any]:
+    return {"termination": {"number": "300/QĐ-UBND", "issued_on": "2021-03-22", "reason": "Người khiếu nại rút đơn",
+                            "recipients": ["Nguyễn Văn A", "UBND huyện Chư Prông", "Thanh tra tỉnh"]}}
+
+
+RESOLVED_PATH = [
+    ("review_acceptance", "resolver", acceptance),
+    ("assign_verification", "resolver", assignment),
+    ("verify_complaint", "verifier", verification),
+    ("record_dialogue", "verifier", dialogue),
+    ("submit_verification_report", "verifier", report),
+    ("issue_decision", "resolver", decision),
+    ("send_decision", "clerk", sending),
+    ("publish_decision", "clerk", publication),
+]
