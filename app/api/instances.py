@@ -34,8 +34,8 @@ def get_instance(instance_id: int) -> Any:
     """Trạng thái, dữ liệu, bước đang chờ, các bước đã xong và thời hạn của một hồ sơ."""
     rt = runtime()
     view = cases.get_case(rt, current_principal(), instance_id)
-    body = InstanceSummarySchema().dump(view.instance)
-    body.update(process_name=view.process_name, data=view.data,
+    body = {name: getattr(view.instance, name) for name in InstanceSummarySchema().fields if name != "deployment_version"}
+    body.update(deployment=view.instance.deployment, process_name=view.process_name, data=view.data,
                 tasks=[task_dict(rt, t) for t in view.tasks], completed_steps=view.steps,
                 deadlines=view.deadlines, waiting_messages=view.waiting_messages)
     return body

@@ -16,8 +16,13 @@ blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Công v
 TaskPage = page_schema(TaskSchema, "TaskPage")
 
 
+_TASK_FIELDS = ("id", "instance_id", "instance", "bpmn_id", "name", "role", "organisation", "assignee", "form",
+                "created_at", "due_on")
+
+
 def task_dict(rt: Runtime, row: TaskRow) -> dict[str, Any]:
-    body: dict[str, Any] = TaskSchema().dump(row)
+    """The task's own values plus days left (negative when overdue), for TaskSchema to dump."""
+    body = {name: getattr(row, name) for name in _TASK_FIELDS}
     body["days_left"] = (row.due_on - rt.today()).days if row.due_on else None
     return body
 

@@ -13,6 +13,9 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.errors import StaleVersion
 
 
 def make_engine(url: str, *, immediate: bool = False, echo: bool = False) -> Engine:
@@ -60,9 +63,15 @@ class Database:
 
     @contextmanager
     def writing(self) -> Iterator[Session]:
-        """One transaction: committed if the block returns, rolled back if it raises."""
-        with self._write() as session, session.begin():
-            yield session
+        """One transaction: committed if the block returns, rolled back if it raises.
+
+        A row whose version changed under us (optimistic lock) becomes StaleVersion.
+        """
+        try:
+            with self._write() as session, session.begin():
+                yield session
+        except StaleDataError as exc:
+            raise StaleVersion() from exc
 
     def dispose(self) -> None:
         self.read_engine.dispose()

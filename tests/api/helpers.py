@@ -1,0 +1,36 @@
+"""Small HTTP helpers for API tests: act as a demo user, find the ready task, complete it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
+
+from tests.conftest import basic
+
+
+def start(client: FlaskClient, data: dict[str, Any], user: str = "reception") -> TestResponse:
+    return client.post("/api/processes/complaint_second_level/instances", json={"data": data}, headers=basic(user))
+
+
+def case(client: FlaskClient, instance_id: int, user: str = "auditor") -> dict[str, Any]:
+    response = client.get(f"/api/instances/{instance_id}", headers=basic(user))
+    assert response.status_code == 200, response.get_json()
+    body: dict[str, Any] = response.get_json()
+    return body
+
+
+def ready_task(client: FlaskClient, instance_id: int) -> dict[str, Any]:
+    tasks = case(client, instance_id)["tasks"]
+    assert len(tasks) == 1, tasks
+    task: dict[str, Any] = tasks[0]
+    return task
+
+
+def complete(client: FlaskClient, task_id: str, data: dict[str, Any], user: str,
+             version: int | None = None) -> TestResponse:
+    body: dict[str, Any] = {"data": data}
+    if version is not None:
+        body["version"] = version
+    return client.post(f"/api/tasks/{task_id}/complete", json=body, headers=basic(user))
