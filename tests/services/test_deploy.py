@@ -1,0 +1,76 @@
+"""Deployments are idempotent by content; a change is a new version; cases stay on theirs."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from app.errors import Forbidden
+from app.services import deploy
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+from tests import cases
+from tests.api.helpers import case, complete, ready_task, start
+from tests.conftest import basic
+
+PID = "complaint_second_level"
+BPMN = f"processes/{PID}/{PID}.bpmn"
+ANALYST = Principal(0, "analyst", "Analyst", frozenset({"analyst"}))
+
+
+def _files(rt: Runtime) -> dict[str, str]:
+    return deploy.read_sources(rt.processes_dir, rt.forms_dir, PID)
+
+
+def test_same_files_deploy_as_the_same_version(rt: Runtime) -> None:
+    again = deploy.deploy(rt, ANALYST, PID, _files(rt))
+    assert (again.version, again.created) == (1, False)
+
+
+def test_changed_files_make_a_new_version_and_running_cases_stay_on_theirs(rt: Runtime, client: FlaskClient) -> None:
+    old_case = start(client, cases.petition()).get_json()
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('name="Xem xét thụ lý đơn khiếu nại"', 'name="Xem xét thụ lý đơn (bản 2)"', 1)
+    result = deploy.deploy(rt, ANALYST, PID, files)
+    assert (result.version, result.created) == (2, True)
+    new_case = start(client, cases.petition()).get_json()
+    assert (old_case["deployment_version"], new_case["deployment_version"]) == (1, 2)
+    assert ready_task(client, old_case["id"])["name"] == "Xem xét thụ lý đơn khiếu nại"
+    assert ready_task(client, new_case["id"])["name"] == "Xem xét thụ lý đơn (bản 2)"
+    assert complete(client, ready_task(client, old_case["id"])["id"], cases.acceptance(), "resolver").status_code == 200
+    assert case(client, old_case["id"])["tasks"][0]["bpmn_id"] == "assign_verification"
+
+
+def test_only_analysts_deploy(rt: Runtime) -> None:
+    clerk = Principal(0, "clerk", "Clerk", frozenset({"clerk"}))
+    try:
+        deploy.deploy(rt, clerk, PID, _files(rt))
+    except Forbidden:
+        return
+    raise AssertionError("a clerk deployed a diagram")
+
+
+def test_api_refuses_a_diagram_with_an_entity_and_stores_nothing(rt: Runtime, client: FlaskClient) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('?>', '?><!DOCTYPE x [<!ENTITY e "boom">]>', 1)
+    response = client.post(f"/api/processes/{PID}/deployments", json={"files": files}, headers=basic("analyst"))
+    assert response.status_code == 422 and response.get_json()["error"] == "unsafe_diagram"
+    versions = [p["version"] for p in client.get("/api/processes", headers=basic("analyst")).get_json()]
+    assert versions == [1]
+
+
+def test_api_refuses_a_condition_that_imports_os(rt: Runtime, client: FlaskClient) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace("competent_authority == submitted_to", "__import__(&apos;os&apos;) is None", 1)
+    response = client.post(f"/api/processes/{PID}/deployments", json={"files": files}, headers=basic("analyst"))
+    body = response.get_json()
+    assert response.status_code == 422 and body["error"] == "unsafe_diagram"
+    assert body["details"]["element"] == "flow_competent"
+    assert "__import__" in body["message"]
+
+
+def test_api_deploys_a_changed_diagram_for_an_analyst(rt: Runtime, client: FlaskClient) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('name="Tổ chức đối thoại"', 'name="Tổ chức đối thoại (bắt buộc)"', 1)
+    assert client.post(f"/api/processes/{PID}/deployments", json={"files": files}, headers=basic("clerk")).status_code == 403
+    response = client.post(f"/api/processes/{PID}/deployments", json={"files": files}, headers=basic("analyst"))
+    assert response.status_code == 201 and response.get_json()["version"] == 2
