@@ -1,0 +1,87 @@
+"""The embedded setup as `make run` starts it: `flask setup`, then gunicorn, then real HTTP."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import cases
+from tests.conftest import _free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    instance = tmp_path_factory.mktemp("instance")
+    env = {**os.environ, "INSTANCE_DIR": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'app.sqlite3'}",
+           "DEMO_USERS": "1"}
+    bin_dir = Path(sys.executable).parent
+    setup = subprocess.run([str(bin_dir / "flask"), "--app", "app", "setup"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert setup.returncode == 0, setup.stderr
+    assert "deployed complaint_second_level v1" in setup.stdout
+    port = _free_port()
+    proc = subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
+                             "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(f"{base}/api/openapi.json", timeout=10)
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            pytest.fail("gunicorn did not start")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def call(base: str, method: str, path: str, user: str, body: Any = None) -> tuple[int, Any]:
+    token = base64.b64encode(f"{user}:demo".encode()).decode()
+    request = urllib.request.Request(f"{base}{path}", method=method,
+                                     data=json.dumps(body).encode() if body is not None else None,
+                                     headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read())
+
+
+def test_a_case_is_started_and_advanced_through_gunicorn(server: str) -> None:
+    status, created = call(server, "POST", "/api/processes/complaint_second_level/instances", "reception",
+                           {"data": cases.petition()})
+    assert status == 201, created
+    for bpmn_id, role, payload in cases.RESOLVED_PATH[:2]:
+        _, body = call(server, "GET", f"/api/instances/{created['id']}", "auditor")
+        task = body["tasks"][0]
+        assert task["bpmn_id"] == bpmn_id
+        status, _ = call(server, "POST", f"/api/tasks/{task['id']}/complete", role, {"data": payload()})
+        assert status == 200
+    status, refused = call(server, "POST", f"/api/tasks/{task['id']}/complete", role, {"data": payload()})
+    assert status == 409 and refused["error"] == "task_not_ready"
+    _, history = call(server, "GET", f"/api/instances/{created['id']}/history", "auditor")
+    assert history["chain"]["ok"] is True and len(history["events"]) == 3
+
+
+def test_unknown_paths_and_bad_json_answer_json_errors(server: str) -> None:
+    status, body = call(server, "GET", "/api/nowhere", "auditor")
+    assert status == 404 and body["error"] == "not_found"
+    status, body = call(server, "POST", "/api/processes/complaint_second_level/instances", "reception", {"data": []})
+    assert status == 400 and body["error"] == "invalid_input"
