@@ -8,7 +8,13 @@ from flask_smorest import Blueprint
 
 from app.api.auth import current_principal, login_required, runtime
 from app.api.schemas import (
-    HistorySchema, InstanceDetailSchema, InstanceFilter, InstanceSummarySchema, MessageBody, page_of, page_schema,
+    HistorySchema,
+    InstanceDetailSchema,
+    InstanceFilter,
+    InstanceSummarySchema,
+    MessageBody,
+    page_of,
+    page_schema,
 )
 from app.api.tasks import task_dict
 from app.services import cases

@@ -9,8 +9,8 @@ from flask_smorest import Blueprint
 
 from app.api.auth import current_principal, login_required, runtime
 from app.api.schemas import DeployBody, DeploymentSchema, DeployResultSchema, InstanceSummarySchema, StartBody
-from app.services import cases, deploy
 from app.errors import InvalidInput
+from app.services import cases, deploy
 
 blp = Blueprint("processes", __name__, url_prefix="/api/processes", description="Quy trình đã triển khai")
 

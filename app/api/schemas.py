@@ -113,7 +113,7 @@ class TaskDetailSchema(TaskSchema):
     instructions = fields.String(allow_none=True)
 
 
-class JsonText(fields.Field):
+class JsonText(fields.Field[Any]):
     """Audit data is stored as the exact canonical JSON text that was hashed."""
 
     def _serialize(self, value: Any, attr: Any, obj: Any, **kwargs: Any) -> Any:

@@ -7,7 +7,15 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from app.api.auth import current_principal, login_required, runtime
-from app.api.schemas import CompleteBody, InstanceSummarySchema, TaskDetailSchema, TaskFilter, TaskSchema, page_of, page_schema
+from app.api.schemas import (
+    CompleteBody,
+    InstanceSummarySchema,
+    TaskDetailSchema,
+    TaskFilter,
+    TaskSchema,
+    page_of,
+    page_schema,
+)
 from app.persistence.models import TaskRow
 from app.services import tasks
 from app.services.runtime import Runtime

@@ -19,8 +19,15 @@ from app.engine.sandbox import RestrictedScriptEngine
 from app.engine.serializer import SERIALIZER_VERSION, StateSerializer
 
 __all__ = [
-    "CompiledProcess", "Engine", "LegalCalendar", "ReadyTask", "SERIALIZER_VERSION", "UserTaskInfo",
-    "WorkflowRun", "compile_process", "validate_form",
+    "SERIALIZER_VERSION",
+    "CompiledProcess",
+    "Engine",
+    "LegalCalendar",
+    "ReadyTask",
+    "UserTaskInfo",
+    "WorkflowRun",
+    "compile_process",
+    "validate_form",
 ]
 
 

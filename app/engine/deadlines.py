@@ -184,7 +184,7 @@ def _to_flag(name: str, value: object) -> bool:
     return value
 
 
-def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[str, Callable[..., Any]]:
+def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[str, Callable[..., Any]]:  # noqa: C901 - closures
     """Build the date helpers BPMN scripts may call; they take and return ISO strings."""
     rule("filing", regime)  # fail at wiring time, not inside a running workflow
 

@@ -174,7 +174,7 @@ def _check_expressions(tree: etree._ElementTree, path: str) -> None:
 
 def _check_one(source: str, mode: str) -> None:
     if mode != "dmn":
-        check_source(source if mode == "exec" else source, mode)
+        check_source(source, mode)
         return
     text = re.sub(r"\?", "dmninputexpr", source)
     try:

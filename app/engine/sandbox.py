@@ -15,7 +15,7 @@ import copy
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import CodeType
-from typing import Any
+from typing import Any, cast
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -90,16 +90,16 @@ class _Checker(ast.NodeVisitor):
             raise UnsafeCode("hằng bytes không được phép", node.lineno)
 
 
-def check_source(source: str, mode: str = "exec") -> ast.AST:
+def check_source(source: str, mode: str = "exec") -> ast.Module | ast.Expression:
     """Parse and vet a script or expression; raise UnsafeCode or SyntaxError if refused."""
-    tree = ast.parse(source, mode=mode)
+    tree = cast(ast.Module | ast.Expression, ast.parse(source, mode=mode))
     _Checker().visit(tree)
     return tree
 
 
 @lru_cache(maxsize=4096)
 def _compiled(source: str, mode: str) -> CodeType:
-    return compile(check_source(source, mode), "<diagram>", mode)  # type: ignore[arg-type]
+    return compile(check_source(source, mode), "<diagram>", mode)
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):

@@ -24,7 +24,7 @@ class _SpeclessConverter(BpmnWorkflowConverter):
     """Leaves the spec out on the way out and takes cached spec objects on the way in."""
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
-        dct = super(BpmnWorkflowConverter, self).to_dict(workflow)
+        dct: dict[str, Any] = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
         return dct
@@ -62,7 +62,7 @@ class StateSerializer:
         self._spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
-        return self._serializer.serialize_json(workflow)
+        return str(self._serializer.serialize_json(workflow))
 
     def loads(self, text: str, spec: BpmnProcessSpec, subprocess_specs: dict[str, Any]) -> BpmnWorkflow:
         dct = json.loads(text)

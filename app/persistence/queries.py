@@ -10,7 +10,13 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from app.persistence.models import (
-    ApiToken, AuditEvent, Deployment, DeploymentFile, Instance, TaskRow, User,
+    ApiToken,
+    AuditEvent,
+    Deployment,
+    DeploymentFile,
+    Instance,
+    TaskRow,
+    User,
 )
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine import validate_form
-from app.errors import EngineError, FormValidationError, Forbidden, InvalidInput, NotFound
+from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Instance, TaskRow
 from app.roles import MESSAGE_RECEIVERS
@@ -64,7 +64,7 @@ def _case_number(process_id: str, year: int, instance_id: int) -> str:
 def _title(data: dict[str, Any]) -> str:
     person = data.get("complainant")
     if isinstance(person, dict) and isinstance(person.get("full_name"), str):
-        return person["full_name"][:300]
+        return str(person["full_name"])[:300]
     return ""
 
 

@@ -22,7 +22,7 @@ class Runtime:
     clock: Clock
     processes_dir: Path
     forms_dir: Path
-    password_method: str = "scrypt"
+    password_method: str = "scrypt"  # noqa: S105 - a hash method name, not a password
     settings: dict[str, object] = field(default_factory=dict)
 
     def now(self) -> datetime:

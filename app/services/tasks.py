@@ -5,14 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from app.errors import EngineError, FormValidationError, Forbidden, InvalidInput, NotFound, StaleVersion, TaskNotReady
+from sqlalchemy import select
+
 from app.engine import validate_form
+from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import queries
 from app.persistence.models import AuditEvent, Instance, TaskRow
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run, lock_instance, record_failure, save_run
-from sqlalchemy import select
 
 
 @dataclass(frozen=True)

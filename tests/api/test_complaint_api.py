@@ -19,7 +19,7 @@ def _snapshot(rt: Runtime) -> dict[str, Any]:
 
     with rt.db.reading() as session:
         return {
-            table: session.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()  # noqa: S608 - fixed names
+            table: session.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()
             for table in ("instances", "tasks", "audit_events")
         }
 
@@ -73,7 +73,7 @@ def test_wrong_role_gets_403_and_nothing_changes(client: FlaskClient, rt: Runtim
 
 def test_invalid_form_data_gets_422_with_field_errors_and_nothing_changes(client: FlaskClient, rt: Runtime) -> None:
     instance = start(client, cases.petition()).get_json()
-    for bpmn_id, role, payload in cases.RESOLVED_PATH[:3]:
+    for _bpmn_id, role, payload in cases.RESOLVED_PATH[:3]:
         assert complete(client, ready_task(client, instance["id"])["id"], payload(), role).status_code == 200
     task = ready_task(client, instance["id"])
     before = _snapshot(rt)
@@ -131,7 +131,7 @@ def test_stale_version_gets_409(client: FlaskClient) -> None:
 
 def test_withdrawal_message_ends_the_case(client: FlaskClient) -> None:
     instance = start(client, cases.petition()).get_json()
-    for bpmn_id, role, payload in cases.RESOLVED_PATH[:2]:
+    for _bpmn_id, role, payload in cases.RESOLVED_PATH[:2]:
         complete(client, ready_task(client, instance["id"])["id"], payload(), role)
     url = f"/api/instances/{instance['id']}/messages/withdrawal"
     assert client.post(url, json={"payload": {"letter_date": "2021-03-20"}}, headers=basic("reception")).status_code == 422

@@ -186,5 +186,5 @@ def test_default_overrides_hold_the_known_gaps_each_with_a_source() -> None:
 def test_override_file_with_unknown_kind_is_refused_naming_the_entry(tmp_path: Path) -> None:
     bad = tmp_path / "overrides.json"
     bad.write_text(json.dumps([{"day": "2026-01-02", "kind": "holiday", "reason": "x", "source": "y"}]))
-    with pytest.raises(ValueError, match="override #0 .*'holiday'"):
+    with pytest.raises(ValueError, match=r"override #0 .*'holiday'"):
         load_default_overrides(bad)

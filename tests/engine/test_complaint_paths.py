@@ -187,7 +187,7 @@ def test_dialogue_refusal_to_sign_requires_its_reason(engine: Engine, process: C
         case.complete(bpmn_id, role, payload())
     errors = case.errors(cases.dialogue(refusal_reason=None))
     assert list(errors) == ["dialogue.participants.2.refusal_reason"]
-    assert "Lý do" in errors["dialogue.participants.2.refusal_reason"] or "lý do" in errors["dialogue.participants.2.refusal_reason"]
+    assert errors["dialogue.participants.2.refusal_reason"] == "Chưa nhập «Lý do không ký»."
     assert "dialogue.participants.2.refusal_reason" in case.errors(cases.dialogue(refusal_reason=""))
     case.complete("record_dialogue", "verifier", cases.dialogue())
     assert case.data["dialogue"]["participants"][2]["refusal_reason"] == "Không đồng ý với kết quả xác minh"

@@ -43,9 +43,8 @@ def test_chain_of_untouched_events_verifies(db_url: str) -> None:
 def test_database_refuses_to_change_or_delete_audit_events(db_url: str, statement: str) -> None:
     db = Database(db_url)
     _instance(db)
-    with pytest.raises(DBAPIError, match="append-only"):
-        with db.writing() as session:
-            session.execute(text(statement))
+    with pytest.raises(DBAPIError, match="append-only"), db.writing() as session:
+        session.execute(text(statement))
     with db.reading() as session:
         assert session.scalar(text("SELECT count(*) FROM audit_events WHERE actor = 'reception'")) == 3
     db.dispose()
@@ -76,10 +75,9 @@ def test_concurrent_update_of_an_instance_is_refused_as_stale(db_url: str) -> No
         fresh = queries.instance(session, instance_id)
         assert fresh is not None
         fresh.state = '{"winner": 1}'
-    with pytest.raises(StaleVersion):
-        with db.writing() as session:
-            session.add(stale)
-            stale.state = '{"loser": 1}'
+    with pytest.raises(StaleVersion), db.writing() as session:
+        session.add(stale)
+        stale.state = '{"loser": 1}'
     with db.reading() as session:
         row = queries.instance(session, instance_id)
         assert row is not None and row.state == '{"winner": 1}' and row.version == 2
