@@ -85,3 +85,17 @@ def test_unknown_paths_and_bad_json_answer_json_errors(server: str) -> None:
     assert status == 404 and body["error"] == "not_found"
     status, body = call(server, "POST", "/api/processes/complaint_second_level/instances", "reception", {"data": []})
     assert status == 400 and body["error"] == "invalid_input"
+
+
+def test_the_readme_walkthrough_carries_a_case_to_publication(server: str) -> None:
+    result = subprocess.run(["bash", str(ROOT / "docs" / "walkthrough.sh")], env={**os.environ, "BASE": server},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert lines[0].startswith("KN2-") and "'acceptance_deadline': '2021-03-03'" in lines[0]
+    steps = ["review_acceptance by resolver", "assign_verification by resolver", "verify_complaint by verifier",
+             "record_dialogue by verifier", "submit_verification_report by verifier", "issue_decision by resolver",
+             "send_decision by clerk"]
+    assert lines[1:9] == [f"{step}: running" for step in steps] + ["publish_decision by clerk: completed"]
+    assert lines[9] == "resolved"
+    assert lines[10] == "{'broken_at': None, 'events': 10, 'ok': True, 'reason': None}"
