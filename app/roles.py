@@ -12,6 +12,7 @@ ROLES: dict[str, str] = {
     "admin": "Quản trị",
 }
 
-# Roles that may deliver a letter-borne message (e.g. a withdrawal) besides the catching lane.
-MESSAGE_RECEIVERS = frozenset({"reception"})
+# Roles that record a letter addressed to a case (e.g. a withdrawal): the reception desk that
+# receives the mail and the resolver it is addressed to, whichever lane the catching event is in.
+MESSAGE_RECEIVERS = frozenset({"reception", "resolver"})
 DEPLOYERS = frozenset({"analyst", "admin"})

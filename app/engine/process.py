@@ -66,7 +66,7 @@ class CompiledProcess:
     subprocess_specs: dict[str, Any]
     start: StartInfo
     user_tasks: dict[str, UserTaskInfo]
-    messages: dict[str, str]  # message name -> role of the lane that catches it
+    messages: frozenset[str]  # names of the messages some event of the diagram catches
     forms: dict[str, dict[str, Any]] = field(repr=False)
     validators: dict[str, Draft202012Validator] = field(repr=False)
     element_names: dict[str, str] = field(repr=False)
@@ -113,7 +113,7 @@ def compile_process(process_id: str, files: Mapping[str, str], *, check_forms: b
         subprocess_specs=subprocess_specs,
         start=start,
         user_tasks=user_tasks,
-        messages=_messages(trees, diagrams, lanes),
+        messages=_messages(trees, diagrams),
         forms=forms,
         validators=validators,
         element_names=names,
@@ -267,9 +267,8 @@ def _start_info(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, 
     raise DiagramError(f"Sự kiện bắt đầu của {process_id} phải nằm trong một làn và có biểu mẫu ({_FORM}).")
 
 
-def _messages(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str],
-              lanes: Mapping[str, str]) -> dict[str, str]:
-    result: dict[str, str] = {}
+def _messages(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str]) -> frozenset[str]:
+    result: set[str] = set()
     for path in diagrams:
         root = trees[path].getroot()
         names = {m.get("id"): m.get("name") for m in root.iter(f"{{{NS['bpmn']}}}message")}
@@ -277,5 +276,5 @@ def _messages(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, st
             event = definition.getparent()
             name = names.get(definition.get("messageRef"))
             if name and event.tag.endswith(("boundaryEvent", "intermediateCatchEvent", "startEvent")):
-                result[str(name)] = lanes.get(str(event.get("id")), "")
-    return result
+                result.add(str(name))
+    return frozenset(result)
