@@ -60,11 +60,11 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
 
 
 def _task_rows(run: WorkflowRun, instance: Instance, now: Any) -> list[TaskRow]:
-    organisation = run.data.get("handling_organisation")
+    organisation = run.data.get("handling_organisation")  # decided by the diagram (the DMN route)
     return [
         TaskRow(
             id=ready.id, instance_id=instance.id, bpmn_id=ready.info.bpmn_id, name=ready.info.name,
-            role=ready.info.role, organisation=organisation if isinstance(organisation, str) else None,
+            role=ready.info.role, organisation=organisation if isinstance(organisation, str) and organisation else None,
             assignee=None, form=ready.info.form, created_at=now, due_on=_as_date(ready.due_on, ready.info.bpmn_id),
         )
         for ready in run.ready_tasks()
