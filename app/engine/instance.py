@@ -77,11 +77,8 @@ class WorkflowRun:
         return [ReadyTask(str(t.id), self._info(t), self._due_on(t)) for t in self._ready_user_tasks()]
 
     def waiting_messages(self) -> list[str]:
-        names = []
-        for event in self.workflow.waiting_events():
-            if event.event_type == "MessageEventDefinition" or "Message" in str(event.event_type):
-                names.append(str(event.name))
-        return names
+        """Names of the messages the instance would accept now (event_type is a class name)."""
+        return sorted({str(e.name) for e in self.workflow.waiting_events() if "Message" in str(e.event_type)})
 
     # -- acting ---------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.engine import compile_process
-from app.errors import DiagramError
+from app.errors import DiagramError, Forbidden
 from app.persistence import queries
 from app.persistence.models import Deployment, DeploymentFile
 from app.roles import DEPLOYERS
@@ -51,8 +51,6 @@ def content_hash(files: Mapping[str, str]) -> str:
 def deploy(rt: Runtime, actor: Principal | None, process_id: str, files: Mapping[str, str]) -> DeployResult:
     """Validate and store one process's files; raise DiagramError and store nothing if unfit."""
     if actor is not None and not actor.has_any(set(DEPLOYERS)):
-        from app.errors import Forbidden
-
         raise Forbidden("Chỉ cán bộ phân tích quy trình mới được triển khai sơ đồ.")
     if not process_id.replace("_", "").isalnum():
         raise DiagramError(f"Mã quy trình «{process_id}» không hợp lệ.")

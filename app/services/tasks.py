@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from app.engine import validate_form
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
@@ -76,7 +77,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         raise
 
 
-def _task_or_error(session: Any, task_id: str) -> TaskRow:
+def _task_or_error(session: Session, task_id: str) -> TaskRow:
     row = queries.task_row(session, task_id)
     if row is not None:
         return row
