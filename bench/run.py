@@ -1,0 +1,294 @@
+"""The benchmark: ``python -m bench.run`` (about 3 minutes on 2 cores), ``--quick`` (seconds), ``--json PATH``.
+
+(a)  SpiffWorkflow alone, in memory, full serializer round trip (spec embedded) after each task: the ceiling.
+(e)  our engine alone: load spec-less state, validate the form, complete, dump — no database.
+(b)  our services layer on a SQLite file: ``tasks.complete_task`` (one transaction each).
+(c)  our HTTP API under gunicorn, 2 sync workers, bearer tokens, concurrency 1 and 4.
+Then bytes stored per finished case, the long case (cost per step as history grows) and,
+with ``--profile``, where (b) spends its time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from bench import http_api  # light; the engine, SQLAlchemy and SpiffWorkflow load in _measure
+from bench.common import (
+    BENCH,
+    BENCH_PID,
+    LOOP_PID,
+    LOOP_STD_PID,
+    REAL_PID,
+    cases_for,
+    cpu_availability,
+    real_scenario,
+)
+
+COUNTS: dict[str, dict[str, Any]] = {
+    "full": {"a": 200, "b": 200, "c": 150, "long": [10, 100, 500], "long_gateway": [10, 100, 240], "probe": 300,
+             "repeat": 7, "profile": 100, "warmup": 4},
+    "quick": {"a": 5, "b": 5, "c": 5, "long": [5, 10], "long_gateway": [5, 10], "probe": 0,
+              "repeat": 3, "profile": 10, "warmup": 0},
+}
+
+# spiff-arena on the same bench model, same kind of machine (bench/model/README.md).
+REFERENCE = {"c1_per_s": 18.0, "c1_p50_ms": 36.0, "c4_per_s": 21.5}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run with tiny counts")
+    parser.add_argument("--json", metavar="PATH", help="also save every figure as JSON")
+    parser.add_argument("--profile", action="store_true", help="cProfile (b) and print the top functions")
+    parser.add_argument("--skip-http", action="store_true", help="leave out (c) (no gunicorn)")
+    args = parser.parse_args(argv)
+    counts = COUNTS["quick" if args.quick else "full"]
+    results: dict[str, Any] = {"meta": _meta(counts, args.quick)}
+    started = time.perf_counter()
+    _print_header(results["meta"])
+    with tempfile.TemporaryDirectory(prefix="khieunai-bench-") as tmp:
+        server = None
+        if not args.skip_http:
+            (Path(tmp) / "http").mkdir()
+            server = http_api.Server(Path(tmp) / "http", cheap_passwords=args.quick)
+        try:
+            if server is not None and args.quick:  # overlap setup and boot with (a)/(b); a full run keeps them apart
+                server.prepare_in_background()
+            _measure(Path(tmp), counts, args, results)
+            if server is not None:
+                results["c"] = _measure_http(server, counts)
+        finally:
+            if server is not None:
+                server.stop()
+    results["meta"]["elapsed_s"] = round(time.perf_counter() - started, 1)
+    results["meta"]["cpu_availability_end"] = cpu_availability()
+    _print_results(results)
+    if args.json:
+        Path(args.json).write_text(json.dumps(_clean(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        print(f"figures saved to {args.json}")
+    return 0
+
+
+def _measure(tmp: Path, counts: dict[str, Any], args: argparse.Namespace, results: dict[str, Any]) -> None:
+    from bench import long_case, spiff_alone
+    from bench.services import ServiceBench
+
+    real = real_scenario()
+    services = ServiceBench(tmp / "services.sqlite3")
+    try:
+        _progress("(a) SpiffWorkflow alone")
+        spec, subs = spiff_alone.bench_spec()
+        spiff_alone.run_cases(BENCH, 5, spec, subs)  # warm-up
+        results["a"] = {BENCH_PID: spiff_alone.run_cases(BENCH, counts["a"], spec, subs)}
+        compiled = services.compiled(REAL_PID)
+        script_engine = services.rt.engine.script_engine  # the diagram calls our deadline functions
+        spiff_alone.run_cases(real, 8, compiled.spec, compiled.subprocess_specs, script_engine)
+        results["a"][REAL_PID] = spiff_alone.run_cases(real, counts["a"], compiled.spec, compiled.subprocess_specs,
+                                                       script_engine)
+        _progress("(e) engine alone, (b) services on SQLite")
+        results["e"], results["b"], results["storage"] = {}, {}, {}
+        for scenario in (BENCH, real):
+            services.run_cases(scenario, len(scenario.steps))  # warm-up: compile and cache the deployment
+            results["e"][scenario.process_id] = services.engine_only(scenario, counts["b"])
+            results["b"][scenario.process_id] = services.run_cases(scenario, counts["b"])
+            results["storage"][scenario.process_id] = services.storage(scenario.process_id)
+        _progress("long case (engine alone)")
+        engine = services.rt.engine
+        standard, _ = long_case.measure(engine, LOOP_STD_PID, counts["long"], counts["repeat"])
+        gateway, results["depth_probe"] = long_case.measure(engine, LOOP_PID, counts["long_gateway"], counts["repeat"],
+                                                            probe_to=counts["probe"])
+        results["long_case"] = {LOOP_STD_PID: standard, LOOP_PID: gateway}
+        if args.profile:
+            _progress("profile of (b)")
+            results["profile"] = {s.process_id: services.profile(s, counts["profile"]) for s in (BENCH, real)}
+    finally:
+        services.rt.db.dispose()
+
+
+def _measure_http(server: http_api.Server, counts: dict[str, Any]) -> dict[str, Any]:
+    _progress("(c) HTTP under gunicorn: flask setup, then gunicorn")
+    server.ready()
+    _progress(f"(c) gunicorn up on 127.0.0.1:{server.port}")
+    server.deploy_bench_model()
+    out: dict[str, Any] = {}
+    for scenario in (BENCH, real_scenario()):
+        if counts["warmup"]:  # both workers compile the process once, outside the measurement
+            http_api.drive(server, scenario, counts["warmup"], 4)
+        out[scenario.process_id] = {}
+        for concurrency in (1, 4):
+            _progress(f"(c) {scenario.process_id} at concurrency {concurrency}")
+            out[scenario.process_id][f"c{concurrency}"] = http_api.drive(
+                server, scenario, cases_for(counts["c"], scenario), concurrency)
+    return out
+
+
+# -- output ---------------------------------------------------------------------------------
+
+def _meta(counts: dict[str, Any], quick: bool) -> dict[str, Any]:
+    return {
+        "mode": "quick" if quick else "full", "cores": os.cpu_count(), "load_average": os.getloadavg(),
+        "cpu_availability_start": cpu_availability(),
+        "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "platform": platform.platform(),
+        "packages": {p: version(p) for p in ("SpiffWorkflow", "SQLAlchemy", "Flask", "gunicorn", "jsonschema")},
+        "counts": {"a_completions": counts["a"], "b_completions": counts["b"], "c_completions_per_concurrency": counts["c"],
+                   "long_case_steps": counts["long"], "long_case_gateway_steps": counts["long_gateway"],
+                   "timing_repeats": counts["repeat"]},
+    }
+
+
+_T0 = time.perf_counter()
+
+
+def _progress(message: str) -> None:
+    print(f"  … [{time.perf_counter() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def _print_header(meta: dict[str, Any]) -> None:
+    pk = meta["packages"]
+    c = meta["counts"]
+    print(f"Benchmark ({meta['mode']} run) — Flask + SpiffWorkflow service, one run on this machine")
+    print(f"machine: {meta['cores']} cores, load average {', '.join(f'{x:.2f}' for x in meta['load_average'])}; "
+          f"Python {meta['python']}, SQLite {meta['sqlite']}, SpiffWorkflow {pk['SpiffWorkflow']}, "
+          f"SQLAlchemy {pk['SQLAlchemy']}, Flask {pk['Flask']}, gunicorn {pk['gunicorn']}")
+    print(f"counts: (a) {c['a_completions']} completions per process, (e)/(b) {c['b_completions']}, "
+          f"(c) {c['c_completions_per_concurrency']} per concurrency level (rounded up to whole cases), "
+          f"long case at {c['long_case_steps']} steps (standard loop) and {c['long_case_gateway_steps']} "
+          f"(gateway loop), best of {c['timing_repeats']}", flush=True)
+
+
+def _f(value: float, digits: int = 1) -> str:
+    return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"
+
+
+def _row(label: str, fig: dict[str, Any] | None, a: dict[str, Any], note: str = "") -> str:
+    if fig is None:
+        return f"  {label:<52}{'(not run)':>10}"
+    return (f"  {label:<52}{_f(fig['per_s']):>9}{_f(fig['p50_rate_per_s']):>9}{_f(fig['p50_ms'], 2):>9}"
+            f"{_f(fig['p95_ms'], 1):>9}{fig['per_s'] / a['per_s']:>8.3f}{fig['p50_rate_per_s'] / a['p50_rate_per_s']:>8.3f}"
+            f"{fig['completions']:>6}  {note}")
+
+
+def _print_results(r: dict[str, Any]) -> None:
+    print()
+    for pid, title in ((BENCH_PID, "bench model: start, 5 user tasks (4-field forms), end"),
+                       (REAL_PID, "our process: second-level complaint, resolved path (8 user tasks)")):
+        _print_throughput(r, pid, title)
+    print("""  p50/p95 ms: one completion — (a)/(e)/(b) in process, (c) the POST /complete as the client sees it.
+  run compl/s: what this run got — (a)/(e)/(b) completions / summed completion time; (c) completions / wall
+  time, where the clients also start every case and GET the instance before each completion (task id).
+  at p50 compl/s: robust to the host's pauses — 1000 / p50 for (a)/(e)/(b); for (c) Little's law, clients /
+  median (GET + complete) cycle. Both ratios to (a) use the same basis as their column.
+""")
+    _print_storage(r["storage"])
+    _print_long_case(r["long_case"], r.get("depth_probe"))
+    if "profile" in r:
+        _print_profile(r["profile"])
+    m = r["meta"]
+    print(f"total benchmark time {m['elapsed_s']} s; CPU availability (busy loop, share of wall time not lost to "
+          f"pauses > 5 ms) {100 * m['cpu_availability_start']:.0f} % at start, {100 * m['cpu_availability_end']:.0f} % at end")
+    if min(m["cpu_availability_start"], m["cpu_availability_end"]) < 0.9:
+        print("WARNING: the host paused this VM's CPUs for a large share of the run: throughput figures and p95 are "
+              "pessimistic; p50 is the most trustworthy figure.")
+
+
+def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
+    a = r["a"][pid]
+    print(f"{pid} — {title}")
+    print(f"  {'':<52}{'run':>9}{'at p50':>9}{'':>18}{'run':>8}{'at p50':>8}")
+    print(f"  {'measure':<52}{'compl/s':>9}{'compl/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs (a)':>8}{'vs (a)':>8}{'n':>6}")
+    print(_row("(a)  SpiffWorkflow alone + full ser. round trip", a, a,
+               f"[(de)serialization {100 * a['serialization_share']:.0f} % of (a) at p50; in memory alone "
+               f"{_f(a['in_memory_p50_rate_per_s'])}/s]"))
+    print(_row("(e)  our engine alone: load+validate+run+dump, no DB", r["e"][pid], a))
+    b = r["b"][pid]
+    print(_row("(b)  services complete_task, SQLite file (1 txn)", b, a, f"[start_case p50 {_f(b['start_p50_ms'], 2)} ms]"))
+    for level in ("c1", "c4"):
+        c = r.get("c", {}).get(pid, {}).get(level)
+        note = (f"[GET instance p50 {_f(c['get_p50_ms'], 2)} ms, GET+complete p50 {_f(c['cycle_p50_ms'], 2)} ms, "
+                f"start p50 {_f(c['start_p50_ms'], 2)} ms]" if c else "")
+        print(_row(f"({level}) HTTP gunicorn 2 sync workers, concurrency {level[1]}", c, a, note))
+    if pid == BENCH_PID:
+        print(f"  reference, spiff-arena on this model: c1 {REFERENCE['c1_per_s']}/s (p50 {REFERENCE['c1_p50_ms']:.0f} ms), "
+              f"c4 {REFERENCE['c4_per_s']}/s")
+    print()
+
+
+def _print_storage(storage: dict[str, Any]) -> None:
+    print("bytes stored per finished case (from the DB: instance state + audit data/prev_hash/hash + task rows)")
+    print(f"  {'process':<28}{'state':>9}{'audit':>9}{'events':>8}{'tasks':>7}{'total':>9}"
+          f"{'full Spiff ser.':>17}{'ours/full':>11}{'spec once':>11}")
+    for pid, s in storage.items():
+        print(f"  {pid:<28}{s['state']:>9,.0f}{s['audit']:>9,.0f}{s['audit_events']:>8.0f}{s['tasks']:>7,.0f}"
+              f"{s['total']:>9,.0f}{s['full_spiff_serialization']:>17,}{s['total_vs_full']:>11.2f}"
+              f"{s['spec_json_once_per_deployment']:>11,}")
+    print("  full Spiff ser. = SpiffWorkflow's serialize_json of the same finished workflow, spec embedded;")
+    print("  spec once = the spec as JSON, which our rows leave out (the deployment keeps the diagram once).")
+    print()
+
+
+def _print_long_case(long: dict[str, list[dict[str, Any]]], probe: dict[str, Any] | None) -> None:
+    print("long case — one entry task repeated, engine alone: cost of one step vs completed steps (history)")
+    print(f"  {'model':<22}{'steps':>6}{'tasks':>7}{'state B':>10}{'dump ms':>9}{'load ms':>9}{'dump+load':>11}"
+          f"{'step ms':>9}{'complete':>10}{'full Spiff B':>14}{'full rt ms':>12}")
+    for pid, rows in long.items():
+        for x in rows:
+            print(f"  {pid:<22}{x['steps']:>6}{x['tasks_in_tree']:>7}{x['state_bytes']:>10,}{x['dump_ms']:>9.2f}"
+                  f"{x['load_ms']:>9.2f}{x['dump_load_ms']:>11.2f}{x['step_ms']:>9.2f}{x['complete_in_memory_ms']:>10.3f}"
+                  f"{x['full_spiff_bytes']:>14,}{x['full_spiff_round_trip_ms']:>12.2f}")
+        first, last = rows[0], rows[-1]
+        print(f"  {'':<22}→ from {first['steps']} to {last['steps']} steps one step costs "
+              f"{last['step_ms'] / first['step_ms']:.1f}× as much; {last['state_bytes'] / last['steps']:,.0f} B of state "
+              f"per step of history")
+    print("  step ms = load + validate + complete one entry + dump (what complete_task does to the state each time);")
+    print("  complete = the in-memory completion alone; full = SpiffWorkflow's own serializer with the spec embedded.")
+    if probe:
+        verdict = (f"SILENTLY ENDED after {probe['passes_done']} passes (reported completed={probe['reported_completed']},"
+                   f" loop condition still true): SpiffWorkflow's TaskIterator stops at tree depth 1000"
+                   if probe["silently_ended"] else f"ran all {probe['passes_done']} passes")
+        print(f"  depth probe, {probe['process_id']} asked for {probe['passes_asked']} passes: {verdict}")
+    print()
+
+
+def _print_profile(profiles: dict[str, Any]) -> None:
+    for pid, p in profiles.items():
+        print(f"profile of (b) complete_task, {pid}: {p['calls_profiled']} calls, each profiled alone; "
+              f"median {p['median_ms']:.2f} ms per call with cProfile on")
+        print(f"  {'median cum ms':>14}{'share':>7}{'own ms':>8}{'calls':>7}  function (app/ and SpiffWorkflow only)")
+        for f in p["top_cumulative"]:
+            print(f"  {f['median_cum_ms']:>14.3f}{100 * f['median_cum_ms'] / p['median_ms']:>6.0f}%"
+                  f"{f['median_own_ms']:>8.3f}{f['calls_per_completion']:>7.0f}  {f['function']}")
+        shares = ", ".join(f"{k} {v:.2f}" for k, v in list(p["median_self_ms_by_package"].items())[:9])
+        print(f"  median self time per call by package (ms): {shares}")
+        print()
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN: missing figures become null."""
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _terminated(_signum: int, _frame: Any) -> None:
+    raise SystemExit(143)  # run the finally blocks: stop gunicorn, remove the temporary files
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, _terminated)
+    raise SystemExit(main())
