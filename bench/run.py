@@ -187,9 +187,10 @@ def _print_results(r: dict[str, Any]) -> None:
         _print_throughput(r, pid, title)
     print("""  p50/p95 ms: one completion — (a)/(e)/(b) in process, (c) the POST /complete as the client sees it.
   run compl/s: what this run got — (a)/(e)/(b) completions / summed completion time; (c) completions / wall
-  time, where the clients also start every case and GET the instance before each completion (task id).
+  time, where the clients also start every case (the next task id comes back in each response) and GET the
+  finished case once.
   at p50 compl/s: robust to the host's pauses — 1000 / p50 for (a)/(e)/(b); for (c) Little's law, clients /
-  median (GET + complete) cycle. Both ratios to (a) use the same basis as their column.
+  median cycle (pick the task, complete it). Both ratios to (a) use the same basis as their column.
 """)
     _print_storage(r["storage"])
     _print_long_case(r["long_case"], r.get("depth_probe"))
@@ -216,7 +217,7 @@ def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
     print(_row("(b)  services complete_task, SQLite file (1 txn)", b, a, f"[start_case p50 {_f(b['start_p50_ms'], 2)} ms]"))
     for level in ("c1", "c4"):
         c = r.get("c", {}).get(pid, {}).get(level)
-        note = (f"[GET instance p50 {_f(c['get_p50_ms'], 2)} ms, GET+complete p50 {_f(c['cycle_p50_ms'], 2)} ms, "
+        note = (f"[GET instance p50 {_f(c['get_p50_ms'], 2)} ms, client cycle p50 {_f(c['cycle_p50_ms'], 2)} ms, "
                 f"start p50 {_f(c['start_p50_ms'], 2)} ms]" if c else "")
         print(_row(f"({level}) HTTP gunicorn 2 sync workers, concurrency {level[1]}", c, a, note))
     if pid == BENCH_PID:

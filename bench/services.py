@@ -67,7 +67,7 @@ class ServiceBench:
     def run_case(self, scenario: Scenario, latencies: list[float], starts: list[float]) -> int:
         t0 = time.perf_counter()
         instance = cases.start_case(self.rt, self.principal(scenario.start_role), scenario.process_id,
-                                    scenario.start_data())
+                                    scenario.start_data()).instance
         starts.append(time.perf_counter() - t0)
         for bpmn_id, role, payload in scenario.steps:
             task_id = self.next_task(instance.id, bpmn_id)

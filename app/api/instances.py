@@ -8,6 +8,7 @@ from flask_smorest import Blueprint
 
 from app.api.auth import current_principal, login_required, runtime
 from app.api.schemas import (
+    CaseChangeSchema,
     HistorySchema,
     InstanceDetailSchema,
     InstanceFilter,
@@ -16,7 +17,7 @@ from app.api.schemas import (
     page_of,
     page_schema,
 )
-from app.api.tasks import task_dict
+from app.api.tasks import change_dict
 from app.services import cases
 
 blp = Blueprint("instances", __name__, url_prefix="/api/instances", description="Hồ sơ (phiên bản quy trình đang chạy)")
@@ -40,9 +41,8 @@ def get_instance(instance_id: int) -> Any:
     """Trạng thái, dữ liệu, bước đang chờ, các bước đã xong và thời hạn của một hồ sơ."""
     rt = runtime()
     view = cases.get_case(rt, current_principal(), instance_id)
-    body = {name: getattr(view.instance, name) for name in InstanceSummarySchema().fields if name != "deployment_version"}
-    body.update(deployment=view.instance.deployment, process_name=view.process_name, data=view.data,
-                tasks=[task_dict(rt, t) for t in view.tasks], completed_steps=view.steps,
+    body = change_dict(rt, view.instance, view.tasks)
+    body.update(process_name=view.process_name, data=view.data, completed_steps=view.steps,
                 deadlines=view.deadlines, waiting_messages=view.waiting_messages)
     return body
 
@@ -58,8 +58,10 @@ def get_history(instance_id: int) -> Any:
 
 @blp.route("/<int:instance_id>/messages/<name>", methods=["POST"])
 @blp.arguments(MessageBody)
-@blp.response(200, InstanceSummarySchema)
+@blp.response(200, CaseChangeSchema)
 @login_required
 def send_message(body: dict[str, Any], instance_id: int, name: str) -> Any:
     """Gửi thông điệp BPMN tới hồ sơ (ví dụ: withdrawal — người khiếu nại rút đơn)."""
-    return cases.deliver_message(runtime(), current_principal(), instance_id, name, body["payload"])
+    rt = runtime()
+    change = cases.deliver_message(rt, current_principal(), instance_id, name, body["payload"])
+    return change_dict(rt, change.instance, change.tasks)

@@ -8,7 +8,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from app.api.auth import current_principal, login_required, runtime
-from app.api.schemas import DeployBody, DeploymentSchema, DeployResultSchema, InstanceSummarySchema, StartBody
+from app.api.schemas import CaseChangeSchema, DeployBody, DeploymentSchema, DeployResultSchema, StartBody
+from app.api.tasks import change_dict
 from app.errors import InvalidInput
 from app.services import cases, deploy
 
@@ -39,8 +40,10 @@ def deploy_files(body: dict[str, Any], process_id: str) -> Any:
 
 @blp.route("/<process_id>/instances", methods=["POST"])
 @blp.arguments(StartBody)
-@blp.response(201, InstanceSummarySchema)
+@blp.response(201, CaseChangeSchema)
 @login_required
 def start_instance(body: dict[str, Any], process_id: str) -> Any:
-    """Tạo hồ sơ mới (khởi động quy trình) với dữ liệu biểu mẫu tiếp nhận."""
-    return cases.start_case(runtime(), current_principal(), process_id, body["data"])
+    """Tạo hồ sơ mới (khởi động quy trình) với dữ liệu tiếp nhận; trả về các bước chờ đầu tiên."""
+    rt = runtime()
+    change = cases.start_case(rt, current_principal(), process_id, body["data"])
+    return change_dict(rt, change.instance, change.tasks)

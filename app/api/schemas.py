@@ -89,6 +89,10 @@ class InstanceSummarySchema(Schema):
     completed_at = fields.DateTime(allow_none=True)
 
 
+class CaseChangeSchema(InstanceSummarySchema):
+    tasks = fields.List(fields.Nested(TaskSchema), metadata={"description": "Các bước đang chờ sau thay đổi"})
+
+
 class StepSchema(Schema):
     task_id = fields.String(allow_none=True)
     bpmn_id = fields.String(allow_none=True)
@@ -97,10 +101,9 @@ class StepSchema(Schema):
     at = fields.DateTime()
 
 
-class InstanceDetailSchema(InstanceSummarySchema):
+class InstanceDetailSchema(CaseChangeSchema):
     process_name = fields.String()
     data = fields.Dict()
-    tasks = fields.List(fields.Nested(TaskSchema))
     completed_steps = fields.List(fields.Nested(StepSchema))
     deadlines = fields.Dict(keys=fields.String(), values=fields.String())
     waiting_messages = fields.List(fields.String())

@@ -8,15 +8,15 @@ from flask_smorest import Blueprint
 
 from app.api.auth import current_principal, login_required, runtime
 from app.api.schemas import (
+    CaseChangeSchema,
     CompleteBody,
-    InstanceSummarySchema,
     TaskDetailSchema,
     TaskFilter,
     TaskSchema,
     page_of,
     page_schema,
 )
-from app.persistence.models import TaskRow
+from app.persistence.models import Instance, TaskRow
 from app.services import tasks
 from app.services.runtime import Runtime
 
@@ -26,6 +26,17 @@ TaskPage = page_schema(TaskSchema, "TaskPage")
 
 _TASK_FIELDS = ("id", "instance_id", "instance", "bpmn_id", "name", "role", "organisation", "assignee", "form",
                 "created_at", "due_on")
+
+
+def change_dict(rt: Runtime, instance: Instance, tasks: list[TaskRow]) -> dict[str, Any]:
+    """An instance with the tasks now waiting on it, for CaseChangeSchema and its subclasses."""
+    body: dict[str, Any] = {name: getattr(instance, name) for name in _INSTANCE_FIELDS}
+    body["tasks"] = [task_dict(rt, row) for row in tasks]
+    return body
+
+
+_INSTANCE_FIELDS = ("id", "process_id", "version", "deployment", "case_number", "title", "status", "outcome",
+                    "started_by", "created_at", "updated_at", "completed_at")
 
 
 def task_dict(rt: Runtime, row: TaskRow) -> dict[str, Any]:
@@ -61,8 +72,13 @@ def get_task(task_id: str) -> Any:
 
 @blp.route("/<task_id>/complete", methods=["POST"])
 @blp.arguments(CompleteBody)
-@blp.response(200, InstanceSummarySchema)
+@blp.response(200, CaseChangeSchema)
 @login_required
 def complete(body: dict[str, Any], task_id: str) -> Any:
-    """Hoàn thành bước với dữ liệu biểu mẫu; 422 kèm lỗi từng trường, 409 nếu bước đã xong."""
-    return tasks.complete_task(runtime(), current_principal(), task_id, body["data"], body["version"])
+    """Hoàn thành bước với dữ liệu biểu mẫu; trả về hồ sơ và các bước chờ tiếp theo.
+
+    422 kèm lỗi từng trường; 403 nếu không đúng vai trò; 409 nếu bước đã xong hoặc phiên bản cũ.
+    """
+    rt = runtime()
+    change = tasks.complete_task(rt, current_principal(), task_id, body["data"], body["version"])
+    return change_dict(rt, change.instance, change.tasks)

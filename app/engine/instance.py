@@ -43,6 +43,7 @@ class WorkflowRun:
         self.workflow = workflow
         self.workflow.script_engine = engine  # not serialized: must be set after every load
         self.steps: list[str] = []
+        self._data: dict[str, Any] | None = None
 
     @classmethod
     def start(cls, process: CompiledProcess, engine: RestrictedScriptEngine, data: dict[str, Any]) -> WorkflowRun:
@@ -62,6 +63,11 @@ class WorkflowRun:
     @property
     def data(self) -> dict[str, Any]:
         """The case data: what the next person would see, or the final data when finished."""
+        if self._data is None:
+            self._data = self._case_data()
+        return dict(self._data)
+
+    def _case_data(self) -> dict[str, Any]:
         if self.completed:
             return dict(self.workflow.data)
         ready = self._ready_user_tasks()
@@ -88,6 +94,7 @@ class WorkflowRun:
         with self._translated(task):
             task.set_data(**copy.deepcopy(data))
             task.run()
+        self._data = None
         self._advance()
         return ready
 
@@ -105,8 +112,18 @@ class WorkflowRun:
             if task.task_spec.bpmn_id:
                 self.steps.append(task.task_spec.bpmn_id)
 
+        self._data = None
         with self._translated(None):
             self.workflow.do_engine_steps(did_complete_task=record)
+        if self.workflow.is_completed() and any(
+            t.state & TaskState.NOT_FINISHED_MASK for t in self.workflow.tasks.values()
+        ):
+            # SpiffWorkflow's task iterator stops at depth 1000 and would call a deep case finished.
+            raise EngineError(
+                "Hồ sơ có lịch sử quá dài cho bộ máy quy trình (vòng lặp bằng cổng rẽ nhánh); "
+                "hãy mô hình hóa bằng vòng lặp chuẩn (standard loop) hoặc hồ sơ con.",
+                details={"error": "task tree depth limit"},
+            )
 
     def _ready_user_tasks(self) -> list[Task]:
         tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)

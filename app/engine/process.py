@@ -146,7 +146,7 @@ def _expression_sites(tree: etree._ElementTree) -> list[tuple[etree._Element, st
     for tag, mode in (
         ("bpmn:conditionExpression", "eval"), ("bpmn:formalExpression", "eval"),
         ("bpmn:timeDate", "eval"), ("bpmn:timeDuration", "eval"), ("bpmn:timeCycle", "eval"),
-        ("bpmn:loopCardinality", "eval"), ("bpmn:completionCondition", "eval"),
+        ("bpmn:loopCardinality", "eval"), ("bpmn:completionCondition", "eval"), ("bpmn:loopCondition", "eval"),
         ("bpmn:script", "exec"), ("spiff:preScript", "exec"), ("spiff:postScript", "exec"),
     ):
         sites += [(n, n.text or "", mode) for n in xp(f".//{tag}", namespaces=NS)]

@@ -36,8 +36,9 @@ def _digest(instance_id: int, seq: int, at: datetime, actor: str, action: str,
 def append_event(session: Session, *, instance_id: int, at: datetime, actor: str, action: str,
                  data: dict[str, Any], task_id: str | None = None, bpmn_id: str | None = None) -> AuditEvent:
     """Add the next event of an instance; the caller holds the instance's lock."""
-    last = session.scalars(
-        select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.seq.desc()).limit(1)
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
     seq = last.seq + 1 if last else 1
     prev_hash = last.hash if last else GENESIS

@@ -168,3 +168,76 @@ class AuditEvent(Base):
     data: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly what was hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+
+
+class Job(Base):
+    """Work the worker must do at ``due_at``: today, firing an instance's next timer.
+
+    A worker claims a row by setting ``locked_by``/``locked_until``; a crashed worker's claim
+    expires and another takes the job over. After too many failures the job becomes an incident.
+    """
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "kind"),
+        Index("ix_jobs_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # timer
+    status: Mapped[str] = mapped_column(String(20))  # pending | incident
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_by: Mapped[str | None] = mapped_column(String(100))
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    instance: Mapped[Instance] = relationship(lazy="joined")
+
+
+class Escalation(Base):
+    """A deadline that passed: visible to the roles told, until someone acknowledges it."""
+
+    __tablename__ = "escalations"
+    __table_args__ = (Index("ix_escalations_open", "acknowledged_at", "raised_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name: Mapped[str] = mapped_column(String(300))
+    deadline: Mapped[date | None] = mapped_column(Date)
+    roles: Mapped[str] = mapped_column(String(200))  # space-separated role ids
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    instance: Mapped[Instance] = relationship(lazy="joined")
+
+
+class CalendarOverride(Base):
+    """A day the official calendar changes: an extra day off or a make-up working Saturday."""
+
+    __tablename__ = "calendar_overrides"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # day_off | working_day
+    reason: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(500))
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarChange(Base):
+    """Append-only record of who added or removed a calendar override, when, and why."""
+
+    __tablename__ = "calendar_changes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(20))  # added | removed
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(String(300))
+    source: Mapped[str] = mapped_column(String(500))

@@ -116,18 +116,22 @@ def inbox(session: Session, *, roles: Iterable[str], organisation: str | None, a
     return paginate(session, stmt, page, per_page)
 
 
-def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow]) -> None:
+def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow]) -> list[TaskRow]:
     """Make the task table mirror the instance's ready tasks, keeping existing assignments."""
     existing = {t.id: t for t in instance_tasks(session, instance_id)}
     wanted = {r.id for r in rows}
     for task_id, row in existing.items():
         if task_id not in wanted:
             session.delete(row)
+    current = []
     for row in rows:
         if row.id in existing:
             existing[row.id].due_on = row.due_on
+            current.append(existing[row.id])
         else:
             session.add(row)
+            current.append(row)
+    return current
 
 
 # -- audit ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from app.persistence.models import Instance, TaskRow
 from app.roles import MESSAGE_RECEIVERS
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.state import load_run, lock_instance, record_failure, save_run
+from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
 
 CASE_PREFIXES = {"complaint_second_level": "KN2", "na_session_reception": "TCD"}
 
@@ -28,7 +28,7 @@ class CaseView:
     waiting_messages: list[str]
 
 
-def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any) -> Instance:
+def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any) -> CaseChange:
     """Create an instance from the start form's data and run it to its first wait state."""
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu khởi tạo phải là một đối tượng JSON.")
@@ -52,9 +52,9 @@ def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any) ->
         session.flush()
         instance.case_number = _case_number(process_id, rt.today().year, instance.id)
         run = rt.engine.start(process, {**data, "case_number": instance.case_number})
-        save_run(rt, session, instance, run, actor=principal.username, action="instance_started",
-                 before={}, extra={"deployment_version": deployment.version})
-        return instance
+        tasks = save_run(rt, session, instance, run, actor=principal.username, action="instance_started",
+                         before={}, extra={"deployment_version": deployment.version})
+        return CaseChange(instance, tasks)
 
 
 def _case_number(process_id: str, year: int, instance_id: int) -> str:
@@ -68,7 +68,7 @@ def _title(data: dict[str, Any]) -> str:
     return ""
 
 
-def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: str, payload: Any) -> Instance:
+def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: str, payload: Any) -> CaseChange:
     """Deliver a BPMN message (e.g. a withdrawal letter) to a waiting instance."""
     if not isinstance(payload, dict):
         raise InvalidInput("Nội dung thông điệp phải là một đối tượng JSON.")
@@ -86,9 +86,9 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
                 raise FormValidationError(fields=errors)
             before = run.data
             run.send_message(name, payload)
-            save_run(rt, session, instance, run, actor=principal.username, action="message_received",
-                     before=before, extra={"message": name})
-            return instance
+            tasks = save_run(rt, session, instance, run, actor=principal.username, action="message_received",
+                             before=before, extra={"message": name})
+            return CaseChange(instance, tasks)
     except EngineError as error:
         record_failure(rt, instance_id, actor=principal.username, action="message_failed", error=error)
         raise

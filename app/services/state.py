@@ -6,6 +6,7 @@ disagree; the caller's transaction commits them at once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -16,6 +17,14 @@ from app.errors import EngineError, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Instance, TaskRow
 from app.services.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class CaseChange:
+    """What a change leaves behind: the instance and the tasks now waiting on it."""
+
+    instance: Instance
+    tasks: list[TaskRow]
 
 
 def lock_instance(session: Session, instance_id: int) -> Instance:
@@ -39,7 +48,8 @@ def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
 
 def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun, *, actor: str,
              action: str, before: dict[str, Any], task_id: str | None = None, bpmn_id: str | None = None,
-             extra: dict[str, Any] | None = None) -> None:
+             extra: dict[str, Any] | None = None) -> list[TaskRow]:
+    """Write state, task rows and one audit event; return the instance's ready task rows."""
     now = rt.now()
     data = run.data
     instance.state = rt.engine.dump(run)
@@ -50,13 +60,16 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     if run.completed and instance.completed_at is None:
         instance.completed_at = now
     session.flush()  # assigns the id of a new instance
-    queries.replace_tasks(session, instance.id, _task_rows(run, instance, now))
+    tasks = queries.replace_tasks(session, instance.id, _task_rows(run, instance, now))
     payload = {"changes": data_changes(before, data), "steps": run.steps, **(extra or {})}
     audit.append_event(session, instance_id=instance.id, at=now, actor=actor, action=action,
                        task_id=task_id, bpmn_id=bpmn_id, data=payload)
     if run.completed:
         audit.append_event(session, instance_id=instance.id, at=now, actor="system", action="instance_completed",
                            data={"outcome": instance.outcome})
+    for task in tasks:
+        task.instance = instance
+    return tasks
 
 
 def _task_rows(run: WorkflowRun, instance: Instance, now: Any) -> list[TaskRow]:

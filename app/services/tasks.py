@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from app.engine import validate_form
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import queries
-from app.persistence.models import AuditEvent, Instance, TaskRow
+from app.persistence.models import AuditEvent, TaskRow
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.state import load_run, lock_instance, record_failure, save_run
+from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
 
 
 def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
-                  expected_version: int | None = None) -> Instance:
+                  expected_version: int | None = None) -> CaseChange:
     """Validate, run the engine to the next wait state, and save everything in one commit."""
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu biểu mẫu phải là một đối tượng JSON.")
@@ -67,9 +67,9 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
                 raise FormValidationError(fields=errors)
             before = run.data
             run.complete(task_id, data)
-            save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
-                     before=before, task_id=task_id, bpmn_id=row.bpmn_id)
-            return instance
+            tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
+                             before=before, task_id=task_id, bpmn_id=row.bpmn_id)
+            return CaseChange(instance, tasks)
     except EngineError as error:
         if instance_id is not None:
             record_failure(rt, instance_id, actor=principal.username, action="task_failed", error=error,

@@ -36,6 +36,9 @@ def test_whole_case_is_carried_to_publication_by_the_demo_users(client: FlaskCli
         assert task["id"] in [t["id"] for t in inbox["items"]]
         response = complete(client, task["id"], payload(), role)
         assert response.status_code == 200, response.get_json()
+        waiting = [t["bpmn_id"] for t in response.get_json()["tasks"]]
+        following = [b for b, _, _ in cases.RESOLVED_PATH].index(bpmn_id) + 1
+        assert waiting == [b for b, _, _ in cases.RESOLVED_PATH][following:following + 1]
     body = case(client, instance["id"])
     assert (body["status"], body["outcome"]) == ("completed", "resolved")
     assert body["deadlines"] == {

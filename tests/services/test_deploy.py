@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from app.errors import Forbidden
+from app.errors import DiagramError, Forbidden
 from app.services import deploy
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -74,3 +74,14 @@ def test_api_deploys_a_changed_diagram_for_an_analyst(rt: Runtime, client: Flask
     assert client.post(f"/api/processes/{PID}/deployments", json={"files": files}, headers=basic("clerk")).status_code == 403
     response = client.post(f"/api/processes/{PID}/deployments", json={"files": files}, headers=basic("analyst"))
     assert response.status_code == 201 and response.get_json()["version"] == 2
+
+
+def test_a_lane_that_is_no_role_is_refused(rt: Runtime) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('id="clerk"', 'id="Lane_1"', 1)
+    try:
+        deploy.deploy(rt, ANALYST, PID, files)
+    except DiagramError as error:
+        assert error.details == {"lanes": ["Lane_1"]}
+        return
+    raise AssertionError("a diagram whose tasks reach no role was deployed")

@@ -16,7 +16,7 @@ AGRICULTURE = "Sở Nông nghiệp và PTNT"
 
 def _start(rt: Runtime, **changes: object) -> int:
     reception = users.authenticate_password(rt, "reception", "demo")
-    return case_service.start_case(rt, reception, "complaint_second_level", cases.petition(**changes)).id
+    return case_service.start_case(rt, reception, "complaint_second_level", cases.petition(**changes)).instance.id
 
 
 def _unit_case(rt: Runtime, department: str) -> int:
