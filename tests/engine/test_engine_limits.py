@@ -53,6 +53,7 @@ def test_a_case_deeper_than_the_engine_can_track_is_an_error_not_a_silent_end() 
 
 
 def test_loop_conditions_are_vetted_at_deploy() -> None:
-    escape = "<bpmn:standardLoopCharacteristics><bpmn:loopCondition>().__class__</bpmn:loopCondition></bpmn:standardLoopCharacteristics>"
+    escape = ("<bpmn:standardLoopCharacteristics><bpmn:loopCondition>().__class__</bpmn:loopCondition>"
+              "</bpmn:standardLoopCharacteristics>")
     with pytest.raises(UnsafeDiagram):
         compile_process("loop", _loop("False", loop_element=escape))
