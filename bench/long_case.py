@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from app.engine import CompiledProcess, Engine, WorkflowRun, compile_process, validate_form
+from app.errors import EngineError
 from bench.common import loop_payload, model_files
 from bench.spiff_alone import full_serializer
 
@@ -71,14 +72,19 @@ def measure(engine: Engine, process_id: str, checkpoints: Sequence[int], repeat:
 
 
 def _probe(run: WorkflowRun, process_id: str, done: int, passes: int) -> dict[str, Any]:
-    while done < passes and not run.completed:
-        ready = run.ready_tasks()
-        if not ready:
-            break
-        run.complete(ready[0].id, loop_payload(done))
-        done += 1
-    return {"process_id": process_id, "passes_asked": passes, "passes_done": done,
-            "reported_completed": run.completed, "silently_ended": done < passes,  # n = passes + 2: never reached
+    """Push a gateway loop past SpiffWorkflow's depth limit: the engine must refuse, not end quietly."""
+    refused = None
+    try:
+        while done < passes and not run.completed:
+            ready = run.ready_tasks()
+            if not ready:
+                break
+            run.complete(ready[0].id, loop_payload(done))
+            done += 1
+    except EngineError as error:
+        refused = error.details.get("error", error.message)
+    return {"process_id": process_id, "passes_asked": passes, "passes_done": done, "refused": refused,
+            "reported_completed": run.completed, "silently_ended": done < passes and refused is None,
             "tasks_in_tree": len(run.workflow.tasks)}
 
 

@@ -255,9 +255,15 @@ def _print_long_case(long: dict[str, list[dict[str, Any]]], probe: dict[str, Any
     print("  step ms = load + validate + complete one entry + dump (what complete_task does to the state each time);")
     print("  complete = the in-memory completion alone; full = SpiffWorkflow's own serializer with the spec embedded.")
     if probe:
-        verdict = (f"SILENTLY ENDED after {probe['passes_done']} passes (reported completed={probe['reported_completed']},"
-                   f" loop condition still true): SpiffWorkflow's TaskIterator stops at tree depth 1000"
-                   if probe["silently_ended"] else f"ran all {probe['passes_done']} passes")
+        if probe["silently_ended"]:
+            verdict = (f"SILENTLY ENDED after {probe['passes_done']} passes (reported completed="
+                       f"{probe['reported_completed']}, loop condition still true): SpiffWorkflow's TaskIterator stops at "
+                       "tree depth 1000")
+        elif probe.get("refused"):
+            verdict = (f"refused by the engine after {probe['passes_done']} passes ({probe['refused']}): "
+                       "SpiffWorkflow's task tree stops at depth 1000; use a standard loop")
+        else:
+            verdict = f"ran all {probe['passes_done']} passes"
         print(f"  depth probe, {probe['process_id']} asked for {probe['passes_asked']} passes: {verdict}")
     print()
 
