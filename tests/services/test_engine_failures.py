@@ -1,0 +1,44 @@
+"""A script that fails at run time: 422 for the officer, case unchanged, the failure on the record."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from app.services import deploy
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+from tests import cases
+from tests.api.helpers import case, complete, ready_task, start
+from tests.conftest import basic
+
+PID = "complaint_second_level"
+BPMN = f"processes/{PID}/{PID}.bpmn"
+
+
+def test_failing_script_leaves_the_case_as_it_was_and_records_the_failure(rt: Runtime, client: FlaskClient) -> None:
+    files = deploy.read_sources(rt.processes_dir, rt.forms_dir, PID)
+    script = "resolution_deadline = resolution_deadline_for(acceptance_notice['issued_on'], complex_case, remote_area)"
+    assert script in files[BPMN]
+    files[BPMN] = files[BPMN].replace(script, "resolution_deadline = resolution_deadline_for(no_such_field, 1, 2)", 1)
+    assert deploy.deploy(rt, Principal(0, "analyst", "A", frozenset({"analyst"})), PID, files).version == 2
+    instance = start(client, cases.petition()).get_json()
+    task = ready_task(client, instance["id"])
+    before = case(client, instance["id"])
+    response = complete(client, task["id"], cases.acceptance(), "resolver")
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "engine_error" and body["details"]["element"] == "compute_resolution_deadline"
+    after = case(client, instance["id"])
+    assert (after["version"], after["data"], after["tasks"]) == (before["version"], before["data"], before["tasks"])
+    history = client.get(f"/api/instances/{instance['id']}/history", headers=basic("auditor")).get_json()
+    assert [e["action"] for e in history["events"]] == ["instance_started", "task_failed"]
+    assert history["events"][1]["actor"] == "resolver" and history["chain"]["ok"] is True
+
+
+def test_unknown_process_and_message_are_404(client: FlaskClient) -> None:
+    response = client.post("/api/processes/nope/instances", json={"data": {}}, headers=basic("reception"))
+    assert response.status_code == 404 and response.get_json()["error"] == "not_found"
+    instance = start(client, cases.petition()).get_json()
+    response = client.post(f"/api/instances/{instance['id']}/messages/nope", json={"payload": {}},
+                           headers=basic("reception"))
+    assert response.status_code == 404
