@@ -25,14 +25,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
 def build_runtime(config: Any) -> Any:
     """Assemble database, engine and clock; also used by the worker and benchmarks."""
-    from app.clock import SystemClock, local_date
+    from app.clock import SystemClock
     from app.engine import Engine, LegalCalendar
     from app.engine.calendar import load_default_overrides
     from app.persistence.db import Database
     from app.services.runtime import Runtime
 
     clock = config.get("CLOCK") or SystemClock()
-    engine = Engine(LegalCalendar(load_default_overrides()), today=lambda: local_date(clock.now()))
+    engine = Engine(LegalCalendar(load_default_overrides()), now=clock.now)
     return Runtime(
         db=Database(config["DATABASE_URL"], echo=bool(config.get("SQL_ECHO"))),
         engine=engine,

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import socket
+from datetime import datetime
+
 import click
 from flask import Flask, current_app
 
 from app.persistence.migrate import upgrade
-from app.services import deploy, users
+from app.services import calendar, deploy, timers, users
 from app.services.runtime import Runtime
 
 
@@ -67,6 +71,55 @@ def setup_command() -> None:
         click.echo(f"demo users deactivated: {users.disable_demo_users(_rt())}")
 
 
+@click.command("worker")
+@click.option("--name", default=None, help="Worker id in job claims (default: host:pid).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls when idle.")
+@click.option("--batch", default=20, show_default=True, help="Jobs claimed per pass.")
+@click.option("--lock-seconds", default=timers.LOCK_SECONDS, show_default=True,
+              help="How long a claim holds before another worker may take the job over.")
+@click.option("--until-idle", is_flag=True, help="Stop when a pass finds nothing due.")
+def worker_command(name: str | None, interval: float, batch: int, lock_seconds: int, until_idle: bool) -> None:
+    """Fire due timers (deadline escalations) until stopped; safe to run several at once."""
+    worker = name or f"{socket.gethostname()}:{os.getpid()}"
+    click.echo(f"worker {worker} started")
+    report = timers.run_worker(_rt(), worker, interval=interval, until_idle=until_idle, limit=batch,
+                               lock_seconds=lock_seconds)
+    click.echo(f"worker {worker}: claimed {report.claimed}, fired {report.fired}, failed {report.failed}, "
+               f"skipped {report.skipped}")
+
+
+@click.group("calendar")
+def calendar_group() -> None:
+    """List, add and remove calendar overrides (extra days off, make-up working Saturdays)."""
+
+
+@calendar_group.command("list")
+def calendar_list() -> None:
+    for override in calendar.list_overrides(_rt()):
+        click.echo(f"{override.day.isoformat()}  {override.kind:<12} {override.reason}  [{override.source}]")
+
+
+@calendar_group.command("add")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("kind", type=click.Choice(calendar.KINDS))
+@click.option("--reason", required=True)
+@click.option("--source", required=True, help="The document that announced it.")
+@click.option("--actor", default="admin", show_default=True)
+def calendar_add(day: datetime, kind: str, reason: str, source: str, actor: str) -> None:
+    calendar.add_override(_rt(), actor, day.date(), kind, reason, source)
+    click.echo(f"added {day.date().isoformat()} {kind}")
+
+
+@calendar_group.command("remove")
+@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.option("--source", required=True, help="Why it is removed (document).")
+@click.option("--actor", default="admin", show_default=True)
+def calendar_remove(day: datetime, source: str, actor: str) -> None:
+    calendar.remove_override(_rt(), actor, day.date(), source)
+    click.echo(f"removed {day.date().isoformat()}")
+
+
 def init_app(app: Flask) -> None:
-    for command in (migrate_command, deploy_command, demo_users_command, create_user_command, setup_command):
+    for command in (migrate_command, deploy_command, demo_users_command, create_user_command, setup_command,
+                    worker_command, calendar_group):
         app.cli.add_command(command)

@@ -27,9 +27,9 @@ def init_app(app: Flask) -> None:
         },
     })
     api = Api(app)
-    from app.api import auth, instances, processes, tasks
+    from app.api import auth, instances, operations, processes, tasks
 
-    for module in (auth, processes, instances, tasks):
+    for module in (auth, processes, instances, tasks, operations):
         api.register_blueprint(module.blp)
     _register_errors(app)
 

@@ -157,3 +157,34 @@ def page_schema(item: type[Schema], name: str) -> type[Schema]:
         "items": fields.List(fields.Nested(item)), "total": fields.Integer(),
         "page": fields.Integer(), "per_page": fields.Integer(),
     }, name=name)
+
+
+class EscalationFilter(PageArgs):
+    open = fields.Boolean(load_default=True, metadata={"description": "Chỉ cảnh báo chưa xác nhận"})
+    instance_id = fields.Integer(load_default=None)
+
+
+class EscalationSchema(Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    case_number = fields.String(attribute="instance.case_number")
+    title = fields.String(attribute="instance.title")
+    code = fields.String()
+    name = fields.String()
+    deadline = fields.Date(allow_none=True)
+    roles = fields.Function(lambda e: e.roles.split())
+    raised_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_by = fields.String(allow_none=True)
+
+
+class IncidentSchema(Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    case_number = fields.String(attribute="instance.case_number")
+    kind = fields.String()
+    status = fields.String()
+    attempts = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    due_at = fields.DateTime()
+    updated_at = fields.DateTime()

@@ -7,9 +7,10 @@ deployment, which are immutable; it holds no other state.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import datetime
 from typing import Any
 
+from app.clock import local_date
 from app.engine.calendar import LegalCalendar
 from app.engine.deadlines import script_functions
 from app.engine.forms import validate_form
@@ -34,13 +35,18 @@ __all__ = [
 class Engine:
     """Parses, runs and serializes workflows for the services layer."""
 
-    def __init__(self, calendar: LegalCalendar, today: Callable[[], date]) -> None:
-        self.calendar = calendar
-        functions: dict[str, Callable[..., Any]] = dict(script_functions(calendar))
-        functions["today"] = lambda: today().isoformat()
-        self.script_engine = RestrictedScriptEngine(functions)
+    def __init__(self, calendar: LegalCalendar, now: Callable[[], datetime]) -> None:
+        self.now = now
         self.serializer = StateSerializer()
         self._processes: dict[Any, CompiledProcess] = {}
+        self.use_calendar(calendar)
+
+    def use_calendar(self, calendar: LegalCalendar) -> None:
+        """Compute deadlines from now on with ``calendar`` (after an override was added or removed)."""
+        self.calendar = calendar
+        functions: dict[str, Callable[..., Any]] = dict(script_functions(calendar))
+        functions["today"] = lambda: local_date(self.now()).isoformat()
+        self.script_engine = RestrictedScriptEngine(functions)
 
     def process(self, key: Any, process_id: str, files: Callable[[], Mapping[str, str]]) -> CompiledProcess:
         """The compiled process of a deployment, compiled on first use and then cached."""
@@ -51,11 +57,11 @@ class Engine:
         return compiled
 
     def start(self, process: CompiledProcess, data: dict[str, Any]) -> WorkflowRun:
-        return WorkflowRun.start(process, self.script_engine, data)
+        return WorkflowRun.start(process, self.script_engine, self.now, data)
 
     def load(self, process: CompiledProcess, state: str) -> WorkflowRun:
         workflow = self.serializer.loads(state, process.spec, process.subprocess_specs)
-        return WorkflowRun(process, workflow, self.script_engine)
+        return WorkflowRun(process, workflow, self.script_engine, self.now)
 
     def dump(self, run: WorkflowRun) -> str:
         return self.serializer.dumps(run.workflow)

@@ -8,12 +8,14 @@ with the task, element and line kept.
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
@@ -23,7 +25,16 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.process import CompiledProcess, UserTaskInfo
 from app.engine.sandbox import RestrictedScriptEngine, UnsafeCode
+from app.engine.timers import engine_time, fire_time
 from app.errors import EngineError, NotFound, TaskNotReady
+
+
+@dataclass(frozen=True)
+class Escalated:
+    """A BPMN escalation the diagram threw and did not catch, e.g. a legal deadline that passed."""
+
+    code: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -38,17 +49,21 @@ class ReadyTask:
 class WorkflowRun:
     """One instance in memory, between a load and a save."""
 
-    def __init__(self, process: CompiledProcess, workflow: BpmnWorkflow, engine: RestrictedScriptEngine) -> None:
+    def __init__(self, process: CompiledProcess, workflow: BpmnWorkflow, engine: RestrictedScriptEngine,
+                 now: Callable[[], datetime]) -> None:
         self.process = process
         self.workflow = workflow
         self.workflow.script_engine = engine  # not serialized: must be set after every load
+        self.now = now
         self.steps: list[str] = []
+        self.escalations: list[Escalated] = []
         self._data: dict[str, Any] | None = None
 
     @classmethod
-    def start(cls, process: CompiledProcess, engine: RestrictedScriptEngine, data: dict[str, Any]) -> WorkflowRun:
+    def start(cls, process: CompiledProcess, engine: RestrictedScriptEngine, now: Callable[[], datetime],
+              data: dict[str, Any]) -> WorkflowRun:
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
-        run = cls(process, workflow, engine)
+        run = cls(process, workflow, engine, now)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(data))
         run._advance()
@@ -82,6 +97,12 @@ class WorkflowRun:
     def ready_tasks(self) -> list[ReadyTask]:
         return [ReadyTask(str(t.id), self._info(t), self._due_on(t)) for t in self._ready_user_tasks()]
 
+    def next_timer_at(self) -> datetime | None:
+        """When the earliest waiting timer of the instance is due (the worker's next job)."""
+        times = [fire_time(str(e.event_type), e.value) for e in self.workflow.waiting_events()]
+        due = [t for t in times if t is not None]
+        return min(due) if due else None
+
     def waiting_messages(self) -> list[str]:
         """Names of the messages the instance would accept now (event_type is a class name)."""
         return sorted({str(e.name) for e in self.workflow.waiting_events() if "Message" in str(e.event_type)})
@@ -91,17 +112,23 @@ class WorkflowRun:
     def complete(self, task_id: str, data: dict[str, Any]) -> ReadyTask:
         task = self._find_ready(task_id)
         ready = ReadyTask(str(task.id), self._info(task), self._due_on(task))
-        with self._translated(task):
+        with self._translated(task), engine_time(self.now):
             task.set_data(**copy.deepcopy(data))
             task.run()
         self._data = None
         self._advance()
         return ready
 
+    def fire_due_timers(self) -> None:
+        """Let every timer that is due by the engine's clock fire, then run to the next wait state."""
+        with self._translated(None), engine_time(self.now):
+            self.workflow.refresh_timers()
+        self._advance()
+
     def send_message(self, name: str, payload: dict[str, Any]) -> None:
         if name not in self.waiting_messages():
             raise TaskNotReady(f"Hồ sơ không ở bước có thể nhận thông điệp «{name}».")
-        with self._translated(None):
+        with self._translated(None), engine_time(self.now):
             self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload)))
         self._advance()
 
@@ -113,8 +140,9 @@ class WorkflowRun:
                 self.steps.append(task.task_spec.bpmn_id)
 
         self._data = None
-        with self._translated(None):
+        with self._translated(None), engine_time(self.now):
             self.workflow.do_engine_steps(did_complete_task=record)
+        self._collect_thrown_events()
         if self.workflow.is_completed() and any(
             t.state & TaskState.NOT_FINISHED_MASK for t in self.workflow.tasks.values()
         ):
@@ -124,6 +152,14 @@ class WorkflowRun:
                 "hãy mô hình hóa bằng vòng lặp chuẩn (standard loop) hoặc hồ sơ con.",
                 details={"error": "task tree depth limit"},
             )
+
+    def _collect_thrown_events(self) -> None:
+        """Escalations nobody in the diagram catches are the host's to raise (deadline passed)."""
+        for event in self.workflow.get_events():
+            definition = event.event_definition
+            if isinstance(definition, EscalationEventDefinition):
+                code = str(definition.code or definition.name)
+                self.escalations.append(Escalated(code, self.process.escalation_names.get(code, code)))
 
     def _ready_user_tasks(self) -> list[Task]:
         tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)

@@ -67,6 +67,7 @@ class CompiledProcess:
     start: StartInfo
     user_tasks: dict[str, UserTaskInfo]
     messages: frozenset[str]  # names of the messages some event of the diagram catches
+    escalation_names: dict[str, str]  # escalation code -> Vietnamese name
     forms: dict[str, dict[str, Any]] = field(repr=False)
     validators: dict[str, Draft202012Validator] = field(repr=False)
     element_names: dict[str, str] = field(repr=False)
@@ -114,6 +115,7 @@ def compile_process(process_id: str, files: Mapping[str, str], *, check_forms: b
         start=start,
         user_tasks=user_tasks,
         messages=_messages(trees, diagrams),
+        escalation_names=_escalation_names(trees, diagrams),
         forms=forms,
         validators=validators,
         element_names=names,
@@ -265,6 +267,15 @@ def _start_info(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, 
                 if form in validators and lanes.get(str(start.get("id"))):
                     return StartInfo(role=lanes[str(start.get("id"))], form=str(form), ui_form=props.get(_UI_FORM))
     raise DiagramError(f"Sự kiện bắt đầu của {process_id} phải nằm trong một làn và có biểu mẫu ({_FORM}).")
+
+
+def _escalation_names(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for path in diagrams:
+        for node in trees[path].getroot().iter(f"{{{NS['bpmn']}}}escalation"):
+            code = node.get("escalationCode") or node.get("name") or node.get("id")
+            names[str(code)] = str(node.get("name") or code)
+    return names
 
 
 def _messages(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str]) -> frozenset[str]:

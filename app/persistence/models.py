@@ -201,7 +201,10 @@ class Escalation(Base):
     """A deadline that passed: visible to the roles told, until someone acknowledges it."""
 
     __tablename__ = "escalations"
-    __table_args__ = (Index("ix_escalations_open", "acknowledged_at", "raised_at"),)
+    __table_args__ = (
+        UniqueConstraint("instance_id", "code"),
+        Index("ix_escalations_open", "acknowledged_at", "raised_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -12,9 +13,13 @@ from sqlalchemy.orm import Session
 from app.persistence.models import (
     ApiToken,
     AuditEvent,
+    CalendarChange,
+    CalendarOverride,
     Deployment,
     DeploymentFile,
+    Escalation,
     Instance,
+    Job,
     TaskRow,
     User,
 )
@@ -148,3 +153,50 @@ def completed_steps(session: Session, instance_id: int) -> Sequence[AuditEvent]:
         .where(and_(AuditEvent.instance_id == instance_id, AuditEvent.action == "task_completed"))
         .order_by(AuditEvent.seq)
     ).all()
+
+
+# -- jobs, escalations, calendar -------------------------------------------------------------
+
+def timer_job(session: Session, instance_id: int) -> Job | None:
+    return session.scalar(select(Job).where(Job.instance_id == instance_id, Job.kind == "timer"))
+
+
+def due_jobs(session: Session, now: datetime, limit: int, *, skip_locked: bool) -> Sequence[Job]:
+    """Pending jobs that are due and not held by a live claim, oldest first."""
+    stmt = (
+        select(Job)
+        .where(Job.status == "pending", Job.due_at <= now, or_(Job.locked_until.is_(None), Job.locked_until < now))
+        .order_by(Job.due_at, Job.id)
+        .limit(limit)
+    )
+    if skip_locked:
+        stmt = stmt.with_for_update(skip_locked=True, of=Job)
+    return session.scalars(stmt).all()
+
+
+def incidents(session: Session) -> Sequence[Job]:
+    return session.scalars(select(Job).where(Job.status == "incident").order_by(Job.updated_at.desc())).all()
+
+
+def escalation_codes(session: Session, instance_id: int) -> set[str]:
+    return set(session.scalars(select(Escalation.code).where(Escalation.instance_id == instance_id)))
+
+
+def escalations(session: Session, *, open_only: bool, instance_id: int | None, page: int, per_page: int) -> Page:
+    stmt = select(Escalation).order_by(Escalation.raised_at.desc(), Escalation.id.desc())
+    if open_only:
+        stmt = stmt.where(Escalation.acknowledged_at.is_(None))
+    if instance_id is not None:
+        stmt = stmt.where(Escalation.instance_id == instance_id)
+    return paginate(session, stmt, page, per_page)
+
+
+def calendar_overrides(session: Session) -> Sequence[CalendarOverride]:
+    return session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
+
+
+def calendar_stamp(session: Session) -> tuple[int, int]:
+    """Changes whenever an override is added or removed: (overrides, last change id)."""
+    count = session.scalar(select(func.count()).select_from(CalendarOverride)) or 0
+    last = session.scalar(select(func.max(CalendarChange.id))) or 0
+    return int(count), int(last)

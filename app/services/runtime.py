@@ -9,7 +9,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from app.clock import Clock, local_date
-from app.engine import CompiledProcess, Engine
+from app.engine import CompiledProcess, Engine, LegalCalendar
+from app.engine.calendar import CalendarOverride
 from app.persistence import queries
 from app.persistence.db import Database
 from app.persistence.models import Deployment
@@ -23,7 +24,7 @@ class Runtime:
     processes_dir: Path
     forms_dir: Path
     password_method: str = "scrypt"  # noqa: S105 - a hash method name, not a password
-    settings: dict[str, object] = field(default_factory=dict)
+    _calendar_stamp: tuple[int, int] | None = field(default=None, repr=False)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -32,7 +33,23 @@ class Runtime:
         return local_date(self.clock.now())
 
     def process(self, session: Session, deployment: Deployment) -> CompiledProcess:
-        """The deployment's compiled process; parsed once per process lifetime, then cached."""
+        """The deployment's compiled process (parsed once, then cached), with the calendar up to date."""
+        self.refresh_calendar(session)
         return self.engine.process(
             deployment.id, deployment.process_id, lambda: queries.deployment_files(session, deployment.id)
         )
+
+    def refresh_calendar(self, session: Session) -> None:
+        """Give the engine the calendar as the database has it now; a cheap no-op when unchanged.
+
+        Every process (gunicorn worker, timer worker) checks before it runs the engine, so an
+        override added with the CLI applies to every deadline computed afterwards.
+        """
+        stamp = queries.calendar_stamp(session)
+        if self._calendar_stamp == stamp:
+            return
+        overrides = [CalendarOverride(o.day, o.kind, o.reason, o.source)  # type: ignore[arg-type]
+                     for o in queries.calendar_overrides(session)]
+        self.engine.use_calendar(LegalCalendar(overrides))
+        self._calendar_stamp = stamp
+

@@ -7,7 +7,7 @@ disagree; the caller's transaction commits them at once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from app.engine import SERIALIZER_VERSION, CompiledProcess, WorkflowRun
 from app.errors import EngineError, NotFound
 from app.persistence import audit, queries
-from app.persistence.models import Instance, TaskRow
+from app.persistence.models import Escalation, Instance, Job, TaskRow
 from app.services.runtime import Runtime
 
 
@@ -64,12 +64,52 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     payload = {"changes": data_changes(before, data), "steps": run.steps, **(extra or {})}
     audit.append_event(session, instance_id=instance.id, at=now, actor=actor, action=action,
                        task_id=task_id, bpmn_id=bpmn_id, data=payload)
+    _raise_escalations(session, instance, run, data, now)
+    schedule_timer(session, instance.id, None if run.completed else run.next_timer_at(), now)
     if run.completed:
         audit.append_event(session, instance_id=instance.id, at=now, actor="system", action="instance_completed",
                            data={"outcome": instance.outcome})
     for task in tasks:
         task.instance = instance
     return tasks
+
+
+ESCALATION_ROLES = ("resolver", "inspectorate")  # who is told when a legal deadline passes
+
+
+def _raise_escalations(session: Session, instance: Instance, run: WorkflowRun, data: dict[str, Any],
+                       now: datetime) -> None:
+    """One escalation per deadline per case: a row the resolver and inspectorate see, and an audit line."""
+    known = queries.escalation_codes(session, instance.id)
+    for escalated in run.escalations:
+        if escalated.code in known:
+            continue
+        known.add(escalated.code)
+        deadline_key = escalated.code.removesuffix("_overdue") + "_deadline"
+        deadline = data.get(deadline_key)
+        session.add(Escalation(
+            instance_id=instance.id, code=escalated.code, name=escalated.name, raised_at=now,
+            deadline=_as_date(deadline, escalated.code) if isinstance(deadline, str) else None,
+            roles=" ".join(ESCALATION_ROLES),
+        ))
+        audit.append_event(session, instance_id=instance.id, at=now, actor="system", action="escalation_raised",
+                           data={"code": escalated.code, "name": escalated.name, deadline_key: deadline,
+                                 "notified": list(ESCALATION_ROLES)})
+
+
+def schedule_timer(session: Session, instance_id: int, due_at: datetime | None, now: datetime) -> None:
+    """Keep one pending timer job per instance at its next fire time, or none."""
+    job = queries.timer_job(session, instance_id)
+    if due_at is None:
+        if job is not None:
+            session.delete(job)
+        return
+    if job is None:
+        session.add(Job(instance_id=instance_id, kind="timer", status="pending", due_at=due_at, attempts=0,
+                        created_at=now, updated_at=now))
+        return
+    job.due_at, job.status, job.attempts, job.updated_at = due_at, "pending", 0, now
+    job.locked_by = job.locked_until = job.last_error = None
 
 
 def _task_rows(run: WorkflowRun, instance: Instance, now: Any) -> list[TaskRow]:

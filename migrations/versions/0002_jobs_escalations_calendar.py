@@ -2,14 +2,13 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-24 08:29:15.503280
+Create Date: 2026-11-24 08:52:28.251437
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from alembic import op
-
 
 revision = '0002'
 down_revision = '0001'
@@ -49,7 +48,8 @@ def upgrade() -> None:
     sa.Column('acknowledged_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('acknowledged_by', sa.String(length=64), nullable=True),
     sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('instance_id', 'code')
     )
     with op.batch_alter_table('escalations', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_escalations_instance_id'), ['instance_id'], unique=False)

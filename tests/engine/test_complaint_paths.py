@@ -3,7 +3,7 @@ through the serializer after every step (no Flask, no database)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 @pytest.fixture(scope="module")
 def engine() -> Engine:
-    return Engine(LegalCalendar(load_default_overrides()), today=lambda: date(2021, 2, 17))
+    return Engine(LegalCalendar(load_default_overrides()), now=lambda: datetime(2021, 2, 17, 2, tzinfo=UTC))
 
 
 @pytest.fixture(scope="module")

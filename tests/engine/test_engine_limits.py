@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, datetime
 
 import pytest
 
@@ -38,7 +38,7 @@ def _loop(condition: str, loop_element: str = "") -> dict[str, str]:
 
 
 def _engine() -> Engine:
-    return Engine(LegalCalendar(), today=lambda: date(2021, 3, 1))
+    return Engine(LegalCalendar(), now=lambda: datetime(2021, 3, 1, 2, tzinfo=UTC))
 
 
 def test_a_short_gateway_loop_runs_to_its_end() -> None:

@@ -1,0 +1,49 @@
+"""Deadlines that passed (escalations) and timer jobs that keep failing (incidents)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from app.api.auth import current_principal, login_required, runtime
+from app.api.schemas import EscalationFilter, EscalationSchema, IncidentSchema, page_of, page_schema
+from app.services import escalations, timers
+
+blp = Blueprint("operations", __name__, url_prefix="/api", description="Cảnh báo quá hạn và sự cố")
+EscalationPage = page_schema(EscalationSchema, "EscalationPage")
+
+
+@blp.route("/escalations")
+@blp.arguments(EscalationFilter, location="query")
+@blp.response(200, EscalationPage)
+@login_required
+def list_escalations(args: dict[str, Any]) -> Any:
+    """Cảnh báo quá hạn (mới nhất trước) cho người giải quyết và thanh tra tỉnh."""
+    page = escalations.list_escalations(runtime(), current_principal(), open_only=args["open"],
+                                        instance_id=args["instance_id"], page=args["page"], per_page=args["per_page"])
+    return page_of(page, list(page.items))
+
+
+@blp.route("/escalations/<int:escalation_id>/acknowledge", methods=["POST"])
+@blp.response(200, EscalationSchema)
+@login_required
+def acknowledge(escalation_id: int) -> Any:
+    """Xác nhận đã biết cảnh báo (ghi vào nhật ký hồ sơ)."""
+    return escalations.acknowledge(runtime(), current_principal(), escalation_id)
+
+
+@blp.route("/incidents")
+@blp.response(200, IncidentSchema(many=True))
+@login_required
+def list_incidents() -> Any:
+    """Việc hẹn giờ thất bại quá số lần thử, kèm lỗi cuối cùng."""
+    return timers.list_incidents(runtime(), current_principal())
+
+
+@blp.route("/incidents/<int:job_id>/retry", methods=["POST"])
+@blp.response(200, IncidentSchema)
+@login_required
+def retry(job_id: int) -> Any:
+    """Quản trị đưa việc trở lại hàng đợi để thử lại ngay."""
+    return timers.retry_incident(runtime(), current_principal(), job_id)
