@@ -22,7 +22,9 @@ $(VENV)/.installed-test: $(VENV)/.installed
 setup: $(VENV)/.installed
 	$(BIN)/flask --app app setup
 
+# The timer worker runs beside gunicorn and stops with it.
 run: setup
+	$(BIN)/flask --app app worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
 
 lint: $(VENV)/.installed-test

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup
 
 from app.persistence.migrate import upgrade
 from app.services import calendar, deploy, timers, users
@@ -88,9 +89,8 @@ def worker_command(name: str | None, interval: float, batch: int, lock_seconds: 
                f"skipped {report.skipped}")
 
 
-@click.group("calendar")
-def calendar_group() -> None:
-    """List, add and remove calendar overrides (extra days off, make-up working Saturdays)."""
+calendar_group = AppGroup("calendar", help="List, add and remove calendar overrides (extra days off, make-up "
+                                           "working Saturdays); every change is recorded with its source.")
 
 
 @calendar_group.command("list")
