@@ -106,11 +106,20 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
         return
-    server = request.getfixturevalue("postgres_template")
+    yield from _postgres_database(request.getfixturevalue("postgres_template"))
+
+
+def _postgres_database(server: str) -> Iterator[str]:
     name = f"t{os.getpid()}_{next(_counter)}"
     _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE khieunai_template STRATEGY FILE_COPY")
     yield f"postgresql+psycopg://postgres@{server}/{name}"
     _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def postgres_url(postgres_template: str) -> Iterator[str]:
+    """Only PostgreSQL, for tests about running several processes on one database."""
+    yield from _postgres_database(postgres_template)
 
 
 @pytest.fixture

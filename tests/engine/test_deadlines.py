@@ -1,4 +1,4 @@
-"""Deadlines of the 2021 regime, checked against domain.md §5 Case A and the edge cases."""
+"""Deadlines of the 2021 and 2026-07 regimes, checked against domain.md §5 Case A and the edge cases."""
 
 from __future__ import annotations
 
@@ -8,12 +8,18 @@ import pytest
 
 from app.engine.calendar import LegalCalendar, load_default_overrides
 from app.engine.deadlines import (
+    REGIME_STARTS,
     REGIMES,
     acceptance_deadline,
     count_excluded_days,
+    deadline_basis,
+    deadline_rules,
     decision_deadline,
+    dialogue_notice_ok,
     filing_deadline,
+    overdue_at,
     publication_deadline,
+    regime_for,
     resolution_deadline,
     script_functions,
     sending_deadline,
@@ -158,6 +164,7 @@ def test_script_functions_expose_exactly_the_documented_names(fns: dict) -> None
         "add_days", "add_working_days", "is_working_day", "filing_deadline_for",
         "acceptance_deadline_for", "resolution_deadline_for", "decision_deadline_for",
         "sending_deadline_for", "publication_deadline_for", "days_between",
+        "regime_for", "overdue_at", "deadline_basis", "dialogue_notice_ok",
     }
 
 
@@ -208,3 +215,188 @@ def test_script_functions_reject_non_boolean_flags(fns: dict) -> None:
 def test_script_add_days_rejects_a_non_integer_count(fns: dict) -> None:
     with pytest.raises(ValueError, match="non-negative integer, got '30'"):
         fns["add_days"]("2021-04-14", "30")
+
+
+# --- regime 2026-07 (Law 136/2025/QH15, Decree 155/2026/NĐ-CP) --------------------------------
+
+def test_petition_received_15_july_2026_gets_regime_2026_07_and_7_working_days_to_24_july(fns: dict) -> None:
+    # Wed 15/07 -> Thu 16, Fri 17, Mon 20, Tue 21, Wed 22, Thu 23, Fri 24 (no July holiday).
+    regime = fns["regime_for"]("2026-07-15")
+    assert regime == "2026-07"
+    assert fns["acceptance_deadline_for"]("2026-07-15", regime) == "2026-07-24"
+
+
+def test_petition_received_30_june_2026_keeps_regime_2021_and_10_working_days_to_14_july(fns: dict) -> None:
+    # Tue 30/06 -> 01, 02, 03, 06, 07, 08, 09, 10, 13, 14 July.
+    regime = fns["regime_for"]("2026-06-30")
+    assert regime == "2021"
+    assert fns["acceptance_deadline_for"]("2026-06-30", regime) == "2026-07-14"
+
+
+def test_regime_argument_overrides_the_wired_regime(fns: dict) -> None:
+    assert fns["acceptance_deadline_for"]("2026-07-15") == "2026-07-29"  # wired 2021: 10 working days
+    assert fns["acceptance_deadline_for"]("2026-07-15", None) == "2026-07-29"
+    assert fns["acceptance_deadline_for"]("2026-07-15", "2026-07") == "2026-07-24"
+    assert fns["acceptance_deadline_for"]("2026-07-15", regime="2026-07") == "2026-07-24"
+
+
+def test_script_functions_wired_to_2026_07_use_it_by_default(cal: LegalCalendar) -> None:
+    assert script_functions(cal, regime="2026-07")["acceptance_deadline_for"]("2026-07-15") == "2026-07-24"
+
+
+def test_acceptance_2026_07_across_national_day_ends_9_september_2026(cal: LegalCalendar) -> None:
+    # Wed 26/08 -> Thu 27, Fri 28; 29-30 weekend, 31/08-02/09 off; Thu 03, Fri 04, Mon 07, Tue 08, Wed 09.
+    assert acceptance_deadline(cal, d("2026-08-26"), regime="2026-07") == d("2026-09-09")
+
+
+@pytest.mark.parametrize(
+    ("received_on", "regime"),
+    [("2026-07-01", "2026-07"), ("2026-06-30", "2021"), ("2030-01-01", "2026-07"),
+     ("2021-01-01", "2021"), ("2020-12-31", "2021")],
+)
+def test_regime_for_starts_2026_07_on_1_july_2026_and_2021_covers_everything_before(
+    received_on: str, regime: str
+) -> None:
+    assert regime_for(received_on) == regime
+    assert regime_for(d(received_on)) == regime
+
+
+def test_regime_for_rejects_a_value_that_is_not_a_date() -> None:
+    with pytest.raises(ValueError, match="expected a date"):
+        regime_for("01/07/2026")
+
+
+def test_every_regime_has_a_start_date() -> None:
+    assert set(REGIME_STARTS) == set(REGIMES) == {"2021", "2026-07"}
+
+
+def test_case_a_dates_unchanged_when_the_2021_regime_is_passed_explicitly(fns: dict) -> None:
+    regime = fns["regime_for"]("2021-02-17")
+    assert regime == "2021"
+    assert fns["filing_deadline_for"]("2021-01-12", False, None, regime) == "2021-02-17"
+    assert fns["acceptance_deadline_for"]("2021-02-17", regime) == "2021-03-03"
+    assert fns["resolution_deadline_for"]("2021-03-01", False, False, regime) == "2021-04-15"
+    assert fns["resolution_deadline_for"]("2021-03-01", True, False, regime) == "2021-05-04"
+    assert fns["resolution_deadline_for"]("2021-03-01", True, True, regime) == "2021-05-10"
+    assert fns["decision_deadline_for"]("2021-04-09", regime) == "2021-04-14"
+    assert fns["sending_deadline_for"]("2021-04-14", regime) == "2021-04-22"
+    assert fns["publication_deadline_for"]("2021-04-14", regime) == "2021-04-29"
+
+
+def test_2026_07_keeps_the_other_case_a_counts(fns: dict) -> None:
+    assert fns["filing_deadline_for"]("2021-01-12", False, None, "2026-07") == "2021-02-17"
+    assert fns["resolution_deadline_for"]("2021-03-01", True, False, "2026-07") == "2021-05-04"
+    assert fns["decision_deadline_for"]("2021-04-09", "2026-07") == "2021-04-14"
+    assert fns["sending_deadline_for"]("2021-04-14", "2026-07") == "2021-04-22"
+    assert fns["publication_deadline_for"]("2021-04-14", "2026-07") == "2021-04-29"
+
+
+@pytest.mark.parametrize(
+    ("key", "days", "unit"),
+    [
+        ("filing", 30, "calendar"), ("filing_remote", 45, "calendar"), ("acceptance", 7, "working"),
+        ("resolution", 45, "calendar"), ("resolution_complex", 60, "calendar"),
+        ("resolution_remote", 60, "calendar"), ("resolution_remote_complex", 70, "calendar"),
+        ("decision", 3, "working"), ("sending", 7, "calendar"), ("publication", 15, "calendar"),
+        ("dialogue_notice", 5, "calendar"), ("suspension_notice", 3, "working"),
+    ],
+)
+def test_2026_07_regime_rule_lengths_and_units(key: str, days: int, unit: str) -> None:
+    rule = REGIMES["2026-07"][key]
+    assert (rule.days, rule.unit) == (days, unit)
+    assert rule.basis.strip() and rule.name.strip()
+
+
+def test_2026_07_rules_cite_decree_155() -> None:
+    rules = REGIMES["2026-07"]
+    assert "Điều 10 Nghị định 155/2026/NĐ-CP" in rules["acceptance"].basis
+    assert "Khoản 1 Điều 16 Nghị định 124/2020/NĐ-CP" in rules["acceptance"].basis
+    assert "Điều 28 Nghị định 124/2020/NĐ-CP" in rules["dialogue_notice"].basis
+    assert "Điều 28b" in rules["suspension_notice"].basis
+    assert "Điều 37 Luật Khiếu nại 2011" in rules["resolution"].basis
+
+
+@pytest.mark.parametrize("regime", ["2021", "2026-07"])
+def test_the_provincial_decision_rule_is_marked_unverified(regime: str) -> None:
+    assert "[chưa kiểm chứng]" in REGIMES[regime]["decision"].basis
+
+
+def test_deadline_rules_returns_a_copy_of_one_regime() -> None:
+    rules = deadline_rules("2026-07")
+    assert rules == REGIMES["2026-07"]
+    rules.pop("acceptance")
+    assert "acceptance" in REGIMES["2026-07"]
+    assert "dialogue_notice" not in deadline_rules("2021")
+
+
+# --- overdue_at, deadline_basis, dialogue notice ---------------------------------------------
+
+def test_overdue_at_is_midnight_vietnam_after_the_last_day(fns: dict) -> None:
+    assert overdue_at("2021-03-03") == "2021-03-04T00:00:00+07:00"
+    assert fns["overdue_at"]("2021-03-03") == "2021-03-04T00:00:00+07:00"
+    assert overdue_at(d("2026-12-31")) == "2027-01-01T00:00:00+07:00"
+
+
+def test_deadline_basis_gives_each_deadline_variable_its_rule(fns: dict) -> None:
+    basis = deadline_basis("2026-07")
+    assert set(basis) == {
+        "filing_deadline", "acceptance_deadline", "resolution_deadline",
+        "decision_deadline", "sending_deadline", "publication_deadline",
+    }
+    acceptance = basis["acceptance_deadline"]
+    assert acceptance["days"] == 7
+    assert (acceptance["unit"], acceptance["regime"]) == ("working", "2026-07")
+    assert "Nghị định 155/2026/NĐ-CP" in acceptance["basis"]
+    assert fns["deadline_basis"]("2026-07") == basis
+    assert fns["deadline_basis"]()["acceptance_deadline"]["days"] == 10
+
+
+def test_deadline_basis_for_resolution_is_45_days_and_names_60_and_70() -> None:
+    resolution = deadline_basis("2021")["resolution_deadline"]
+    assert (resolution["days"], resolution["unit"]) == (45, "calendar")
+    assert "Điều 37 Luật Khiếu nại 2011" in resolution["basis"]
+    assert "60 ngày" in resolution["basis"] and "70 ngày" in resolution["basis"]
+    assert "45 ngày" in deadline_basis("2021")["filing_deadline"]["basis"]
+
+
+def test_dialogue_notice_5_days_before_is_enough_4_is_not_in_2026_07(fns: dict) -> None:
+    assert dialogue_notice_ok("2026-08-03", "2026-08-08", "2026-07") is True
+    assert dialogue_notice_ok("2026-08-03", "2026-08-07", "2026-07") is False
+    assert fns["dialogue_notice_ok"]("2026-08-03", "2026-08-08", "2026-07") is True
+    assert fns["dialogue_notice_ok"]("2026-08-03", "2026-08-07", "2026-07") is False
+
+
+def test_dialogue_notice_has_no_minimum_in_2021(fns: dict) -> None:
+    assert dialogue_notice_ok("2021-04-06", "2021-04-06", "2021") is True
+    assert fns["dialogue_notice_ok"]("2021-04-05", "2021-04-06") is True
+
+
+# --- unknown regimes ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", ["2030", "", None, ["2021"], 2021])
+def test_pure_functions_refuse_an_unknown_regime(bad: object) -> None:
+    for call in (
+        lambda: deadline_rules(bad),  # type: ignore[arg-type]
+        lambda: deadline_basis(bad),  # type: ignore[arg-type]
+        lambda: dialogue_notice_ok("2026-08-03", "2026-08-08", bad),  # type: ignore[arg-type]
+    ):
+        with pytest.raises(ValueError, match="unknown deadline regime"):
+            call()
+
+
+@pytest.mark.parametrize("bad", ["2030", "2026", ["2026-07"], 2026])
+def test_script_deadline_functions_refuse_an_unknown_regime_naming_it(fns: dict, bad: object) -> None:
+    calls = {
+        "filing_deadline_for": ("2026-07-15", False, None, bad),
+        "acceptance_deadline_for": ("2026-07-15", bad),
+        "resolution_deadline_for": ("2026-07-15", False, False, bad),
+        "decision_deadline_for": ("2026-07-15", bad),
+        "sending_deadline_for": ("2026-07-15", bad),
+        "publication_deadline_for": ("2026-07-15", bad),
+        "deadline_basis": (bad,),
+        "dialogue_notice_ok": ("2026-08-03", "2026-08-08", bad),
+    }
+    for name, args in calls.items():
+        with pytest.raises(ValueError, match=r"unknown deadline regime .*known: \['2021', '2026-07'\]") as info:
+            fns[name](*args)
+        assert repr(bad) in str(info.value), name

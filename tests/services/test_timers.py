@@ -1,0 +1,132 @@
+"""Timers fire on the law's clock, once, through the job table; failures retry, then become incidents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.clock import FrozenClock
+from app.engine.instance import WorkflowRun
+from app.errors import Forbidden
+from app.persistence import queries
+from app.persistence.models import AuditEvent, Escalation, Job
+from app.services import escalations, tasks, timers
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+from tests.conftest import vn
+from tests.services.timer_demo import RESOLVER, deploy_timer_demo, start_timer_demo
+
+ADMIN = Principal(0, "admin", "Admin", frozenset({"admin"}))
+INSPECTORATE = Principal(0, "inspectorate", "Thanh tra", frozenset({"inspectorate"}))
+
+
+def _count(rt: Runtime, model: type, **where: object) -> int:
+    with rt.db.reading() as session:
+        stmt = select(func.count()).select_from(model)
+        for column, value in where.items():
+            stmt = stmt.where(getattr(model, column) == value)
+        return int(session.scalar(stmt) or 0)
+
+
+def _actions(rt: Runtime, instance_id: int) -> list[str]:
+    with rt.db.reading() as session:
+        return list(session.scalars(select(AuditEvent.action).where(AuditEvent.instance_id == instance_id)
+                                    .order_by(AuditEvent.seq)))
+
+
+def test_timer_job_is_due_when_the_deadline_day_ends_in_vietnam(rt: Runtime) -> None:
+    deploy_timer_demo(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    with rt.db.reading() as session:
+        job = session.scalar(select(Job).where(Job.instance_id == instance_id))
+        assert job is not None
+        assert job.due_at == datetime(2021, 3, 3, 17, 0, tzinfo=UTC)  # 04/03 00:00 +07:00
+
+
+def test_no_escalation_before_the_deadline_and_exactly_one_after(rt: Runtime, clock: FrozenClock) -> None:
+    deploy_timer_demo(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    clock.set(vn(2021, 3, 3, 23))
+    assert timers.run_once(rt, "w1").claimed == 0
+    clock.set(vn(2021, 3, 4, 8))
+    report = timers.run_once(rt, "w1")
+    assert (report.claimed, report.fired) == (1, 1)
+    assert timers.run_once(rt, "w1").claimed == 0
+    clock.advance(timedelta(days=30))
+    assert timers.run_once(rt, "w1").claimed == 0
+    assert _count(rt, Escalation, instance_id=instance_id) == 1
+    assert _actions(rt, instance_id) == ["instance_started", "timer_fired", "escalation_raised"]
+    page = escalations.list_escalations(rt, INSPECTORATE, open_only=True, instance_id=None, page=1, per_page=10)
+    assert [(e.code, e.name, e.deadline.isoformat()) for e in page.items] == [
+        ("demo_overdue", "Quá hạn xử lý (thử nghiệm)", "2021-03-03")]
+    assert _count(rt, Job) == 0  # the case goes on (task still ready) with no timer left to fire
+
+
+def test_acknowledged_escalation_leaves_the_open_list(rt: Runtime, clock: FrozenClock) -> None:
+    deploy_timer_demo(rt)
+    start_timer_demo(rt, "2021-03-03")
+    clock.set(vn(2021, 3, 5))
+    timers.run_once(rt, "w1")
+    escalation = escalations.list_escalations(rt, INSPECTORATE, open_only=True, instance_id=None, page=1,
+                                              per_page=10).items[0]
+    with pytest.raises(Forbidden):
+        escalations.acknowledge(rt, Principal(0, "clerk", "Clerk", frozenset({"clerk"})), escalation.id)
+    escalations.acknowledge(rt, INSPECTORATE, escalation.id)
+    assert escalations.list_escalations(rt, INSPECTORATE, open_only=True, instance_id=None, page=1,
+                                        per_page=10).total == 0
+
+
+def test_dead_workers_claim_expires_and_another_worker_fires_once(rt: Runtime, clock: FrozenClock) -> None:
+    deploy_timer_demo(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    clock.set(vn(2021, 3, 4, 8))
+    claims = timers.claim_due_jobs(rt, "dead-worker", lock_seconds=60)
+    assert len(claims) == 1
+    assert timers.run_once(rt, "w2").claimed == 0  # the claim still holds
+    clock.advance(timedelta(seconds=61))
+    assert timers.run_once(rt, "w2").fired == 1
+    assert timers.fire(rt, "dead-worker", claims[0]) is False  # waking up late changes nothing
+    assert _actions(rt, instance_id).count("timer_fired") == 1
+
+
+def test_failing_job_backs_off_then_becomes_an_incident_an_admin_retries(
+        rt: Runtime, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    deploy_timer_demo(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    clock.set(vn(2021, 3, 4, 8))
+    original = WorkflowRun.fire_due_timers
+    monkeypatch.setattr(WorkflowRun, "fire_due_timers", lambda self: (_ for _ in ()).throw(RuntimeError("disk full")))
+    for attempt in range(1, timers.MAX_ATTEMPTS + 1):
+        assert timers.run_once(rt, "w1").failed == 1
+        with rt.db.reading() as session:
+            job = session.scalar(select(Job).where(Job.instance_id == instance_id))
+            assert job is not None and job.attempts == attempt and job.last_error == "RuntimeError: disk full"
+            wait = job.due_at - clock.now()
+        assert wait == timedelta(seconds=30 * 2 ** (attempt - 1))
+        clock.advance(wait)
+    assert timers.run_once(rt, "w1").claimed == 0  # an incident is not retried by itself
+    incidents = timers.list_incidents(rt, ADMIN)
+    assert [(i.instance_id, i.status) for i in incidents] == [(instance_id, "incident")]
+    assert "incident_opened" in _actions(rt, instance_id)
+    with pytest.raises(Forbidden):
+        timers.retry_incident(rt, INSPECTORATE, incidents[0].id)
+    monkeypatch.setattr(WorkflowRun, "fire_due_timers", original)
+    timers.retry_incident(rt, ADMIN, incidents[0].id)
+    assert timers.run_once(rt, "w1").fired == 1
+    assert _count(rt, Escalation, instance_id=instance_id) == 1
+    assert _actions(rt, instance_id)[-3:] == ["incident_retried", "timer_fired", "escalation_raised"]
+
+
+def test_completing_the_task_in_time_cancels_the_timer(rt: Runtime, clock: FrozenClock) -> None:
+    deploy_timer_demo(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    assert _count(rt, Job) == 1
+    with rt.db.reading() as session:
+        task_id = queries.instance_tasks(session, instance_id)[0].id
+    tasks.complete_task(rt, RESOLVER, task_id, {"note": "xong"})
+    assert _count(rt, Job) == 0
+    clock.set(vn(2021, 4, 1))
+    assert timers.run_once(rt, "w1").claimed == 0
+    assert _count(rt, Escalation) == 0
