@@ -43,7 +43,8 @@ def get_instance(instance_id: int) -> Any:
     view = cases.get_case(rt, current_principal(), instance_id)
     body = change_dict(rt, view.instance, view.tasks)
     body.update(process_name=view.process_name, data=view.data, completed_steps=view.steps,
-                deadlines=view.deadlines, waiting_messages=view.waiting_messages)
+                deadlines=view.deadlines, regime=view.regime, deadline_basis=view.deadline_basis,
+                escalations=view.escalations, waiting_messages=view.waiting_messages)
     return body
 
 

@@ -71,7 +71,8 @@ class TaskSchema(Schema):
     form = fields.String()
     created_at = fields.DateTime()
     due_on = fields.Date(allow_none=True)
-    days_left = fields.Integer(allow_none=True)
+    days_left = fields.Integer(allow_none=True, metadata={"description": "Số ngày còn lại; âm = số ngày quá hạn"})
+    overdue = fields.Boolean()
 
 
 class InstanceSummarySchema(Schema):
@@ -101,9 +102,19 @@ class StepSchema(Schema):
     at = fields.DateTime()
 
 
+class DeadlineRuleSchema(Schema):
+    days = fields.Integer()
+    unit = fields.String(metadata={"description": "calendar (ngày) | working (ngày làm việc)"})
+    basis = fields.String(metadata={"description": "Căn cứ pháp lý"})
+    regime = fields.String()
+
+
 class InstanceDetailSchema(CaseChangeSchema):
     process_name = fields.String()
     data = fields.Dict()
+    regime = fields.String(metadata={"description": "Chế độ pháp lý áp dụng: 2021 | 2026-07"})
+    deadline_basis = fields.Dict(keys=fields.String(), values=fields.Nested(DeadlineRuleSchema))
+    escalations = fields.List(fields.Nested(lambda: EscalationSchema()))
     completed_steps = fields.List(fields.Nested(StepSchema))
     deadlines = fields.Dict(keys=fields.String(), values=fields.String())
     waiting_messages = fields.List(fields.String())

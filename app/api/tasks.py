@@ -43,6 +43,7 @@ def task_dict(rt: Runtime, row: TaskRow) -> dict[str, Any]:
     """The task's own values plus days left (negative when overdue), for TaskSchema to dump."""
     body = {name: getattr(row, name) for name in _TASK_FIELDS}
     body["days_left"] = (row.due_on - rt.today()).days if row.due_on else None
+    body["overdue"] = body["days_left"] is not None and body["days_left"] < 0
     return body
 
 

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.engine import validate_form
+from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
-from app.persistence.models import Instance, TaskRow
+from app.persistence.models import Escalation, Instance, TaskRow
 from app.roles import MESSAGE_RECEIVERS
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -25,6 +26,9 @@ class CaseView:
     tasks: list[TaskRow]
     steps: list[dict[str, Any]]
     deadlines: dict[str, str]
+    regime: str
+    deadline_basis: dict[str, dict[str, Any]]
+    escalations: list[Escalation]
     waiting_messages: list[str]
 
 
@@ -108,10 +112,15 @@ def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
              "actor": e.actor, "at": e.at}
             for e in queries.completed_steps(session, instance_id)
         ]
+        deadlines = {k: v for k, v in data.items() if k.endswith("_deadline") and isinstance(v, str)}
+        regime = str(data.get("regime") or DEFAULT_REGIME)
+        basis = deadline_basis(regime) if regime in REGIMES else {}
         return CaseView(
             instance=instance, process_name=process.name, data=data,
-            tasks=list(queries.instance_tasks(session, instance_id)), steps=steps,
-            deadlines={k: v for k, v in data.items() if k.endswith("_deadline") and isinstance(v, str)},
+            tasks=list(queries.instance_tasks(session, instance_id)), steps=steps, deadlines=deadlines,
+            regime=regime, deadline_basis={k: v for k, v in basis.items() if k in deadlines},
+            escalations=list(queries.escalations(session, open_only=False, instance_id=instance_id, page=1,
+                                                 per_page=50).items),
             waiting_messages=run.waiting_messages(),
         )
 
