@@ -17,7 +17,7 @@ BPMN = f"processes/{PID}/{PID}.bpmn"
 
 def test_failing_script_leaves_the_case_as_it_was_and_records_the_failure(rt: Runtime, client: FlaskClient) -> None:
     files = deploy.read_sources(rt.processes_dir, rt.forms_dir, PID)
-    script = "resolution_deadline = resolution_deadline_for(acceptance_notice['issued_on'], complex_case, remote_area)"
+    script = "resolution_deadline = resolution_deadline_for(acceptance_notice['issued_on'], complex_case, remote_area, regime)"
     assert script in files[BPMN]
     files[BPMN] = files[BPMN].replace(script, "resolution_deadline = resolution_deadline_for(no_such_field, 1, 2)", 1)
     assert deploy.deploy(rt, Principal(0, "analyst", "A", frozenset({"analyst"})), PID, files).version == 2
