@@ -16,7 +16,7 @@ from app.engine.deadlines import script_functions
 from app.engine.forms import validate_form
 from app.engine.instance import ReadyTask, WorkflowRun
 from app.engine.process import CompiledProcess, UserTaskInfo, compile_process
-from app.engine.sandbox import RestrictedScriptEngine
+from app.engine.sandbox import RestrictedScriptEngine, require
 from app.engine.serializer import SERIALIZER_VERSION, StateSerializer
 
 __all__ = [
@@ -46,6 +46,7 @@ class Engine:
         self.calendar = calendar
         functions: dict[str, Callable[..., Any]] = dict(script_functions(calendar))
         functions["today"] = lambda: local_date(self.now()).isoformat()
+        functions["require"] = require
         self.script_engine = RestrictedScriptEngine(functions)
 
     def process(self, key: Any, process_id: str, files: Callable[[], Mapping[str, str]]) -> CompiledProcess:

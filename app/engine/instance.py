@@ -24,9 +24,9 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.process import CompiledProcess, UserTaskInfo
-from app.engine.sandbox import RestrictedScriptEngine, UnsafeCode
+from app.engine.sandbox import RestrictedScriptEngine, RuleViolation, UnsafeCode
 from app.engine.timers import engine_time, fire_time
-from app.errors import EngineError, NotFound, TaskNotReady
+from app.errors import EngineError, FormValidationError, NotFound, TaskNotReady
 
 
 @dataclass(frozen=True)
@@ -192,7 +192,20 @@ class WorkflowRun:
         try:
             yield
         except (SpiffWorkflowException, UnsafeCode) as exc:
+            violation = _rule_violation(exc)
+            if violation is not None:
+                raise FormValidationError(fields={violation.field: violation.message}) from exc
             raise _engine_error(exc, task) from exc
+
+
+def _rule_violation(exc: BaseException) -> RuleViolation | None:
+    """Find a ``require`` failure however deep SpiffWorkflow wrapped it."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, RuleViolation):
+            return seen
+        seen = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
+    return None
 
 
 def _engine_error(exc: Exception, task: Task | None) -> EngineError:

@@ -21,6 +21,22 @@ from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 
+class RuleViolation(Exception):
+    """A legal rule written in the diagram (``require``) that the submitted data breaks."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def require(condition: object, field: str, message: str) -> bool:
+    """For diagram scripts: refuse the step with a field error when a legal rule is not met."""
+    if not condition:
+        raise RuleViolation(field, message)
+    return True
+
+
 class UnsafeCode(ValueError):
     """Raised when a script uses a construct outside the allow-list."""
 

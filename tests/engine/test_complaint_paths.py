@@ -11,7 +11,7 @@ import pytest
 
 from app.engine import CompiledProcess, Engine, LegalCalendar, ReadyTask, WorkflowRun, compile_process, validate_form
 from app.engine.calendar import load_default_overrides
-from app.errors import TaskNotReady
+from app.errors import FormValidationError, TaskNotReady
 from app.services.deploy import read_sources
 from tests import cases
 
@@ -218,3 +218,39 @@ def test_serialized_state_leaves_the_spec_out(engine: Engine, process: CompiledP
     text = engine.dump(case.run)
     assert '"spec"' not in text[:200] and "subprocess_specs" not in text
     assert isinstance(case.run, WorkflowRun)
+
+
+def _case_2026(engine: Engine, process: CompiledProcess) -> Case:
+    first = {**cases.petition()["first_decision"], "issued_on": "2026-06-25", "received_on": "2026-07-01"}
+    case = Case(engine, process, cases.petition(received_on="2026-07-15", first_decision=first))
+    assert case.data["regime"] == "2026-07"
+    case.complete("review_acceptance", "resolver", cases.acceptance(issued_on="2026-07-20"))
+    case.complete("assign_verification", "resolver", cases.assignment())
+    case.complete("verify_complaint", "verifier", cases.verification())
+    return case
+
+
+def _dialogue_noticed(held_on: str, notice_sent_on: str) -> dict[str, Any]:
+    data = cases.dialogue()
+    data["dialogue"].update(held_on=held_on, notice_sent_on=notice_sent_on)
+    return data
+
+
+def test_2026_dialogue_notice_less_than_5_days_ahead_is_refused_on_its_field(
+        engine: Engine, process: CompiledProcess) -> None:
+    case = _case_2026(engine, process)
+    task, saved = case.ready(), engine.dump(case.run)
+    with pytest.raises(FormValidationError) as refused:
+        case.run.complete(task.id, _dialogue_noticed("2026-08-10", "2026-08-06"))
+    assert list(refused.value.fields) == ["dialogue.notice_sent_on"]
+    assert "ít nhất 5 ngày" in refused.value.fields["dialogue.notice_sent_on"]
+    case.run = engine.load(process, saved)  # a refused step is never saved; the service reloads the last state
+    case.complete("record_dialogue", "verifier", _dialogue_noticed("2026-08-10", "2026-08-05"))
+    assert case.ready().info.bpmn_id == "submit_verification_report"
+
+
+def test_2021_dialogue_needs_no_notice_date(engine: Engine, process: CompiledProcess) -> None:
+    case = Case(engine, process, cases.petition())
+    for bpmn_id, role, payload in cases.RESOLVED_PATH[:4]:
+        case.complete(bpmn_id, role, payload())
+    assert case.ready().info.bpmn_id == "submit_verification_report"

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from app.clock import FrozenClock, local_date
+from app.errors import FormValidationError
 from app.persistence import queries
 from app.persistence.models import Escalation
 from app.services import cases, tasks, timers
@@ -117,3 +118,31 @@ def test_a_case_received_before_1_july_2026_keeps_the_2021_counts(rt: Runtime, c
                               payloads.petition(received_on="2026-06-30", first_decision=first))
     view = cases.get_case(rt, reception, change.instance.id)
     assert (view.regime, view.deadlines["acceptance_deadline"]) == ("2021", "2026-07-14")
+
+
+def test_2026_dialogue_with_short_notice_is_refused_and_nothing_is_saved(rt: Runtime, clock: FrozenClock) -> None:
+    clock.set(vn(2026, 7, 15))
+    first = {**payloads.petition()["first_decision"], "issued_on": "2026-06-25", "received_on": "2026-07-01"}
+    reception = authenticate_password(rt, "reception", "demo")
+    instance_id = cases.start_case(rt, reception, "complaint_second_level",
+                                   payloads.petition(received_on="2026-07-15", first_decision=first)).instance.id
+    steps = [("review_acceptance", "resolver", payloads.acceptance(issued_on="2026-07-20")),
+             ("assign_verification", "resolver", payloads.assignment()),
+             ("verify_complaint", "verifier", payloads.verification())]
+    for bpmn_id, role, payload in steps:
+        with rt.db.reading() as session:
+            task = queries.instance_tasks(session, instance_id)[0]
+        assert task.bpmn_id == bpmn_id
+        tasks.complete_task(rt, authenticate_password(rt, role, "demo"), task.id, payload)
+    before = cases.get_case(rt, reception, instance_id)
+    dialogue = payloads.dialogue()
+    dialogue["dialogue"].update(held_on="2026-08-10", notice_sent_on="2026-08-07")
+    try:
+        tasks.complete_task(rt, authenticate_password(rt, "verifier", "demo"), before.tasks[0].id, dialogue)
+    except FormValidationError as refused:
+        assert list(refused.fields) == ["dialogue.notice_sent_on"]
+    else:
+        raise AssertionError("a dialogue noticed 3 days ahead was accepted under the 2026 rules")
+    after = cases.get_case(rt, reception, instance_id)
+    assert (after.instance.version, after.data, after.tasks[0].id) == (before.instance.version, before.data,
+                                                                       before.tasks[0].id)
