@@ -174,6 +174,11 @@ def due_jobs(session: Session, now: datetime, limit: int, *, skip_locked: bool) 
     return session.scalars(stmt).all()
 
 
+def next_job_due(session: Session) -> datetime | None:
+    due: datetime | None = session.scalar(select(func.min(Job.due_at)).where(Job.status == "pending"))
+    return due
+
+
 def incidents(session: Session) -> Sequence[Job]:
     return session.scalars(select(Job).where(Job.status == "incident").order_by(Job.updated_at.desc())).all()
 

@@ -146,7 +146,6 @@ def retry_incident(rt: Runtime, principal: Principal, job_id: int) -> Job:
 
 
 def next_due(rt: Runtime) -> datetime | None:
-    """When the earliest pending job is due (tests and the worker's status line use it)."""
+    """When the earliest pending job is due, or None when no timer waits anywhere."""
     with rt.db.reading() as session:
-        jobs = queries.due_jobs(session, datetime.max.replace(tzinfo=rt.now().tzinfo), 1, skip_locked=False)
-        return jobs[0].due_at if jobs else None
+        return queries.next_job_due(session)

@@ -43,6 +43,7 @@ def test_timer_job_is_due_when_the_deadline_day_ends_in_vietnam(rt: Runtime) -> 
         job = session.scalar(select(Job).where(Job.instance_id == instance_id))
         assert job is not None
         assert job.due_at == datetime(2021, 3, 3, 17, 0, tzinfo=UTC)  # 04/03 00:00 +07:00
+    assert timers.next_due(rt) == datetime(2021, 3, 3, 17, 0, tzinfo=UTC)
 
 
 def test_no_escalation_before_the_deadline_and_exactly_one_after(rt: Runtime, clock: FrozenClock) -> None:
