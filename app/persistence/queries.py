@@ -202,6 +202,8 @@ def calendar_overrides(session: Session) -> Sequence[CalendarOverride]:
 
 def calendar_stamp(session: Session) -> tuple[int, int]:
     """Changes whenever an override is added or removed: (overrides, last change id)."""
-    count = session.scalar(select(func.count()).select_from(CalendarOverride)) or 0
-    last = session.scalar(select(func.max(CalendarChange.id))) or 0
-    return int(count), int(last)
+    row = session.execute(select(
+        select(func.count()).select_from(CalendarOverride).scalar_subquery(),
+        select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery(),
+    )).one()
+    return int(row[0]), int(row[1])

@@ -80,6 +80,8 @@ ESCALATION_ROLES = ("resolver", "inspectorate")  # who is told when a legal dead
 def _raise_escalations(session: Session, instance: Instance, run: WorkflowRun, data: dict[str, Any],
                        now: datetime) -> None:
     """One escalation per deadline per case: a row the resolver and inspectorate see, and an audit line."""
+    if not run.escalations:
+        return
     known = queries.escalation_codes(session, instance.id)
     for escalated in run.escalations:
         if escalated.code in known:
