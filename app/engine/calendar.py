@@ -55,10 +55,6 @@ class LegalCalendar:
             )
         return self._holidays_by_year[year]
 
-    def override_for(self, d: date) -> CalendarOverride | None:
-        """Return the project override for a day, so screens can cite its source."""
-        return self._overrides.get(d)
-
     def is_working_day(self, d: date) -> bool:
         """Tell whether public bodies work that day (Saturday reception hours do not count)."""
         override = self._overrides.get(d)

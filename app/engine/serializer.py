@@ -72,7 +72,7 @@ class StateSerializer:
         return self._serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
 
     def spec_to_json(self, spec: BpmnProcessSpec, subprocess_specs: dict[str, Any]) -> str:
-        """The full spec as SpiffWorkflow serializes it, stored once per deployment for audit."""
+        """The spec as SpiffWorkflow would embed it in every instance; the benchmark measures what we save."""
         registry = self._spec_serializer.registry
         return json.dumps({
             "spec": registry.convert(spec),
