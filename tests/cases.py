@@ -136,3 +136,47 @@ RESOLVED_PATH = [
     ("send_decision", "clerk", sending),
     ("publish_decision", "clerk", publication),
 ]
+
+
+# --- A case received under the 2026 regime (Law 136/2025/QH15, Decree 155/2026), with a suspension ----------
+
+def petition_2026(**changes: Any) -> dict[str, Any]:
+    first = {**petition()["first_decision"], "issued_on": "2026-06-25", "received_on": "2026-07-01"}
+    return petition(**{"received_on": "2026-07-15", "first_decision": first, **changes})
+
+
+def dialogue_2026() -> dict[str, Any]:
+    data = dialogue()
+    data["dialogue"].update(held_on="2026-08-03", notice_sent_on="2026-07-27")  # 7 days' notice, at least 5
+    return data
+
+
+def suspension(issued_on: str = "2026-08-06") -> dict[str, Any]:
+    return {"number": "80/QĐ-UBND", "issued_on": issued_on, "ground": "awaiting_expert_examination",
+            "reason": "Chờ kết quả thẩm định giá đất của Sở Tài chính.", "signed_by": "Chủ tịch UBND tỉnh"}
+
+
+def suspension_notice(sent_on: str = "2026-08-07") -> dict[str, Any]:
+    return {"suspension_notice": {"sent_on": sent_on, "recipients": [
+        {"name": "Nguyễn Văn A", "kind": "complainant", "method": "post"},
+        {"name": "Chủ tịch UBND huyện Chư Prông", "kind": "respondent", "method": "electronic"},
+        {"name": "Thanh tra tỉnh Gia Lai", "kind": "verifier", "method": "electronic"},
+    ]}}
+
+
+def resumption(issued_on: str = "2026-09-14") -> dict[str, Any]:
+    return {"number": "95/QĐ-UBND", "issued_on": issued_on, "reason": "Đã có kết quả thẩm định giá đất.",
+            "signed_by": "Chủ tịch UBND tỉnh"}
+
+
+# The 2026 case's steps in order, each with the day it is done (accepted 20/07/2026).
+PATH_2026 = [
+    ("review_acceptance", "resolver", lambda: acceptance(issued_on="2026-07-20")),
+    ("assign_verification", "resolver", assignment),
+    ("verify_complaint", "verifier", verification),
+    ("record_dialogue", "verifier", dialogue_2026),
+    ("submit_verification_report", "verifier", lambda: report("2026-08-05")),
+    ("issue_decision", "resolver", lambda: decision("2026-10-20")),
+    ("send_decision", "clerk", sending),
+    ("publish_decision", "clerk", publication),
+]

@@ -127,6 +127,7 @@ DEADLINE_VARIABLES: dict[str, tuple[str, ...]] = {
     "decision_deadline": ("decision",),
     "sending_deadline": ("sending",),
     "publication_deadline": ("publication",),
+    "suspension_notice_deadline": ("suspension_notice",),
 }
 
 _VARIANT_LABELS = {
@@ -165,6 +166,8 @@ def deadline_basis(regime: str) -> dict[str, dict[str, Any]]:
     rules = _rules_of(regime)
     described: dict[str, dict[str, Any]] = {}
     for variable, (base_key, *variant_keys) in DEADLINE_VARIABLES.items():
+        if base_key not in rules:  # e.g. no suspension before the 2026 regime
+            continue
         base = rules[base_key]
         basis = base.basis
         if variant_keys:
@@ -189,6 +192,18 @@ def dialogue_notice_ok(notice_sent_on: DateLike, held_on: DateLike, regime: str)
     if notice.unit == "working":
         raise ValueError(f"regime {regime!r}: a dialogue notice counted in working days is not supported")
     return (held - sent).days >= notice.days
+
+
+def suspension_allowed(regime: str) -> bool:
+    """Tell whether the regime lets the resolver suspend a resolution (LKN Art. 11a, from 07/2026)."""
+    return "suspension_notice" in _rules_of(regime)
+
+
+def suspension_notice_deadline(cal: LegalCalendar, issued_on: date, regime: str) -> date:
+    """Last day to send the suspension decision (Mẫu 14a); refused where suspension does not exist."""
+    if not suspension_allowed(regime):
+        raise ValueError(f"regime {regime!r} has no suspension of a resolution")
+    return rule("suspension_notice", regime).deadline(cal, issued_on)
 
 
 def overdue_at(d: DateLike) -> str:
@@ -347,6 +362,12 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
     def publication_deadline_for(decision_on: DateLike, regime: str | None = None) -> str:
         return publication_deadline(cal, to_date(decision_on), chosen(regime)).isoformat()
 
+    def suspension_notice_deadline_for(issued_on: DateLike, regime: str | None = None) -> str:
+        return suspension_notice_deadline(cal, to_date(issued_on), chosen(regime)).isoformat()
+
+    def suspension_allowed_in(regime: str | None = None) -> bool:
+        return suspension_allowed(chosen(regime))
+
     def days_between(a: DateLike, b: DateLike) -> int:
         return (to_date(b) - to_date(a)).days
 
@@ -366,6 +387,8 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
         "decision_deadline_for": decision_deadline_for,
         "sending_deadline_for": sending_deadline_for,
         "publication_deadline_for": publication_deadline_for,
+        "suspension_notice_deadline_for": suspension_notice_deadline_for,
+        "suspension_allowed": suspension_allowed_in,
         "days_between": days_between,
         "regime_for": regime_for,
         "overdue_at": overdue_at,

@@ -16,6 +16,8 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as CatchingMessage
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
@@ -104,8 +106,21 @@ class WorkflowRun:
         return min(due) if due else None
 
     def waiting_messages(self) -> list[str]:
-        """Names of the messages the instance would accept now (event_type is a class name)."""
-        return sorted({str(e.name) for e in self.workflow.waiting_events() if "Message" in str(e.event_type)})
+        """Names of the messages the instance would accept now.
+
+        Read from the waiting tasks' specs rather than ``waiting_events()``, which reports an
+        event-based gateway as one nameless "MultipleEventDefinition".
+        """
+        names: set[str] = set()
+        for task in self.workflow.get_tasks(state=TaskState.WAITING):
+            pending = [getattr(task.task_spec, "event_definition", None)]
+            while pending:
+                definition = pending.pop()
+                if isinstance(definition, MultipleEventDefinition):
+                    pending.extend(definition.event_definitions)
+                elif isinstance(definition, CatchingMessage):
+                    names.add(str(definition.name))
+        return sorted(names)
 
     # -- acting ---------------------------------------------------------------------------
 

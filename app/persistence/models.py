@@ -202,7 +202,7 @@ class Escalation(Base):
 
     __tablename__ = "escalations"
     __table_args__ = (
-        UniqueConstraint("instance_id", "code"),
+        UniqueConstraint("instance_id", "code", "deadline", name="uq_escalations_instance_code_deadline"),
         Index("ix_escalations_open", "acknowledged_at", "raised_at"),
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, and_, func, or_, select
@@ -183,8 +183,10 @@ def incidents(session: Session) -> Sequence[Job]:
     return session.scalars(select(Job).where(Job.status == "incident").order_by(Job.updated_at.desc())).all()
 
 
-def escalation_codes(session: Session, instance_id: int) -> set[str]:
-    return set(session.scalars(select(Escalation.code).where(Escalation.instance_id == instance_id)))
+def escalation_keys(session: Session, instance_id: int) -> set[tuple[str, date | None]]:
+    """The (code, deadline) pairs already raised for a case."""
+    rows = session.execute(select(Escalation.code, Escalation.deadline).where(Escalation.instance_id == instance_id))
+    return {(code, deadline) for code, deadline in rows}
 
 
 def escalations(session: Session, *, open_only: bool, instance_id: int | None, page: int, per_page: int) -> Page:

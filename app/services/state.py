@@ -79,20 +79,21 @@ ESCALATION_ROLES = ("resolver", "inspectorate")  # who is told when a legal dead
 
 def _raise_escalations(session: Session, instance: Instance, run: WorkflowRun, data: dict[str, Any],
                        now: datetime) -> None:
-    """One escalation per deadline per case: a row the resolver and inspectorate see, and an audit line."""
+    """One escalation per deadline per case (a restarted clock is a new deadline): a row for the resolver and
+    inspectorate, and an audit line."""
     if not run.escalations:
         return
-    known = queries.escalation_codes(session, instance.id)
+    known = queries.escalation_keys(session, instance.id)
     for escalated in run.escalations:
-        if escalated.code in known:
-            continue
-        known.add(escalated.code)
         deadline_key = escalated.code.removesuffix("_overdue") + "_deadline"
         deadline = data.get(deadline_key)
+        deadline_day = _as_date(deadline, escalated.code) if isinstance(deadline, str) else None
+        if (escalated.code, deadline_day) in known:
+            continue
+        known.add((escalated.code, deadline_day))
         session.add(Escalation(
             instance_id=instance.id, code=escalated.code, name=escalated.name, raised_at=now,
-            deadline=_as_date(deadline, escalated.code) if isinstance(deadline, str) else None,
-            roles=" ".join(ESCALATION_ROLES),
+            deadline=deadline_day, roles=" ".join(ESCALATION_ROLES),
         ))
         audit.append_event(session, instance_id=instance.id, at=now, actor="system", action="escalation_raised",
                            data={"code": escalated.code, "name": escalated.name, deadline_key: deadline,

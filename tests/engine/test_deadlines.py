@@ -165,7 +165,17 @@ def test_script_functions_expose_exactly_the_documented_names(fns: dict) -> None
         "acceptance_deadline_for", "resolution_deadline_for", "decision_deadline_for",
         "sending_deadline_for", "publication_deadline_for", "days_between",
         "regime_for", "overdue_at", "deadline_basis", "dialogue_notice_ok",
+        "suspension_notice_deadline_for", "suspension_allowed",
     }
+
+
+def test_suspension_exists_only_from_the_2026_regime_and_its_notice_counts_working_days(fns: dict) -> None:
+    assert fns["suspension_allowed"]("2021") is False
+    assert fns["suspension_allowed"]("2026-07") is True
+    # Mẫu 14a issued Thu 30/07/2026: Fri 31/07, Mon 03/08, Tue 04/08 (the weekend is not counted).
+    assert fns["suspension_notice_deadline_for"]("2026-07-30", "2026-07") == "2026-08-04"
+    with pytest.raises(ValueError, match="no suspension"):
+        fns["suspension_notice_deadline_for"]("2021-03-30", "2021")
 
 
 def test_script_functions_compute_case_a_as_iso_strings(fns: dict) -> None:
@@ -341,8 +351,9 @@ def test_deadline_basis_gives_each_deadline_variable_its_rule(fns: dict) -> None
     basis = deadline_basis("2026-07")
     assert set(basis) == {
         "filing_deadline", "acceptance_deadline", "resolution_deadline",
-        "decision_deadline", "sending_deadline", "publication_deadline",
+        "decision_deadline", "sending_deadline", "publication_deadline", "suspension_notice_deadline",
     }
+    assert "suspension_notice_deadline" not in deadline_basis("2021")  # no suspension before 07/2026
     acceptance = basis["acceptance_deadline"]
     assert acceptance["days"] == 7
     assert (acceptance["unit"], acceptance["regime"]) == ("working", "2026-07")

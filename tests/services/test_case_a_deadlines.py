@@ -26,10 +26,11 @@ from tests.conftest import vn
 class Desk:
     """The officers of Case A, and a worker that runs at 00:30 every night until each action."""
 
-    def __init__(self, rt: Runtime, clock: FrozenClock) -> None:
+    def __init__(self, rt: Runtime, clock: FrozenClock, petition: dict[str, Any] | None = None) -> None:
         self.rt, self.clock = rt, clock
         reception = authenticate_password(rt, "reception", "demo")
-        self.instance_id = cases.start_case(rt, reception, "complaint_second_level", payloads.petition()).instance.id
+        self.instance_id = cases.start_case(rt, reception, "complaint_second_level",
+                                            petition or payloads.petition()).instance.id
 
     def nights_until(self, day: date) -> None:
         current = local_date(self.clock.now())
@@ -45,6 +46,10 @@ class Desk:
             rows = [t for t in queries.instance_tasks(session, self.instance_id) if t.bpmn_id == bpmn_id]
         assert rows, f"{bpmn_id} is not waiting on {day}"
         tasks.complete_task(self.rt, authenticate_password(self.rt, role, "demo"), rows[0].id, payload)
+
+    def message(self, day: date, name: str, payload: dict[str, Any]) -> None:
+        self.nights_until(day)
+        cases.deliver_message(self.rt, authenticate_password(self.rt, "resolver", "demo"), self.instance_id, name, payload)
 
     def escalations(self) -> list[tuple[str, str, str]]:
         with self.rt.db.reading() as session:
