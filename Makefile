@@ -5,6 +5,8 @@ PORT   ?= 8000
 HOST   ?= 127.0.0.1
 WORKERS ?= 2
 BIN     = $(VENV)/bin
+VENDOR  = app/web/static/vendor
+CHROMIUM ?= /usr/bin/chromium
 
 .PHONY: run test lint setup bench clean
 
@@ -19,7 +21,19 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[test]'
 	touch $@
 
-setup: $(VENV)/.installed
+# bpmn-js for the case page's diagram: from npm (pinned in web/package-lock.json), never committed.
+$(VENDOR)/.installed: web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	rm -rf $(VENDOR)/bpmn-js && mkdir -p $(VENDOR)/bpmn-js
+	cp web/node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp -R web/node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/assets
+	touch $@
+
+# The browser tests drive Debian's chromium (Playwright cannot download its own browser here).
+$(CHROMIUM):
+	apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
+
+setup: $(VENV)/.installed $(VENDOR)/.installed
 	$(BIN)/flask --app app setup
 
 # The timer worker runs beside gunicorn and stops with it.
@@ -32,11 +46,11 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+test: lint $(VENDOR)/.installed $(CHROMIUM)
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) instance *.egg-info web/node_modules $(VENDOR)

@@ -16,9 +16,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["runtime"] = build_runtime(app.config)
 
-    from app import api, cli
+    from app import api, cli, web
 
     api.init_app(app)
+    web.init_app(app)
     cli.init_app(app)
     return app
 

@@ -30,6 +30,8 @@ def load(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "DEMO_USERS": "1",
         "SQL_ECHO": False,
         "INSTANCE_DIR": str(instance_dir),
+        # the web session cookie is sent over HTTPS only when set (keep it off for http://127.0.0.1)
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0").lower() in {"1", "true", "yes"},
     }
     for key in ("DATABASE_URL", "PROCESSES_DIR", "FORMS_DIR", "PASSWORD_HASH_METHOD", "DEMO_USERS", "SECRET_KEY"):
         if os.environ.get(key):

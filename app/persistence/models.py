@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -244,3 +245,33 @@ class CalendarChange(Base):
     kind: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(String(300))
     source: Mapped[str] = mapped_column(String(500))
+
+
+class Attachment(Base):
+    """A file an officer attached to a case (scan of a letter, minutes, evidence), kept in the database.
+
+    Kept in the database rather than on disk so that every gunicorn node and every backup has it;
+    ``sha256`` is written into the case's audit trail when the file is added.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    uploaded_by: Mapped[str] = mapped_column(String(64))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+# Indexes for the officers' pages (migration 0004): the dashboard counts cases received and
+# finished this month; the inbox orders every role's tasks by due date and filters by step.
+Index("ix_instances_created_at", Instance.created_at)
+Index("ix_instances_completed_at", Instance.completed_at)
+Index("ix_tasks_due_on", TaskRow.due_on)
+Index("ix_tasks_bpmn_id", TaskRow.bpmn_id)

@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy.orm import Session, defer
 
 from app.persistence.models import (
     ApiToken,
+    Attachment,
     AuditEvent,
     CalendarChange,
     CalendarOverride,
@@ -209,3 +210,124 @@ def calendar_stamp(session: Session) -> tuple[int, int]:
         select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery(),
     )).one()
     return int(row[0]), int(row[1])
+
+
+# -- officers' web pages: inbox search, dashboard, attachments, users ------------------------
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One inbox line, read from the task and instance rows only (no state, no workflow)."""
+
+    task_id: str
+    instance_id: int
+    case_number: str | None
+    title: str
+    bpmn_id: str
+    name: str
+    role: str
+    organisation: str | None
+    assignee: str | None
+    created_at: datetime
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    roles: frozenset[str]
+    organisation: str | None
+    username: str
+    scope: str = "roles"  # roles | mine | unassigned
+    q: str | None = None
+    step: str | None = None
+    status: str | None = None  # overdue | due_soon | on_time
+    today: date | None = None
+    soon: date | None = None
+
+
+def _inbox_where(stmt: Any, f: InboxFilter) -> Any:
+    stmt = stmt.where(TaskRow.role.in_(sorted(f.roles)))
+    if f.organisation is not None:
+        stmt = stmt.where(or_(TaskRow.organisation.is_(None), TaskRow.organisation == f.organisation))
+    if f.scope == "mine":
+        stmt = stmt.where(TaskRow.assignee == f.username)
+    elif f.scope == "unassigned":
+        stmt = stmt.where(TaskRow.assignee.is_(None))
+    if f.step:
+        stmt = stmt.where(TaskRow.bpmn_id == f.step)
+    if f.q:
+        like = f"%{f.q.strip()}%"
+        stmt = stmt.where(or_(Instance.case_number.ilike(like), Instance.title.ilike(like)))
+    if f.status == "overdue" and f.today:
+        stmt = stmt.where(TaskRow.due_on < f.today)
+    elif f.status == "due_soon" and f.today and f.soon:
+        stmt = stmt.where(TaskRow.due_on >= f.today, TaskRow.due_on <= f.soon)
+    elif f.status == "on_time" and f.today:
+        stmt = stmt.where(or_(TaskRow.due_on.is_(None), TaskRow.due_on >= f.today))
+    return stmt
+
+
+def inbox_search(session: Session, f: InboxFilter, page: int, per_page: int) -> Page:
+    """Ready tasks for the web inbox: overdue first (earliest due date), undated last; plain columns."""
+    columns = (TaskRow.id, TaskRow.instance_id, Instance.case_number, Instance.title, TaskRow.bpmn_id, TaskRow.name,
+               TaskRow.role, TaskRow.organisation, TaskRow.assignee, TaskRow.created_at, TaskRow.due_on)
+    base = _inbox_where(select(*columns).join(Instance, Instance.id == TaskRow.instance_id), f)
+    total = session.scalar(_inbox_where(
+        select(func.count()).select_from(TaskRow).join(Instance, Instance.id == TaskRow.instance_id), f)) or 0
+    stmt = base.order_by(TaskRow.due_on.asc().nulls_last(), TaskRow.created_at, TaskRow.id)
+    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page([InboxItem(*row) for row in rows], total, page, per_page)
+
+
+def task_steps(session: Session, roles: Iterable[str]) -> list[tuple[str, str]]:
+    """The distinct steps (bpmn id, name) waiting for these roles, for the inbox's step filter."""
+    rows = session.execute(select(TaskRow.bpmn_id, TaskRow.name).where(TaskRow.role.in_(sorted(roles)))
+                           .group_by(TaskRow.bpmn_id, TaskRow.name).order_by(TaskRow.name))
+    return [(bpmn_id, name) for bpmn_id, name in rows]
+
+
+def tasks_by_step(session: Session, today: date, organisation: str | None) -> list[tuple[str, str, int, int]]:
+    """(bpmn id, name, open, overdue) per step, over every ready task."""
+    overdue = func.sum(case((TaskRow.due_on < today, 1), else_=0))
+    stmt = select(TaskRow.bpmn_id, TaskRow.name, func.count(), overdue).group_by(TaskRow.bpmn_id, TaskRow.name)
+    if organisation is not None:
+        stmt = stmt.where(or_(TaskRow.organisation.is_(None), TaskRow.organisation == organisation))
+    return [(b, n, int(c), int(o or 0)) for b, n, c, o in session.execute(stmt.order_by(TaskRow.name))]
+
+
+def instance_counts(session: Session, since: datetime) -> dict[str, int]:
+    """Open cases now; cases received and cases finished (by outcome) since a moment."""
+    counts = {"running": session.scalar(select(func.count()).select_from(Instance)
+                                        .where(Instance.status == "running")) or 0,
+              "received": session.scalar(select(func.count()).select_from(Instance)
+                                         .where(Instance.created_at >= since)) or 0}
+    finished = session.execute(select(Instance.outcome, func.count()).where(Instance.completed_at >= since)
+                               .group_by(Instance.outcome))
+    for outcome, count in finished:
+        counts[f"completed:{outcome or 'none'}"] = int(count)
+    return counts
+
+
+def attachments(session: Session, instance_id: int) -> Sequence[Attachment]:
+    """A case's attachments without their content, oldest first."""
+    return session.scalars(select(Attachment).options(defer(Attachment.content))
+                           .where(Attachment.instance_id == instance_id).order_by(Attachment.id)).all()
+
+
+def user_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def all_users(session: Session) -> Sequence[User]:
+    return session.scalars(select(User).order_by(User.username)).all()
+
+
+def user_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    rows = session.execute(select(User.username, User.full_name).where(User.username.in_(sorted(set(usernames)))))
+    return {username: full_name for username, full_name in rows}
+
+
+def organisations(session: Session) -> list[str]:
+    """Organisations in use: those of users and those the diagrams routed open tasks to."""
+    names = set(session.scalars(select(User.organisation).where(User.organisation.is_not(None)).distinct()))
+    names |= set(session.scalars(select(TaskRow.organisation).where(TaskRow.organisation.is_not(None)).distinct()))
+    return sorted(n for n in names if n)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from app.engine import validate_form
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
-from app.persistence import queries
+from app.persistence import audit, queries
 from app.persistence.models import AuditEvent, TaskRow
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -94,3 +95,57 @@ def _authorize(principal: Principal, row: TaskRow) -> None:
         raise Forbidden("Bước này thuộc một cơ quan khác.")
     if row.assignee and row.assignee != principal.username:
         raise Forbidden(f"Bước này đã được giao cho {row.assignee}.")
+
+
+# -- the officers' inbox: search, filters, claim and release ----------------------------------
+
+INBOX_SCOPES = ("roles", "mine", "unassigned")
+INBOX_STATUSES = ("overdue", "due_soon", "on_time")
+DUE_SOON_DAYS = 3
+
+
+def search_inbox(rt: Runtime, principal: Principal, *, scope: str = "roles", q: str | None = None,
+                 step: str | None = None, status: str | None = None, page: int = 1, per_page: int = 25) -> queries.Page:
+    """Ready tasks of the caller's roles (or claimed by the caller), overdue first, filtered and paged."""
+    if scope not in INBOX_SCOPES or (status and status not in INBOX_STATUSES):
+        raise InvalidInput("Bộ lọc danh sách việc không hợp lệ.")
+    today = rt.today()
+    f = queries.InboxFilter(roles=principal.roles, organisation=principal.organisation, username=principal.username,
+                            scope=scope, q=(q or "").strip()[:100] or None, step=step or None, status=status or None,
+                            today=today, soon=today + timedelta(days=DUE_SOON_DAYS))
+    with rt.db.reading() as session:
+        return queries.inbox_search(session, f, max(page, 1), min(max(per_page, 1), 100))
+
+
+def inbox_steps(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
+    with rt.db.reading() as session:
+        return queries.task_steps(session, principal.roles)
+
+
+def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
+    """Take a role's task as one's own, so colleagues see who is on it (nhận việc)."""
+    with rt.db.writing() as session:
+        row = _task_or_error(session, task_id)
+        lock_instance(session, row.instance_id)
+        _authorize(principal, row)
+        if row.assignee != principal.username:
+            row.assignee = principal.username
+            audit.append_event(session, instance_id=row.instance_id, at=rt.now(), actor=principal.username,
+                               action="task_claimed", task_id=row.id, bpmn_id=row.bpmn_id, data={})
+        return row
+
+
+def release_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
+    """Give a claimed task back to the role (trả việc); only its holder or an admin may."""
+    with rt.db.writing() as session:
+        row = _task_or_error(session, task_id)
+        lock_instance(session, row.instance_id)
+        if row.assignee is None:
+            return row
+        if row.assignee != principal.username and "admin" not in principal.roles:
+            raise Forbidden(f"Bước này do {row.assignee} đang xử lý; chỉ người đó hoặc quản trị mới trả lại được.")
+        audit.append_event(session, instance_id=row.instance_id, at=rt.now(), actor=principal.username,
+                           action="task_released", task_id=row.id, bpmn_id=row.bpmn_id,
+                           data={"assignee": row.assignee})
+        row.assignee = None
+        return row

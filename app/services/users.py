@@ -90,3 +90,12 @@ def disable_demo_users(rt: Runtime) -> int:
 
 def _sha256(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def principal_by_id(rt: Runtime, user_id: int) -> Principal:
+    """The signed-in user of a web session, read again on every request so a deactivation bites at once."""
+    with rt.db.reading() as session:
+        user = queries.user_by_id(session, user_id)
+        if user is None or not user.is_active:
+            raise NotAuthenticated("Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại.")
+        return principal_of(user)

@@ -1,0 +1,114 @@
+"""User management for the admin: accounts, roles and organisations (Quản trị người dùng).
+
+Roles are the lanes of the diagrams (``app.roles``); an organisation is the unit a role is
+limited to (a department's resolver sees only that department's cases), written as the
+diagrams route cases (``handling_organisation``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from werkzeug.security import generate_password_hash
+
+from app.errors import Forbidden, InvalidInput, NotFound
+from app.persistence import queries
+from app.persistence.models import User, UserRole
+from app.roles import ROLES
+from app.services import users
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+
+USERNAME = re.compile(r"^[a-z0-9_.-]{3,64}$")
+MIN_PASSWORD = 8
+
+
+@dataclass(frozen=True)
+class UserChange:
+    full_name: str
+    roles: frozenset[str]
+    organisation: str | None
+    is_active: bool
+    password: str | None = None
+
+
+def _require_admin(principal: Principal) -> None:
+    principal.require("admin", "quản lý người dùng")
+
+
+def list_users(rt: Runtime, principal: Principal) -> list[User]:
+    _require_admin(principal)
+    with rt.db.reading() as session:
+        return list(queries.all_users(session))
+
+
+def get_user(rt: Runtime, principal: Principal, user_id: int) -> User:
+    _require_admin(principal)
+    with rt.db.reading() as session:
+        user = queries.user_by_id(session, user_id)
+        if user is None:
+            raise NotFound("Không có người dùng này.")
+        return user
+
+
+def organisations(rt: Runtime, principal: Principal) -> list[str]:
+    _require_admin(principal)
+    with rt.db.reading() as session:
+        return queries.organisations(session)
+
+
+def _check(change: UserChange) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    if not change.full_name.strip():
+        fields["full_name"] = "Chưa nhập «Họ và tên»."
+    if not change.roles:
+        fields["roles"] = "Chọn ít nhất một vai trò."
+    elif set(change.roles) - set(ROLES):
+        fields["roles"] = "Có vai trò không tồn tại."
+    if change.password is not None and len(change.password) < MIN_PASSWORD:
+        fields["password"] = f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự."
+    return fields
+
+
+def create_user(rt: Runtime, principal: Principal, username: str, change: UserChange) -> Principal:
+    _require_admin(principal)
+    fields = _check(change)
+    if not USERNAME.match(username):
+        fields["username"] = "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang."
+    if change.password is None:
+        fields["password"] = "Chưa nhập «Mật khẩu»."  # noqa: S105 - a message, not a password
+    if fields:
+        raise InvalidInput("Thông tin người dùng chưa hợp lệ.", fields=fields)
+    return users.create_user(rt, username, change.full_name.strip(), change.password or "", change.roles,
+                             (change.organisation or "").strip() or None)
+
+
+def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserChange) -> User:
+    """Change a user's name, roles, organisation, activity or password; an admin cannot lock themself out."""
+    _require_admin(principal)
+    fields = _check(change)
+    if fields:
+        raise InvalidInput("Thông tin người dùng chưa hợp lệ.", fields=fields)
+    if user_id == principal.user_id and ("admin" not in change.roles or not change.is_active):
+        raise Forbidden("Không thể tự bỏ vai trò quản trị hoặc tự khóa tài khoản của mình.")
+    with rt.db.writing() as session:
+        user = queries.user_by_id(session, user_id)
+        if user is None:
+            raise NotFound("Không có người dùng này.")
+        user.full_name = change.full_name.strip()
+        user.organisation = (change.organisation or "").strip() or None
+        user.is_active = change.is_active
+        _set_roles(user, change.roles)
+        if change.password:
+            user.password_hash = generate_password_hash(change.password, method=rt.password_method)
+        session.flush()
+        return user
+
+
+def _set_roles(user: User, roles: Iterable[str]) -> None:
+    wanted = set(roles)
+    user.roles = [r for r in user.roles if r.role in wanted] + [
+        UserRole(role=r) for r in sorted(wanted - user.role_ids)
+    ]

@@ -1,0 +1,287 @@
+"""What the officers' pages show of a case: the file, its timeline, diagram, deadlines and forms.
+
+Read-only use cases for the web surface, built on the same rules as the API (``cases.get_case``)
+plus the organisation a role is limited to; auditors see every case and change nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.engine.deadlines import REGIMES, deadline_basis
+from app.errors import Forbidden, NotFound
+from app.persistence import audit, queries
+from app.persistence.models import Attachment
+from app.roles import MESSAGE_RECEIVERS
+from app.services import tasks
+from app.services.cases import CaseView, get_case, list_cases
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+
+WORKING_ROLES = frozenset({"reception", "resolver", "verifier", "clerk"})
+DEADLINE_LABELS = {
+    "filing_deadline": "Hạn khiếu nại lần hai",
+    "acceptance_deadline": "Hạn thụ lý",
+    "resolution_deadline": "Hạn giải quyết",
+    "decision_deadline": "Hạn ban hành quyết định",
+    "sending_deadline": "Hạn gửi quyết định",
+    "publication_deadline": "Hạn công khai quyết định",
+    "suspension_notice_deadline": "Hạn thông báo tạm đình chỉ",
+}
+ACTIONS = {
+    "instance_started": "Tạo hồ sơ", "task_completed": "Hoàn thành bước", "task_failed": "Bước bị từ chối",
+    "message_received": "Nhận văn bản", "message_failed": "Văn bản bị từ chối", "timer_fired": "Đến hạn (hẹn giờ)",
+    "escalation_raised": "Cảnh báo quá hạn", "escalation_acknowledged": "Xác nhận cảnh báo",
+    "instance_completed": "Kết thúc hồ sơ", "incident_opened": "Sự cố hẹn giờ", "incident_retried": "Thử lại sự cố",
+    "task_claimed": "Nhận việc", "task_released": "Trả việc", "attachment_added": "Thêm tài liệu",
+}
+CASE_VARIABLES = {  # what the diagrams compute into the case, named for officers
+    "case_number": "Số hồ sơ", "regime": "Chế độ pháp lý áp dụng", "filed_in_time": "Đơn còn trong thời hạn khiếu nại",
+    "outcome": "Kết quả", "withdrawal_received": "Đã nhận đơn rút khiếu nại",
+    "competent_authority": "Thẩm quyền giải quyết", "competent_authority_name": "Người có thẩm quyền giải quyết",
+    "handling_organisation": "Cơ quan giải quyết",
+}
+OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",
+            "withdrawn": "Rút khiếu nại"}
+
+
+@dataclass(frozen=True)
+class DeadlineRow:
+    key: str
+    label: str
+    due: date | None
+    basis: str | None
+    rule: str | None  # "10 ngày làm việc"
+    days_left: int | None
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    seq: int
+    at: Any
+    actor: str
+    actor_name: str
+    action: str
+    label: str
+    step: str | None
+    changes: list[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class FormSpec:
+    title: str
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    view: CaseView
+    timeline: list[TimelineEntry]
+    chain: audit.ChainCheck
+    attachments: list[Attachment]
+    deadlines: list[DeadlineRow]
+    completed: list[str]  # bpmn ids of elements done
+    active: list[str]
+    overdue: list[str]
+    messages: dict[str, str]  # message name -> form title, for those the caller may record
+    can_attach: bool
+    read_only: bool
+    titles: dict[str, str]  # dotted field path (no list indices) -> the form's Vietnamese title
+    choices: dict[str, dict[str, str]]  # dotted field path -> {stored value: the option's title}
+    outcome_label: str | None = None
+
+
+def check_access(principal: Principal, data: dict[str, Any]) -> None:
+    """Auditors read every case; a role limited to an organisation reads that organisation's cases."""
+    organisation = data.get("handling_organisation")
+    if "auditor" in principal.roles:
+        return
+    if not principal.may_act_for(organisation if isinstance(organisation, str) and organisation else None):
+        raise Forbidden("Hồ sơ này thuộc một cơ quan khác; bạn không có quyền xem.")
+
+
+def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
+    view = get_case(rt, principal, instance_id)
+    check_access(principal, view.data)
+    today = rt.today()
+    with rt.db.reading() as session:
+        events = list(queries.audit_events(session, instance_id))
+        files = list(queries.attachments(session, instance_id))
+        names = queries.user_names(session, {e.actor for e in events})
+        process = rt.process(session, view.instance.deployment)
+        titles, choices = _field_titles(process.forms)
+        message_titles = {m: str(process.forms.get(f"{m}.schema.json", {}).get("title") or m)
+                          for m in view.waiting_messages}
+        element_names = process.element_names
+    timeline = [_entry(e, names, element_names, titles) for e in events]
+    completed: set[str] = set()
+    for event in events:
+        completed.update(_steps_of(event.data))
+        if event.action == "task_completed" and event.bpmn_id:
+            completed.add(event.bpmn_id)
+    active = sorted({t.bpmn_id for t in view.tasks})
+    overdue = sorted({t.bpmn_id for t in view.tasks if t.due_on is not None and t.due_on < today})
+    working = principal.has_any(set(WORKING_ROLES))
+    running = view.instance.status == "running"
+    may_message = running and principal.has_any(set(MESSAGE_RECEIVERS))
+    return CaseFile(
+        view=view, timeline=timeline, chain=audit.verify_chain(events), attachments=files,
+        deadlines=deadline_rows(view.data, today), completed=sorted(completed - set(active)), active=active,
+        overdue=overdue, messages=message_titles if may_message else {}, can_attach=working and running,
+        read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
+    )
+
+
+def diagram_xml(rt: Runtime, principal: Principal, instance_id: int) -> str:
+    """The BPMN of the version the case runs on, for the viewer to draw."""
+    view = get_case(rt, principal, instance_id)
+    check_access(principal, view.data)
+    with rt.db.reading() as session:
+        files = queries.deployment_files(session, view.instance.deployment_id)
+    for path in sorted(files):
+        if path.endswith(".bpmn"):
+            return files[path]
+    raise NotFound("Phiên bản quy trình không có sơ đồ.")
+
+
+def deadline_rows(data: dict[str, Any], today: date) -> list[DeadlineRow]:
+    """Every computed deadline of the case with its legal basis, in the law's order."""
+    regime = str(data.get("regime") or "2021")
+    basis = deadline_basis(regime) if regime in REGIMES else {}
+    rows = []
+    for key in [*DEADLINE_LABELS, *sorted(k for k in data if k.endswith("_deadline") and k not in DEADLINE_LABELS)]:
+        value = data.get(key)
+        if not isinstance(value, str):
+            continue
+        try:
+            due: date | None = date.fromisoformat(value[:10])
+        except ValueError:
+            due = None
+        rule = basis.get(key)
+        unit = "ngày làm việc" if rule and rule["unit"] == "working" else "ngày"
+        rows.append(DeadlineRow(key, DEADLINE_LABELS.get(key, key), due, rule["basis"] if rule else None,
+                                f"{rule['days']} {unit}" if rule else None, (due - today).days if due else None))
+    return rows
+
+
+def task_page(rt: Runtime, principal: Principal, task_id: str) -> tasks.TaskView:
+    """One task with its form, for someone of its role (or an auditor) in its organisation."""
+    view = tasks.get_task(rt, principal, task_id)
+    if "auditor" not in principal.roles and not principal.may_act_for(view.task.organisation):
+        raise Forbidden("Bước này thuộc một cơ quan khác.")
+    return view
+
+
+def startable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
+    """(process id, name) of the deployed processes whose start lane is one of the caller's roles."""
+    found = []
+    with rt.db.reading() as session:
+        for process_id in sorted({d.process_id for d in queries.deployments(session)}):
+            deployment = queries.latest_deployment(session, process_id)
+            if deployment is not None and rt.process(session, deployment).start.role in principal.roles:
+                found.append((process_id, deployment.name))
+    return found
+
+
+def start_form(rt: Runtime, principal: Principal, process_id: str) -> FormSpec:
+    with rt.db.reading() as session:
+        deployment = queries.latest_deployment(session, process_id)
+        if deployment is None:
+            raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
+        process = rt.process(session, deployment)
+    if process.start.role not in principal.roles:
+        raise Forbidden(f"Chỉ vai trò «{process.start.role}» mới được tạo hồ sơ của quy trình này.")
+    schema = process.form_schema(process.start.form)
+    ui = process.form_schema(process.start.ui_form) if process.start.ui_form else None
+    return FormSpec(str(schema.get("title") or deployment.name), schema, ui)
+
+
+def message_form(rt: Runtime, principal: Principal, instance_id: int, name: str) -> FormSpec:
+    """The form of a letter the case waits for (e.g. a withdrawal), for those who record letters."""
+    if not principal.has_any(set(MESSAGE_RECEIVERS)):
+        raise Forbidden("Bạn không có quyền ghi nhận văn bản này cho hồ sơ.")
+    view = get_case(rt, principal, instance_id)
+    check_access(principal, view.data)
+    if name not in view.waiting_messages:
+        raise NotFound(f"Hồ sơ không chờ văn bản «{name}».")
+    with rt.db.reading() as session:
+        process = rt.process(session, view.instance.deployment)
+    schema = process.forms.get(f"{name}.schema.json") or {"type": "object", "title": name, "properties": {}}
+    return FormSpec(str(schema.get("title") or name), schema, process.forms.get(f"{name}.uischema.json"))
+
+
+def _field_titles(forms: dict[str, dict[str, Any]]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Titles and option labels of every field of the process's forms, by dotted path."""
+    titles = {**DEADLINE_LABELS, **CASE_VARIABLES}
+    choices: dict[str, dict[str, str]] = {"outcome": dict(OUTCOMES)}
+    for name, schema in forms.items():
+        if name.endswith(".schema.json"):
+            _walk_titles(schema, "", titles, choices)
+    return titles, choices
+
+
+def _walk_titles(schema: dict[str, Any], prefix: str, titles: dict[str, str],
+                 choices: dict[str, dict[str, str]]) -> None:
+    for key, prop in (schema.get("properties") or {}).items():
+        if not isinstance(prop, dict):
+            continue
+        path = f"{prefix}.{key}" if prefix else key
+        if prop.get("title"):
+            titles.setdefault(path, str(prop["title"]))
+        options = [c for c in prop.get("oneOf") or [] if isinstance(c, dict) and "const" in c and c.get("title")]
+        if options:
+            choices.setdefault(path, {str(c["const"]): str(c["title"]) for c in options})
+        _walk_titles(prop, path, titles, choices)
+        if isinstance(prop.get("items"), dict):
+            _walk_titles(prop["items"], path, titles, choices)
+
+
+def _steps_of(raw: str) -> list[str]:
+    try:
+        data = json.loads(raw) if raw else {}
+    except ValueError:
+        return []
+    steps = data.get("steps") if isinstance(data, dict) else None
+    return [s for s in steps if isinstance(s, str)] if isinstance(steps, list) else []
+
+
+def _entry(event: Any, names: dict[str, str], elements: dict[str, str], titles: dict[str, str]) -> TimelineEntry:
+    try:
+        data = json.loads(event.data) if event.data else {}
+    except ValueError:
+        data = {}
+    changes: list[tuple[str, str]] = []
+    if isinstance(data, dict):
+        changed = data.get("changes")
+        changed = changed if isinstance(changed, dict) else {}
+        for key, value in (changed.get("set") or {}).items():
+            changes.append((titles.get(key, key), _short(value)))
+        changes += [(titles.get(str(key), str(key)), "(đã xóa)") for key in changed.get("removed") or []]
+        changes += [(titles.get(str(k), str(k)), _short(v)) for k, v in data.items() if k not in {"changes", "steps"}]
+    return TimelineEntry(
+        seq=event.seq, at=event.at, actor=event.actor, actor_name=names.get(event.actor, event.actor),
+        action=event.action, label=ACTIONS.get(event.action, event.action),
+        step=elements.get(event.bpmn_id, event.bpmn_id) if event.bpmn_id else None, changes=changes,
+    )
+
+
+def _short(value: Any, limit: int = 160) -> str:
+    if value is True:
+        return "có"
+    if value is False:
+        return "không"
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def search_cases(rt: Runtime, principal: Principal, *, q: str | None, status: str | None, page: int,
+                 per_page: int) -> queries.Page:
+    """The case register for province-wide roles and auditors; a role limited to one organisation uses its inbox."""
+    if principal.organisation is not None and "auditor" not in principal.roles:
+        raise Forbidden("Danh sách toàn bộ hồ sơ dành cho cán bộ cấp tỉnh và kiểm tra; hãy dùng «Việc cần làm».")
+    return list_cases(rt, principal, process_id=None, status=status if status in {"running", "completed"} else None,
+                      q=(q or "").strip()[:100] or None, page=max(page, 1), per_page=per_page)

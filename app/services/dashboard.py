@@ -1,0 +1,56 @@
+"""The dashboard's figures: open and overdue work by step, cases received and finished this month.
+
+Read from the task and instance rows only (indexed counts), never from workflow state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from app.clock import VIETNAM
+from app.errors import Forbidden
+from app.persistence import queries
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class StepCount:
+    bpmn_id: str
+    name: str
+    open: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    month: str  # MM/YYYY, Vietnam's calendar
+    running: int
+    received_this_month: int
+    resolved_this_month: int
+    finished_this_month: dict[str, int]  # outcome -> count
+    steps: list[StepCount]
+
+    @property
+    def open_tasks(self) -> int:
+        return sum(s.open for s in self.steps)
+
+    @property
+    def overdue_tasks(self) -> int:
+        return sum(s.overdue for s in self.steps)
+
+
+def summary(rt: Runtime, principal: Principal) -> Dashboard:
+    """Figures for everyone with a role; task counts are limited to the caller's organisation, if any."""
+    if not principal.roles:
+        raise Forbidden()
+    local = rt.now().astimezone(VIETNAM)
+    month_start = datetime(local.year, local.month, 1, tzinfo=VIETNAM).astimezone(UTC)
+    with rt.db.reading() as session:
+        steps = [StepCount(*row) for row in queries.tasks_by_step(session, rt.today(), principal.organisation)]
+        counts = queries.instance_counts(session, month_start)
+    finished = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("completed:")}
+    return Dashboard(month=f"{local.month:02d}/{local.year}", running=counts["running"],
+                     received_this_month=counts["received"], resolved_this_month=finished.get("resolved", 0),
+                     finished_this_month=finished, steps=steps)

@@ -1,0 +1,123 @@
+"""A new case (reception), the case page, its diagram, attachments and letters (e.g. a withdrawal)."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, flash, redirect, render_template, request, url_for
+
+from app.errors import FormValidationError, InvalidInput
+from app.services import attachments, casefile, cases
+from app.web import forms
+from app.web.auth import login_required, principal, runtime
+from app.web.blueprint import bp
+from app.web.views import PER_PAGE, uploads
+
+
+def _form_page(template: str, spec: casefile.FormSpec, values: Any, errors: dict[str, str], status: int = 200,
+               message: str | None = None, **context: Any) -> Any:
+    root = forms.build(spec.schema, spec.ui_schema, values, errors)
+    return render_template(template, spec=spec, form=root, errors=errors, error_list=forms.error_list(root, errors),
+                           message=message, **context), status
+
+
+@bp.route("/cases/new")
+@login_required
+def new_case_choice() -> Any:
+    found = casefile.startable(runtime(), principal())
+    if len(found) == 1:
+        return redirect(url_for("web.new_case", process_id=found[0][0]))
+    return render_template("case_choose.html", processes=found)
+
+
+@bp.route("/cases/new/<process_id>", methods=["GET", "POST"])
+@login_required
+def new_case(process_id: str) -> Any:
+    rt, who = runtime(), principal()
+    spec = casefile.start_form(rt, who, process_id)
+    if request.method == "GET":
+        return _form_page("case_new.html", spec, None, {}, process_id=process_id)
+    data = forms.parse(spec.schema, spec.ui_schema, request.form)
+    files = uploads()
+    try:
+        for upload in files:
+            attachments.check_upload(upload)
+        change = cases.start_case(rt, who, process_id, data)
+    except InvalidInput as error:
+        note = " Các tệp đính kèm cần chọn lại." if files else ""
+        status = 422 if isinstance(error, FormValidationError) else 400
+        return _form_page("case_new.html", spec, data, error.fields, status, error.message + note, process_id=process_id)
+    if files:
+        attachments.add_attachments(rt, who, change.instance.id, files)
+    flash(f"Đã tạo hồ sơ {change.instance.case_number}.", "ok")
+    return redirect(url_for("web.case", instance_id=change.instance.id))
+
+
+@bp.route("/cases/<int:instance_id>")
+@login_required
+def case(instance_id: int) -> Any:
+    file = casefile.open_case(runtime(), principal(), instance_id)
+    return render_template("case.html", file=file, case=file.view.instance, view=file.view, titles=file.titles)
+
+
+@bp.route("/cases/<int:instance_id>/diagram.bpmn")
+@login_required
+def diagram(instance_id: int) -> Any:
+    xml = casefile.diagram_xml(runtime(), principal(), instance_id)
+    return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})
+
+
+@bp.route("/cases/<int:instance_id>/attachments", methods=["POST"])
+@login_required
+def upload(instance_id: int) -> Any:
+    files = uploads()
+    if not files:
+        flash("Chưa chọn tệp nào.", "error")
+    else:
+        stored = attachments.add_attachments(runtime(), principal(), instance_id, files)
+        flash(f"Đã thêm {len(stored)} tài liệu vào hồ sơ.", "ok")
+    return redirect(url_for("web.case", instance_id=instance_id, _anchor="attachments"))
+
+
+@bp.route("/attachments/<int:attachment_id>")
+@login_required
+def download(attachment_id: int) -> Any:
+    found = attachments.download(runtime(), principal(), attachment_id)
+    response = Response(found.content, mimetype=found.content_type)
+    response.headers["Content-Disposition"] = _disposition(found.filename)
+    return response
+
+
+def _disposition(filename: str) -> str:
+    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "tai-lieu"
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@bp.route("/cases/<int:instance_id>/messages/<name>", methods=["GET", "POST"])
+@login_required
+def message(instance_id: int, name: str) -> Any:
+    rt, who = runtime(), principal()
+    spec = casefile.message_form(rt, who, instance_id, name)
+    context: dict[str, Any] = {"instance_id": instance_id, "name": name}
+    if request.method == "GET":
+        return _form_page("message.html", spec, None, {}, **context)
+    payload = forms.parse(spec.schema, spec.ui_schema, request.form)
+    try:
+        change = cases.deliver_message(rt, who, instance_id, name, payload)
+    except InvalidInput as error:
+        status = 422 if isinstance(error, FormValidationError) else 400
+        return _form_page("message.html", spec, payload, error.fields, status, error.message, **context)
+    flash(f"Đã ghi nhận «{spec.title}» cho hồ sơ {change.instance.case_number}.", "ok")
+    return redirect(url_for("web.case", instance_id=instance_id))
+
+
+@bp.route("/cases")
+@login_required
+def case_list() -> Any:
+    page_no = request.args.get("page", "1")
+    page = casefile.search_cases(runtime(), principal(), q=request.args.get("q"), status=request.args.get("status"),
+                                 page=int(page_no) if page_no.isdigit() else 1, per_page=PER_PAGE)
+    return render_template("case_list.html", page=page, pages=max(1, -(-page.total // PER_PAGE)),
+                           q=request.args.get("q", ""), status=request.args.get("status", ""),
+                           outcomes=casefile.OUTCOMES)

@@ -1,0 +1,68 @@
+"""Jinja filters and globals: dates as Vietnamese officers write them, days left, role names."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Flask
+
+from app.clock import VIETNAM
+from app.roles import ROLES
+from app.services import casefile
+from app.web.auth import current_principal, runtime
+
+STATUS_LABELS = {"running": "Đang giải quyết", "completed": "Đã kết thúc"}
+
+
+def vn_date(value: Any) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(VIETNAM).strftime("%d/%m/%Y")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, str) and len(value) >= 10:
+        try:
+            return date.fromisoformat(value[:10]).strftime("%d/%m/%Y")
+        except ValueError:
+            return value
+    return "" if value is None else str(value)
+
+
+def vn_datetime(value: Any) -> str:
+    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if isinstance(value, datetime) else vn_date(value)
+
+
+def days_left(due: date | None) -> int | None:
+    return (due - runtime().today()).days if isinstance(due, date) else None
+
+
+def due_text(due: date | None) -> str:
+    left = days_left(due)
+    if left is None:
+        return "Không có hạn"
+    if left < 0:
+        return f"Quá hạn {-left} ngày"
+    return "Hạn cuối hôm nay" if left == 0 else f"Còn {left} ngày"
+
+
+def due_class(due: date | None) -> str:
+    left = days_left(due)
+    if left is None:
+        return "due-none"
+    return "due-over" if left < 0 else "due-soon" if left <= 3 else "due-ok"
+
+
+def startable_processes() -> list[tuple[str, str]]:
+    """The processes the signed-in officer may start (the navigation's «Tiếp nhận đơn»)."""
+    who = current_principal()
+    return casefile.startable(runtime(), who) if who is not None else []
+
+
+def register(app: Flask) -> None:
+    app.add_template_filter(vn_date, "vn_date")
+    app.add_template_filter(vn_datetime, "vn_datetime")
+    app.add_template_filter(due_text, "due_text")
+    app.add_template_filter(due_class, "due_class")
+    app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
+    app.add_template_global(current_principal, "current_principal")
+    app.add_template_global(startable_processes, "startable_processes")

@@ -1,0 +1,35 @@
+/* Draw the case's diagram with bpmn-js and mark what is done, waiting and overdue. */
+(function () {
+  "use strict";
+  var container = document.getElementById("diagram");
+  if (!container) { return; }
+  var fallback = container.querySelector(".diagram-fallback");
+  if (typeof window.BpmnJS !== "function") {
+    fallback.textContent = "Chưa cài trình xem sơ đồ (bpmn-js); hãy chạy «make setup».";
+    return;
+  }
+  var viewer = new window.BpmnJS({ container: container });
+  function ids(name) { return JSON.parse(container.getAttribute("data-" + name) || "[]"); }
+  fetch(container.getAttribute("data-xml-url"), { credentials: "same-origin" })
+    .then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.text();
+    })
+    .then(function (xml) { return viewer.importXML(xml); })
+    .then(function () {
+      var canvas = viewer.get("canvas");
+      var registry = viewer.get("elementRegistry");
+      canvas.zoom("fit-viewport");
+      [["completed", "done"], ["active", "active"], ["overdue", "overdue"]].forEach(function (pair) {
+        ids(pair[0]).forEach(function (id) {
+          if (registry.get(id)) { canvas.addMarker(id, pair[1]); }
+        });
+      });
+      if (fallback) { fallback.remove(); }
+      container.setAttribute("data-ready", "true");
+    })
+    .catch(function (error) {
+      fallback.textContent = "Không vẽ được sơ đồ: " + error.message;
+      container.setAttribute("data-ready", "error");
+    });
+})();

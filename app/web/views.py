@@ -1,0 +1,109 @@
+"""The inbox, a task's form, and the dashboard."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+
+from app.errors import FormValidationError, InvalidInput
+from app.services import attachments, casefile, dashboard, tasks
+from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
+from app.web import forms
+from app.web.auth import login_required, principal, runtime, safe_next
+from app.web.blueprint import bp
+
+PER_PAGE = 25
+SCOPE_LABELS = {"roles": "Việc của vai trò", "mine": "Việc tôi đã nhận", "unassigned": "Chưa ai nhận"}
+STATUS_LABELS = {"overdue": "Quá hạn", "due_soon": "Sắp đến hạn (≤ 3 ngày)", "on_time": "Còn hạn"}
+
+
+def uploads() -> list[attachments.Upload]:
+    """Files posted with a form (input ``_files``), read whole: the size is capped by MAX_CONTENT_LENGTH."""
+    return [attachments.Upload(f.filename or "", f.read()) for f in request.files.getlist("_files") if f.filename]
+
+
+@bp.route("/")
+def index() -> Any:
+    return redirect(url_for("web.inbox"))
+
+
+@bp.route("/inbox")
+@login_required
+def inbox() -> Any:
+    args = request.args
+    scope = args.get("scope") or "roles"
+    scope = scope if scope in INBOX_SCOPES else "roles"
+    status = args.get("status") if args.get("status") in INBOX_STATUSES else None
+    page_no = args.get("page", "1")
+    page = tasks.search_inbox(runtime(), principal(), scope=scope, q=args.get("q"), step=args.get("step"),
+                              status=status, page=int(page_no) if page_no.isdigit() else 1, per_page=PER_PAGE)
+    pages = max(1, -(-page.total // PER_PAGE))
+    return render_template("inbox.html", page=page, pages=pages, scope=scope, status=status, q=args.get("q", ""),
+                           step=args.get("step", ""), steps=tasks.inbox_steps(runtime(), principal()),
+                           scopes=SCOPE_LABELS, statuses=STATUS_LABELS)
+
+
+@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@login_required
+def claim(task_id: str) -> Any:
+    row = tasks.claim_task(runtime(), principal(), task_id)
+    flash(f"Bạn đã nhận việc «{row.name}».", "ok")
+    return redirect(safe_next(request.form.get("next")))
+
+
+@bp.route("/tasks/<task_id>/release", methods=["POST"])
+@login_required
+def release(task_id: str) -> Any:
+    row = tasks.release_task(runtime(), principal(), task_id)
+    flash(f"Đã trả việc «{row.name}» về cho vai trò.", "ok")
+    return redirect(safe_next(request.form.get("next")))
+
+
+def _task_page(view: tasks.TaskView, values: Any, errors: dict[str, str], status: int = 200,
+               message: str | None = None) -> Any:
+    root = forms.build(view.schema, view.ui_schema, values, errors)
+    rt = runtime()
+    read_only = view.task.role not in principal().roles
+    return render_template(
+        "task.html", view=view, task=view.task, case=view.task.instance, form=root, errors=errors,
+        error_list=forms.error_list(root, errors), message=message, read_only=read_only,
+        deadlines=casefile.deadline_rows(view.data, rt.today()), data=view.data,
+    ), status
+
+
+@bp.route("/tasks/<task_id>", methods=["GET"])
+@login_required
+def task(task_id: str) -> Any:
+    view = casefile.task_page(runtime(), principal(), task_id)
+    return _task_page(view, view.data, {})
+
+
+@bp.route("/tasks/<task_id>", methods=["POST"])
+@login_required
+def complete(task_id: str) -> Any:
+    rt, who = runtime(), principal()
+    view = casefile.task_page(rt, who, task_id)
+    data = forms.parse(view.schema, view.ui_schema, request.form)
+    files = uploads()
+    version = request.form.get("_version", "")
+    try:
+        for upload in files:
+            attachments.check_upload(upload)
+        change = tasks.complete_task(rt, who, task_id, data, int(version) if version.isdigit() else None)
+    except FormValidationError as error:
+        note = " Các tệp đính kèm cần chọn lại." if files else ""
+        return _task_page(view, data, error.fields, 422, error.message + note)
+    except InvalidInput as error:
+        return _task_page(view, data, error.fields, 400, error.message)
+    if files:
+        attachments.add_attachments(rt, who, change.instance.id, files, task_id=task_id, bpmn_id=view.task.bpmn_id)
+    flash(f"Đã hoàn thành bước «{view.task.name}» của hồ sơ {change.instance.case_number}.", "ok")
+    return redirect(url_for("web.case", instance_id=change.instance.id))
+
+
+@bp.route("/dashboard")
+@login_required
+def dashboard_page() -> Any:
+    return render_template("dashboard.html", board=dashboard.summary(runtime(), principal()),
+                           outcomes=casefile.OUTCOMES)
