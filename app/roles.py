@@ -12,7 +12,8 @@ ROLES: dict[str, str] = {
     "admin": "Quản trị",
 }
 
-# Roles that record a letter addressed to a case (e.g. a withdrawal): the reception desk that
-# receives the mail and the resolver it is addressed to, whichever lane the catching event is in.
-MESSAGE_RECEIVERS = frozenset({"reception", "resolver"})
+# Roles that record a letter or call addressed to a case (a withdrawal, a central office's notice):
+# the reception desk, the resolver it is addressed to, and the inspectorate that coordinates with
+# central agencies, whichever lane the catching event is in.
+MESSAGE_RECEIVERS = frozenset({"reception", "resolver", "inspectorate"})
 DEPLOYERS = frozenset({"analyst", "admin"})

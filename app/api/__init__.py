@@ -27,9 +27,9 @@ def init_app(app: Flask) -> None:
         },
     })
     api = Api(app)
-    from app.api import auth, instances, operations, processes, tasks
+    from app.api import auth, instances, operations, plans, processes, tasks
 
-    for module in (auth, processes, instances, tasks, operations):
+    for module in (auth, processes, instances, tasks, operations, plans):
         api.register_blueprint(module.blp)
     _register_errors(app)
 

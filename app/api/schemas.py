@@ -182,6 +182,7 @@ class EscalationSchema(Schema):
     title = fields.String(attribute="instance.title")
     code = fields.String()
     name = fields.String()
+    subject = fields.String(allow_none=True)
     deadline = fields.Date(allow_none=True)
     roles = fields.Function(lambda e: e.roles.split())
     raised_at = fields.DateTime()

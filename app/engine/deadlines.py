@@ -206,6 +206,24 @@ def suspension_notice_deadline(cal: LegalCalendar, issued_on: date, regime: str)
     return rule("suspension_notice", regime).deadline(cal, issued_on)
 
 
+def reception_days(cal: LegalCalendar, first: date, last: date, weekends: bool) -> list[date]:
+    """The days a reception plan receives citizens: working days, plus weekends if the plan says so.
+
+    Public holidays stay closed either way; a make-up working Saturday is a working day.
+    """
+    if last < first:
+        raise ValueError(f"the window ends ({last.isoformat()}) before it starts ({first.isoformat()})")
+    if (last - first).days > 366:
+        raise ValueError("a reception window longer than a year is not a session window")
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    return [d for d in days if cal.is_working_day(d) or (weekends and d.weekday() >= 5 and cal.holiday_name(d) is None)]
+
+
+def day_starts_at(d: DateLike) -> str:
+    """Midnight at the start of day d in Vietnam, as an ISO datetime a timer can wait for."""
+    return datetime.combine(to_date(d), time(0), tzinfo=VIETNAM).isoformat()
+
+
 def overdue_at(d: DateLike) -> str:
     """The first moment after day d ends in Vietnam, as an ISO datetime timers can fire at."""
     moment = datetime.combine(to_date(d) + timedelta(days=1), time(0), tzinfo=VIETNAM)
@@ -368,6 +386,10 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
     def suspension_allowed_in(regime: str | None = None) -> bool:
         return suspension_allowed(chosen(regime))
 
+    def reception_days_between(first: DateLike, last: DateLike, weekends: bool = False) -> list[str]:
+        chosen_days = reception_days(cal, to_date(first), to_date(last), _to_flag("weekends", weekends))
+        return [d.isoformat() for d in chosen_days]
+
     def days_between(a: DateLike, b: DateLike) -> int:
         return (to_date(b) - to_date(a)).days
 
@@ -392,6 +414,8 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
         "days_between": days_between,
         "regime_for": regime_for,
         "overdue_at": overdue_at,
+        "day_starts_at": day_starts_at,
+        "reception_days_between": reception_days_between,
         "deadline_basis": basis_for,
         "dialogue_notice_ok": notice_ok,
     }

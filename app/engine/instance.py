@@ -37,6 +37,11 @@ class Escalated:
 
     code: str
     name: str
+    subject: str | None = None   # what is late, when one case has several (e.g. a unit of a plan)
+    deadline: str | None = None  # the deadline that passed, when the diagram says it in the payload
+
+
+ORGANISATION_VARIABLE = "handling_organisation"
 
 
 @dataclass(frozen=True)
@@ -46,6 +51,7 @@ class ReadyTask:
     id: str
     info: UserTaskInfo
     due_on: str | None
+    organisation: str | None = None  # the task's own ``handling_organisation``, set by the diagram
 
 
 class WorkflowRun:
@@ -96,8 +102,12 @@ class WorkflowRun:
         last = self.workflow.last_task
         return dict(last.data) if last is not None else dict(self.workflow.data)
 
+    def task_data(self, task_id: str) -> dict[str, Any]:
+        """What one ready task sees: in a multi-instance activity, its own item (e.g. its day)."""
+        return dict(self._find_ready(task_id).data)
+
     def ready_tasks(self) -> list[ReadyTask]:
-        return [ReadyTask(str(t.id), self._info(t), self._due_on(t)) for t in self._ready_user_tasks()]
+        return [ReadyTask(str(t.id), self._info(t), self._due_on(t), _organisation(t)) for t in self._ready_user_tasks()]
 
     def next_timer_at(self) -> datetime | None:
         """When the earliest waiting timer of the instance is due (the worker's next job)."""
@@ -109,11 +119,16 @@ class WorkflowRun:
         """Names of the messages the instance would accept now.
 
         Read from the waiting tasks' specs rather than ``waiting_events()``, which reports an
-        event-based gateway as one nameless "MultipleEventDefinition".
+        event-based gateway as one nameless "MultipleEventDefinition" and leaves out the message
+        start events of event subprocesses (SpiffWorkflow starts those when the message comes).
         """
         names: set[str] = set()
-        for task in self.workflow.get_tasks(state=TaskState.WAITING):
-            pending = [getattr(task.task_spec, "event_definition", None)]
+        definitions = [getattr(t.task_spec, "event_definition", None) for t in self.workflow.get_tasks(state=TaskState.WAITING)]
+        if not self.completed:  # a message start event of an event subprocess opens a new branch each time
+            for name in self.workflow.spec.start.trigger_specs:
+                definitions += [start.event_definition for start in self.workflow.subprocess_specs[name].bpmn_start_events]
+        for definition in definitions:
+            pending = [definition]
             while pending:
                 definition = pending.pop()
                 if isinstance(definition, MultipleEventDefinition):
@@ -174,7 +189,12 @@ class WorkflowRun:
             definition = event.event_definition
             if isinstance(definition, EscalationEventDefinition):
                 code = str(definition.code or definition.name)
-                self.escalations.append(Escalated(code, self.process.escalation_names.get(code, code)))
+                payload = event.payload if isinstance(event.payload, dict) else {}
+                subject, deadline = payload.get("subject"), payload.get("deadline")
+                self.escalations.append(Escalated(
+                    code, self.process.escalation_names.get(code, code),
+                    subject=str(subject) if subject else None, deadline=str(deadline) if deadline else None,
+                ))
 
     def _ready_user_tasks(self) -> list[Task]:
         tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
@@ -211,6 +231,16 @@ class WorkflowRun:
             if violation is not None:
                 raise FormValidationError(fields={violation.field: violation.message}) from exc
             raise _engine_error(exc, task) from exc
+
+
+def _organisation(task: Task) -> str | None:
+    """The organisation a task is for, when the diagram routes it (a DMN output or a script).
+
+    Read from the task's own data, so each instance of a multi-instance activity (one per unit)
+    goes to its own organisation.
+    """
+    value = task.data.get(ORGANISATION_VARIABLE)
+    return value if isinstance(value, str) and value else None
 
 
 def _rule_violation(exc: BaseException) -> RuleViolation | None:

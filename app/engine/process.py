@@ -150,6 +150,7 @@ def _expression_sites(tree: etree._ElementTree) -> list[tuple[etree._Element, st
         ("bpmn:timeDate", "eval"), ("bpmn:timeDuration", "eval"), ("bpmn:timeCycle", "eval"),
         ("bpmn:loopCardinality", "eval"), ("bpmn:completionCondition", "eval"), ("bpmn:loopCondition", "eval"),
         ("bpmn:script", "exec"), ("spiff:preScript", "exec"), ("spiff:postScript", "exec"),
+        ("spiff:payloadExpression", "eval"),
     ):
         sites += [(n, n.text or "", mode) for n in xp(f".//{tag}", namespaces=NS)]
     for node in xp(f".//spiff:property[@name='{_DUE}']", namespaces=NS):

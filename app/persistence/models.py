@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -203,7 +204,7 @@ class Escalation(Base):
 
     __tablename__ = "escalations"
     __table_args__ = (
-        UniqueConstraint("instance_id", "code", "deadline", name="uq_escalations_instance_code_deadline"),
+        UniqueConstraint("instance_id", "code", "deadline", "subject", name="uq_escalations_once"),
         Index("ix_escalations_open", "acknowledged_at", "raised_at"),
     )
 
@@ -211,6 +212,7 @@ class Escalation(Base):
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
     code: Mapped[str] = mapped_column(String(60))
     name: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str | None] = mapped_column(String(200))  # e.g. the unit of a plan that is late
     deadline: Mapped[date | None] = mapped_column(Date)
     roles: Mapped[str] = mapped_column(String(200))  # space-separated role ids
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -275,3 +277,37 @@ Index("ix_instances_created_at", Instance.created_at)
 Index("ix_instances_completed_at", Instance.completed_at)
 Index("ix_tasks_due_on", TaskRow.due_on)
 Index("ix_tasks_bpmn_id", TaskRow.bpmn_id)
+
+
+class ReceptionRecord(Base):
+    """One line of the citizen-reception register (sổ tiếp công dân) kept during a reception plan.
+
+    The columns are what the report counts and the register page searches; ``details`` keeps the
+    whole record as entered (persons, representatives, complaint details).
+    """
+
+    __tablename__ = "reception_records"
+    __table_args__ = (
+        UniqueConstraint("plan_instance_id", "sequence"),
+        Index("ix_reception_records_plan_day", "plan_instance_id", "received_on"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    plan_instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
+    sequence: Mapped[int] = mapped_column(Integer)  # số thứ tự in the plan's register
+    received_on: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str] = mapped_column(String(300))
+    people_count: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    group_case: Mapped[bool] = mapped_column(Boolean)
+    bypassing: Mapped[bool] = mapped_column(Boolean)
+    protracted: Mapped[bool] = mapped_column(Boolean)
+    within_competence: Mapped[bool] = mapped_column(Boolean)
+    handling: Mapped[str] = mapped_column(String(20))
+    content: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    case_instance_id: Mapped[int | None] = mapped_column(ForeignKey("instances.id"), index=True)
+    source: Mapped[str] = mapped_column(String(20))  # "daily_entry" or "register"
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

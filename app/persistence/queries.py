@@ -21,6 +21,7 @@ from app.persistence.models import (
     Escalation,
     Instance,
     Job,
+    ReceptionRecord,
     TaskRow,
     User,
 )
@@ -184,10 +185,11 @@ def incidents(session: Session) -> Sequence[Job]:
     return session.scalars(select(Job).where(Job.status == "incident").order_by(Job.updated_at.desc())).all()
 
 
-def escalation_keys(session: Session, instance_id: int) -> set[tuple[str, date | None]]:
-    """The (code, deadline) pairs already raised for a case."""
-    rows = session.execute(select(Escalation.code, Escalation.deadline).where(Escalation.instance_id == instance_id))
-    return {(code, deadline) for code, deadline in rows}
+def escalation_keys(session: Session, instance_id: int) -> set[tuple[str, date | None, str | None]]:
+    """The (code, deadline, subject) triples already raised for a case."""
+    rows = session.execute(select(Escalation.code, Escalation.deadline, Escalation.subject)
+                           .where(Escalation.instance_id == instance_id))
+    return {(code, deadline, subject) for code, deadline, subject in rows}
 
 
 def escalations(session: Session, *, open_only: bool, instance_id: int | None, page: int, per_page: int) -> Page:
@@ -331,3 +333,28 @@ def organisations(session: Session) -> list[str]:
     names = set(session.scalars(select(User.organisation).where(User.organisation.is_not(None)).distinct()))
     names |= set(session.scalars(select(TaskRow.organisation).where(TaskRow.organisation.is_not(None)).distinct()))
     return sorted(n for n in names if n)
+
+
+def next_reception_sequence(session: Session, plan_id: int) -> int:
+    """The next số thứ tự of a plan's register; the caller holds the plan's lock."""
+    last = session.scalar(select(func.max(ReceptionRecord.sequence)).where(ReceptionRecord.plan_instance_id == plan_id))
+    return int(last or 0) + 1
+
+
+def reception_records(session: Session, plan_id: int, *, day: date | None, q: str | None,
+                      kind: str | None) -> Sequence[ReceptionRecord]:
+    stmt = select(ReceptionRecord).where(ReceptionRecord.plan_instance_id == plan_id)
+    if day is not None:
+        stmt = stmt.where(ReceptionRecord.received_on == day)
+    if kind:
+        stmt = stmt.where(ReceptionRecord.kind == kind)
+    if q:
+        pattern = f"%{q}%"
+        stmt = stmt.where(or_(ReceptionRecord.name.ilike(pattern), ReceptionRecord.content.ilike(pattern),
+                              ReceptionRecord.address.ilike(pattern)))
+    return session.scalars(stmt.order_by(ReceptionRecord.sequence)).all()
+
+
+def escalations_of(session: Session, instance_id: int, code: str) -> Sequence[Escalation]:
+    return session.scalars(select(Escalation).where(Escalation.instance_id == instance_id, Escalation.code == code)
+                           .order_by(Escalation.raised_at)).all()

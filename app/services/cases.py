@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.engine import validate_form
 from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
@@ -37,28 +39,38 @@ def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any) ->
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu khởi tạo phải là một đối tượng JSON.")
     with rt.db.writing() as session:
-        deployment = queries.latest_deployment(session, process_id)
-        if deployment is None:
-            raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
-        process = rt.process(session, deployment)
-        if process.start.role not in principal.roles:
-            raise Forbidden(f"Chỉ vai trò «{process.start.role}» mới được tạo hồ sơ của quy trình này.")
-        errors = validate_form(process.validator(process.start.form), data)
-        if errors:
-            raise FormValidationError(fields=errors)
-        now = rt.now()
-        instance = Instance(
-            deployment_id=deployment.id, process_id=process_id, title=_title(data), status="running",
-            state="", serializer_version="", started_by=principal.username, created_at=now, updated_at=now,
-        )
-        instance.deployment = deployment
-        session.add(instance)
-        session.flush()
-        instance.case_number = _case_number(process_id, rt.today().year, instance.id)
-        run = rt.engine.start(process, {**data, "case_number": instance.case_number})
-        tasks = save_run(rt, session, instance, run, actor=principal.username, action="instance_started",
-                         before={}, extra={"deployment_version": deployment.version})
-        return CaseChange(instance, tasks)
+        return start_in_session(rt, session, principal, process_id, data)
+
+
+def start_in_session(rt: Runtime, session: Session, principal: Principal, process_id: str, data: dict[str, Any],
+                     links: dict[str, Any] | None = None) -> CaseChange:
+    """Start a case inside the caller's transaction (e.g. opened from a reception record).
+
+    ``links`` are added to the case data after the start form is validated: references the
+    form does not ask for, such as the register record the case came from.
+    """
+    deployment = queries.latest_deployment(session, process_id)
+    if deployment is None:
+        raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
+    process = rt.process(session, deployment)
+    if process.start.role not in principal.roles:
+        raise Forbidden(f"Chỉ vai trò «{process.start.role}» mới được tạo hồ sơ của quy trình này.")
+    errors = validate_form(process.validator(process.start.form), data)
+    if errors:
+        raise FormValidationError(fields=errors)
+    now = rt.now()
+    instance = Instance(
+        deployment_id=deployment.id, process_id=process_id, title=_title(data), status="running",
+        state="", serializer_version="", started_by=principal.username, created_at=now, updated_at=now,
+    )
+    instance.deployment = deployment
+    session.add(instance)
+    session.flush()
+    instance.case_number = _case_number(process_id, rt.today().year, instance.id)
+    run = rt.engine.start(process, {**data, **(links or {}), "case_number": instance.case_number})
+    tasks = save_run(rt, session, instance, run, actor=principal.username, action="instance_started",
+                     before={}, extra={"deployment_version": deployment.version})
+    return CaseChange(instance, tasks)
 
 
 def _case_number(process_id: str, year: int, instance_id: int) -> str:
@@ -69,7 +81,8 @@ def _title(data: dict[str, Any]) -> str:
     person = data.get("complainant")
     if isinstance(person, dict) and isinstance(person.get("full_name"), str):
         return str(person["full_name"])[:300]
-    return ""
+    session_name = data.get("session_name")  # a reception plan is named after its session
+    return session_name[:300] if isinstance(session_name, str) else ""
 
 
 def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: str, payload: Any) -> CaseChange:
@@ -91,7 +104,7 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
             before = run.data
             run.send_message(name, payload)
             tasks = save_run(rt, session, instance, run, actor=principal.username, action="message_received",
-                             before=before, extra={"message": name})
+                             before=before, extra={"message": name, "payload": payload})
             return CaseChange(instance, tasks)
     except EngineError as error:
         record_failure(rt, instance_id, actor=principal.username, action="message_failed", error=error)

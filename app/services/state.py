@@ -86,18 +86,19 @@ def _raise_escalations(session: Session, instance: Instance, run: WorkflowRun, d
     known = queries.escalation_keys(session, instance.id)
     for escalated in run.escalations:
         deadline_key = escalated.code.removesuffix("_overdue") + "_deadline"
-        deadline = data.get(deadline_key)
+        deadline = escalated.deadline or data.get(deadline_key)
         deadline_day = _as_date(deadline, escalated.code) if isinstance(deadline, str) else None
-        if (escalated.code, deadline_day) in known:
+        key = (escalated.code, deadline_day, escalated.subject)
+        if key in known:
             continue
-        known.add((escalated.code, deadline_day))
+        known.add(key)
         session.add(Escalation(
-            instance_id=instance.id, code=escalated.code, name=escalated.name, raised_at=now,
-            deadline=deadline_day, roles=" ".join(ESCALATION_ROLES),
+            instance_id=instance.id, code=escalated.code, name=escalated.name, subject=escalated.subject,
+            raised_at=now, deadline=deadline_day, roles=" ".join(ESCALATION_ROLES),
         ))
         audit.append_event(session, instance_id=instance.id, at=now, actor="system", action="escalation_raised",
-                           data={"code": escalated.code, "name": escalated.name, deadline_key: deadline,
-                                 "notified": list(ESCALATION_ROLES)})
+                           data={"code": escalated.code, "name": escalated.name, "subject": escalated.subject,
+                                 deadline_key: deadline, "notified": list(ESCALATION_ROLES)})
 
 
 def schedule_timer(session: Session, instance_id: int, due_at: datetime | None, now: datetime) -> None:
@@ -116,11 +117,10 @@ def schedule_timer(session: Session, instance_id: int, due_at: datetime | None, 
 
 
 def _task_rows(run: WorkflowRun, instance: Instance, now: Any) -> list[TaskRow]:
-    organisation = run.data.get("handling_organisation")  # decided by the diagram (the DMN route)
     return [
         TaskRow(
             id=ready.id, instance_id=instance.id, bpmn_id=ready.info.bpmn_id, name=ready.info.name,
-            role=ready.info.role, organisation=organisation if isinstance(organisation, str) and organisation else None,
+            role=ready.info.role, organisation=ready.organisation,
             assignee=None, form=ready.info.form, created_at=now, due_on=_as_date(ready.due_on, ready.info.bpmn_id),
         )
         for ready in run.ready_tasks()

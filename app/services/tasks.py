@@ -13,6 +13,7 @@ from app.engine import validate_form
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries
 from app.persistence.models import AuditEvent, TaskRow
+from app.services import register
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
@@ -66,10 +67,12 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
             errors = validate_form(process.validator(row.form), data)
             if errors:
                 raise FormValidationError(fields=errors)
-            before = run.data
+            before, seen = run.data, run.task_data(task_id)
             run.complete(task_id, data)
             tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
-                             before=before, task_id=task_id, bpmn_id=row.bpmn_id)
+                             before=before, task_id=task_id, bpmn_id=row.bpmn_id, extra={"submitted": data})
+            if (instance.process_id, row.bpmn_id) == (register.PLAN_PROCESS, register.DAILY_TASK):
+                register.import_daily_entry(rt, session, principal, instance, str(seen.get("day", "")), data)
             return CaseChange(instance, tasks)
     except EngineError as error:
         if instance_id is not None:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup, escape
 
 from app.clock import VIETNAM
 from app.roles import ROLES
@@ -52,6 +54,25 @@ def due_class(due: date | None) -> str:
     return "due-over" if left < 0 else "due-soon" if left <= 3 else "due-ok"
 
 
+_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}")
+_BOLD = re.compile(r"\*\*(.+?)\*\*")
+
+
+def instructions(text: str | None, data: dict[str, Any]) -> Markup:
+    """A diagram's instructions for the officer: ``{{ field }}`` filled from the case, ``**bold**``; nothing else.
+
+    The text comes from the analysts' diagram, so it is escaped and never run as a template.
+    """
+    def value(match: re.Match[str]) -> str:
+        found: Any = data
+        for part in match.group(1).split("."):
+            found = found.get(part) if isinstance(found, dict) else None
+        return "" if found is None or isinstance(found, dict | list) else str(found)
+
+    filled = _PLACEHOLDER.sub(value, text or "")
+    return Markup(_BOLD.sub(r"<strong>\1</strong>", str(escape(filled))))  # noqa: S704 - escaped first
+
+
 def startable_processes() -> list[tuple[str, str]]:
     """The processes the signed-in officer may start (the navigation's «Tiếp nhận đơn»)."""
     who = current_principal()
@@ -63,6 +84,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(vn_datetime, "vn_datetime")
     app.add_template_filter(due_text, "due_text")
     app.add_template_filter(due_class, "due_class")
+    app.add_template_filter(instructions, "instructions")
     app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
     app.add_template_global(current_principal, "current_principal")
     app.add_template_global(startable_processes, "startable_processes")

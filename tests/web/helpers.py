@@ -24,6 +24,7 @@ def csrf_token(client: FlaskClient, path: str = "/login") -> str:
 
 
 def sign_in(client: FlaskClient, user: str, password: str = "demo") -> TestResponse:
+    client.delete_cookie("khieunai_session")  # whoever was signed in before
     return client.post("/login", data={"username": user, "password": password, "csrf_token": csrf_token(client)})
 
 

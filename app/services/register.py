@@ -1,0 +1,160 @@
+"""The citizen-reception register of a reception plan: records, the cases they open, the report.
+
+A record comes from the day's register entry (a task of ``na_session_reception``) or from the
+register page; either way it is validated against the one record schema (the items of the daily
+entry form), stored as a row, audited on the plan's chain, and — when it is a second-level
+complaint within provincial competence that the officer chose to open — starts a
+``complaint_second_level`` case pre-filled from the record, linked both ways, in the same commit.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from app.engine.deadlines import to_date
+from app.engine.forms import compile_schema, validate_form
+from app.errors import Forbidden, FormValidationError, InvalidInput, NotFound
+from app.persistence import audit, queries
+from app.persistence.models import Instance, ReceptionRecord
+from app.services.cases import start_in_session
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+from app.services.state import load_run, lock_instance
+
+PLAN_PROCESS = "na_session_reception"
+DAILY_TASK = "record_reception_day"
+DAILY_FORM = "record_reception_day.schema.json"
+COMPLAINT_PROCESS = "complaint_second_level"
+GROUP_SIZE = 5  # 5 or more people on one content: a group case (LTCD Art. 29; TT07/2014 Art. 6(4))
+
+
+def record_schema(rt: Runtime, session: Session, plan: Instance) -> dict[str, Any]:
+    """The schema of one register record: the items of the plan's daily entry form."""
+    process = rt.process(session, plan.deployment)
+    form = process.form_schema(DAILY_FORM)
+    return dict(form["properties"]["reception_day"]["properties"]["records"]["items"])
+
+
+def add_record(rt: Runtime, principal: Principal, plan_id: int, day: Any, record: Any) -> ReceptionRecord:
+    """Enter one record from the register page; one transaction."""
+    if not principal.has_any({"reception", "inspectorate"}):
+        raise Forbidden("Chỉ cán bộ tiếp công dân và Thanh tra tỉnh được ghi sổ tiếp công dân.")
+    if not isinstance(record, dict):
+        raise InvalidInput("Lượt tiếp phải là một đối tượng JSON.")
+    received_on = _day(day)
+    with rt.db.writing() as session:
+        plan = _plan(session, plan_id)
+        lock_instance(session, plan.id)
+        errors = validate_form(compile_schema(record_schema(rt, session, plan), "reception_record", check=False), record)
+        if errors:
+            raise FormValidationError(fields=errors)
+        _, run = load_run(rt, session, plan)
+        if received_on.isoformat() not in (run.data.get("reception_days") or []):
+            raise FormValidationError(fields={"received_on": f"Ngày {received_on:%d/%m/%Y} không phải ngày tiếp của kế hoạch."})
+        return _store(rt, session, principal, plan, received_on, record, source="register")
+
+
+def import_daily_entry(rt: Runtime, session: Session, principal: Principal, plan: Instance, day: str,
+                       entry: dict[str, Any]) -> list[ReceptionRecord]:
+    """Store the records of a completed daily entry (already validated with its form); the caller commits."""
+    records = entry.get("reception_day", {}).get("records", [])
+    return [_store(rt, session, principal, plan, _day(day), record, source="daily_entry")
+            for index, record in enumerate(records) if _checked(record, index)]
+
+
+def _checked(record: dict[str, Any], index: int) -> bool:
+    try:
+        _open_case_consistency(record)
+    except FormValidationError as error:
+        raise FormValidationError(fields={f"reception_day.records.{index}.{k}": v for k, v in error.fields.items()}) from None
+    return True
+
+
+def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance, received_on: date,
+           record: dict[str, Any], *, source: str) -> ReceptionRecord:
+    _open_case_consistency(record)
+    persons = record["persons"]
+    row = ReceptionRecord(
+        plan_instance_id=plan.id, sequence=queries.next_reception_sequence(session, plan.id), received_on=received_on,
+        name=str(persons[0]["full_name"])[:200], address=str(record["address"])[:300],
+        people_count=int(record["people_count"]), kind=record["kind"],
+        group_case=int(record["people_count"]) >= GROUP_SIZE, bypassing=bool(record.get("bypassing")),
+        protracted=bool(record.get("protracted")), within_competence=bool(record.get("within_competence")),
+        handling=record["handling"], content=record["content"], details=record, source=source,
+        created_by=principal.username, created_at=rt.now(),
+    )
+    session.add(row)
+    session.flush()
+    if record["handling"] == "open_case":
+        change = start_in_session(rt, session, principal, COMPLAINT_PROCESS, petition_from(record, received_on),
+                                  links={"reception_record": {"id": row.id, "sequence": row.sequence,
+                                                              "plan_case_number": plan.case_number}})
+        row.case_instance_id = change.instance.id
+    audit.append_event(session, instance_id=plan.id, at=rt.now(), actor=principal.username, action="reception_recorded",
+                       data={"record_id": row.id, "sequence": row.sequence, "received_on": received_on.isoformat(),
+                             "source": source, "record": record, "case_instance_id": row.case_instance_id})
+    return row
+
+
+def _open_case_consistency(record: dict[str, Any]) -> None:
+    """The schema requires the complaint details for "open_case"; say plainly why else a case cannot open."""
+    if record.get("handling") != "open_case":
+        return
+    if record.get("kind") != "complaint" or not record.get("second_level") or not record.get("within_competence"):
+        raise FormValidationError(fields={"handling": "Chỉ mở hồ sơ cho khiếu nại lần hai thuộc thẩm quyền của tỉnh."})
+
+
+def petition_from(record: dict[str, Any], received_on: date) -> dict[str, Any]:
+    """The second-level petition a record opens: the register's facts in the petition form's shape."""
+    complaint = record["complaint"]
+    representatives = record.get("representatives") or []
+    first = (representatives or record["persons"])[0]
+    person = {"full_name": first["full_name"], "address": first.get("address") or record["address"]}
+    if first.get("id_number"):
+        person["id_number"] = first["id_number"]
+    petition: dict[str, Any] = {
+        "received_on": received_on.isoformat(),
+        "submitted_to": "provincial_chair",
+        "receiving_channel": "in_person",
+        "complainant": person,
+        "complainant_count": int(record["people_count"]),
+        "respondent": complaint["respondent"],
+        "first_decision": complaint["first_decision"],
+        "content": record["content"],
+        "reasons": complaint["reasons"],
+        "request": complaint["request"],
+        "remote_area": bool(complaint.get("remote_area", False)),
+        "excluded_days": [],
+        "dossier": {"petition_signature": "signed", "representation_document": bool(representatives),
+                    "first_decision_copy": True, "evidence": []},
+    }
+    if representatives:
+        petition["representatives"] = [{"full_name": r["full_name"], "address": r.get("address") or record["address"]}
+                                       for r in representatives]
+    return petition
+
+
+def list_records(rt: Runtime, principal: Principal, plan_id: int, *, day: date | None = None, q: str | None = None,
+                 kind: str | None = None) -> list[ReceptionRecord]:
+    if not principal.roles:
+        raise Forbidden()
+    with rt.db.reading() as session:
+        _plan(session, plan_id)
+        return list(queries.reception_records(session, plan_id, day=day, q=q, kind=kind))
+
+
+def _plan(session: Session, plan_id: int) -> Instance:
+    plan = queries.instance(session, plan_id)
+    if plan is None or plan.process_id != PLAN_PROCESS:
+        raise NotFound("Không tìm thấy kế hoạch tiếp công dân.")
+    return plan
+
+
+def _day(value: Any) -> date:
+    try:
+        return to_date(value)
+    except ValueError:
+        raise FormValidationError(fields={"received_on": "Ngày tiếp phải có dạng YYYY-MM-DD."}) from None
