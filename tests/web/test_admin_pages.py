@@ -1,0 +1,65 @@
+"""The admin manages users, their roles and organisations; nobody else may."""
+
+from __future__ import annotations
+
+from flask.testing import FlaskClient
+
+from app.services import users
+from app.services.runtime import Runtime
+from tests.web.helpers import post, sign_in
+
+
+def test_the_admin_creates_a_user_limited_to_an_organisation_who_can_then_sign_in(client: FlaskClient,
+                                                                                    rt: Runtime) -> None:
+    sign_in(client, "admin")
+    listing = client.get("/admin/users").get_data(as_text=True)
+    assert "reception" in listing and "Cán bộ tiếp công dân" in listing and "Toàn tỉnh" in listing
+    response = post(client, "/admin/users/new", {"username": "giamdoc_snn", "full_name": "Giám đốc Sở NN&PTNT",
+                                                 "roles": ["resolver"], "organisation": "Sở Nông nghiệp và PTNT",
+                                                 "is_active": "on", "password": "matkhau-dai"}, token_from="/admin/users")
+    assert response.status_code == 302
+    created = users.authenticate_password(rt, "giamdoc_snn", "matkhau-dai")
+    assert created.roles == {"resolver"} and created.organisation == "Sở Nông nghiệp và PTNT"
+    assert sign_in(client, "giamdoc_snn", "matkhau-dai").headers["Location"] == "/inbox"
+
+
+def test_bad_user_data_is_refused_beside_each_field_and_kept(client: FlaskClient) -> None:
+    sign_in(client, "admin")
+    response = post(client, "/admin/users/new", {"username": "Ng Van A", "full_name": "", "password": "123"},
+                    token_from="/admin/users")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Tên đăng nhập gồm 3–64 ký tự" in page and "Chưa nhập «Họ và tên»." in page
+    assert "Chọn ít nhất một vai trò." in page and "Mật khẩu cần ít nhất 8 ký tự." in page
+    assert 'value="Ng Van A"' in page
+
+
+def test_the_admin_changes_roles_organisation_and_deactivates(client: FlaskClient, rt: Runtime) -> None:
+    clerk = users.authenticate_password(rt, "clerk", "demo")
+    sign_in(client, "admin")
+    form = client.get(f"/admin/users/{clerk.user_id}").get_data(as_text=True)
+    assert 'value="clerk" checked' in form
+    response = post(client, f"/admin/users/{clerk.user_id}", {"full_name": "Văn thư Sở Tài chính",
+                                                               "roles": ["clerk", "reception"],
+                                                               "organisation": "Sở Tài chính"},
+                    token_from="/admin/users")
+    assert response.status_code == 302
+    assert "Văn thư Sở Tài chính" in client.get("/admin/users").get_data(as_text=True)
+    assert sign_in(client, "clerk").status_code == 401  # deactivated: no "is_active" ticked
+    assert client.get("/inbox").status_code == 302
+
+
+def test_the_admin_cannot_lock_themself_out(client: FlaskClient, rt: Runtime) -> None:
+    me = users.authenticate_password(rt, "admin", "demo")
+    sign_in(client, "admin")
+    refused = post(client, f"/admin/users/{me.user_id}", {"full_name": "Quản trị", "roles": ["auditor"],
+                                                          "is_active": "on"}, token_from="/admin/users")
+    assert refused.status_code == 403 and "Không thể tự bỏ vai trò quản trị" in refused.get_data(as_text=True)
+
+
+def test_only_the_admin_manages_users(client: FlaskClient) -> None:
+    for user in ("reception", "auditor", "inspectorate"):
+        sign_in(client, user)
+        assert client.get("/admin/users").status_code == 403
+        assert client.get("/admin/users/1").status_code == 403
+        assert post(client, "/admin/users/new", {"username": "x"}).status_code == 403
