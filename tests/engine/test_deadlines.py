@@ -165,8 +165,17 @@ def test_script_functions_expose_exactly_the_documented_names(fns: dict) -> None
         "acceptance_deadline_for", "resolution_deadline_for", "decision_deadline_for",
         "sending_deadline_for", "publication_deadline_for", "days_between",
         "regime_for", "overdue_at", "deadline_basis", "dialogue_notice_ok",
-        "suspension_notice_deadline_for", "suspension_allowed",
+        "suspension_notice_deadline_for", "suspension_allowed", "day_starts_at", "reception_days_between",
     }
+
+
+def test_reception_days_are_the_working_days_of_the_window_unless_the_plan_adds_weekends(fns: dict) -> None:
+    weekdays = fns["reception_days_between"]("2021-03-24", "2021-04-07")
+    assert len(weekdays) == 11 and "2021-03-27" not in weekdays  # Sat 27/03 and Sun 28/03 closed
+    assert len(fns["reception_days_between"]("2021-03-24", "2021-04-07", True)) == 15
+    assert fns["day_starts_at"]("2021-03-24") == "2021-03-24T00:00:00+07:00"
+    with pytest.raises(ValueError, match="before it starts"):
+        fns["reception_days_between"]("2021-04-07", "2021-03-24")
 
 
 def test_suspension_exists_only_from_the_2026_regime_and_its_notice_counts_working_days(fns: dict) -> None:
