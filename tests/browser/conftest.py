@@ -87,10 +87,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
-def shot(page: Page, name: str, full_page: bool = True) -> Path:
+def shot(page: Page, name: str, full_page: bool = True, height: int | None = None) -> Path:
+    """Save a screenshot as a test artifact; ``height`` keeps only the top of the page."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=full_page)
+    if height is not None:
+        width = page.viewport_size["width"] if page.viewport_size else 1366
+        page.screenshot(path=str(path), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": height})
+    else:
+        page.screenshot(path=str(path), full_page=full_page)
     return path
 
 

@@ -7,13 +7,17 @@ which comes back in Vietnamese beside the field with what was typed still there.
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
+from datetime import date, timedelta
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests import cases
 from tests.browser.conftest import fill, shot, sign_in
+from tests.conftest import basic
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +76,7 @@ def test_a_complaint_is_carried_from_reception_to_publication(page: Page, server
     expect(page.locator(".timeline")).to_contain_text("Công khai quyết định")
     expect(page.get_by_role("button", name="Hoàn thành bước")).to_have_count(0)
     shot(page, "05-case-auditor")
+    shot(page, "case", height=1400)  # docs/screenshots/case.png
     page.goto(f"{server}/dashboard")
     expect(page.locator("#stat-resolved")).to_have_text("1")
     shot(page, "06-dashboard")
@@ -108,6 +113,33 @@ def test_the_wrong_role_gets_a_vietnamese_403_page(page: Page, server: str) -> N
     shot(page, "07-forbidden")
     response = page.goto(f"{server}/admin/users")
     assert response is not None and response.status == 403
+
+
+def _start_by_api(server: str, name: str, days_ago: int) -> None:
+    """A petition received some days ago (the server runs on today's clock), registered through the API."""
+    received = date.today() - timedelta(days=days_ago)
+    first = {**cases.petition()["first_decision"], "issued_on": (received - timedelta(days=14)).isoformat(),
+             "received_on": (received - timedelta(days=10)).isoformat()}
+    data = cases.petition(received_on=received.isoformat(), first_decision=first,
+                          complainant={"full_name": name, "address": "Pleiku, Gia Lai"})
+    request = urllib.request.Request(f"{server}/api/processes/complaint_second_level/instances",
+                                     data=json.dumps({"data": data}).encode(),
+                                     headers={"Content-Type": "application/json", **basic("reception")})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 201
+
+
+def test_the_inbox_sorts_many_cases_overdue_first(page: Page, server: str) -> None:
+    for name, days_ago in (("Trần Thị Bình", 2), ("Lê Văn Cường", 12), ("Phạm Thị Dung", 6), ("Hoàng Văn Em", 9),
+                           ("Võ Thị Hoa", 0)):
+        _start_by_api(server, name, days_ago)
+    sign_in(page, server, "resolver")
+    dates = page.locator("table.inbox tbody tr td[data-label='Hạn'] small").all_inner_texts()
+    parsed = [tuple(reversed(d.split("/"))) for d in dates]
+    assert len(parsed) >= 5 and parsed == sorted(parsed)
+    expect(page.locator("table.inbox tbody tr.due-over").first).to_be_visible()
+    expect(page.locator("table.inbox tbody tr.due-ok").first).to_be_visible()
+    shot(page, "inbox", full_page=False)  # docs/screenshots/inbox.png
 
 
 def test_pages_fit_a_phone(browser: Browser, server: str) -> None:

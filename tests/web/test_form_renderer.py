@@ -34,9 +34,11 @@ def test_every_case_a_form_survives_render_post_and_parse(form: str, payload: An
     assert forms.parse(schema, ui, posted) == data
 
 
-def test_every_form_of_the_diagram_renders_each_field_with_a_label() -> None:
-    for path in sorted(FORMS.glob("*.schema.json")):
-        schema, ui = _form(path.name.removesuffix(".schema.json"))
+def test_every_form_of_every_process_renders_each_field_with_a_label() -> None:
+    for path in sorted(FORMS.parent.glob("*/*.schema.json")):
+        schema = json.loads(path.read_text(encoding="utf-8"))
+        ui_path = path.with_name(path.name.replace(".schema.json", ".uischema.json"))
+        ui = json.loads(ui_path.read_text(encoding="utf-8")) if ui_path.exists() else {}
         for field in forms.all_fields(forms.build(schema, ui, None, {})):
             assert field.label, (path.name, field.name)
             assert field.kind in {"text", "textarea", "date", "integer", "number", "select", "radio", "yesno",

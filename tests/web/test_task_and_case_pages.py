@@ -149,3 +149,21 @@ def test_a_department_resolver_cannot_open_another_departments_case(client: Flas
     assert client.get(f"/tasks/{ready_task_id(rt, instance_id)}").status_code == 403
     assert client.get("/cases").status_code == 403
     assert "Không có việc nào" in client.get("/inbox").get_data(as_text=True)
+
+
+def test_a_withdrawal_letter_is_recorded_from_the_case_page(client: FlaskClient, rt: Runtime) -> None:
+    instance_id = start_case(rt)
+    sign_in(client, "reception")
+    page = client.get(f"/cases/{instance_id}").get_data(as_text=True)
+    assert f'href="/cases/{instance_id}/messages/withdrawal"' in page and "Đơn rút khiếu nại" in page
+    form = client.get(f"/cases/{instance_id}/messages/withdrawal").get_data(as_text=True)
+    assert 'name="letter_date"' in form and 'type="checkbox"' in form
+    refused = post(client, f"/cases/{instance_id}/messages/withdrawal", {"letter_date": "2021-03-20"})
+    assert refused.status_code == 422 and "phải là «có»" in refused.get_data(as_text=True)
+    response = post(client, f"/cases/{instance_id}/messages/withdrawal",
+                    {"letter_date": "2021-03-20", "signed": "on", "reason": "Đã thỏa thuận"})
+    assert response.status_code == 302
+    auditor = users.authenticate_password(rt, "auditor", "demo")
+    assert [t.bpmn_id for t in casefile.open_case(rt, auditor, instance_id).view.tasks] == ["issue_termination"]
+    sign_in(client, "clerk")
+    assert client.get(f"/cases/{instance_id}/messages/withdrawal").status_code == 403

@@ -22,7 +22,11 @@
       canvas.zoom("fit-viewport");
       [["completed", "done"], ["active", "active"], ["overdue", "overdue"]].forEach(function (pair) {
         ids(pair[0]).forEach(function (id) {
-          if (registry.get(id)) { canvas.addMarker(id, pair[1]); }
+          var element = registry.get(id);
+          if (!element) { return; }
+          // a (sub)process only gets a coloured border, so the steps inside it stay readable
+          var container = element.type === "bpmn:SubProcess" || element.type === "bpmn:Participant";
+          canvas.addMarker(id, container ? pair[1] + "-container" : pair[1]);
         });
       });
       if (fallback) { fallback.remove(); }
