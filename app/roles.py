@@ -17,3 +17,7 @@ ROLES: dict[str, str] = {
 # central agencies, whichever lane the catching event is in.
 MESSAGE_RECEIVERS = frozenset({"reception", "resolver", "inspectorate"})
 DEPLOYERS = frozenset({"analyst", "admin"})
+# Roles that take part in a citizen-reception plan (na_session_reception) and so see its pages:
+# the inspectorate that runs it, the reception desk that keeps the register, the leadership that
+# approves it, the units' heads who report and bring citizens home, and those who check.
+PLAN_ROLES = frozenset({"inspectorate", "reception", "resolver", "unit_head", "auditor", "admin"})

@@ -358,3 +358,16 @@ def reception_records(session: Session, plan_id: int, *, day: date | None, q: st
 def escalations_of(session: Session, instance_id: int, code: str) -> Sequence[Escalation]:
     return session.scalars(select(Escalation).where(Escalation.instance_id == instance_id, Escalation.code == code)
                            .order_by(Escalation.raised_at)).all()
+
+
+def reception_record(session: Session, record_id: int) -> ReceptionRecord | None:
+    return session.get(ReceptionRecord, record_id)
+
+
+def case_numbers(session: Session, instance_ids: Iterable[int]) -> dict[int, str]:
+    """Case numbers of several instances in one query (e.g. the cases a register opened)."""
+    ids = sorted(set(instance_ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Instance.id, Instance.case_number).where(Instance.id.in_(ids))).all()
+    return {int(i): str(n) for i, n in rows if n}

@@ -75,6 +75,17 @@ class FormSpec:
     title: str
     schema: dict[str, Any]
     ui_schema: dict[str, Any] | None
+    process_id: str | None = None  # the process of the case the form is for (a letter's page goes back to it)
+
+
+@dataclass(frozen=True)
+class RegisterLink:
+    """The reception-register record a case was opened from (sổ tiếp công dân), for the link back."""
+
+    plan_id: int
+    plan_case_number: str
+    record_id: int
+    sequence: int
 
 
 @dataclass(frozen=True)
@@ -93,6 +104,7 @@ class CaseFile:
     titles: dict[str, str]  # dotted field path (no list indices) -> the form's Vietnamese title
     choices: dict[str, dict[str, str]]  # dotted field path -> {stored value: the option's title}
     outcome_label: str | None = None
+    from_register: RegisterLink | None = None
 
 
 def check_access(principal: Principal, data: dict[str, Any]) -> None:
@@ -117,6 +129,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         message_titles = {m: str(process.forms.get(f"{m}.schema.json", {}).get("title") or m)
                           for m in view.waiting_messages}
         element_names = process.element_names
+        from_register = _register_link(session, view.data.get("reception_record"))
     timeline = [_entry(e, names, element_names, titles) for e in events]
     completed: set[str] = set()
     for event in events:
@@ -133,7 +146,16 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         deadlines=deadline_rows(view.data, today), completed=sorted(completed - set(active)), active=active,
         overdue=overdue, messages=message_titles if may_message else {}, can_attach=working and running,
         read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
+        from_register=from_register,
     )
+
+
+def _register_link(session: Any, link: Any) -> RegisterLink | None:
+    record_id = link.get("id") if isinstance(link, dict) else None
+    record = queries.reception_record(session, record_id) if isinstance(record_id, int) else None
+    if record is None:
+        return None
+    return RegisterLink(record.plan_instance_id, str(link.get("plan_case_number") or ""), record.id, record.sequence)
 
 
 def diagram_xml(rt: Runtime, principal: Principal, instance_id: int) -> str:
@@ -211,7 +233,8 @@ def message_form(rt: Runtime, principal: Principal, instance_id: int, name: str)
     with rt.db.reading() as session:
         process = rt.process(session, view.instance.deployment)
     schema = process.forms.get(f"{name}.schema.json") or {"type": "object", "title": name, "properties": {}}
-    return FormSpec(str(schema.get("title") or name), schema, process.forms.get(f"{name}.uischema.json"))
+    return FormSpec(str(schema.get("title") or name), schema, process.forms.get(f"{name}.uischema.json"),
+                    view.instance.process_id)
 
 
 def _field_titles(forms: dict[str, dict[str, Any]]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:

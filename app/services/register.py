@@ -29,6 +29,7 @@ DAILY_TASK = "record_reception_day"
 DAILY_FORM = "record_reception_day.schema.json"
 COMPLAINT_PROCESS = "complaint_second_level"
 GROUP_SIZE = 5  # 5 or more people on one content: a group case (LTCD Art. 29; TT07/2014 Art. 6(4))
+WRITERS = frozenset({"reception", "inspectorate"})  # who keeps the register
 
 
 def record_schema(rt: Runtime, session: Session, plan: Instance) -> dict[str, Any]:
@@ -40,13 +41,13 @@ def record_schema(rt: Runtime, session: Session, plan: Instance) -> dict[str, An
 
 def add_record(rt: Runtime, principal: Principal, plan_id: int, day: Any, record: Any) -> ReceptionRecord:
     """Enter one record from the register page; one transaction."""
-    if not principal.has_any({"reception", "inspectorate"}):
+    if not principal.has_any(set(WRITERS)):
         raise Forbidden("Chỉ cán bộ tiếp công dân và Thanh tra tỉnh được ghi sổ tiếp công dân.")
     if not isinstance(record, dict):
         raise InvalidInput("Lượt tiếp phải là một đối tượng JSON.")
     received_on = _day(day)
     with rt.db.writing() as session:
-        plan = _plan(session, plan_id)
+        plan = plan_or_404(session, plan_id)
         lock_instance(session, plan.id)
         errors = validate_form(compile_schema(record_schema(rt, session, plan), "reception_record", check=False), record)
         if errors:
@@ -142,11 +143,11 @@ def list_records(rt: Runtime, principal: Principal, plan_id: int, *, day: date |
     if not principal.roles:
         raise Forbidden()
     with rt.db.reading() as session:
-        _plan(session, plan_id)
+        plan_or_404(session, plan_id)
         return list(queries.reception_records(session, plan_id, day=day, q=q, kind=kind))
 
 
-def _plan(session: Session, plan_id: int) -> Instance:
+def plan_or_404(session: Session, plan_id: int) -> Instance:
     plan = queries.instance(session, plan_id)
     if plan is None or plan.process_id != PLAN_PROCESS:
         raise NotFound("Không tìm thấy kế hoạch tiếp công dân.")

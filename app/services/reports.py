@@ -20,7 +20,7 @@ from openpyxl.styles import Font
 from app.errors import Forbidden
 from app.persistence import queries
 from app.services.principal import Principal
-from app.services.register import _plan
+from app.services.register import plan_or_404
 from app.services.runtime import Runtime
 from app.services.state import load_run
 
@@ -60,7 +60,7 @@ def session_report(rt: Runtime, principal: Principal, plan_id: int) -> SessionRe
     if not principal.has_any(set(READERS)):
         raise Forbidden("Bạn không có quyền xem báo cáo kế hoạch tiếp công dân.")
     with rt.db.reading() as session:
-        plan = _plan(session, plan_id)
+        plan = plan_or_404(session, plan_id)
         _, run = load_run(rt, session, plan)
         data = run.data
         records = queries.reception_records(session, plan.id, day=None, q=None, kind=None)

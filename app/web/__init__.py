@@ -1,4 +1,4 @@
-"""The officers' web pages, in Vietnamese: sign-in, inbox, task forms, cases, dashboard, users.
+"""The officers' web pages, in Vietnamese: sign-in, inbox, task forms, cases, dashboard, reception plans, users.
 
 Pages call the services, exactly as the JSON API does. The session is Flask's signed cookie
 (HttpOnly, SameSite=Lax, Secure when ``SESSION_COOKIE_SECURE`` is set) and every form carries a
@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from flask import Flask
 
-from app.web import admin, auth, cases, errors, filters, views
+from app.web import admin, auth, cases, errors, filters, plans, views
 from app.web.blueprint import bp, csrf
 
-__all__ = ["admin", "auth", "cases", "init_app", "views"]
+__all__ = ["admin", "auth", "cases", "init_app", "plans", "views"]
 
 
 def init_app(app: Flask) -> None:

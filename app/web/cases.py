@@ -8,7 +8,7 @@ from urllib.parse import quote
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import FormValidationError, InvalidInput
-from app.services import attachments, casefile, cases
+from app.services import attachments, casefile, cases, register
 from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
@@ -51,7 +51,14 @@ def new_case(process_id: str) -> Any:
     if files:
         attachments.add_attachments(rt, who, change.instance.id, files)
     flash(f"Đã tạo hồ sơ {change.instance.case_number}.", "ok")
-    return redirect(url_for("web.case", instance_id=change.instance.id))
+    return redirect(_case_home(process_id, change.instance.id))
+
+
+def _case_home(process_id: str | None, instance_id: int) -> str:
+    """Where a case is looked after: a reception plan has its own dashboard, any other case its case page."""
+    if process_id == register.PLAN_PROCESS:
+        return url_for("web.plan", plan_id=instance_id)
+    return url_for("web.case", instance_id=instance_id)
 
 
 @bp.route("/cases/<int:instance_id>")
@@ -99,7 +106,8 @@ def _disposition(filename: str) -> str:
 def message(instance_id: int, name: str) -> Any:
     rt, who = runtime(), principal()
     spec = casefile.message_form(rt, who, instance_id, name)
-    context: dict[str, Any] = {"instance_id": instance_id, "name": name}
+    back = _case_home(spec.process_id, instance_id)
+    context: dict[str, Any] = {"instance_id": instance_id, "name": name, "back": back}
     if request.method == "GET":
         return _form_page("message.html", spec, None, {}, **context)
     payload = forms.parse(spec.schema, spec.ui_schema, request.form)
@@ -109,7 +117,7 @@ def message(instance_id: int, name: str) -> Any:
         status = 422 if isinstance(error, FormValidationError) else 400
         return _form_page("message.html", spec, payload, error.fields, status, error.message, **context)
     flash(f"Đã ghi nhận «{spec.title}» cho hồ sơ {change.instance.case_number}.", "ok")
-    return redirect(url_for("web.case", instance_id=instance_id))
+    return redirect(back)
 
 
 @bp.route("/cases")

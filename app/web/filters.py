@@ -10,8 +10,8 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from app.clock import VIETNAM
-from app.roles import ROLES
-from app.services import casefile
+from app.roles import PLAN_ROLES, ROLES
+from app.services import casefile, reports
 from app.web.auth import current_principal, runtime
 
 STATUS_LABELS = {"running": "Đang giải quyết", "completed": "Đã kết thúc"}
@@ -31,7 +31,14 @@ def vn_date(value: Any) -> str:
 
 
 def vn_datetime(value: Any) -> str:
-    return value.astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M") if isinstance(value, datetime) else vn_date(value)
+    if isinstance(value, str) and len(value) > 10:  # an ISO moment from form data, e.g. a call's time
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return str(value)
+    if isinstance(value, datetime):
+        return (value.astimezone(VIETNAM) if value.tzinfo else value).strftime("%d/%m/%Y %H:%M")
+    return vn_date(value)
 
 
 def days_left(due: date | None) -> int | None:
@@ -85,6 +92,7 @@ def register(app: Flask) -> None:
     app.add_template_filter(due_text, "due_text")
     app.add_template_filter(due_class, "due_class")
     app.add_template_filter(instructions, "instructions")
-    app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
+    app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS, PLAN_ROLES=PLAN_ROLES,
+                          PLAN_REPORT_READERS=reports.READERS)
     app.add_template_global(current_principal, "current_principal")
     app.add_template_global(startable_processes, "startable_processes")

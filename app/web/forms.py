@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
+
+from app.clock import VIETNAM
 
 INDEX_PLACEHOLDER = "__INDEX{}__"  # placeholder of an array item's index in its <template>, one per nesting depth
 CHECKED = "on"  # what a ticked checkbox posts; a row holding only ticks counts as blank
@@ -24,7 +27,7 @@ _MISSING = object()
 class Field:
     name: str
     label: str
-    kind: str  # text textarea date integer number select radio yesno checkbox object array
+    kind: str  # text textarea date datetime integer number select radio yesno checkbox object array
     required: bool = False
     help: str | None = None
     value: Any = None
@@ -48,6 +51,8 @@ class Field:
             return ""
         if isinstance(self.value, bool):
             return "true" if self.value else "false"
+        if self.kind == "datetime":
+            return local_minute(str(self.value))
         return str(self.value)
 
 
@@ -69,6 +74,8 @@ def kind_of(schema: Mapping[str, Any], ui: Mapping[str, Any]) -> str:
         return str(kind)
     if schema.get("format") == "date" or widget == "date":
         return "date"
+    if schema.get("format") == "date-time":
+        return "datetime"
     return "textarea" if widget == "textarea" else "text"
 
 
@@ -214,20 +221,48 @@ def _scalar(schema: Mapping[str, Any], kind: str, raw: str) -> Any:
         return _MISSING
     if kind == "yesno":
         return {"true": True, "false": False}.get(text, text)
+    if kind == "datetime":
+        return with_offset(text)
     if kind in {"select", "radio"}:
         for value, _ in options_of(schema):
             if Field(name="", label="", kind="", value=value).text == text:
                 return value
         return text
-    if kind == "integer":
-        try:
-            return int(text)
-        except ValueError:
-            return text
-    if kind == "number":
-        try:
-            number = float(text.replace(",", "."))
-        except ValueError:
-            return text
-        return int(number) if number.is_integer() and "." not in text and "," not in text else number
+    if kind in {"integer", "number"}:
+        return _number(kind, text)
     return text
+
+
+def _number(kind: str, text: str) -> Any:
+    try:
+        if kind == "integer":
+            return int(text)
+        number = float(text.replace(",", "."))
+    except ValueError:
+        return text
+    return int(number) if number.is_integer() and "." not in text and "," not in text else number
+
+
+# -- moments (format date-time) ---------------------------------------------------------------
+# A browser's datetime-local input has no time zone; officers mean Vietnam's time (UTC+7 all year).
+
+def local_minute(value: str) -> str:
+    """A stored moment as the datetime-local input shows it (Vietnam time, to the minute); else as is."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(VIETNAM)
+    return moment.strftime("%Y-%m-%dT%H:%M")
+
+
+def with_offset(text: str) -> str:
+    """What a datetime-local input posts, as an RFC 3339 moment in Vietnam time; anything else as typed."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=VIETNAM)
+    return moment.isoformat(timespec="seconds")

@@ -41,7 +41,7 @@ def test_every_form_of_every_process_renders_each_field_with_a_label() -> None:
         ui = json.loads(ui_path.read_text(encoding="utf-8")) if ui_path.exists() else {}
         for field in forms.all_fields(forms.build(schema, ui, None, {})):
             assert field.label, (path.name, field.name)
-            assert field.kind in {"text", "textarea", "date", "integer", "number", "select", "radio", "yesno",
+            assert field.kind in {"text", "textarea", "date", "datetime", "integer", "number", "select", "radio", "yesno",
                                   "checkbox", "object", "array"}
 
 
@@ -104,3 +104,11 @@ def test_errors_land_on_their_fields_and_in_the_summary() -> None:
     summary = forms.error_list(root, errors)
     assert ("f-dialogue-participants-2-refusal_reason", "Lý do không ký", "Chưa nhập «Lý do không ký».") in summary
     assert ("f-form", "Biên bản đối thoại", "Biểu mẫu sai.") in summary
+
+
+def test_a_moment_is_typed_in_vietnam_time_and_stored_with_its_offset() -> None:
+    schema = {"type": "object", "properties": {"at": {"type": "string", "title": "Thời điểm", "format": "date-time"}}}
+    (field,) = forms.build(schema, {}, {"at": "2021-03-30T01:30:00Z"}, {}).children
+    assert (field.kind, field.text) == ("datetime", "2021-03-30T08:30")  # the datetime-local input's value
+    assert forms.parse(schema, {}, MultiDict([("at", "2021-03-30T08:30")])) == {"at": "2021-03-30T08:30:00+07:00"}
+    assert forms.parse(schema, {}, MultiDict([("at", "30/03 8h30")])) == {"at": "30/03 8h30"}  # kept for the page

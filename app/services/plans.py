@@ -1,0 +1,188 @@
+"""What the reception plan's pages show: the list of plans, one plan at a glance, its register.
+
+Read models for the web surface, built from the plan's run (its data and what each waiting task
+sees), its task rows, its register and its escalations. Writes stay where they are: records in
+``register.add_record``, the central office's call in ``cases.deliver_message``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from app.errors import Forbidden
+from app.persistence import queries
+from app.persistence.models import Instance, ReceptionRecord, TaskRow
+from app.roles import MESSAGE_RECEIVERS, PLAN_ROLES
+from app.services import register, reports
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+from app.services.state import load_run
+
+CENTRAL_MESSAGE = "central_coordination"
+CENTRAL_STEPS = ("alert_competent_unit", "bring_citizens_back")  # where an open central event waits
+UNIT_STEP = "report_unit"
+UNIT_LATE = "unit_report_overdue"
+
+
+@dataclass(frozen=True)
+class PlanSummary:
+    instance: Instance
+    session_name: str
+    window_start: date | None
+    window_end: date | None
+    reception_days: list[date]
+    reception_office: str
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class UnitStatus:
+    code: str
+    name: str
+    organisation: str
+    reported: bool
+    late: bool  # escalated as late, or still not reported after its due date
+    task: TaskRow | None  # the unit's waiting report, if any
+
+
+@dataclass(frozen=True)
+class CentralEvent:
+    task: TaskRow  # the step the event waits at: naming the unit, or bringing the citizens back
+    notice: dict[str, Any]  # the central office's notice as recorded
+    unit: dict[str, Any] | None  # the competent unit, once the inspectorate named it
+
+
+@dataclass(frozen=True)
+class PlanDashboard:
+    plan: PlanSummary
+    today: date
+    units: list[UnitStatus]
+    today_records: list[ReceptionRecord]
+    case_numbers: dict[int, str]  # of the cases today's records opened
+    central_events: list[CentralEvent]
+    tasks: list[TaskRow]  # the plan's waiting steps other than the units' reports
+    may_record: bool  # may add to the register
+    may_call: bool  # may record a central office's call now
+    may_report: bool
+
+
+@dataclass(frozen=True)
+class RegisterView:
+    plan: PlanSummary
+    records: list[ReceptionRecord]
+    case_numbers: dict[int, str]
+    may_record: bool
+
+
+@dataclass(frozen=True)
+class EntryForm:
+    """The register's entry form: the daily entry's record schema and UI schema, and the days it may take."""
+
+    plan: PlanSummary
+    record_schema: dict[str, Any]
+    ui_schema: dict[str, Any]
+    default_day: date | None
+
+
+def _check(principal: Principal) -> None:
+    if not principal.has_any(set(PLAN_ROLES)):
+        raise Forbidden("Bạn không có quyền xem kế hoạch tiếp công dân.")
+
+
+def list_plans(rt: Runtime, principal: Principal, *, page: int, per_page: int) -> queries.Page:
+    _check(principal)
+    with rt.db.reading() as session:
+        return queries.instances(session, process_id=register.PLAN_PROCESS, status=None, q=None,
+                                 page=max(page, 1), per_page=per_page)
+
+
+def _summary(plan: Instance, data: dict[str, Any]) -> PlanSummary:
+    return PlanSummary(
+        instance=plan, session_name=str(data.get("session_name") or plan.title or ""),
+        window_start=_date(data.get("window_start")), window_end=_date(data.get("window_end")),
+        reception_days=[d for d in (_date(v) for v in data.get("reception_days") or []) if d is not None],
+        reception_office=str(data.get("reception_office") or ""), data=data,
+    )
+
+
+def _date(value: Any) -> date | None:
+    try:
+        return date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
+    """The plan at a glance: units reported or late, today's receptions, open central events, waiting steps."""
+    _check(principal)
+    today = rt.today()
+    with rt.db.reading() as session:
+        plan = register.plan_or_404(session, plan_id)
+        _, run = load_run(rt, session, plan)
+        data = run.data
+        rows = list(queries.instance_tasks(session, plan.id))
+        seen = {row.id: run.task_data(row.id) for row in rows if row.bpmn_id in {UNIT_STEP, *CENTRAL_STEPS}}
+        escalated = {e.subject for e in queries.escalations_of(session, plan.id, UNIT_LATE) if e.subject}
+        today_records = list(queries.reception_records(session, plan.id, day=today, q=None, kind=None))
+        numbers = queries.case_numbers(session, [r.case_instance_id for r in today_records if r.case_instance_id])
+        waiting = run.waiting_messages()
+    waiting_units = {str((seen[r.id].get("unit") or {}).get("code")): r for r in rows if r.bpmn_id == UNIT_STEP}
+    units = []
+    for unit in data.get("units") or []:
+        task = waiting_units.get(str(unit.get("code")))
+        overdue = task is not None and task.due_on is not None and task.due_on < today
+        units.append(UnitStatus(str(unit.get("code", "")), str(unit.get("name", "")), str(unit.get("organisation", "")),
+                                reported=task is None,
+                                late=unit.get("name") in escalated or overdue, task=task))
+    events = [CentralEvent(r, dict(seen[r.id].get("central_event") or {}),
+                           seen[r.id].get("competent_unit") if r.bpmn_id == "bring_citizens_back" else None)
+              for r in rows if r.bpmn_id in CENTRAL_STEPS]
+    events.sort(key=lambda e: str(e.notice.get("reported_at", "")))
+    return PlanDashboard(
+        plan=_summary(plan, data), today=today, units=units, today_records=today_records, case_numbers=numbers,
+        central_events=events,
+        tasks=[r for r in rows if r.bpmn_id != UNIT_STEP],
+        may_record=principal.has_any(set(register.WRITERS)) and plan.status == "running",
+        may_call=CENTRAL_MESSAGE in waiting and principal.has_any(set(MESSAGE_RECEIVERS)),
+        may_report=principal.has_any(set(reports.READERS)),
+    )
+
+
+def register_view(rt: Runtime, principal: Principal, plan_id: int, *, day: date | None, q: str | None,
+                  kind: str | None) -> RegisterView:
+    """The register searched by name or content, day and type, with the numbers of the cases it opened."""
+    _check(principal)
+    records = register.list_records(rt, principal, plan_id, day=day, q=q, kind=kind)
+    with rt.db.reading() as session:
+        plan = register.plan_or_404(session, plan_id)
+        _, run = load_run(rt, session, plan)
+        numbers = queries.case_numbers(session, [r.case_instance_id for r in records if r.case_instance_id])
+    return RegisterView(_summary(plan, run.data), records, numbers,
+                        may_record=principal.has_any(set(register.WRITERS)) and plan.status == "running")
+
+
+def entry_form(rt: Runtime, principal: Principal, plan_id: int) -> EntryForm:
+    """The form of one register record, the same schema the day's entry uses (so the two cannot drift)."""
+    if not principal.has_any(set(register.WRITERS)):
+        raise Forbidden("Chỉ cán bộ tiếp công dân và Thanh tra tỉnh được ghi sổ tiếp công dân.")
+    with rt.db.reading() as session:
+        plan = register.plan_or_404(session, plan_id)
+        process, run = load_run(rt, session, plan)
+        schema = register.record_schema(rt, session, plan)
+        ui = process.forms.get(register.DAILY_FORM.replace(".schema.json", ".uischema.json")) or {}
+    summary = _summary(plan, run.data)
+    items_ui = ((ui.get("reception_day") or {}).get("records") or {}).get("items") or {}
+    today = rt.today()
+    days = summary.reception_days
+    past = [d for d in days if d <= today]
+    default = today if today in days else past[-1] if past else days[0] if days else None
+    return EntryForm(summary, schema, dict(items_ui), default)
+
+
+
+def case_number(rt: Runtime, instance_id: int) -> str:
+    """The number of a case the register just opened, for the officer's confirmation."""
+    with rt.db.reading() as session:
+        return queries.case_numbers(session, [instance_id]).get(instance_id, "")
