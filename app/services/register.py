@@ -62,16 +62,19 @@ def import_daily_entry(rt: Runtime, session: Session, principal: Principal, plan
                        entry: dict[str, Any]) -> list[ReceptionRecord]:
     """Store the records of a completed daily entry (already validated with its form); the caller commits."""
     records = entry.get("reception_day", {}).get("records", [])
-    return [_store(rt, session, principal, plan, _day(day), record, source="daily_entry")
-            for index, record in enumerate(records) if _checked(record, index)]
+    for index, record in enumerate(records):
+        _in_entry(index, _open_case_consistency, record)  # every record checked before any case opens
+    return [_in_entry(index, _store, rt, session, principal, plan, _day(day), record, source="daily_entry")
+            for index, record in enumerate(records)]
 
 
-def _checked(record: dict[str, Any], index: int) -> bool:
+def _in_entry(index: int, step: Any, *args: Any, **kwargs: Any) -> Any:
+    """Run ``step`` for the entry's record ``index``; its field errors land on that record of the form."""
     try:
-        _open_case_consistency(record)
+        return step(*args, **kwargs)
     except FormValidationError as error:
-        raise FormValidationError(fields={f"reception_day.records.{index}.{k}": v for k, v in error.fields.items()}) from None
-    return True
+        raise FormValidationError(error.message, fields={f"reception_day.records.{index}.{k}": v
+                                                         for k, v in error.fields.items()}) from None
 
 
 def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance, received_on: date,
@@ -90,9 +93,12 @@ def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance, 
     session.add(row)
     session.flush()
     if record["handling"] == "open_case":
-        change = start_in_session(rt, session, principal, COMPLAINT_PROCESS, petition_from(record, received_on),
-                                  links={"reception_record": {"id": row.id, "sequence": row.sequence,
-                                                              "plan_case_number": plan.case_number}})
+        try:
+            change = start_in_session(rt, session, principal, COMPLAINT_PROCESS, petition_from(record, received_on),
+                                      links={"reception_record": {"id": row.id, "sequence": row.sequence,
+                                                                  "plan_case_number": plan.case_number}})
+        except FormValidationError as error:  # the petition's own rules: say them on the record's fields
+            raise FormValidationError(error.message, fields=_record_fields(error.fields, record)) from error
         row.case_instance_id = change.instance.id
     audit.append_event(session, instance_id=plan.id, at=rt.now(), actor=principal.username, action="reception_recorded",
                        data={"record_id": row.id, "sequence": row.sequence, "received_on": received_on.isoformat(),
@@ -106,6 +112,23 @@ def _open_case_consistency(record: dict[str, Any]) -> None:
         return
     if record.get("kind") != "complaint" or not record.get("second_level") or not record.get("within_competence"):
         raise FormValidationError(fields={"handling": "Chỉ mở hồ sơ cho khiếu nại lần hai thuộc thẩm quyền của tỉnh."})
+
+
+# Where each part of the petition comes from in the record (see ``petition_from``).
+PETITION_SOURCES = {"first_decision": "complaint.first_decision", "respondent": "complaint.respondent",
+                    "reasons": "complaint.reasons", "request": "complaint.request",
+                    "remote_area": "complaint.remote_area", "complainant_count": "people_count"}
+
+
+def _record_fields(fields: dict[str, str], record: dict[str, Any]) -> dict[str, str]:
+    """The petition's field errors moved onto the record's fields they were filled from."""
+    person = "representatives.0" if record.get("representatives") else "persons.0"
+    moved = {}
+    for path, message in fields.items():
+        head, _, rest = path.partition(".")
+        source = person if head == "complainant" else PETITION_SOURCES.get(head, head)
+        moved[f"{source}.{rest}" if rest else source] = message
+    return moved
 
 
 def petition_from(record: dict[str, Any], received_on: date) -> dict[str, Any]:

@@ -191,3 +191,24 @@ def test_a_record_that_cannot_open_a_case_is_refused_and_nothing_is_kept(rt: Run
     assert register.list_records(rt, plan.user("auditor"), plan.id) == []
     added = register.add_record(rt, plan.user("reception"), plan.id, "2021-03-24", group_complaint())
     assert added.sequence == 1 and added.case_instance_id is not None and added.group_case
+
+
+def test_a_daily_entry_whose_complaint_the_petition_form_refuses_is_refused_on_that_records_field(
+        rt: Runtime, clock: FrozenClock) -> None:
+    plan = Plan(rt, clock)
+    plan.act(date(2021, 3, 22), "draft_plan", "inspectorate", {"plan": {
+        "number": "15/KH-TTr", "drafted_on": "2021-03-22", "purpose": "Bảo đảm an ninh trật tự trong kỳ họp",
+        "coordination": "Công an tỉnh", "group_case_handling": "Lãnh đạo tiếp ngay", "reporting": "Hằng ngày"}})
+    plan.act(date(2021, 3, 22), "approve_plan", "resolver",
+             {"plan_approval": {"approved": True, "decided_on": "2021-03-22"}})
+    plan.act(date(2021, 3, 22), "assign_staff", "inspectorate", {"staffing": {
+        "assigned_on": "2021-03-22", "officers": [{"full_name": "Trần Văn T", "agency": "Thanh tra tỉnh"}]}})
+    plan.nights_until(date(2021, 3, 24))
+    wrong = group_complaint()
+    wrong["representatives"][0]["id_number"] = "12345"  # the register takes it; the petition's form does not
+    (day,) = plan.ready("record_reception_day")
+    with pytest.raises(FormValidationError) as refused:
+        tasks.complete_task(rt, plan.user("reception"), day.id,
+                            {"reception_day": {"officers_on_duty": ["Trần Văn T"], "records": [record(), wrong]}})
+    assert list(refused.value.fields) == ["reception_day.records.1.representatives.0.id_number"]
+    assert register.list_records(rt, plan.user("auditor"), plan.id) == [] and plan.ready("record_reception_day")

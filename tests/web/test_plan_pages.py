@@ -190,6 +190,12 @@ def test_a_record_that_opens_a_case_shows_its_number_and_is_linked_both_ways(cli
     plan_id = _start_plan(rt, clock)
     clock.set(_vn(date(2021, 3, 25)))
     sign_in(client, "reception")
+    wrong = group_complaint()
+    wrong["representatives"][0]["id_number"] = "12345"  # the register takes it; the petition's form does not
+    refused = post(client, f"/plans/{plan_id}/register/new", _entry_posted(rt, plan_id, "2021-03-25", wrong))
+    assert refused.status_code == 422 and register.list_records(rt, _who(rt, "auditor"), plan_id) == []
+    assert 'id="f-representatives-0-id_number-error">«Số CMND/CCCD» không đúng định dạng.</p>' in refused.get_data(
+        as_text=True)
     response = post(client, f"/plans/{plan_id}/register/new", _entry_posted(rt, plan_id, "2021-03-25", group_complaint()))
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
