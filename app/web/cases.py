@@ -8,11 +8,11 @@ from urllib.parse import quote
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import FormValidationError, InvalidInput
-from app.services import attachments, casefile, cases, register
+from app.services import attachments, casefile, cases
 from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
-from app.web.views import PER_PAGE, uploads
+from app.web.views import PER_PAGE, case_home, uploads
 
 
 def _form_page(template: str, spec: casefile.FormSpec, values: Any, errors: dict[str, str], status: int = 200,
@@ -51,14 +51,8 @@ def new_case(process_id: str) -> Any:
     if files:
         attachments.add_attachments(rt, who, change.instance.id, files)
     flash(f"Đã tạo hồ sơ {change.instance.case_number}.", "ok")
-    return redirect(_case_home(process_id, change.instance.id))
+    return redirect(case_home(process_id, change.instance.id))
 
-
-def _case_home(process_id: str | None, instance_id: int) -> str:
-    """Where a case is looked after: a reception plan has its own dashboard, any other case its case page."""
-    if process_id == register.PLAN_PROCESS:
-        return url_for("web.plan", plan_id=instance_id)
-    return url_for("web.case", instance_id=instance_id)
 
 
 @bp.route("/cases/<int:instance_id>")
@@ -106,7 +100,7 @@ def _disposition(filename: str) -> str:
 def message(instance_id: int, name: str) -> Any:
     rt, who = runtime(), principal()
     spec = casefile.message_form(rt, who, instance_id, name)
-    back = _case_home(spec.process_id, instance_id)
+    back = case_home(spec.process_id, instance_id)
     context: dict[str, Any] = {"instance_id": instance_id, "name": name, "back": back}
     if request.method == "GET":
         return _form_page("message.html", spec, None, {}, **context)

@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from app.errors import FormValidationError, InvalidInput
-from app.services import attachments, casefile, dashboard, tasks
+from app.services import attachments, casefile, dashboard, register, tasks
 from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
 from app.web import forms
 from app.web.auth import login_required, principal, runtime, safe_next
@@ -21,6 +21,13 @@ STATUS_LABELS = {"overdue": "Quá hạn", "due_soon": "Sắp đến hạn (≤ 3
 def uploads() -> list[attachments.Upload]:
     """Files posted with a form (input ``_files``), read whole: the size is capped by MAX_CONTENT_LENGTH."""
     return [attachments.Upload(f.filename or "", f.read()) for f in request.files.getlist("_files") if f.filename]
+
+
+def case_home(process_id: str | None, instance_id: int) -> str:
+    """Where a case is looked after: a reception plan has its own dashboard, any other case its case page."""
+    if process_id == register.PLAN_PROCESS:
+        return url_for("web.plan", plan_id=instance_id)
+    return url_for("web.case", instance_id=instance_id)
 
 
 @bp.route("/")
@@ -99,7 +106,7 @@ def complete(task_id: str) -> Any:
     if files:
         attachments.add_attachments(rt, who, change.instance.id, files, task_id=task_id, bpmn_id=view.task.bpmn_id)
     flash(f"Đã hoàn thành bước «{view.task.name}» của hồ sơ {change.instance.case_number}.", "ok")
-    return redirect(url_for("web.case", instance_id=change.instance.id))
+    return redirect(case_home(change.instance.process_id, change.instance.id))
 
 
 @bp.route("/dashboard")

@@ -144,7 +144,7 @@ def test_the_inspectorate_records_a_central_call_and_the_competent_units_head_ge
     alert = re.search(r'href="/tasks/([^"]+)">Thông báo đơn vị có trách nhiệm', central).group(1)  # type: ignore[union-attr]
     done = post(client, f"/tasks/{alert}", {"alert.unit_code": "U02", "alert.alerted_at": "2021-03-30T09:00",
                                             "alert.instructions": "Cử cán bộ ra Hà Nội"})
-    assert done.status_code == 302
+    assert done.status_code == 302 and done.headers["Location"] == f"/plans/{plan_id}"  # back to the plan
     central = client.get(f"/plans/{plan_id}").get_data(as_text=True).split('id="central"')[1].split("</section>")[0]
     assert "Đơn vị có trách nhiệm: Đơn vị 02" in central
     users.create_user(rt, "head02", "Chủ tịch UBND huyện 02", "demo", ["unit_head"], organisation="unit-02")
