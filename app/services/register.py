@@ -30,6 +30,7 @@ DAILY_FORM = "record_reception_day.schema.json"
 COMPLAINT_PROCESS = "complaint_second_level"
 GROUP_SIZE = 5  # 5 or more people on one content: a group case (LTCD Art. 29; TT07/2014 Art. 6(4))
 WRITERS = frozenset({"reception", "inspectorate"})  # who keeps the register
+MAX_PEOPLE = 10_000  # the form sets no upper bound; the column is a 32-bit integer on PostgreSQL
 
 
 def record_schema(rt: Runtime, session: Session, plan: Instance) -> dict[str, Any]:
@@ -63,7 +64,7 @@ def import_daily_entry(rt: Runtime, session: Session, principal: Principal, plan
     """Store the records of a completed daily entry (already validated with its form); the caller commits."""
     records = entry.get("reception_day", {}).get("records", [])
     for index, record in enumerate(records):
-        _in_entry(index, _open_case_consistency, record)  # every record checked before any case opens
+        _in_entry(index, _check_record, record)  # every record checked before any case opens
     return [_in_entry(index, _store, rt, session, principal, plan, _day(day), record, source="daily_entry")
             for index, record in enumerate(records)]
 
@@ -79,7 +80,7 @@ def _in_entry(index: int, step: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance, received_on: date,
            record: dict[str, Any], *, source: str) -> ReceptionRecord:
-    _open_case_consistency(record)
+    _check_record(record)
     persons = record["persons"]
     row = ReceptionRecord(
         plan_instance_id=plan.id, sequence=queries.next_reception_sequence(session, plan.id), received_on=received_on,
@@ -104,6 +105,14 @@ def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance, 
                        data={"record_id": row.id, "sequence": row.sequence, "received_on": received_on.isoformat(),
                              "source": source, "record": record, "case_instance_id": row.case_instance_id})
     return row
+
+
+def _check_record(record: dict[str, Any]) -> None:
+    """What the record schema cannot say: a plausible number of people, and when a case may open."""
+    if int(record["people_count"]) > MAX_PEOPLE:
+        raise FormValidationError(fields={"people_count": f"Số người quá lớn (tối đa {MAX_PEOPLE:,} người một lượt tiếp)."
+                                                          .replace(",", ".")})
+    _open_case_consistency(record)
 
 
 def _open_case_consistency(record: dict[str, Any]) -> None:

@@ -252,3 +252,25 @@ def reports_numbers(page: str) -> dict[str, int]:
     """The summary table of the report page as {heading: number}."""
     table = page.split('id="report-summary"')[1].split("</table>")[0]
     return {name: int(value) for name, value in re.findall(r'<th scope="row">([^<]+)</th><td class="num">(\d+)</td>', table)}
+
+
+def test_bad_input_on_the_plan_pages_gets_a_vietnamese_4xx_page_never_a_500(client: FlaskClient, rt: Runtime,
+                                                                            clock: FrozenClock) -> None:
+    plan_id = _start_plan(rt, clock)
+    complaint_id = cases.start_case(rt, _who(rt, "reception"), "complaint_second_level",
+                                    payloads.petition(received_on="2021-03-22")).instance.id
+    sign_in(client, "reception")
+    good = _entry_posted(rt, plan_id, "2021-03-24", record())
+    for changes in ({"people_count": "mười"}, {"people_count": "3000000000", "representatives.0.full_name": "Siu N"},
+                    {"handling": "bogus", "kind": "x"}, {"received_on": ""}, {"received_on": "2021-02-30"},
+                    {"persons.0.full_name": ""},
+                    {"representatives.7.full_name": "Ai đó", "complaint.first_decision.issued_on": "hôm qua"}):
+        response = post(client, f"/plans/{plan_id}/register/new", {**good, **changes})
+        assert response.status_code == 422, (changes, response.status_code)
+        assert '<p class="field-error"' in response.get_data(as_text=True), changes
+    for path, status in ((f"/plans/{complaint_id}", 404), (f"/plans/{complaint_id}/register/new", 404),
+                         (f"/plans/{complaint_id}/report.xlsx", 404), ("/plans/abc", 404),
+                         (f"/plans/{plan_id}/register?day=2021-99-01&kind=%00&q=" + "x" * 5000, 200),
+                         (f"/cases/{plan_id}/messages/withdrawal", 404), ("/plans?page=-3", 200)):
+        assert client.get(path).status_code == status, path
+    assert register.list_records(rt, _who(rt, "auditor"), plan_id) == []
