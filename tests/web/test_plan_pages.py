@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app.clock import FrozenClock
-from app.services import cases, plans, register, tasks, timers, users
+from app.services import casefile, cases, plans, register, tasks, timers, users
 from app.services.runtime import Runtime
 from app.web import forms
 from app.web.plans import _entry_schema
@@ -33,13 +33,14 @@ def _who(rt: Runtime, name: str) -> Any:
     return users.authenticate_password(rt, name, "demo")
 
 
+START = {"session_name": "Kỳ họp thứ 11, Quốc hội khóa XIV", "window_start": "2021-03-24", "window_end": "2021-04-07",
+         "receive_on_weekends": False, "reception_office": "Trụ sở Tiếp công dân tỉnh Gia Lai", "units": UNITS,
+         "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "title": "Về việc tiếp công dân"}]}
+
+
 def _start_plan(rt: Runtime, clock: FrozenClock) -> int:
     clock.set(_vn(date(2021, 3, 22)))
-    start = {"session_name": "Kỳ họp thứ 11, Quốc hội khóa XIV", "window_start": "2021-03-24",
-             "window_end": "2021-04-07", "receive_on_weekends": False,
-             "reception_office": "Trụ sở Tiếp công dân tỉnh Gia Lai", "units": UNITS,
-             "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "title": "Về việc tiếp công dân"}]}
-    return cases.start_case(rt, _who(rt, "inspectorate"), "na_session_reception", start).instance.id
+    return cases.start_case(rt, _who(rt, "inspectorate"), "na_session_reception", START).instance.id
 
 
 def _vn(day: date, hour: int = 9, minute: int = 0) -> Any:
@@ -61,9 +62,14 @@ def _entry_posted(rt: Runtime, plan_id: int, day: str, data: dict[str, Any]) -> 
 
 def test_each_plan_page_renders_for_the_plan_roles_and_a_wrong_role_gets_403(client: FlaskClient, rt: Runtime,
                                                                             clock: FrozenClock) -> None:
-    plan_id = _start_plan(rt, clock)
-    base = f"/plans/{plan_id}"
+    clock.set(_vn(date(2021, 3, 22)))
     sign_in(client, "inspectorate")
+    spec = casefile.start_form(rt, _who(rt, "inspectorate"), "na_session_reception")
+    assert "Lập kế hoạch" in client.get("/cases/new/na_session_reception").get_data(as_text=True)
+    started = post(client, "/cases/new/na_session_reception", dict(as_posted(forms.build(spec.schema, spec.ui_schema,
+                                                                                         START, {}))))
+    assert started.status_code == 302 and re.fullmatch(r"/plans/\d+", started.headers["Location"])  # to the dashboard
+    base = started.headers["Location"]
     listing = client.get("/plans").get_data(as_text=True)
     assert '<a href="/plans" aria-current="page">Kế hoạch tiếp công dân</a>' in listing and f'href="{base}">TCD-2021-' in listing
     assert 'href="/cases/new/na_session_reception"' in listing  # the inspectorate starts plans
