@@ -127,8 +127,11 @@ def _seed(rt: Any, templates: list[int], total: int, with_state: bool) -> int:
 
 
 def _instance_row(source: Any, instance_id: int, created: datetime, with_state: bool) -> dict[str, Any]:
+    from app.persistence import search  # a bulk insert skips the model's own key upkeep
+
+    case_number, title = f"KN2-{created.year}-{instance_id:06d}", f"{random.choice(NAMES)} {instance_id}"
     return {"id": instance_id, "deployment_id": source.deployment_id, "process_id": source.process_id,
-            "case_number": f"KN2-{created.year}-{instance_id:06d}", "title": f"{random.choice(NAMES)} {instance_id}",
+            "case_number": case_number, "title": title, "search_key": search.case_key(case_number, title),
             "status": source.status, "outcome": source.outcome, "state": source.state if with_state else "",
             "serializer_version": source.serializer_version, "version": source.version,
             "started_by": source.started_by, "created_at": created, "updated_at": created,

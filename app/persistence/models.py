@@ -24,7 +24,9 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
+
+from app.persistence import search
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -129,9 +131,16 @@ class Instance(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    search_key: Mapped[str] = mapped_column(String(400), default="")  # case number and title, folded
     deployment: Mapped[Deployment] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
+
+    @validates("case_number", "title")
+    def _keep_search_key(self, name: str, value: str | None) -> str | None:
+        parts = {"case_number": self.case_number, "title": self.title, name: value}
+        self.search_key = search.case_key(parts["case_number"], parts["title"])
+        return value
 
 
 class TaskRow(Base):
@@ -311,3 +320,10 @@ class ReceptionRecord(Base):
     source: Mapped[str] = mapped_column(String(20))  # "daily_entry" or "register"
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    search_key: Mapped[str] = mapped_column(Text, default="")  # every person's name, address, content, folded
+
+    @validates("details", "address", "content")
+    def _keep_search_key(self, name: str, value: Any) -> Any:
+        parts = {"details": self.details, "address": self.address, "content": self.content, name: value}
+        self.search_key = search.record_key(parts["details"], parts["address"], parts["content"])
+        return value

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, and_, case, func, or_, select
 from sqlalchemy.orm import Session, defer
 
+from app.persistence import search
 from app.persistence.models import (
     ApiToken,
     Attachment,
@@ -95,9 +96,8 @@ def instances(session: Session, *, process_id: str | None, status: str | None, q
         stmt = stmt.where(Instance.process_id == process_id)
     if status:
         stmt = stmt.where(Instance.status == status)
-    if q:
-        like = f"%{q.strip()}%"
-        stmt = stmt.where(or_(Instance.case_number.ilike(like), Instance.title.ilike(like)))
+    if q and q.strip():
+        stmt = stmt.where(Instance.search_key.like(search.pattern(q), escape="\\"))
     return paginate(session, stmt, page, per_page)
 
 
@@ -256,9 +256,8 @@ def _inbox_where(stmt: Any, f: InboxFilter) -> Any:
         stmt = stmt.where(TaskRow.assignee.is_(None))
     if f.step:
         stmt = stmt.where(TaskRow.bpmn_id == f.step)
-    if f.q:
-        like = f"%{f.q.strip()}%"
-        stmt = stmt.where(or_(Instance.case_number.ilike(like), Instance.title.ilike(like)))
+    if f.q and f.q.strip():
+        stmt = stmt.where(Instance.search_key.like(search.pattern(f.q), escape="\\"))
     if f.status == "overdue" and f.today:
         stmt = stmt.where(TaskRow.due_on < f.today)
     elif f.status == "due_soon" and f.today and f.soon:
@@ -348,10 +347,8 @@ def reception_records(session: Session, plan_id: int, *, day: date | None, q: st
         stmt = stmt.where(ReceptionRecord.received_on == day)
     if kind:
         stmt = stmt.where(ReceptionRecord.kind == kind)
-    if q:
-        pattern = f"%{q}%"
-        stmt = stmt.where(or_(ReceptionRecord.name.ilike(pattern), ReceptionRecord.content.ilike(pattern),
-                              ReceptionRecord.address.ilike(pattern)))
+    if q and q.strip():
+        stmt = stmt.where(ReceptionRecord.search_key.like(search.pattern(q), escape="\\"))
     return session.scalars(stmt.order_by(ReceptionRecord.sequence)).all()
 
 

@@ -52,6 +52,10 @@ def test_search_by_case_number_or_name_and_filter_by_step(client: FlaskClient, r
     sign_in(client, "resolver")
     assert _case_numbers(client.get("/inbox?q=Hoa").get_data(as_text=True)) == ["KN2-2021-000002"]
     assert _case_numbers(client.get("/inbox?q=000001").get_data(as_text=True)) == ["KN2-2021-000001"]
+    for typed in ("phạm thị hoa", "PHAM THI", "pham  thi hoa", "kn2-2021-000002"):  # any case, marks or none
+        assert _case_numbers(client.get("/inbox", query_string={"q": typed}).get_data(as_text=True)) == \
+            ["KN2-2021-000002"], typed
+    assert _case_numbers(client.get("/inbox?q=%25").get_data(as_text=True)) == []  # LIKE's wildcard is literal
     by_step = client.get("/inbox?step=assign_verification").get_data(as_text=True)
     assert _case_numbers(by_step) == ["KN2-2021-000001"] and '<option value="assign_verification" selected>' in by_step
 
