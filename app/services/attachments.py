@@ -1,91 +1,35 @@
-"""Files attached to a case: checked (size, type), stored with the case, written into its audit trail.
+"""Files attached to a case from its page, and who may read them (served back as downloads only).
 
-The type is decided from the file name's extension against an allow-list, and the first bytes must
-look like that type; what the browser claims is not trusted. Files are served back as downloads only.
+Checking and storing are in ``app.services.uploads``, shared with the steps that carry files.
 """
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.persistence import audit, queries
+from app.persistence import queries
 from app.persistence.models import Attachment
 from app.services.casefile import WORKING_ROLES, check_access
 from app.services.cases import get_case
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import lock_instance
+from app.services.uploads import MAX_BYTES, Upload, check_all, check_upload, store
 
-MAX_BYTES = 10 * 1024 * 1024
-_ZIP = b"PK\x03\x04"
-ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {  # extension -> (content type, accepted first bytes)
-    "pdf": ("application/pdf", (b"%PDF",)),
-    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
-    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", (_ZIP,)),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", (_ZIP,)),
-    "odt": ("application/vnd.oasis.opendocument.text", (_ZIP,)),
-    "doc": ("application/msword", (b"\xd0\xcf\x11\xe0",)),
-    "txt": ("text/plain; charset=utf-8", (b"",)),
-}
+__all__ = ["MAX_BYTES", "Upload", "add_attachments", "check_upload", "download", "get_case_checked",
+           "list_attachments"]
 
 
-@dataclass(frozen=True)
-class Upload:
-    filename: str
-    content: bytes
-
-
-def check_upload(upload: Upload, max_bytes: int = MAX_BYTES) -> str:
-    """Return the content type to store, or raise InvalidInput with a Vietnamese reason."""
-    name = upload.filename.strip()
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in ALLOWED:
-        raise InvalidInput(f"Tệp «{name}»: chỉ nhận {', '.join(sorted(ALLOWED))}.")
-    if not upload.content:
-        raise InvalidInput(f"Tệp «{name}» rỗng.")
-    if len(upload.content) > max_bytes:
-        raise InvalidInput(f"Tệp «{name}» lớn hơn {max_bytes // (1024 * 1024)} MB.")
-    content_type, magics = ALLOWED[extension]
-    if not upload.content.startswith(magics):
-        raise InvalidInput(f"Nội dung tệp «{name}» không đúng định dạng .{extension}.")
-    if extension == "txt":
-        try:
-            upload.content.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(f"Tệp «{name}» không phải văn bản UTF-8.") from exc
-    return content_type
-
-
-def add_attachments(rt: Runtime, principal: Principal, instance_id: int, uploads: list[Upload],
-                    task_id: str | None = None, bpmn_id: str | None = None) -> list[Attachment]:
-    """Store files with a running case, one audit event each; all or nothing."""
-    types = [check_upload(u) for u in uploads]
-    if not uploads:
+def add_attachments(rt: Runtime, principal: Principal, instance_id: int, files: list[Upload]) -> list[Attachment]:
+    """Add files to a running case from its page; all or nothing."""
+    checked = check_all(files)
+    if not checked:
         return []
     get_case_checked(rt, principal, instance_id, writing=True)
-    stored = []
     with rt.db.writing() as session:
         instance = lock_instance(session, instance_id)
-        if instance.status != "running" and task_id is None:  # files of the step that ended it are kept
+        if instance.status != "running":
             raise InvalidInput("Hồ sơ đã kết thúc; không thêm tài liệu được nữa.")
-        for upload, content_type in zip(uploads, types, strict=True):
-            digest = hashlib.sha256(upload.content).hexdigest()
-            attachment = Attachment(instance_id=instance_id, task_id=task_id, bpmn_id=bpmn_id,
-                                    filename=_safe_name(upload.filename), content_type=content_type,
-                                    size=len(upload.content), sha256=digest, content=upload.content,
-                                    uploaded_by=principal.username, uploaded_at=rt.now())
-            session.add(attachment)
-            session.flush()
-            audit.append_event(session, instance_id=instance_id, at=rt.now(), actor=principal.username,
-                               action="attachment_added", task_id=task_id, bpmn_id=bpmn_id,
-                               data={"attachment": attachment.id, "filename": attachment.filename,
-                                     "size": attachment.size, "sha256": digest})
-            stored.append(attachment)
-    return stored
+        return store(rt, session, principal.username, instance_id, checked)
 
 
 def get_case_checked(rt: Runtime, principal: Principal, instance_id: int, *, writing: bool = False) -> None:
@@ -108,8 +52,3 @@ def download(rt: Runtime, principal: Principal, attachment_id: int) -> Attachmen
             raise NotFound("Không có tài liệu này.")
     get_case_checked(rt, principal, attachment.instance_id)
     return attachment
-
-
-def _safe_name(filename: str) -> str:
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
-    return name[:255] or "tep"

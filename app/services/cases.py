@@ -13,9 +13,11 @@ from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput
 from app.persistence import audit, queries
 from app.persistence.models import Escalation, Instance, TaskRow
 from app.roles import MESSAGE_RECEIVERS
+from app.services import uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
+from app.services.uploads import Upload
 
 CASE_PREFIXES = {"complaint_second_level": "KN2", "na_session_reception": "TCD"}
 
@@ -34,12 +36,16 @@ class CaseView:
     waiting_messages: list[str]
 
 
-def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any) -> CaseChange:
-    """Create an instance from the start form's data and run it to its first wait state."""
+def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any,
+               files: list[Upload] | None = None) -> CaseChange:
+    """Create an instance from the start form's data, run it to its first wait state, keep its files."""
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu khởi tạo phải là một đối tượng JSON.")
+    checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
-        return start_in_session(rt, session, principal, process_id, data)
+        change = start_in_session(rt, session, principal, process_id, data)
+        uploads.store(rt, session, principal.username, change.instance.id, checked)
+        return change
 
 
 def start_in_session(rt: Runtime, session: Session, principal: Principal, process_id: str, data: dict[str, Any],

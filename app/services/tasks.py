@@ -13,10 +13,11 @@ from app.engine import validate_form
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries
 from app.persistence.models import AuditEvent, TaskRow
-from app.services import register
+from app.services import register, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
+from app.services.uploads import Upload
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,11 @@ def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
 
 
 def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
-                  expected_version: int | None = None) -> CaseChange:
-    """Validate, run the engine to the next wait state, and save everything in one commit."""
+                  expected_version: int | None = None, files: list[Upload] | None = None) -> CaseChange:
+    """Validate, run the engine to the next wait state, and save everything (with the step's files) in one commit."""
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu biểu mẫu phải là một đối tượng JSON.")
+    checked = uploads.check_all(files or [])
     instance_id: int | None = None
     try:
         with rt.db.writing() as session:
@@ -73,6 +75,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
                              before=before, task_id=task_id, bpmn_id=row.bpmn_id, extra={"submitted": data})
             if (instance.process_id, row.bpmn_id) == (register.PLAN_PROCESS, register.DAILY_TASK):
                 register.import_daily_entry(rt, session, principal, instance, str(seen.get("day", "")), data)
+            uploads.store(rt, session, principal.username, instance.id, checked, task_id=task_id, bpmn_id=row.bpmn_id)
             return CaseChange(instance, tasks)
     except EngineError as error:
         if instance_id is not None:

@@ -41,15 +41,11 @@ def new_case(process_id: str) -> Any:
     data = forms.parse(spec.schema, spec.ui_schema, request.form)
     files = uploads()
     try:
-        for upload in files:
-            attachments.check_upload(upload)
-        change = cases.start_case(rt, who, process_id, data)
+        change = cases.start_case(rt, who, process_id, data, files=files)
     except InvalidInput as error:
         note = " Các tệp đính kèm cần chọn lại." if files else ""
         status = 422 if isinstance(error, FormValidationError) else 400
         return _form_page("case_new.html", spec, data, error.fields, status, error.message + note, process_id=process_id)
-    if files:
-        attachments.add_attachments(rt, who, change.instance.id, files)
     flash(f"Đã tạo hồ sơ {change.instance.case_number}.", "ok")
     return redirect(case_home(process_id, change.instance.id))
 

@@ -95,16 +95,12 @@ def complete(task_id: str) -> Any:
     files = uploads()
     version = request.form.get("_version", "")
     try:
-        for upload in files:
-            attachments.check_upload(upload)
-        change = tasks.complete_task(rt, who, task_id, data, int(version) if version.isdigit() else None)
+        change = tasks.complete_task(rt, who, task_id, data, int(version) if version.isdigit() else None, files=files)
     except FormValidationError as error:
         note = " Các tệp đính kèm cần chọn lại." if files else ""
         return _task_page(view, data, error.fields, 422, error.message + note)
     except InvalidInput as error:
         return _task_page(view, data, error.fields, 400, error.message)
-    if files:
-        attachments.add_attachments(rt, who, change.instance.id, files, task_id=task_id, bpmn_id=view.task.bpmn_id)
     flash(f"Đã hoàn thành bước «{view.task.name}» của hồ sơ {change.instance.case_number}.", "ok")
     return redirect(case_home(change.instance.process_id, change.instance.id))
 
