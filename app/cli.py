@@ -55,7 +55,7 @@ def demo_users_command(disable: bool) -> None:
 def create_user_command(username: str, full_name: str, roles: tuple[str, ...], organisation: str | None,
                         password: str) -> None:
     """Create a user with one or more roles."""
-    users.create_user(_rt(), username, full_name, password, roles, organisation)
+    users.create_user(_rt(), username, full_name, password, roles, organisation, actor="cli")
     click.echo(f"user {username} created")
 
 

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from app.persistence.models import AuditEvent
+from app.persistence.models import AccountEvent, AuditEvent
 
 GENESIS = "0" * 64
 
@@ -70,6 +70,46 @@ def verify_chain(events: Sequence[AuditEvent]) -> ChainCheck:
             return ChainCheck(False, len(events), event.seq, "liên kết tới sự kiện trước không khớp")
         digest = _digest(event.instance_id, event.seq, event.at, event.actor, event.action,
                          event.task_id, event.bpmn_id, event.data, event.prev_hash)
+        if digest != event.hash:
+            return ChainCheck(False, len(events), event.seq, "nội dung sự kiện đã bị thay đổi")
+        prev = event.hash
+    return ChainCheck(True, len(events))
+
+
+# -- the account log: one chain for all changes to users ---------------------------------------
+
+def _account_digest(seq: int, at: datetime, actor: str, action: str, username: str, data: str, prev_hash: str) -> str:
+    stamp = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    material = "\x1f".join(["accounts", str(seq), stamp, actor, action, username, data, prev_hash])
+    return hashlib.sha256(material.encode("utf-8")).hexdigest()
+
+
+def append_account_event(session: Session, *, at: datetime, actor: str, action: str, username: str,
+                         data: dict[str, Any]) -> AccountEvent:
+    """Add the next event of the account log, serialised against other writers of the log."""
+    if session.get_bind().dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises writers
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('account_events'))"))
+    last = session.execute(select(AccountEvent.seq, AccountEvent.hash).order_by(AccountEvent.seq.desc()).limit(1)).first()
+    seq = last.seq + 1 if last else 1
+    prev_hash = last.hash if last else GENESIS
+    payload = canonical_json(data)
+    event = AccountEvent(seq=seq, at=at, actor=actor, action=action, username=username, data=payload,
+                         prev_hash=prev_hash,
+                         hash=_account_digest(seq, at, actor, action, username, payload, prev_hash))
+    session.add(event)
+    return event
+
+
+def verify_account_chain(events: Sequence[AccountEvent]) -> ChainCheck:
+    """The same check as a case's trail, over the account log in order."""
+    prev = GENESIS
+    for expected_seq, event in enumerate(events, start=1):
+        if event.seq != expected_seq:
+            return ChainCheck(False, len(events), event.seq, "thiếu hoặc thừa sự kiện trong chuỗi")
+        if event.prev_hash != prev:
+            return ChainCheck(False, len(events), event.seq, "liên kết tới sự kiện trước không khớp")
+        digest = _account_digest(event.seq, event.at, event.actor, event.action, event.username, event.data,
+                                 event.prev_hash)
         if digest != event.hash:
             return ChainCheck(False, len(events), event.seq, "nội dung sự kiện đã bị thay đổi")
         prev = event.hash

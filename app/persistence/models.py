@@ -181,6 +181,26 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class AccountEvent(Base):
+    """Append-only log of changes to user accounts (who gave whom which role, who locked whom).
+
+    One hash chain for the whole log, built like a case's audit trail, so an auditor can check
+    that nobody quietly granted themself a role and erased the trace.
+    """
+
+    __tablename__ = "account_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))  # user_created | user_changed
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    data: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly what was hashed; never a password hash
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
 class Job(Base):
     """Work the worker must do at ``due_at``: today, firing an instance's next timer.
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, defer
 
 from app.persistence import search
 from app.persistence.models import (
+    AccountEvent,
     ApiToken,
     Attachment,
     AuditEvent,
@@ -368,3 +369,7 @@ def case_numbers(session: Session, instance_ids: Iterable[int]) -> dict[int, str
         return {}
     rows = session.execute(select(Instance.id, Instance.case_number).where(Instance.id.in_(ids))).all()
     return {int(i): str(n) for i, n in rows if n}
+
+
+def account_events(session: Session) -> Sequence[AccountEvent]:
+    return session.scalars(select(AccountEvent).order_by(AccountEvent.seq)).all()

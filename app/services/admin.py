@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from werkzeug.security import generate_password_hash
 
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.persistence import queries
-from app.persistence.models import User, UserRole
+from app.persistence import audit, queries
+from app.persistence.models import AccountEvent, User, UserRole
 from app.roles import ROLES
 from app.services import users
 from app.services.principal import Principal
@@ -82,7 +83,7 @@ def create_user(rt: Runtime, principal: Principal, username: str, change: UserCh
     if fields:
         raise InvalidInput("Thông tin người dùng chưa hợp lệ.", fields=fields)
     return users.create_user(rt, username, change.full_name.strip(), change.password or "", change.roles,
-                             (change.organisation or "").strip() or None)
+                             (change.organisation or "").strip() or None, actor=principal.username)
 
 
 def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserChange) -> User:
@@ -97,6 +98,7 @@ def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserCha
         user = queries.user_by_id(session, user_id)
         if user is None:
             raise NotFound("Không có người dùng này.")
+        before = users.account_facts(user)
         user.full_name = change.full_name.strip()
         user.organisation = (change.organisation or "").strip() or None
         user.is_active = change.is_active
@@ -104,7 +106,23 @@ def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserCha
         if change.password:
             user.password_hash = generate_password_hash(change.password, method=rt.password_method)
         session.flush()
+        after = users.account_facts(user)
+        changed: dict[str, Any] = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
+        if change.password:
+            changed["password_reset"] = True
+        if changed:
+            audit.append_account_event(session, at=rt.now(), actor=principal.username, action="user_changed",
+                                       username=user.username, data=changed)
         return user
+
+
+def account_log(rt: Runtime, principal: Principal) -> tuple[list[AccountEvent], audit.ChainCheck]:
+    """Every change to every account, newest first, with the chain check (admins and auditors)."""
+    if not principal.has_any({"admin", "auditor"}):
+        raise Forbidden("Chỉ quản trị và kiểm tra, giám sát mới xem nhật ký tài khoản.")
+    with rt.db.reading() as session:
+        events = list(queries.account_events(session))
+    return list(reversed(events)), audit.verify_account_chain(events)
 
 
 def _set_roles(user: User, roles: Iterable[str]) -> None:

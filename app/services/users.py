@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
+from typing import Any
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import InvalidInput, NotAuthenticated
-from app.persistence import queries
+from app.persistence import audit, queries
 from app.persistence.models import ApiToken, User, UserRole
 from app.roles import ROLES
 from app.services.principal import Principal
@@ -52,7 +53,8 @@ def issue_token(rt: Runtime, principal: Principal, name: str) -> str:
 
 
 def create_user(rt: Runtime, username: str, full_name: str, password: str, roles: Iterable[str],
-                organisation: str | None = None, demo: bool = False) -> Principal:
+                organisation: str | None = None, demo: bool = False, *, actor: str = "system") -> Principal:
+    """Create an account and write it into the account log; ``actor`` is who asked (a user, or the CLI)."""
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise InvalidInput(f"Vai trò không tồn tại: {', '.join(sorted(unknown))}")
@@ -65,7 +67,15 @@ def create_user(rt: Runtime, username: str, full_name: str, password: str, roles
                     roles=[UserRole(role=r) for r in sorted(set(roles))])
         session.add(user)
         session.flush()
+        audit.append_account_event(session, at=rt.now(), actor=actor, action="user_created", username=username,
+                                   data=account_facts(user))
         return principal_of(user)
+
+
+def account_facts(user: User) -> dict[str, Any]:
+    """What the account log keeps of a user: never the password hash."""
+    return {"full_name": user.full_name, "roles": sorted(user.role_ids), "organisation": user.organisation,
+            "is_active": user.is_active, "demo": user.is_demo}
 
 
 def ensure_demo_users(rt: Runtime) -> list[str]:
@@ -75,7 +85,7 @@ def ensure_demo_users(rt: Runtime) -> list[str]:
         with rt.db.reading() as session:
             exists = queries.user_by_username(session, role) is not None
         if not exists:
-            create_user(rt, role, f"{title} (demo)", DEMO_PASSWORD, [role], demo=True)
+            create_user(rt, role, f"{title} (demo)", DEMO_PASSWORD, [role], demo=True, actor="setup")
             created.append(role)
     return created
 
@@ -84,7 +94,10 @@ def disable_demo_users(rt: Runtime) -> int:
     with rt.db.writing() as session:
         users = [u for u in (queries.user_by_username(session, r) for r in ROLES) if u is not None and u.is_demo]
         for user in users:
-            user.is_active = False
+            if user.is_active:
+                user.is_active = False
+                audit.append_account_event(session, at=rt.now(), actor="setup", action="user_changed",
+                                           username=user.username, data={"is_active": [True, False]})
         return len(users)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -69,3 +70,16 @@ def admin_user(user_id: int) -> Any:
         return _user_form(user, values, error.fields, 422, error.message)
     flash(f"Đã lưu người dùng {user.username}.", "ok")
     return redirect(url_for("web.admin_users"))
+
+
+ACCOUNT_ACTIONS = {"user_created": "Tạo tài khoản", "user_changed": "Thay đổi tài khoản"}
+ACCOUNT_FIELDS = {"full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
+                  "demo": "Tài khoản demo", "password_reset": "Đặt lại mật khẩu"}
+
+
+@bp.route("/admin/log")
+@login_required
+def admin_log() -> Any:
+    events, check = admin.account_log(runtime(), principal())
+    rows = [(event, json.loads(event.data)) for event in events]
+    return render_template("admin_log.html", rows=rows, check=check, actions=ACCOUNT_ACTIONS, fields=ACCOUNT_FIELDS)

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from flask.testing import FlaskClient
+import json
 
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from app.persistence import queries
+from app.persistence.models import AccountEvent
 from app.services import users
 from app.services.runtime import Runtime
 from tests.web.helpers import post, sign_in
@@ -63,3 +68,38 @@ def test_only_the_admin_manages_users(client: FlaskClient) -> None:
         assert client.get("/admin/users").status_code == 403
         assert client.get("/admin/users/1").status_code == 403
         assert post(client, "/admin/users/new", {"username": "x"}).status_code == 403
+
+
+def test_every_account_change_is_in_a_hash_chained_log_the_auditor_reads(client: FlaskClient, rt: Runtime) -> None:
+    clerk = users.authenticate_password(rt, "clerk", "demo")
+    sign_in(client, "admin")
+    post(client, "/admin/users/new", {"username": "thanhtra_2", "full_name": "Thanh tra viên 2", "roles": ["verifier"],
+                                      "is_active": "on", "password": "matkhau-dai"}, token_from="/admin/users")
+    post(client, f"/admin/users/{clerk.user_id}", {"full_name": "Văn thư (demo)", "roles": ["clerk", "resolver"],
+                                                   "is_active": "on", "password": "mat-khau-moi"},
+         token_from="/admin/users")
+    unchanged = post(client, f"/admin/users/{clerk.user_id}", {"full_name": "Văn thư (demo)",
+                                                               "roles": ["clerk", "resolver"], "is_active": "on"},
+                     token_from="/admin/users")
+    assert unchanged.status_code == 302
+    with rt.db.reading() as session:
+        events = list(queries.account_events(session))
+    demo, mine = events[:-2], events[-2:]
+    assert {e.action for e in demo} == {"user_created"} and {e.actor for e in demo} == {"setup"}
+    assert [(e.actor, e.action, e.username) for e in mine] == [("admin", "user_created", "thanhtra_2"),
+                                                               ("admin", "user_changed", "clerk")]
+    change = json.loads(mine[1].data)
+    assert change == {"roles": [["clerk"], ["clerk", "resolver"]], "password_reset": True}  # no hash, no no-op
+    assert "scrypt" not in "".join(e.data for e in events) and "pbkdf2" not in "".join(e.data for e in events)
+
+    sign_in(client, "auditor")
+    page = client.get("/admin/log").get_data(as_text=True)
+    assert "✔ Kiểm tra toàn vẹn: chuỗi" in page and "Đặt lại mật khẩu" in page and "thanhtra_2" in page
+    assert "Vai trò:\n        Văn thư → Văn thư; Người có thẩm quyền giải quyết lần hai" in page
+    with rt.db.writing() as session:  # someone edits the log behind the application's back
+        session.execute(update(AccountEvent).where(AccountEvent.seq == mine[0].seq)
+                        .values(data=mine[0].data.replace("verifier", "admin")))
+    page = client.get("/admin/log").get_data(as_text=True)
+    assert f"✘ Kiểm tra toàn vẹn thất bại tại sự kiện {mine[0].seq}" in page
+    sign_in(client, "reception")
+    assert client.get("/admin/log").status_code == 403
