@@ -32,7 +32,9 @@ ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", ROOT / "tests" / "browser" / "a
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     instance = tmp_path_factory.mktemp("browser-instance")
     env = {**os.environ, "INSTANCE_DIR": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'app.sqlite3'}",
-           "DEMO_USERS": "1"}
+           "DEMO_USERS": "1",
+           # every step signs in again: a cheap hash keeps scrypt's deliberate cost (~0.1-1 s a login) out of the run
+           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
     bin_dir = Path(sys.executable).parent
     setup = subprocess.run([str(bin_dir / "flask"), "--app", "app", "setup"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=180)
