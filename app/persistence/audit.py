@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -62,15 +62,18 @@ class ChainCheck:
 
 def verify_chain(events: Sequence[AuditEvent]) -> ChainCheck:
     """Recompute every hash in order; report the first sequence number that does not match."""
+    return _verify(events, lambda e: _digest(e.instance_id, e.seq, e.at, e.actor, e.action, e.task_id, e.bpmn_id,
+                                             e.data, e.prev_hash))
+
+
+def _verify(events: Sequence[Any], digest: Callable[[Any], str]) -> ChainCheck:
     prev = GENESIS
     for expected_seq, event in enumerate(events, start=1):
         if event.seq != expected_seq:
             return ChainCheck(False, len(events), event.seq, "thiếu hoặc thừa sự kiện trong chuỗi")
         if event.prev_hash != prev:
             return ChainCheck(False, len(events), event.seq, "liên kết tới sự kiện trước không khớp")
-        digest = _digest(event.instance_id, event.seq, event.at, event.actor, event.action,
-                         event.task_id, event.bpmn_id, event.data, event.prev_hash)
-        if digest != event.hash:
+        if digest(event) != event.hash:
             return ChainCheck(False, len(events), event.seq, "nội dung sự kiện đã bị thay đổi")
         prev = event.hash
     return ChainCheck(True, len(events))
@@ -102,15 +105,4 @@ def append_account_event(session: Session, *, at: datetime, actor: str, action: 
 
 def verify_account_chain(events: Sequence[AccountEvent]) -> ChainCheck:
     """The same check as a case's trail, over the account log in order."""
-    prev = GENESIS
-    for expected_seq, event in enumerate(events, start=1):
-        if event.seq != expected_seq:
-            return ChainCheck(False, len(events), event.seq, "thiếu hoặc thừa sự kiện trong chuỗi")
-        if event.prev_hash != prev:
-            return ChainCheck(False, len(events), event.seq, "liên kết tới sự kiện trước không khớp")
-        digest = _account_digest(event.seq, event.at, event.actor, event.action, event.username, event.data,
-                                 event.prev_hash)
-        if digest != event.hash:
-            return ChainCheck(False, len(events), event.seq, "nội dung sự kiện đã bị thay đổi")
-        prev = event.hash
-    return ChainCheck(True, len(events))
+    return _verify(events, lambda e: _account_digest(e.seq, e.at, e.actor, e.action, e.username, e.data, e.prev_hash))
