@@ -54,8 +54,11 @@ def test_a_complaint_is_carried_from_reception_to_publication(page: Page, server
     case_url = page.url
     expect(page.locator("#attachments")).to_contain_text("don-khieu-nai.pdf")
 
+    signed_in = None
     for index, (bpmn_id, role, payload) in enumerate(cases.RESOLVED_PATH):
-        sign_in(page, server, role)
+        if role != signed_in:  # the same officer goes on to their next step without signing in again
+            sign_in(page, server, role)
+            signed_in = role
         if index == 0:
             shot(page, "03-inbox-resolver", full_page=False)
         _open_from_inbox(page, server, case_number)
