@@ -66,8 +66,11 @@ def test_the_inbox_is_paged(client: FlaskClient, rt: Runtime) -> None:
     sign_in(client, "resolver")
     first = client.get("/inbox").get_data(as_text=True)
     assert len(ROWS.findall(first)) == 25 and "Trang 1/2" in first and "27 việc" in first
+    assert 'href="/inbox?page=2" rel="next"' in first
+    filtered = client.get("/inbox?scope=unassigned").get_data(as_text=True)
+    assert 'href="/inbox?scope=unassigned&amp;page=2" rel="next"' in filtered  # the filters go with the link
     second = client.get("/inbox?page=2").get_data(as_text=True)
-    assert len(ROWS.findall(second)) == 2 and "Trang 2/2" in second
+    assert len(ROWS.findall(second)) == 2 and "Trang 2/2" in second and 'href="/inbox?page=1" rel="prev"' in second
     assert not set(_case_numbers(first)) & set(_case_numbers(second))
 
 
