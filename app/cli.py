@@ -11,7 +11,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from app.persistence.migrate import upgrade
-from app.services import calendar, deploy, timers, users
+from app.services import calendar, deploy, timers, upkeep, users
 from app.services.runtime import Runtime
 
 
@@ -24,7 +24,14 @@ def _rt() -> Runtime:
 def migrate_command() -> None:
     """Bring the database schema up to date (Alembic)."""
     upgrade(current_app.config["DATABASE_URL"])
+    _upkeep()
     click.echo("database schema is up to date")
+
+
+def _upkeep() -> None:
+    report = upkeep.after_migrate(_rt())
+    if report.organisations:
+        click.echo(f"organisation derived for {report.organisations} existing cases")
 
 
 @click.command("deploy")
@@ -65,6 +72,7 @@ def setup_command() -> None:
     upgrade(current_app.config["DATABASE_URL"])
     for result in deploy.deploy_directory(_rt()):
         click.echo(f"deployed {result.process_id} v{result.version}{'' if result.created else ' (unchanged)'}")
+    _upkeep()
     if current_app.config["DEMO_USERS"] not in ("0", "false", "no", False):
         created = users.ensure_demo_users(_rt())
         click.echo(f"demo users: {', '.join(created) or 'already present'}")

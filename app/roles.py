@@ -11,13 +11,3 @@ ROLES: dict[str, str] = {
     "auditor": "Kiểm tra, giám sát",
     "admin": "Quản trị",
 }
-
-# Roles that record a letter or call addressed to a case (a withdrawal, a central office's notice):
-# the reception desk, the resolver it is addressed to, and the inspectorate that coordinates with
-# central agencies, whichever lane the catching event is in.
-MESSAGE_RECEIVERS = frozenset({"reception", "resolver", "inspectorate"})
-DEPLOYERS = frozenset({"analyst", "admin"})
-# Roles that take part in a citizen-reception plan (na_session_reception) and so see its pages:
-# the inspectorate that runs it, the reception desk that keeps the register, the leadership that
-# approves it, the units' heads who report and bring citizens home, and those who check.
-PLAN_ROLES = frozenset({"inspectorate", "reception", "resolver", "unit_head", "auditor", "admin"})

@@ -83,3 +83,21 @@ def complete(body: dict[str, Any], task_id: str) -> Any:
     rt = runtime()
     change = tasks.complete_task(rt, current_principal(), task_id, body["data"], body["version"])
     return change_dict(rt, change.instance, change.tasks)
+
+
+@blp.route("/<task_id>/claim", methods=["POST"])
+@blp.response(200, TaskSchema)
+@login_required
+def claim(task_id: str) -> Any:
+    """Nhận việc: bước được giao cho người gọi, đồng nghiệp cùng vai trò thấy ai đang xử lý."""
+    rt = runtime()
+    return task_dict(rt, tasks.claim_task(rt, current_principal(), task_id))
+
+
+@blp.route("/<task_id>/release", methods=["POST"])
+@blp.response(200, TaskSchema)
+@login_required
+def release(task_id: str) -> Any:
+    """Trả việc về cho vai trò (người đang giữ việc hoặc quản trị)."""
+    rt = runtime()
+    return task_dict(rt, tasks.release_task(rt, current_principal(), task_id))

@@ -25,6 +25,7 @@ from app.engine.forms import compile_schema
 from app.engine.safe_xml import parse_xml
 from app.engine.sandbox import UnsafeCode, check_source
 from app.errors import DiagramError, UnsafeDiagram
+from app.roles import ROLES
 
 NS = {
     "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
@@ -34,6 +35,8 @@ NS = {
 _FORM = "formJsonSchemaFilename"
 _UI_FORM = "formUiSchemaFilename"
 _DUE = "dueDate"
+_RECORDED_BY = "recordedBy"
+_CASE_ORGANISATION = "caseOrganisation"
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,9 @@ class CompiledProcess:
     start: StartInfo
     user_tasks: dict[str, UserTaskInfo]
     messages: frozenset[str]  # names of the messages some event of the diagram catches
+    message_roles: dict[str, frozenset[str]]  # message name -> the roles that record it (``recordedBy``)
+    roles: frozenset[str]  # the lanes of the diagram: the roles that work on its cases
+    case_organisation: str | None  # the variable naming the organisation a case belongs to (``caseOrganisation``)
     escalation_names: dict[str, str]  # escalation code -> Vietnamese name
     forms: dict[str, dict[str, Any]] = field(repr=False)
     validators: dict[str, Draft202012Validator] = field(repr=False)
@@ -107,6 +113,8 @@ def compile_process(process_id: str, files: Mapping[str, str], *, check_forms: b
     lanes, names = _lanes_and_names(trees.values())
     user_tasks = _user_tasks(spec, subprocess_specs, lanes, validators)
     start = _start_info(trees, diagrams, process_id, lanes, validators)
+    _check_roles(lanes)
+    message_roles = _messages(trees, diagrams)
     return CompiledProcess(
         process_id=process_id,
         name=spec.description or process_id,
@@ -114,7 +122,10 @@ def compile_process(process_id: str, files: Mapping[str, str], *, check_forms: b
         subprocess_specs=subprocess_specs,
         start=start,
         user_tasks=user_tasks,
-        messages=_messages(trees, diagrams),
+        messages=frozenset(message_roles),
+        message_roles=message_roles,
+        roles=frozenset(lanes.values()),
+        case_organisation=_process_property(trees, diagrams, process_id, _CASE_ORGANISATION),
         escalation_names=_escalation_names(trees, diagrams),
         forms=forms,
         validators=validators,
@@ -279,14 +290,56 @@ def _escalation_names(trees: Mapping[str, etree._ElementTree], diagrams: Mapping
     return names
 
 
-def _messages(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str]) -> frozenset[str]:
-    result: set[str] = set()
+def _messages(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str]) -> dict[str, frozenset[str]]:
+    """Every message some event catches, with the roles that may record it (declared on the message)."""
+    result: dict[str, frozenset[str]] = {}
     for path in diagrams:
         root = trees[path].getroot()
-        names = {m.get("id"): m.get("name") for m in root.iter(f"{{{NS['bpmn']}}}message")}
+        messages = {m.get("id"): m for m in root.iter(f"{{{NS['bpmn']}}}message")}
         for definition in root.iter(f"{{{NS['bpmn']}}}messageEventDefinition"):
             event = definition.getparent()
-            name = names.get(definition.get("messageRef"))
-            if name and event.tag.endswith(("boundaryEvent", "intermediateCatchEvent", "startEvent")):
-                result.add(str(name))
-    return frozenset(result)
+            message = messages.get(definition.get("messageRef"))
+            if message is None or not message.get("name"):
+                continue
+            if event.tag.endswith(("boundaryEvent", "intermediateCatchEvent", "startEvent")):
+                result[str(message.get("name"))] = _recorded_by(message, path)
+    return result
+
+
+def _recorded_by(message: etree._Element, path: str) -> frozenset[str]:
+    """The roles a message declares as those who record it: a contract checked here, at deploy."""
+    value = _properties(message).get(_RECORDED_BY) or ""
+    roles = frozenset(value.split())
+    unknown = sorted(roles - set(ROLES))
+    if not roles or unknown:
+        problem = f"vai trò không tồn tại: {', '.join(unknown)}" if unknown else f"thiếu thuộc tính «{_RECORDED_BY}»"
+        raise DiagramError(
+            f"Thông điệp «{message.get('name')}» của {path} phải khai báo vai trò được ghi nhận nó ({problem}).",
+            details={"file": path, "element": message.get("id"), "line": message.sourceline},
+        )
+    return roles
+
+
+def _properties(node: etree._Element) -> dict[str, str]:
+    """The spiffworkflow:properties directly under an element's extensionElements."""
+    found = node.xpath("bpmn:extensionElements/spiff:properties/spiff:property", namespaces=NS)
+    return {str(p.get("name")): str(p.get("value") or "") for p in found}
+
+
+def _process_property(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str], process_id: str,
+                      name: str) -> str | None:
+    for path in diagrams:
+        for process in trees[path].getroot().iter(f"{{{NS['bpmn']}}}process"):
+            if process.get("id") == process_id:
+                return _properties(process).get(name) or None
+    return None
+
+
+def _check_roles(lanes: Mapping[str, str]) -> None:
+    """Every lane is a role of the application, or its tasks would reach nobody's inbox."""
+    unknown = sorted(set(lanes.values()) - set(ROLES))
+    if unknown:
+        raise DiagramError(
+            f"Làn {', '.join(unknown)} không phải vai trò đã biết; mã làn phải là một trong: {', '.join(ROLES)}.",
+            details={"lanes": unknown},
+        )

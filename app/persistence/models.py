@@ -132,6 +132,8 @@ class Instance(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     search_key: Mapped[str] = mapped_column(String(400), default="")  # case number and title, folded
+    # the organisation the case belongs to (its diagram's ``caseOrganisation`` variable); None: province-level
+    organisation: Mapped[str | None] = mapped_column(String(100), index=True)
     deployment: Mapped[Deployment] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once

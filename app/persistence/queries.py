@@ -37,6 +37,21 @@ class Page:
     per_page: int
 
 
+@dataclass(frozen=True)
+class Scope:
+    """Which cases a caller's lists may show (from ``app.services.access``): applied in the query itself."""
+
+    process_ids: frozenset[str] | None  # None: every process
+    organisation: str | None  # None: every organisation
+
+    def apply(self, stmt: Any) -> Any:
+        if self.process_ids is not None:
+            stmt = stmt.where(Instance.process_id.in_(sorted(self.process_ids)))
+        if self.organisation is not None:
+            stmt = stmt.where(Instance.organisation == self.organisation)
+        return stmt
+
+
 def paginate(session: Session, stmt: Select[Any], page: int, per_page: int) -> Page:
     total = session.scalar(select(func.count()).select_from(stmt.order_by(None).subquery())) or 0
     items = session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)).all()
@@ -90,9 +105,9 @@ def instance(session: Session, instance_id: int, *, for_update: bool = False) ->
     return session.scalar(stmt)
 
 
-def instances(session: Session, *, process_id: str | None, status: str | None, q: str | None,
+def instances(session: Session, scope: Scope, *, process_id: str | None, status: str | None, q: str | None,
               page: int, per_page: int) -> Page:
-    stmt = select(Instance).order_by(Instance.id.desc())
+    stmt = scope.apply(select(Instance).order_by(Instance.id.desc()))
     if process_id:
         stmt = stmt.where(Instance.process_id == process_id)
     if status:
@@ -115,9 +130,9 @@ def instance_tasks(session: Session, instance_id: int) -> Sequence[TaskRow]:
 def inbox(session: Session, *, roles: Iterable[str], organisation: str | None, assignee: str | None,
           only_mine: bool, page: int, per_page: int) -> Page:
     """Ready tasks the caller may complete, earliest due date first, undated last."""
-    stmt = select(TaskRow).where(TaskRow.role.in_(list(roles)))
+    stmt = select(TaskRow).where(TaskRow.role.in_(sorted(roles)))
     if organisation is not None:
-        stmt = stmt.where(or_(TaskRow.organisation.is_(None), TaskRow.organisation == organisation))
+        stmt = stmt.where(TaskRow.organisation == organisation)
     if only_mine and assignee:
         stmt = stmt.where(or_(TaskRow.assignee.is_(None), TaskRow.assignee == assignee))
     stmt = stmt.order_by(TaskRow.due_on.is_(None), TaskRow.due_on, TaskRow.created_at)
@@ -182,8 +197,9 @@ def next_job_due(session: Session) -> datetime | None:
     return due
 
 
-def incidents(session: Session) -> Sequence[Job]:
-    return session.scalars(select(Job).where(Job.status == "incident").order_by(Job.updated_at.desc())).all()
+def incidents(session: Session, scope: Scope) -> Sequence[Job]:
+    stmt = select(Job).join(Instance, Instance.id == Job.instance_id).where(Job.status == "incident")
+    return session.scalars(scope.apply(stmt).order_by(Job.updated_at.desc())).all()
 
 
 def escalation_keys(session: Session, instance_id: int) -> set[tuple[str, date | None, str | None]]:
@@ -193,8 +209,10 @@ def escalation_keys(session: Session, instance_id: int) -> set[tuple[str, date |
     return {(code, deadline, subject) for code, deadline, subject in rows}
 
 
-def escalations(session: Session, *, open_only: bool, instance_id: int | None, page: int, per_page: int) -> Page:
-    stmt = select(Escalation).order_by(Escalation.raised_at.desc(), Escalation.id.desc())
+def escalations(session: Session, scope: Scope, *, open_only: bool, instance_id: int | None, page: int,
+                per_page: int) -> Page:
+    stmt = scope.apply(select(Escalation).join(Instance, Instance.id == Escalation.instance_id)
+                       .order_by(Escalation.raised_at.desc(), Escalation.id.desc()))
     if open_only:
         stmt = stmt.where(Escalation.acknowledged_at.is_(None))
     if instance_id is not None:
@@ -250,7 +268,7 @@ class InboxFilter:
 def _inbox_where(stmt: Any, f: InboxFilter) -> Any:
     stmt = stmt.where(TaskRow.role.in_(sorted(f.roles)))
     if f.organisation is not None:
-        stmt = stmt.where(or_(TaskRow.organisation.is_(None), TaskRow.organisation == f.organisation))
+        stmt = stmt.where(TaskRow.organisation == f.organisation)
     if f.scope == "mine":
         stmt = stmt.where(TaskRow.assignee == f.username)
     elif f.scope == "unassigned":
@@ -280,29 +298,30 @@ def inbox_search(session: Session, f: InboxFilter, page: int, per_page: int) -> 
     return Page([InboxItem(*row) for row in rows], total, page, per_page)
 
 
-def task_steps(session: Session, roles: Iterable[str]) -> list[tuple[str, str]]:
-    """The distinct steps (bpmn id, name) waiting for these roles, for the inbox's step filter."""
-    rows = session.execute(select(TaskRow.bpmn_id, TaskRow.name).where(TaskRow.role.in_(sorted(roles)))
-                           .group_by(TaskRow.bpmn_id, TaskRow.name).order_by(TaskRow.name))
+def task_steps(session: Session, roles: Iterable[str], organisation: str | None) -> list[tuple[str, str]]:
+    """The distinct steps (bpmn id, name) waiting for these roles (in one organisation), for the inbox's filter."""
+    stmt = select(TaskRow.bpmn_id, TaskRow.name).where(TaskRow.role.in_(sorted(roles)))
+    if organisation is not None:
+        stmt = stmt.where(TaskRow.organisation == organisation)
+    rows = session.execute(stmt.group_by(TaskRow.bpmn_id, TaskRow.name).order_by(TaskRow.name))
     return [(bpmn_id, name) for bpmn_id, name in rows]
 
 
 def tasks_by_step(session: Session, today: date, organisation: str | None) -> list[tuple[str, str, int, int]]:
-    """(bpmn id, name, open, overdue) per step, over every ready task."""
+    """(bpmn id, name, open, overdue) per step, over every ready task (of one organisation, if given)."""
     overdue = func.sum(case((TaskRow.due_on < today, 1), else_=0))
     stmt = select(TaskRow.bpmn_id, TaskRow.name, func.count(), overdue).group_by(TaskRow.bpmn_id, TaskRow.name)
     if organisation is not None:
-        stmt = stmt.where(or_(TaskRow.organisation.is_(None), TaskRow.organisation == organisation))
+        stmt = stmt.where(TaskRow.organisation == organisation)
     return [(b, n, int(c), int(o or 0)) for b, n, c, o in session.execute(stmt.order_by(TaskRow.name))]
 
 
-def instance_counts(session: Session, since: datetime) -> dict[str, int]:
-    """Open cases now; cases received and cases finished (by outcome) since a moment."""
-    counts = {"running": session.scalar(select(func.count()).select_from(Instance)
-                                        .where(Instance.status == "running")) or 0,
-              "received": session.scalar(select(func.count()).select_from(Instance)
-                                         .where(Instance.created_at >= since)) or 0}
-    finished = session.execute(select(Instance.outcome, func.count()).where(Instance.completed_at >= since)
+def instance_counts(session: Session, scope: Scope, since: datetime) -> dict[str, int]:
+    """Open cases now; cases received and cases finished (by outcome) since a moment; within a scope."""
+    count = select(func.count()).select_from(Instance)
+    counts = {"running": session.scalar(scope.apply(count.where(Instance.status == "running"))) or 0,
+              "received": session.scalar(scope.apply(count.where(Instance.created_at >= since))) or 0}
+    finished = session.execute(scope.apply(select(Instance.outcome, func.count()).where(Instance.completed_at >= since))
                                .group_by(Instance.outcome))
     for outcome, count in finished:
         counts[f"completed:{outcome or 'none'}"] = int(count)

@@ -18,7 +18,8 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import AccountEvent, User, UserRole
 from app.roles import ROLES
-from app.services import users
+from app.services import access, users
+from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 
@@ -36,7 +37,7 @@ class UserChange:
 
 
 def _require_admin(principal: Principal) -> None:
-    principal.require("admin", "quản lý người dùng")
+    access.require(principal, Right.MANAGE_USERS)
 
 
 def list_users(rt: Runtime, principal: Principal) -> list[User]:
@@ -92,7 +93,7 @@ def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserCha
     fields = _check(change)
     if fields:
         raise InvalidInput("Thông tin người dùng chưa hợp lệ.", fields=fields)
-    if user_id == principal.user_id and ("admin" not in change.roles or not change.is_active):
+    if user_id == principal.user_id and (not change.roles & access.ROLE_RIGHTS[Right.MANAGE_USERS] or not change.is_active):
         raise Forbidden("Không thể tự bỏ vai trò quản trị hoặc tự khóa tài khoản của mình.")
     with rt.db.writing() as session:
         user = queries.user_by_id(session, user_id)
@@ -118,8 +119,7 @@ def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserCha
 
 def account_log(rt: Runtime, principal: Principal) -> tuple[list[AccountEvent], audit.ChainCheck]:
     """Every change to every account, newest first, with the chain check (admins and auditors)."""
-    if not principal.has_any({"admin", "auditor"}):
-        raise Forbidden("Chỉ quản trị và kiểm tra, giám sát mới xem nhật ký tài khoản.")
+    access.require(principal, Right.READ_ACCOUNT_LOG)
     with rt.db.reading() as session:
         events = list(queries.account_events(session))
     return list(reversed(events)), audit.verify_account_chain(events)

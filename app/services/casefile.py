@@ -1,7 +1,7 @@
 """What the officers' pages show of a case: the file, its timeline, diagram, deadlines and forms.
 
-Read-only use cases for the web surface, built on the same rules as the API (``cases.get_case``)
-plus the organisation a role is limited to; auditors see every case and change nothing.
+Read-only use cases for the web surface, built on ``cases.get_case`` and so on the one access
+policy (``app.services.access``) the API uses too.
 """
 
 from __future__ import annotations
@@ -12,16 +12,14 @@ from datetime import date
 from typing import Any
 
 from app.engine.deadlines import REGIMES, deadline_basis
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Attachment
-from app.roles import MESSAGE_RECEIVERS
-from app.services import tasks
+from app.services import access
 from app.services.cases import CaseView, get_case, list_cases
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 
-WORKING_ROLES = frozenset({"reception", "resolver", "verifier", "clerk"})
 DEADLINE_LABELS = {
     "filing_deadline": "Hạn khiếu nại lần hai",
     "acceptance_deadline": "Hạn thụ lý",
@@ -99,6 +97,7 @@ class CaseFile:
     active: list[str]
     overdue: list[str]
     messages: dict[str, str]  # message name -> form title, for those the caller may record
+    openable: frozenset[str]  # ids of the waiting tasks the caller may open (to do, or to read)
     can_attach: bool
     read_only: bool
     titles: dict[str, str]  # dotted field path (no list indices) -> the form's Vietnamese title
@@ -107,18 +106,8 @@ class CaseFile:
     from_register: RegisterLink | None = None
 
 
-def check_access(principal: Principal, data: dict[str, Any]) -> None:
-    """Auditors read every case; a role limited to an organisation reads that organisation's cases."""
-    organisation = data.get("handling_organisation")
-    if "auditor" in principal.roles:
-        return
-    if not principal.may_act_for(organisation if isinstance(organisation, str) and organisation else None):
-        raise Forbidden("Hồ sơ này thuộc một cơ quan khác; bạn không có quyền xem.")
-
-
 def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
     view = get_case(rt, principal, instance_id)
-    check_access(principal, view.data)
     today = rt.today()
     with rt.db.reading() as session:
         events = list(queries.audit_events(session, instance_id))
@@ -127,8 +116,9 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         process = rt.process(session, view.instance.deployment)
         titles, choices = _field_titles(process.forms)
         message_titles = {m: str(process.forms.get(f"{m}.schema.json", {}).get("title") or m)
-                          for m in view.waiting_messages}
+                          for m in view.waiting_messages if access.may_record(principal, process, m)}
         element_names = process.element_names
+        openable = frozenset(t.id for t in view.tasks if access.may_read_task(principal, process, t))
         from_register = _register_link(session, view.data.get("reception_record"))
     timeline = [_entry(e, names, element_names, titles) for e in events]
     completed: set[str] = set()
@@ -138,13 +128,12 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
             completed.add(event.bpmn_id)
     active = sorted({t.bpmn_id for t in view.tasks})
     overdue = sorted({t.bpmn_id for t in view.tasks if t.due_on is not None and t.due_on < today})
-    working = principal.has_any(set(WORKING_ROLES))
+    working = access.works_on(principal, process)
     running = view.instance.status == "running"
-    may_message = running and principal.has_any(set(MESSAGE_RECEIVERS))
     return CaseFile(
         view=view, timeline=timeline, chain=audit.verify_chain(events), attachments=files,
         deadlines=deadline_rows(view.data, today), completed=sorted(completed - set(active)), active=active,
-        overdue=overdue, messages=message_titles if may_message else {}, can_attach=working and running,
+        overdue=overdue, messages=message_titles if running else {}, openable=openable, can_attach=working and running,
         read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
         from_register=from_register,
     )
@@ -161,7 +150,6 @@ def _register_link(session: Any, link: Any) -> RegisterLink | None:
 def diagram_xml(rt: Runtime, principal: Principal, instance_id: int) -> str:
     """The BPMN of the version the case runs on, for the viewer to draw."""
     view = get_case(rt, principal, instance_id)
-    check_access(principal, view.data)
     with rt.db.reading() as session:
         files = queries.deployment_files(session, view.instance.deployment_id)
     for path in sorted(files):
@@ -190,14 +178,6 @@ def deadline_rows(data: dict[str, Any], today: date) -> list[DeadlineRow]:
     return rows
 
 
-def task_page(rt: Runtime, principal: Principal, task_id: str) -> tasks.TaskView:
-    """One task with its form, for someone of its role (or an auditor) in its organisation."""
-    view = tasks.get_task(rt, principal, task_id)
-    if "auditor" not in principal.roles and not principal.may_act_for(view.task.organisation):
-        raise Forbidden("Bước này thuộc một cơ quan khác.")
-    return view
-
-
 def startable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
     """(process id, name) of the deployed processes whose start lane is one of the caller's roles."""
     found = []
@@ -215,23 +195,20 @@ def start_form(rt: Runtime, principal: Principal, process_id: str) -> FormSpec:
         if deployment is None:
             raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
         process = rt.process(session, deployment)
-    if process.start.role not in principal.roles:
-        raise Forbidden(f"Chỉ vai trò «{process.start.role}» mới được tạo hồ sơ của quy trình này.")
+    access.require_start(principal, process)
     schema = process.form_schema(process.start.form)
     ui = process.form_schema(process.start.ui_form) if process.start.ui_form else None
     return FormSpec(str(schema.get("title") or deployment.name), schema, ui)
 
 
 def message_form(rt: Runtime, principal: Principal, instance_id: int, name: str) -> FormSpec:
-    """The form of a letter the case waits for (e.g. a withdrawal), for those who record letters."""
-    if not principal.has_any(set(MESSAGE_RECEIVERS)):
-        raise Forbidden("Bạn không có quyền ghi nhận văn bản này cho hồ sơ.")
+    """The form of a letter the case waits for (e.g. a withdrawal), for those its diagram says record it."""
     view = get_case(rt, principal, instance_id)
-    check_access(principal, view.data)
-    if name not in view.waiting_messages:
-        raise NotFound(f"Hồ sơ không chờ văn bản «{name}».")
     with rt.db.reading() as session:
         process = rt.process(session, view.instance.deployment)
+    access.require_message(principal, process, view.instance, name)
+    if name not in view.waiting_messages:
+        raise NotFound(f"Hồ sơ không chờ văn bản «{name}».")
     schema = process.forms.get(f"{name}.schema.json") or {"type": "object", "title": name, "properties": {}}
     return FormSpec(str(schema.get("title") or name), schema, process.forms.get(f"{name}.uischema.json"),
                     view.instance.process_id)
@@ -303,8 +280,6 @@ def _short(value: Any, limit: int = 160) -> str:
 
 def search_cases(rt: Runtime, principal: Principal, *, q: str | None, status: str | None, page: int,
                  per_page: int) -> queries.Page:
-    """The case register for province-wide roles and auditors; a role limited to one organisation uses its inbox."""
-    if principal.organisation is not None and "auditor" not in principal.roles:
-        raise Forbidden("Danh sách toàn bộ hồ sơ dành cho cán bộ cấp tỉnh và kiểm tra; hãy dùng «Việc cần làm».")
+    """The case register: every case the caller may read (its organisation's only, for a limited role)."""
     return list_cases(rt, principal, process_id=None, status=status if status in {"running", "completed"} else None,
                       q=(q or "").strip()[:100] or None, page=max(page, 1), per_page=per_page)

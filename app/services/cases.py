@@ -12,8 +12,7 @@ from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Escalation, Instance, TaskRow
-from app.roles import MESSAGE_RECEIVERS
-from app.services import uploads
+from app.services import access, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
@@ -59,8 +58,7 @@ def start_in_session(rt: Runtime, session: Session, principal: Principal, proces
     if deployment is None:
         raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
     process = rt.process(session, deployment)
-    if process.start.role not in principal.roles:
-        raise Forbidden(f"Chỉ vai trò «{process.start.role}» mới được tạo hồ sơ của quy trình này.")
+    access.require_start(principal, process)
     errors = validate_form(process.validator(process.start.form), data)
     if errors:
         raise FormValidationError(fields=errors)
@@ -76,6 +74,7 @@ def start_in_session(rt: Runtime, session: Session, principal: Principal, proces
     run = rt.engine.start(process, {**data, **(links or {}), "case_number": instance.case_number})
     tasks = save_run(rt, session, instance, run, actor=principal.username, action="instance_started",
                      before={}, extra={"deployment_version": deployment.version})
+    access.require_own_new_case(principal, instance)
     return CaseChange(instance, tasks)
 
 
@@ -99,10 +98,7 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
         with rt.db.writing() as session:
             instance = lock_instance(session, instance_id)
             process, run = load_run(rt, session, instance)
-            if name not in process.messages:
-                raise NotFound(f"Quy trình không có thông điệp «{name}».")
-            if not principal.has_any(set(MESSAGE_RECEIVERS)):
-                raise Forbidden("Bạn không có quyền ghi nhận thông điệp này cho hồ sơ.")
+            access.require_message(principal, process, instance, name)
             form = process.message_form(name)
             errors = validate_form(process.validator(form), payload) if form else {}
             if errors:
@@ -117,13 +113,25 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
         raise
 
 
-def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
-    if not principal.roles:
-        raise Forbidden()
+def readable_case(rt: Runtime, session: Session, principal: Principal, instance_id: int) -> Instance:
+    """The case, if the caller may read it (404 when it does not exist or is outside the caller's scope)."""
+    instance = queries.instance(session, instance_id)
+    if instance is None:
+        raise NotFound(access.CASE_NOT_FOUND)
+    access.require_case(principal, rt.process(session, instance.deployment), instance)
+    return instance
+
+
+def may_read(rt: Runtime, principal: Principal, instance_id: int) -> bool:
     with rt.db.reading() as session:
         instance = queries.instance(session, instance_id)
-        if instance is None:
-            raise NotFound("Không tìm thấy hồ sơ.")
+        return instance is not None and access.may_read_case(principal, rt.process(session, instance.deployment),
+                                                             instance)
+
+
+def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
+    with rt.db.reading() as session:
+        instance = readable_case(rt, session, principal, instance_id)
         process, run = load_run(rt, session, instance)
         data = run.data
         steps = [
@@ -138,25 +146,29 @@ def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
             instance=instance, process_name=process.name, data=data,
             tasks=list(queries.instance_tasks(session, instance_id)), steps=steps, deadlines=deadlines,
             regime=regime, deadline_basis={k: v for k, v in basis.items() if k in deadlines},
-            escalations=list(queries.escalations(session, open_only=False, instance_id=instance_id, page=1,
-                                                 per_page=50).items),
+            escalations=list(queries.escalations(session, queries.Scope(None, None), open_only=False,
+                                                 instance_id=instance_id, page=1, per_page=50).items),
             waiting_messages=run.waiting_messages(),
         )
 
 
 def list_cases(rt: Runtime, principal: Principal, *, process_id: str | None, status: str | None,
                q: str | None, page: int, per_page: int) -> queries.Page:
-    if not principal.roles:
-        raise Forbidden()
+    """Cases the caller may read, filtered in the query (other organisations' cases are never counted).
+
+    Asking for the cases of a procedure the caller has no part in is refused outright (403), as its pages are.
+    """
     with rt.db.reading() as session:
-        return queries.instances(session, process_id=process_id, status=status, q=q, page=page, per_page=per_page)
+        scope = access.case_scope(rt, session, principal)
+        unreadable = bool(process_id) and process_id not in (scope.process_ids or ())
+        if unreadable and queries.latest_deployment(session, process_id or "") is not None:
+            raise Forbidden("Vai trò của bạn không tham gia quy trình này nên không xem được hồ sơ của nó.")
+        return queries.instances(session, scope, process_id=process_id, status=status, q=q, page=page,
+                                 per_page=per_page)
 
 
 def get_history(rt: Runtime, principal: Principal, instance_id: int) -> tuple[list[Any], audit.ChainCheck]:
-    if not principal.roles:
-        raise Forbidden()
     with rt.db.reading() as session:
-        if queries.instance(session, instance_id) is None:
-            raise NotFound("Không tìm thấy hồ sơ.")
+        readable_case(rt, session, principal, instance_id)
         events = list(queries.audit_events(session, instance_id))
         return events, audit.verify_chain(events)

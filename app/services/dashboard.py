@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from app.clock import VIETNAM
-from app.errors import Forbidden
 from app.persistence import queries
+from app.services import access
+from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 
@@ -42,14 +43,13 @@ class Dashboard:
 
 
 def summary(rt: Runtime, principal: Principal) -> Dashboard:
-    """Figures for everyone with a role; task counts are limited to the caller's organisation, if any."""
-    if not principal.roles:
-        raise Forbidden()
+    """Figures for everyone with a role, counted only over the caller's organisation when it is limited to one."""
+    access.require(principal, Right.READ_DASHBOARD)
     local = rt.now().astimezone(VIETNAM)
     month_start = datetime(local.year, local.month, 1, tzinfo=VIETNAM).astimezone(UTC)
     with rt.db.reading() as session:
         steps = [StepCount(*row) for row in queries.tasks_by_step(session, rt.today(), principal.organisation)]
-        counts = queries.instance_counts(session, month_start)
+        counts = queries.instance_counts(session, access.organisation_scope(principal), month_start)
     finished = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("completed:")}
     return Dashboard(month=f"{local.month:02d}/{local.year}", running=counts["running"],
                      received_this_month=counts["received"], resolved_this_month=finished.get("resolved", 0),

@@ -2,34 +2,35 @@
 
 from __future__ import annotations
 
-from app.errors import Forbidden, NotFound
+from app.errors import NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Escalation
+from app.services import access
+from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.state import ESCALATION_ROLES, lock_instance
-
-READERS = frozenset({*ESCALATION_ROLES, "auditor"})
+from app.services.state import lock_instance
 
 
 def list_escalations(rt: Runtime, principal: Principal, *, open_only: bool, instance_id: int | None,
                      page: int, per_page: int) -> queries.Page:
-    if not principal.has_any(set(READERS)):
-        raise Forbidden("Chỉ người giải quyết, thanh tra và kiểm tra mới xem cảnh báo quá hạn.")
+    """Escalations of the cases the caller may read, newest first."""
+    access.require(principal, Right.READ_ESCALATIONS)
     with rt.db.reading() as session:
-        return queries.escalations(session, open_only=open_only, instance_id=instance_id, page=page,
+        scope = access.case_scope(rt, session, principal)
+        return queries.escalations(session, scope, open_only=open_only, instance_id=instance_id, page=page,
                                    per_page=per_page)
 
 
 def acknowledge(rt: Runtime, principal: Principal, escalation_id: int) -> Escalation:
-    if not principal.has_any(set(ESCALATION_ROLES)):
-        raise Forbidden("Chỉ người giải quyết hoặc thanh tra mới xác nhận cảnh báo.")
+    access.require(principal, Right.ACKNOWLEDGE_ESCALATIONS)
     now = rt.now()
     with rt.db.writing() as session:
         escalation = session.get(Escalation, escalation_id)
         if escalation is None:
             raise NotFound("Không có cảnh báo này.")
-        lock_instance(session, escalation.instance_id)
+        instance = lock_instance(session, escalation.instance_id)
+        access.require_case(principal, rt.process(session, instance.deployment), instance)
         if escalation.acknowledged_at is None:
             escalation.acknowledged_at, escalation.acknowledged_by = now, principal.username
             audit.append_event(session, instance_id=escalation.instance_id, at=now, actor=principal.username,

@@ -14,8 +14,8 @@ from typing import Any
 from app.errors import Forbidden
 from app.persistence import queries
 from app.persistence.models import Instance, ReceptionRecord, TaskRow
-from app.roles import MESSAGE_RECEIVERS, PLAN_ROLES
-from app.services import register, reports
+from app.services import access, register
+from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run
@@ -66,6 +66,7 @@ class PlanDashboard:
     may_record: bool  # may add to the register
     may_call: bool  # may record a central office's call now
     may_report: bool
+    openable: frozenset[str]  # ids of the waiting tasks the caller may open (to do, or to read)
 
 
 @dataclass(frozen=True)
@@ -86,16 +87,20 @@ class EntryForm:
     default_day: date | None
 
 
-def _check(principal: Principal) -> None:
-    if not principal.has_any(set(PLAN_ROLES)):
-        raise Forbidden("Bạn không có quyền xem kế hoạch tiếp công dân.")
-
-
 def list_plans(rt: Runtime, principal: Principal, *, page: int, per_page: int) -> queries.Page:
-    _check(principal)
+    """The plans the caller may read (none of another organisation's), newest first."""
     with rt.db.reading() as session:
-        return queries.instances(session, process_id=register.PLAN_PROCESS, status=None, q=None,
+        scope = access.case_scope(rt, session, principal)
+        if scope.process_ids is not None and register.PLAN_PROCESS not in scope.process_ids:
+            raise Forbidden("Bạn không có quyền xem kế hoạch tiếp công dân.")
+        return queries.instances(session, scope, process_id=register.PLAN_PROCESS, status=None, q=None,
                                  page=max(page, 1), per_page=per_page)
+
+
+def may_read_plans(rt: Runtime, principal: Principal) -> bool:
+    """Whether the navigation offers the plans at all."""
+    with rt.db.reading() as session:
+        return register.PLAN_PROCESS in access.readable_processes(rt, session, principal)
 
 
 def _summary(plan: Instance, data: dict[str, Any]) -> PlanSummary:
@@ -116,11 +121,10 @@ def _date(value: Any) -> date | None:
 
 def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
     """The plan at a glance: units reported or late, today's receptions, open central events, waiting steps."""
-    _check(principal)
     today = rt.today()
     with rt.db.reading() as session:
-        plan = register.plan_or_404(session, plan_id)
-        _, run = load_run(rt, session, plan)
+        plan = register.readable_plan(rt, session, principal, plan_id)
+        process, run = load_run(rt, session, plan)
         data = run.data
         rows = list(queries.instance_tasks(session, plan.id))
         seen = {row.id: run.task_data(row.id) for row in rows if row.bpmn_id in {UNIT_STEP, *CENTRAL_STEPS}}
@@ -144,31 +148,30 @@ def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
         plan=_summary(plan, data), today=today, units=units, today_records=today_records, case_numbers=numbers,
         central_events=events,
         tasks=[r for r in rows if r.bpmn_id != UNIT_STEP],
-        may_record=principal.has_any(set(register.WRITERS)) and plan.status == "running",
-        may_call=CENTRAL_MESSAGE in waiting and principal.has_any(set(MESSAGE_RECEIVERS)),
-        may_report=principal.has_any(set(reports.READERS)),
+        may_record=access.can(principal, Right.WRITE_REGISTER) and plan.status == "running",
+        may_call=CENTRAL_MESSAGE in waiting and access.may_record(principal, process, CENTRAL_MESSAGE),
+        may_report=access.can(principal, Right.READ_REPORTS),
+        openable=frozenset(r.id for r in rows if access.may_read_task(principal, process, r)),
     )
 
 
 def register_view(rt: Runtime, principal: Principal, plan_id: int, *, day: date | None, q: str | None,
                   kind: str | None) -> RegisterView:
     """The register searched by name or content, day and type, with the numbers of the cases it opened."""
-    _check(principal)
     records = register.list_records(rt, principal, plan_id, day=day, q=q, kind=kind)
     with rt.db.reading() as session:
-        plan = register.plan_or_404(session, plan_id)
+        plan = register.readable_plan(rt, session, principal, plan_id)
         _, run = load_run(rt, session, plan)
         numbers = queries.case_numbers(session, [r.case_instance_id for r in records if r.case_instance_id])
     return RegisterView(_summary(plan, run.data), records, numbers,
-                        may_record=principal.has_any(set(register.WRITERS)) and plan.status == "running")
+                        may_record=access.can(principal, Right.WRITE_REGISTER) and plan.status == "running")
 
 
 def entry_form(rt: Runtime, principal: Principal, plan_id: int) -> EntryForm:
     """The form of one register record, the same schema the day's entry uses (so the two cannot drift)."""
-    if not principal.has_any(set(register.WRITERS)):
-        raise Forbidden("Chỉ cán bộ tiếp công dân và Thanh tra tỉnh được ghi sổ tiếp công dân.")
+    access.require(principal, Right.WRITE_REGISTER)
     with rt.db.reading() as session:
-        plan = register.plan_or_404(session, plan_id)
+        plan = register.readable_plan(rt, session, principal, plan_id)
         process, run = load_run(rt, session, plan)
         schema = register.record_schema(rt, session, plan)
         ui = process.forms.get(register.DAILY_FORM.replace(".schema.json", ".uischema.json")) or {}

@@ -1,10 +1,11 @@
-"""Who is calling, as the services see it: no Flask, no ORM object."""
+"""Who is calling, as the services see it: no Flask, no ORM object.
+
+What a principal may do is decided in ``app.services.access`` and nowhere else.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from app.errors import Forbidden
 
 
 @dataclass(frozen=True)
@@ -13,14 +14,4 @@ class Principal:
     username: str
     full_name: str
     roles: frozenset[str]
-    organisation: str | None = None
-
-    def has_any(self, roles: frozenset[str] | set[str]) -> bool:
-        return bool(self.roles & roles)
-
-    def require(self, role: str, what: str) -> None:
-        if role not in self.roles:
-            raise Forbidden(f"Chỉ vai trò «{role}» mới được {what}.")
-
-    def may_act_for(self, organisation: str | None) -> bool:
-        return self.organisation is None or organisation is None or organisation == self.organisation
+    organisation: str | None = None  # None: province-wide; otherwise the one organisation the user acts for

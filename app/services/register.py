@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 
 from app.engine.deadlines import to_date
 from app.engine.forms import compile_schema, validate_form
-from app.errors import Forbidden, FormValidationError, InvalidInput, NotFound
+from app.errors import FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Instance, ReceptionRecord
+from app.services import access
+from app.services.access import Right
 from app.services.cases import start_in_session
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -29,7 +31,6 @@ DAILY_TASK = "record_reception_day"
 DAILY_FORM = "record_reception_day.schema.json"
 COMPLAINT_PROCESS = "complaint_second_level"
 GROUP_SIZE = 5  # 5 or more people on one content: a group case (LTCD Art. 29; TT07/2014 Art. 6(4))
-WRITERS = frozenset({"reception", "inspectorate"})  # who keeps the register
 MAX_PEOPLE = 10_000  # the form sets no upper bound; the column is a 32-bit integer on PostgreSQL
 
 
@@ -42,14 +43,13 @@ def record_schema(rt: Runtime, session: Session, plan: Instance) -> dict[str, An
 
 def add_record(rt: Runtime, principal: Principal, plan_id: int, day: Any, record: Any) -> ReceptionRecord:
     """Enter one record from the register page; one transaction."""
-    if not principal.has_any(set(WRITERS)):
-        raise Forbidden("Chỉ cán bộ tiếp công dân và Thanh tra tỉnh được ghi sổ tiếp công dân.")
-    if not isinstance(record, dict):
-        raise InvalidInput("Lượt tiếp phải là một đối tượng JSON.")
-    received_on = _day(day)
+    access.require(principal, Right.WRITE_REGISTER)
     with rt.db.writing() as session:
-        plan = plan_or_404(session, plan_id)
+        plan = readable_plan(rt, session, principal, plan_id)
         lock_instance(session, plan.id)
+        if not isinstance(record, dict):
+            raise InvalidInput("Lượt tiếp phải là một đối tượng JSON.")
+        received_on = _day(day)
         errors = validate_form(compile_schema(record_schema(rt, session, plan), "reception_record", check=False), record)
         if errors:
             raise FormValidationError(fields=errors)
@@ -172,17 +172,17 @@ def petition_from(record: dict[str, Any], received_on: date) -> dict[str, Any]:
 
 def list_records(rt: Runtime, principal: Principal, plan_id: int, *, day: date | None = None, q: str | None = None,
                  kind: str | None = None) -> list[ReceptionRecord]:
-    if not principal.roles:
-        raise Forbidden()
     with rt.db.reading() as session:
-        plan_or_404(session, plan_id)
+        readable_plan(rt, session, principal, plan_id)
         return list(queries.reception_records(session, plan_id, day=day, q=q, kind=kind))
 
 
-def plan_or_404(session: Session, plan_id: int) -> Instance:
+def readable_plan(rt: Runtime, session: Session, principal: Principal, plan_id: int) -> Instance:
+    """A reception plan the caller may read (404 when there is none, or it is outside the caller's scope)."""
     plan = queries.instance(session, plan_id)
     if plan is None or plan.process_id != PLAN_PROCESS:
         raise NotFound("Không tìm thấy kế hoạch tiếp công dân.")
+    access.require_case(principal, rt.process(session, plan.deployment), plan)
     return plan
 
 

@@ -17,15 +17,15 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from app.errors import Forbidden
 from app.persistence import queries
+from app.services import access
+from app.services.access import Right
 from app.services.principal import Principal
-from app.services.register import plan_or_404
+from app.services.register import readable_plan
 from app.services.runtime import Runtime
 from app.services.state import load_run
 
 KIND_NAMES = {"complaint": "Khiếu nại", "denunciation": "Tố cáo", "petition": "Kiến nghị, phản ánh"}
-READERS = frozenset({"inspectorate", "resolver", "reception", "auditor", "admin"})
 
 
 @dataclass
@@ -57,10 +57,9 @@ class SessionReport:
 
 
 def session_report(rt: Runtime, principal: Principal, plan_id: int) -> SessionReport:
-    if not principal.has_any(set(READERS)):
-        raise Forbidden("Bạn không có quyền xem báo cáo kế hoạch tiếp công dân.")
+    access.require(principal, Right.READ_REPORTS)
     with rt.db.reading() as session:
-        plan = plan_or_404(session, plan_id)
+        plan = readable_plan(rt, session, principal, plan_id)
         _, run = load_run(rt, session, plan)
         data = run.data
         records = queries.reception_records(session, plan.id, day=None, q=None, kind=None)

@@ -57,6 +57,7 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     instance.updated_at = now
     instance.outcome = data.get("outcome") if isinstance(data.get("outcome"), str) else None
     instance.status = "completed" if run.completed else "running"
+    instance.organisation = case_organisation(run)
     if run.completed and instance.completed_at is None:
         instance.completed_at = now
     session.flush()  # assigns the id of a new instance
@@ -72,6 +73,13 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     for task in tasks:
         task.instance = instance
     return tasks
+
+
+def case_organisation(run: WorkflowRun) -> str | None:
+    """The organisation the case belongs to: the variable its diagram names (``caseOrganisation``), if any."""
+    variable = run.process.case_organisation
+    value = run.data.get(variable) if variable else None
+    return value if isinstance(value, str) and value.strip() else None
 
 
 ESCALATION_ROLES = ("resolver", "inspectorate")  # who is told when a legal deadline passes

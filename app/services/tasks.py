@@ -10,10 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import validate_form
-from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
+from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries
 from app.persistence.models import AuditEvent, TaskRow
-from app.services import register, uploads
+from app.services import access, register, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
@@ -39,8 +39,8 @@ def inbox(rt: Runtime, principal: Principal, *, role: str | None, mine: bool, pa
 def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
     with rt.db.reading() as session:
         row = _task_or_error(session, task_id)
-        if row.role not in principal.roles and "auditor" not in principal.roles:
-            raise Forbidden("Bước này không thuộc vai trò của bạn.")
+        process = rt.process(session, row.instance.deployment)
+        access.require_task_read(principal, process, row)
         process, run = load_run(rt, session, row.instance)
         info = process.user_tasks[row.bpmn_id]
         return TaskView(
@@ -64,7 +64,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
             instance = lock_instance(session, row.instance_id)
             if expected_version is not None and expected_version != instance.version:
                 raise StaleVersion()
-            _authorize(principal, row)
+            access.require_task_work(principal, row)
             process, run = load_run(rt, session, instance)
             errors = validate_form(process.validator(row.form), data)
             if errors:
@@ -94,15 +94,6 @@ def _task_or_error(session: Session, task_id: str) -> TaskRow:
     raise NotFound("Không tìm thấy bước công việc.")
 
 
-def _authorize(principal: Principal, row: TaskRow) -> None:
-    if row.role not in principal.roles:
-        raise Forbidden(f"Bước «{row.name}» thuộc vai trò «{row.role}»; bạn không có quyền hoàn thành.")
-    if not principal.may_act_for(row.organisation):
-        raise Forbidden("Bước này thuộc một cơ quan khác.")
-    if row.assignee and row.assignee != principal.username:
-        raise Forbidden(f"Bước này đã được giao cho {row.assignee}.")
-
-
 # -- the officers' inbox: search, filters, claim and release ----------------------------------
 
 INBOX_SCOPES = ("roles", "mine", "unassigned")
@@ -125,7 +116,7 @@ def search_inbox(rt: Runtime, principal: Principal, *, scope: str = "roles", q: 
 
 def inbox_steps(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
     with rt.db.reading() as session:
-        return queries.task_steps(session, principal.roles)
+        return queries.task_steps(session, principal.roles, principal.organisation)
 
 
 def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
@@ -133,7 +124,7 @@ def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
     with rt.db.writing() as session:
         row = _task_or_error(session, task_id)
         lock_instance(session, row.instance_id)
-        _authorize(principal, row)
+        access.require_task_work(principal, row)
         if row.assignee != principal.username:
             row.assignee = principal.username
             audit.append_event(session, instance_id=row.instance_id, at=rt.now(), actor=principal.username,
@@ -146,10 +137,9 @@ def release_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
     with rt.db.writing() as session:
         row = _task_or_error(session, task_id)
         lock_instance(session, row.instance_id)
+        access.require_task_release(principal, row)
         if row.assignee is None:
             return row
-        if row.assignee != principal.username and "admin" not in principal.roles:
-            raise Forbidden(f"Bước này do {row.assignee} đang xử lý; chỉ người đó hoặc quản trị mới trả lại được.")
         audit.append_event(session, instance_id=row.instance_id, at=rt.now(), actor=principal.username,
                            action="task_released", task_id=row.id, bpmn_id=row.bpmn_id,
                            data={"assignee": row.assignee})

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from app.errors import AppError, Forbidden, NotFound
+from app.errors import AppError, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Job
+from app.services import access
+from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run, lock_instance, save_run, schedule_timer
@@ -123,15 +125,14 @@ def run_worker(rt: Runtime, worker: str, *, interval: float = 5.0, until_idle: b
 
 
 def list_incidents(rt: Runtime, principal: Principal) -> list[Job]:
-    if not principal.has_any({"admin", "auditor"}):
-        raise Forbidden("Chỉ quản trị và kiểm tra mới xem được sự cố.")
+    access.require(principal, Right.READ_INCIDENTS)
     with rt.db.reading() as session:
-        return list(queries.incidents(session))
+        return list(queries.incidents(session, access.organisation_scope(principal)))
 
 
 def retry_incident(rt: Runtime, principal: Principal, job_id: int) -> Job:
     """An admin puts a failed job back in the queue, due now, with its attempts reset."""
-    principal.require("admin", "thử lại sự cố")
+    access.require(principal, Right.RETRY_INCIDENTS)
     now = rt.now()
     with rt.db.writing() as session:
         job = session.get(Job, job_id)

@@ -68,12 +68,8 @@ def diagram(instance_id: int) -> Any:
 @bp.route("/cases/<int:instance_id>/attachments", methods=["POST"])
 @login_required
 def upload(instance_id: int) -> Any:
-    files = uploads()
-    if not files:
-        flash("Chưa chọn tệp nào.", "error")
-    else:
-        stored = attachments.add_attachments(runtime(), principal(), instance_id, files)
-        flash(f"Đã thêm {len(stored)} tài liệu vào hồ sơ.", "ok")
+    stored = attachments.add_attachments(runtime(), principal(), instance_id, uploads())  # 400 page if no file
+    flash(f"Đã thêm {len(stored)} tài liệu vào hồ sơ.", "ok")
     return redirect(url_for("web.case", instance_id=instance_id, _anchor="attachments"))
 
 

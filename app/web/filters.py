@@ -10,8 +10,8 @@ from flask import Flask
 from markupsafe import Markup, escape
 
 from app.clock import VIETNAM
-from app.roles import PLAN_ROLES, ROLES
-from app.services import casefile, reports
+from app.roles import ROLES
+from app.services import access, casefile, plans
 from app.web.auth import current_principal, runtime
 
 STATUS_LABELS = {"running": "Đang giải quyết", "completed": "Đã kết thúc"}
@@ -80,6 +80,17 @@ def instructions(text: str | None, data: dict[str, Any]) -> Markup:
     return Markup(_BOLD.sub(r"<strong>\1</strong>", str(escape(filled))))  # noqa: S704 - escaped first
 
 
+def may(right: str) -> bool:
+    """Whether the signed-in officer holds a right of the access policy (to show or hide a link)."""
+    who = current_principal()
+    return who is not None and access.can(who, access.Right(right))
+
+
+def reads_plans() -> bool:
+    who = current_principal()
+    return who is not None and plans.may_read_plans(runtime(), who)
+
+
 def startable_processes() -> list[tuple[str, str]]:
     """The processes the signed-in officer may start (the navigation's «Tiếp nhận đơn»)."""
     who = current_principal()
@@ -92,7 +103,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(due_text, "due_text")
     app.add_template_filter(due_class, "due_class")
     app.add_template_filter(instructions, "instructions")
-    app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS, PLAN_ROLES=PLAN_ROLES,
-                          PLAN_REPORT_READERS=reports.READERS)
+    app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
+    app.add_template_global(may, "may")
+    app.add_template_global(reads_plans, "reads_plans")
     app.add_template_global(current_principal, "current_principal")
     app.add_template_global(startable_processes, "startable_processes")

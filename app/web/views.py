@@ -7,7 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from app.errors import FormValidationError, InvalidInput
-from app.services import attachments, casefile, dashboard, register, tasks
+from app.services import attachments, casefile, cases, dashboard, register, tasks
 from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
 from app.web import forms
 from app.web.auth import login_required, principal, runtime, safe_next
@@ -82,7 +82,7 @@ def _task_page(view: tasks.TaskView, values: Any, errors: dict[str, str], status
 @bp.route("/tasks/<task_id>", methods=["GET"])
 @login_required
 def task(task_id: str) -> Any:
-    view = casefile.task_page(runtime(), principal(), task_id)
+    view = tasks.get_task(runtime(), principal(), task_id)
     return _task_page(view, view.data, {})
 
 
@@ -90,7 +90,7 @@ def task(task_id: str) -> Any:
 @login_required
 def complete(task_id: str) -> Any:
     rt, who = runtime(), principal()
-    view = casefile.task_page(rt, who, task_id)
+    view = tasks.get_task(rt, who, task_id)
     data = forms.parse(view.schema, view.ui_schema, request.form)
     files = uploads()
     version = request.form.get("_version", "")
@@ -102,6 +102,8 @@ def complete(task_id: str) -> Any:
     except InvalidInput as error:
         return _task_page(view, data, error.fields, 400, error.message)
     flash(f"Đã hoàn thành bước «{view.task.name}» của hồ sơ {change.instance.case_number}.", "ok")
+    if not cases.may_read(rt, who, change.instance.id):  # e.g. a unit's head who did the unit's step of a plan
+        return redirect(url_for("web.inbox"))
     return redirect(case_home(change.instance.process_id, change.instance.id))
 
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
-from app.errors import Forbidden, FormValidationError
+from app.errors import FormValidationError, NotFound
+from app.persistence import queries
+from app.persistence.models import Instance
 from app.services import cases as case_service
-from app.services import tasks, users
+from app.services import tasks, upkeep, users
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from tests import cases
@@ -37,7 +40,7 @@ def test_department_resolver_sees_and_acts_only_on_its_department(rt: Runtime) -
     assert _inbox_cases(rt, demo_resolver) == {mine, other, provincial}
     other_task = case_service.get_case(rt, demo_resolver, other).tasks[0]
     assert other_task.organisation == "Sở Tài chính"
-    with pytest.raises(Forbidden):
+    with pytest.raises(NotFound):  # another organisation's task is as if it did not exist
         tasks.complete_task(rt, resolver, other_task.id, cases.acceptance())
     own_task = case_service.get_case(rt, demo_resolver, mine).tasks[0]
     tasks.complete_task(rt, resolver, own_task.id, cases.acceptance())
@@ -55,3 +58,14 @@ def test_unit_decision_without_its_department_is_refused(rt: Runtime) -> None:
     with pytest.raises(FormValidationError) as caught:
         _start(rt, first_decision=first, submitted_to="department_head")
     assert caught.value.fields == {"first_decision.department": "Chưa nhập «Sở, ban, ngành»."}
+
+
+def test_cases_from_before_the_organisation_column_get_theirs_at_setup(rt: Runtime) -> None:
+    department, provincial = _unit_case(rt, AGRICULTURE), _start(rt)
+    with rt.db.writing() as session:  # as migration 0008 leaves an existing database
+        session.execute(update(Instance).values(organisation=None))
+    assert upkeep.after_migrate(rt).organisations == 2
+    with rt.db.reading() as session:
+        found = {i: queries.instance(session, i).organisation for i in (department, provincial)}  # type: ignore[union-attr]
+    assert found == {department: AGRICULTURE, provincial: "ubnd_tinh"}
+    assert upkeep.after_migrate(rt).organisations == 0  # nothing left to derive

@@ -83,7 +83,7 @@ def test_unknown_pages_are_vietnamese_pages_but_unknown_api_paths_stay_json(clie
     assert api.status_code == 404 and api.get_json()["error"] == "not_found"
     sign_in(client, "auditor")
     missing = client.get("/cases/999999")
-    assert missing.status_code == 404 and "Không tìm thấy hồ sơ." in missing.get_data(as_text=True)
+    assert missing.status_code == 404 and "Không tìm thấy hồ sơ" in missing.get_data(as_text=True)
 
 
 def test_pages_carry_security_headers(client: FlaskClient) -> None:

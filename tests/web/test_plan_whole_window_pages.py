@@ -22,7 +22,7 @@ from openpyxl import load_workbook
 
 from app.clock import FrozenClock, local_date
 from app.persistence import queries
-from app.services import casefile, cases, register, timers, users
+from app.services import casefile, cases, register, tasks, timers, users
 from app.services.runtime import Runtime
 from app.web import forms
 from tests.services.test_reception_plan import DAY_RECORDS, WINDOW_DAYS, unit_report
@@ -55,7 +55,7 @@ def _complete(client: FlaskClient, rt: Runtime, user: str, task_id: str, data: d
     sign_in(client, user)
     page = client.get(f"/tasks/{task_id}")
     assert page.status_code == 200, (user, task_id, page.status_code)
-    view = casefile.task_page(rt, _who(rt, user), task_id)
+    view = tasks.get_task(rt, _who(rt, user), task_id)
     body = dict(as_posted(forms.build(view.schema, view.ui_schema, data, {})))
     version = re.search(r'name="_version" value="(\d+)"', page.get_data(as_text=True))
     if version:

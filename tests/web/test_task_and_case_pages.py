@@ -145,9 +145,10 @@ def test_a_department_resolver_cannot_open_another_departments_case(client: Flas
     instance_id = start_case(rt, first_decision=first, submitted_to="department_head")
     users.create_user(rt, "giamdoc_snn", "Giám đốc Sở NN&PTNT", "matkhau123", ["resolver"], "Sở Nông nghiệp và PTNT")
     sign_in(client, "giamdoc_snn", "matkhau123")
-    assert client.get(f"/cases/{instance_id}").status_code == 403
-    assert client.get(f"/tasks/{ready_task_id(rt, instance_id)}").status_code == 403
-    assert client.get("/cases").status_code == 403
+    assert client.get(f"/cases/{instance_id}").status_code == 404  # as if it did not exist: no id leaks
+    assert client.get(f"/tasks/{ready_task_id(rt, instance_id)}").status_code == 404
+    register = client.get("/cases")
+    assert register.status_code == 200 and f"/cases/{instance_id}" not in register.get_data(as_text=True)
     assert "Không có việc nào" in client.get("/inbox").get_data(as_text=True)
 
 

@@ -1,0 +1,219 @@
+"""Who may read or do what: the one access policy the API, the pages and the CLI all go through.
+
+Every service that reads or changes a case, task, history, attachment, escalation, register
+record, plan, report, user or token asks this module, so the two surfaces refuse exactly the
+same things by construction. The policy (the README's role table states it; a test keeps the
+two in agreement):
+
+- **Cases** are read by the roles that work in their procedure (the lanes of its diagram) and by
+  the oversight roles (``inspectorate``, ``auditor``). Analysts and admins read no case: they see
+  diagrams, deployments, aggregate figures and accounts, never a citizen's file.
+- **Organisations.** A user limited to an organisation reads, lists, counts and acts only on the
+  cases and tasks of that organisation; a case or task without one is province-level and belongs to
+  province-wide users. Out-of-scope objects answer 404, as if they did not exist, so ids and counts
+  of other organisations' cases never leak; a wrong role answers 403.
+- **Tasks** are done (claimed) by the role of their lane, in scope, and once claimed only by the
+  assignee; oversight roles who may read the case read its tasks too.
+- **Letters** addressed to a case (a withdrawal, a suspension decision, a central office's call)
+  are recorded by the roles their diagram declares on the message (``recordedBy``).
+- Everything else is a right of a role, in ``ROLE_RIGHTS``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy.orm import Session
+
+from app.engine import CompiledProcess
+from app.errors import Forbidden, NotFound
+from app.persistence import queries
+from app.persistence.models import Instance, TaskRow
+from app.roles import ROLES
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+
+OVERSIGHT = frozenset({"inspectorate", "auditor"})
+
+
+class Right(StrEnum):
+    """What a role may do regardless of any one case."""
+
+    DEPLOY = "deploy"
+    READ_PROCESSES = "read_processes"
+    READ_DASHBOARD = "read_dashboard"
+    MANAGE_USERS = "manage_users"
+    READ_ACCOUNT_LOG = "read_account_log"
+    READ_INCIDENTS = "read_incidents"
+    RETRY_INCIDENTS = "retry_incidents"
+    READ_ESCALATIONS = "read_escalations"
+    ACKNOWLEDGE_ESCALATIONS = "acknowledge_escalations"
+    WRITE_REGISTER = "write_register"
+    READ_REPORTS = "read_reports"
+    VERIFY_AUDIT = "verify_audit"
+
+
+EVERY_ROLE = frozenset(ROLES)
+ROLE_RIGHTS: dict[Right, frozenset[str]] = {
+    Right.DEPLOY: frozenset({"analyst", "admin"}),
+    Right.READ_PROCESSES: EVERY_ROLE,
+    Right.READ_DASHBOARD: EVERY_ROLE,
+    Right.MANAGE_USERS: frozenset({"admin"}),
+    Right.READ_ACCOUNT_LOG: frozenset({"admin", "auditor"}),
+    Right.READ_INCIDENTS: frozenset({"admin", "auditor"}),
+    Right.RETRY_INCIDENTS: frozenset({"admin"}),
+    Right.READ_ESCALATIONS: frozenset({"resolver", "inspectorate", "auditor"}),
+    Right.ACKNOWLEDGE_ESCALATIONS: frozenset({"resolver", "inspectorate"}),
+    Right.WRITE_REGISTER: frozenset({"reception", "inspectorate"}),
+    Right.READ_REPORTS: frozenset({"inspectorate", "resolver", "reception", "auditor"}),
+    Right.VERIFY_AUDIT: frozenset({"auditor", "admin"}),
+}
+REFUSALS: dict[Right, str] = {
+    Right.DEPLOY: "Chỉ cán bộ phân tích quy trình và quản trị mới được triển khai quy trình.",
+    Right.READ_PROCESSES: "Tài khoản chưa được giao vai trò nào.",
+    Right.READ_DASHBOARD: "Tài khoản chưa được giao vai trò nào.",
+    Right.MANAGE_USERS: "Chỉ quản trị mới quản lý người dùng.",
+    Right.READ_ACCOUNT_LOG: "Chỉ quản trị và kiểm tra, giám sát mới xem nhật ký tài khoản.",
+    Right.READ_INCIDENTS: "Chỉ quản trị và kiểm tra, giám sát mới xem sự cố.",
+    Right.RETRY_INCIDENTS: "Chỉ quản trị mới được thử lại sự cố.",
+    Right.READ_ESCALATIONS: "Chỉ người giải quyết, Thanh tra tỉnh và kiểm tra, giám sát mới xem cảnh báo quá hạn.",
+    Right.ACKNOWLEDGE_ESCALATIONS: "Chỉ người giải quyết hoặc Thanh tra tỉnh mới xác nhận cảnh báo.",
+    Right.WRITE_REGISTER: "Chỉ cán bộ tiếp công dân và Thanh tra tỉnh được ghi sổ tiếp công dân.",
+    Right.READ_REPORTS: "Bạn không có quyền xem báo cáo tổng hợp.",
+    Right.VERIFY_AUDIT: "Chỉ kiểm tra, giám sát và quản trị mới chạy kiểm tra nhật ký.",
+}
+CASE_NOT_FOUND = "Không tìm thấy hồ sơ (hoặc hồ sơ thuộc cơ quan khác)."
+TASK_NOT_FOUND = "Không tìm thấy bước công việc (hoặc bước thuộc cơ quan khác)."
+
+
+def can(principal: Principal, right: Right) -> bool:
+    return bool(principal.roles & ROLE_RIGHTS[right])
+
+
+def require(principal: Principal, right: Right) -> None:
+    if not can(principal, right):
+        raise Forbidden(REFUSALS[right])
+
+
+def in_scope(principal: Principal, organisation: str | None) -> bool:
+    """A province-wide user sees every organisation; a limited one only its own (not province-level)."""
+    return principal.organisation is None or organisation == principal.organisation
+
+
+# -- cases --------------------------------------------------------------------------------------
+
+def case_readers(process: CompiledProcess) -> frozenset[str]:
+    return process.roles | OVERSIGHT
+
+
+def may_read_case(principal: Principal, process: CompiledProcess, instance: Instance) -> bool:
+    return bool(principal.roles & case_readers(process)) and in_scope(principal, instance.organisation)
+
+
+def require_case(principal: Principal, process: CompiledProcess, instance: Instance) -> None:
+    """Read access to one case: 404 outside the caller's organisation, 403 for a role with no part in it."""
+    if not in_scope(principal, instance.organisation):
+        raise NotFound(CASE_NOT_FOUND)
+    if not principal.roles & case_readers(process):
+        raise Forbidden("Vai trò của bạn không tham gia quy trình này nên không xem được hồ sơ.")
+
+
+def works_on(principal: Principal, process: CompiledProcess) -> bool:
+    """Has a lane in the case's procedure (may add files to it, sees it as work, not only oversight)."""
+    return bool(principal.roles & process.roles)
+
+
+def require_work(principal: Principal, process: CompiledProcess, instance: Instance) -> None:
+    require_case(principal, process, instance)
+    if not works_on(principal, process):
+        raise Forbidden("Chỉ cán bộ xử lý hồ sơ mới được thay đổi hồ sơ.")
+
+
+def require_start(principal: Principal, process: CompiledProcess) -> None:
+    if process.start.role not in principal.roles:
+        raise Forbidden(f"Chỉ vai trò «{ROLES.get(process.start.role, process.start.role)}» mới được tạo hồ sơ "
+                        "của quy trình này.")
+
+
+def require_own_new_case(principal: Principal, instance: Instance) -> None:
+    """A case the caller just started must be theirs to see: a limited user opens only its organisation's cases."""
+    if not in_scope(principal, instance.organisation):
+        raise Forbidden("Hồ sơ này thuộc thẩm quyền của cơ quan khác; bạn không tạo được hồ sơ cho cơ quan đó.")
+
+
+def may_record(principal: Principal, process: CompiledProcess, name: str) -> bool:
+    return bool(principal.roles & process.message_roles.get(name, frozenset()))
+
+
+def require_message(principal: Principal, process: CompiledProcess, instance: Instance, name: str) -> None:
+    require_case(principal, process, instance)
+    if name not in process.message_roles:
+        raise NotFound(f"Quy trình không có thông điệp «{name}».")
+    if not may_record(principal, process, name):
+        allowed = ", ".join(ROLES.get(r, r) for r in sorted(process.message_roles[name]))
+        raise Forbidden(f"Chỉ {allowed} mới được ghi nhận văn bản này cho hồ sơ.")
+
+
+# -- tasks --------------------------------------------------------------------------------------
+
+def may_work_task(principal: Principal, row: TaskRow) -> bool:
+    return row.role in principal.roles and in_scope(principal, row.organisation)
+
+
+def may_read_task(principal: Principal, process: CompiledProcess, row: TaskRow) -> bool:
+    """The task's own role reads it; so do oversight roles who may read its case."""
+    return may_work_task(principal, row) or bool(principal.roles & OVERSIGHT
+                                                 and may_read_case(principal, process, row.instance))
+
+
+def require_task_read(principal: Principal, process: CompiledProcess, row: TaskRow) -> None:
+    if may_read_task(principal, process, row):
+        return
+    if not in_scope(principal, row.organisation) and not in_scope(principal, row.instance.organisation):
+        raise NotFound(TASK_NOT_FOUND)
+    raise Forbidden("Bước này không thuộc vai trò của bạn.")
+
+
+def require_task_work(principal: Principal, row: TaskRow) -> None:
+    """Complete or claim: the lane's role, in scope, and the assignee once claimed."""
+    if not in_scope(principal, row.organisation):
+        raise NotFound(TASK_NOT_FOUND)
+    if row.role not in principal.roles:
+        raise Forbidden(f"Bước «{row.name}» thuộc vai trò «{ROLES.get(row.role, row.role)}»; "
+                        "bạn không có quyền thực hiện.")
+    if row.assignee and row.assignee != principal.username:
+        raise Forbidden(f"Bước này đã được giao cho {row.assignee}.")
+
+
+def require_task_release(principal: Principal, row: TaskRow) -> None:
+    """Give a claimed task back: its holder, or an admin (who manages who works on what)."""
+    if not in_scope(principal, row.organisation):
+        raise NotFound(TASK_NOT_FOUND)
+    if row.assignee == principal.username or can(principal, Right.MANAGE_USERS):
+        return
+    if row.assignee is None and row.role in principal.roles:
+        return
+    raise Forbidden(f"Bước này do {row.assignee} đang xử lý; chỉ người đó hoặc quản trị mới trả lại được.")
+
+
+# -- lists ----------------------------------------------------------------------------------------
+
+def readable_processes(rt: Runtime, session: Session, principal: Principal) -> frozenset[str]:
+    """The processes whose cases the caller may read (from the lanes of every deployed version)."""
+    readable = set()
+    for deployment in queries.deployments(session):
+        process = rt.engine.process(deployment.id, deployment.process_id,
+                                    lambda d=deployment.id: queries.deployment_files(session, d))  # type: ignore[misc]
+        if principal.roles & case_readers(process):
+            readable.add(deployment.process_id)
+    return frozenset(readable)
+
+
+def case_scope(rt: Runtime, session: Session, principal: Principal) -> queries.Scope:
+    """The rows a list of cases may show: processes the caller reads, in the caller's organisation."""
+    return queries.Scope(readable_processes(rt, session, principal), principal.organisation)
+
+
+def organisation_scope(principal: Principal) -> queries.Scope:
+    """Every process, limited to the caller's organisation: aggregate figures, escalations, incidents."""
+    return queries.Scope(None, principal.organisation)

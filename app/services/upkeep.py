@@ -1,0 +1,43 @@
+"""Data upgrades that need the engine or the application's keys, run by ``flask setup`` after the migrations.
+
+A migration sees only tables; some facts of an existing database can only be derived by loading each
+case through the engine (the organisation a case belongs to). Each step is idempotent: it touches
+only rows still missing what it derives, so running setup again is cheap.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from app.persistence import queries
+from app.persistence.models import Instance
+from app.services.runtime import Runtime
+from app.services.state import case_organisation, load_run
+
+
+@dataclass(frozen=True)
+class UpkeepReport:
+    organisations: int = 0
+
+
+def after_migrate(rt: Runtime) -> UpkeepReport:
+    return UpkeepReport(organisations=fill_case_organisations(rt))
+
+
+def fill_case_organisations(rt: Runtime) -> int:
+    """Give cases created before migration 0008 the organisation their diagram names (if their data has one)."""
+    filled = 0
+    with rt.db.writing() as session:
+        declaring = {d.process_id for d in queries.deployments(session)
+                     if rt.process(session, d).case_organisation}
+        rows = session.scalars(select(Instance).where(Instance.organisation.is_(None),
+                                                      Instance.process_id.in_(sorted(declaring)))).all()
+        for instance in rows:
+            _, run = load_run(rt, session, instance)
+            organisation = case_organisation(run)
+            if organisation is not None:  # a Core update: the case's version (optimistic lock) stays as it is
+                session.execute(update(Instance).where(Instance.id == instance.id).values(organisation=organisation))
+                filled += 1
+    return filled

@@ -1,0 +1,268 @@
+"""The access matrix: every API endpoint and page × every demo role × own / other organisation.
+
+Each action is tried by the nine demo users (province-wide) on a case of organisation A, and by
+nine users of the same roles limited to organisation A, on A's case ("own") and on B's case
+("other"). The expected status of every cell is written below, once per action; the API and the
+page answer the same action, so they are held to the same row and cannot disagree. Writes are
+sent with an empty form, so a caller the policy lets through gets the form's 422 (or the page's
+redirect) and nobody's case changes; after every refused write the database is checked unchanged.
+
+Codes: a status, or ``L`` / ``H`` for a list answered 200 that shows / hides the target. A page that
+redirects after a successful post (to anywhere but the sign-in page) counts as 200.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+from werkzeug.test import TestResponse
+
+from app.clock import FrozenClock
+from app.persistence import queries
+from app.persistence.models import Attachment, AuditEvent, Escalation, ReceptionRecord
+from app.services import attachments, cases, tasks, timers, users
+from app.services.runtime import Runtime
+from tests import cases as payloads
+from tests.conftest import basic, vn
+from tests.web.helpers import csrf_token, sign_in
+
+ROLES = ("reception", "resolver", "verifier", "clerk", "inspectorate", "unit_head", "analyst", "auditor", "admin")
+ORG_A, ORG_B = "Sở Tài chính", "Sở Nông nghiệp và PTNT"
+PASSWORD = "matkhau-123"
+ALL_404 = "404 404 404 404 404 404 404 404 404"
+SAME = "same"  # the limited user on its own organisation's case answers as the province-wide one
+
+# action: (province-wide user, case of A | user limited to A, case of A | user limited to A, case of B)
+#          reception resolver verifier clerk inspectorate unit_head analyst auditor admin
+MATRIX: dict[str, tuple[str, str, str]] = {
+    "list cases":         ("L   L   L   L   L   H   H   L   H  ", SAME, "H   H   H   H   H   H   H   H   H  "),
+    "read case":          ("200 200 200 200 200 403 403 200 403", SAME, ALL_404),
+    "read history":       ("200 200 200 200 200 403 403 200 403", SAME, ALL_404),
+    "read diagram":       ("200 200 200 200 200 403 403 200 403", SAME, ALL_404),
+    "inbox":              ("H   L   H   H   H   H   H   H   H  ", SAME, "H   H   H   H   H   H   H   H   H  "),
+    "read task":          ("403 200 403 403 200 403 403 200 403", SAME, ALL_404),
+    "complete task":      ("403 422 403 403 403 403 403 403 403", SAME, ALL_404),
+    "claim task":         ("403 200 403 403 403 403 403 403 403", SAME, ALL_404),
+    "record withdrawal":  ("422 422 403 403 403 403 403 403 403", SAME, ALL_404),
+    "withdrawal form":    ("200 200 403 403 403 403 403 403 403", SAME, ALL_404),
+    "add attachment":     ("400 400 400 400 403 403 403 403 403", SAME, ALL_404),  # 400: no file chosen
+    "read attachment":    ("200 200 200 200 200 403 403 200 403", SAME, ALL_404),
+    "list escalations":   ("403 L   403 403 L   403 403 L   403", SAME, "403 H   403 403 H   403 403 H   403"),
+    "ack escalation":     ("403 200 403 403 200 403 403 403 403", SAME, "403 404 403 403 404 403 403 403 403"),
+    "start case":         ("422 403 403 403 403 403 403 403 403", SAME, "422 403 403 403 403 403 403 403 403"),
+    "start form":         ("200 403 403 403 403 403 403 403 403", SAME, "200 403 403 403 403 403 403 403 403"),
+    "deploy":             ("403 403 403 403 403 403 422 403 422", SAME, "403 403 403 403 403 403 422 403 422"),
+    "list processes":     ("200 200 200 200 200 200 200 200 200", SAME, "200 200 200 200 200 200 200 200 200"),
+    "incidents":          ("403 403 403 403 403 403 403 200 200", SAME, "403 403 403 403 403 403 403 200 200"),
+    "users":              ("403 403 403 403 403 403 403 403 200", SAME, "403 403 403 403 403 403 403 403 200"),
+    "account log":        ("403 403 403 403 403 403 403 200 200", SAME, "403 403 403 403 403 403 403 200 200"),
+    "dashboard":          ("200 200 200 200 200 200 200 200 200", SAME, "200 200 200 200 200 200 200 200 200"),
+    # the reception plan is province-level (no organisation): only province-wide users see it
+    "list plans":         ("L   L   403 403 L   L   403 L   403", "H   H   403 403 H   H   403 H   403",
+                           "H   H   403 403 H   H   403 H   403"),
+    "read plan":          ("200 200 403 403 200 200 403 200 403", ALL_404, ALL_404),
+    "read register":      ("200 200 403 403 200 200 403 200 403", ALL_404, ALL_404),
+    "write register":     ("422 403 403 403 422 403 403 403 403", "404 403 403 403 404 403 403 403 403",
+                           "404 403 403 403 404 403 403 403 403"),
+    "read report":        ("200 200 403 403 200 403 403 200 403", "404 404 403 403 404 403 403 404 403",
+                           "404 404 403 403 404 403 403 404 403"),
+    "record central call": ("422 403 403 403 422 403 403 403 403", ALL_404, ALL_404),
+}
+
+
+@dataclass(frozen=True)
+class Call:
+    surface: str  # api | web
+    method: str
+    path: str  # with {case}, {task}, {escalation}, {attachment}, {plan}
+    body: dict[str, Any] | None = None
+    listed: str | None = None  # for lists: the target's id field in the JSON items, or the link on the page
+
+
+ACTIONS: dict[str, list[Call]] = {
+    "list cases": [Call("api", "GET", "/api/instances?per_page=100", listed="{case}"),
+                   Call("web", "GET", "/cases", listed='href="/cases/{case}"')],
+    "read case": [Call("api", "GET", "/api/instances/{case}"), Call("web", "GET", "/cases/{case}")],
+    "read history": [Call("api", "GET", "/api/instances/{case}/history"), Call("web", "GET", "/cases/{case}")],
+    "read diagram": [Call("web", "GET", "/cases/{case}/diagram.bpmn")],
+    "inbox": [Call("api", "GET", "/api/tasks?per_page=100", listed="{task}"),
+              Call("web", "GET", "/inbox", listed='href="/tasks/{task}"')],
+    "read task": [Call("api", "GET", "/api/tasks/{task}"), Call("web", "GET", "/tasks/{task}")],
+    "complete task": [Call("api", "POST", "/api/tasks/{task}/complete", {"data": {}}),
+                      Call("web", "POST", "/tasks/{task}", {})],
+    "claim task": [Call("api", "POST", "/api/tasks/{task}/claim"), Call("web", "POST", "/tasks/{task}/claim", {})],
+    "record withdrawal": [Call("api", "POST", "/api/instances/{case}/messages/withdrawal", {"payload": {}}),
+                          Call("web", "POST", "/cases/{case}/messages/withdrawal", {})],
+    "withdrawal form": [Call("web", "GET", "/cases/{case}/messages/withdrawal")],
+    "add attachment": [Call("web", "POST", "/cases/{case}/attachments", {})],
+    "read attachment": [Call("web", "GET", "/attachments/{attachment}")],
+    "list escalations": [Call("api", "GET", "/api/escalations?instance_id={case}", listed="{escalation}")],
+    "ack escalation": [Call("api", "POST", "/api/escalations/{escalation}/acknowledge")],
+    "start case": [Call("api", "POST", "/api/processes/complaint_second_level/instances", {"data": {}}),
+                   Call("web", "POST", "/cases/new/complaint_second_level", {})],
+    "start form": [Call("web", "GET", "/cases/new/complaint_second_level")],
+    "deploy": [Call("api", "POST", "/api/processes/complaint_second_level/deployments", {"files": {}})],
+    "list processes": [Call("api", "GET", "/api/processes")],
+    "incidents": [Call("api", "GET", "/api/incidents")],
+    "users": [Call("web", "GET", "/admin/users")],
+    "account log": [Call("web", "GET", "/admin/log")],
+    "dashboard": [Call("web", "GET", "/dashboard")],
+    "list plans": [Call("api", "GET", "/api/instances?process_id=na_session_reception", listed="{plan}"),
+                   Call("web", "GET", "/plans", listed='href="/plans/{plan}"')],
+    "read plan": [Call("api", "GET", "/api/instances/{plan}"), Call("web", "GET", "/plans/{plan}")],
+    "read register": [Call("api", "GET", "/api/plans/{plan}/records"), Call("web", "GET", "/plans/{plan}/register")],
+    "write register": [Call("api", "POST", "/api/plans/{plan}/records", {"received_on": "", "record": {}}),
+                       Call("web", "POST", "/plans/{plan}/register/new", {})],
+    "read report": [Call("api", "GET", "/api/plans/{plan}/report"), Call("api", "GET", "/api/plans/{plan}/report.xlsx"),
+                    Call("web", "GET", "/plans/{plan}/report"), Call("web", "GET", "/plans/{plan}/report.xlsx")],
+    "record central call": [Call("api", "POST", "/api/instances/{plan}/messages/central_coordination", {"payload": {}}),
+                            Call("web", "POST", "/cases/{plan}/messages/central_coordination", {})],
+}
+PLAN_START = {"session_name": "Kỳ họp thứ 11, Quốc hội khóa XIV", "window_start": "2021-03-24",
+              "window_end": "2021-04-07", "receive_on_weekends": False,
+              "reception_office": "Trụ sở Tiếp công dân tỉnh Gia Lai",
+              "units": [{"code": "U01", "name": "Sở Tài chính", "kind": "department", "organisation": ORG_A}],
+              "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "title": "Về việc tiếp công dân"}]}
+
+
+def _department_case(rt: Runtime, department: str) -> int:
+    first = {**payloads.petition()["first_decision"], "issuer_level": "department_unit_head",
+             "issuer": "Chi cục trưởng", "department": department}
+    reception = users.authenticate_password(rt, "reception", "demo")
+    petition = payloads.petition(first_decision=first, submitted_to="department_head")
+    return cases.start_case(rt, reception, "complaint_second_level", petition).instance.id
+
+
+@dataclass(frozen=True)
+class Target:
+    case: int
+    task: str
+    escalation: int
+    attachment: int
+    plan: int
+
+    def fill(self, text: str) -> str:
+        return text.format(case=self.case, task=self.task, escalation=self.escalation, attachment=self.attachment,
+                           plan=self.plan)
+
+
+def _world(rt: Runtime, clock: FrozenClock) -> tuple[Target, Target]:
+    """A case of A and one of B, each waiting for acceptance with an escalation and a file; one plan."""
+    clock.set(vn(2021, 2, 17))
+    ids = {org: _department_case(rt, org) for org in (ORG_A, ORG_B)}
+    clock.set(vn(2021, 3, 22))
+    inspectorate = users.authenticate_password(rt, "inspectorate", "demo")
+    plan = cases.start_case(rt, inspectorate, "na_session_reception", PLAN_START).instance.id
+    timers.run_worker(rt, "matrix", until_idle=True)  # acceptance overdue on both cases
+    reception = users.authenticate_password(rt, "reception", "demo")
+    for instance_id in ids.values():
+        attachments.add_attachments(rt, reception, instance_id, [attachments.Upload("don.pdf", b"%PDF-1.4 don")])
+    targets = []
+    with rt.db.reading() as session:
+        for org in (ORG_A, ORG_B):
+            instance_id = ids[org]
+            task = queries.instance_tasks(session, instance_id)[0]
+            escalation = session.scalar(select(Escalation.id).where(Escalation.instance_id == instance_id))
+            attachment = session.scalar(select(Attachment.id).where(Attachment.instance_id == instance_id))
+            assert task.organisation == org and escalation and attachment
+            targets.append(Target(instance_id, task.id, escalation, attachment, plan))
+    return targets[0], targets[1]
+
+
+def _fingerprint(rt: Runtime) -> tuple[int, ...]:
+    with rt.db.reading() as session:
+        return tuple(session.scalar(select(func.count()).select_from(model)) or 0
+                     for model in (AuditEvent, ReceptionRecord, Attachment))
+
+
+def _expected(row: tuple[str, str, str], column: int) -> list[str]:
+    text = row[0] if row[column] == SAME else row[column]
+    codes = text.split()
+    assert len(codes) == len(ROLES), f"row {row} column {column}"
+    return codes
+
+
+class Caller:
+    """One user on both surfaces: HTTP Basic for the API, a signed-in cookie session for the pages."""
+
+    def __init__(self, app: Flask, username: str) -> None:
+        self.username = username
+        self.api = app.test_client()
+        self.web = app.test_client()
+        self.password = PASSWORD if username.endswith("_a") else "demo"
+        assert sign_in(self.web, username, self.password).status_code == 302
+        self.token = csrf_token(self.web, "/inbox")
+
+    def send(self, call: Call, target: Target) -> TestResponse:
+        path = target.fill(call.path)
+        if call.surface == "api":
+            return self.api.open(path, method=call.method, json=call.body, headers=basic(self.username, self.password))
+        if call.method == "GET":
+            return self.web.get(path)
+        return self.web.post(path, data={"csrf_token": self.token, **(call.body or {})})
+
+
+def _answer(response: TestResponse, call: Call, target: Target) -> str:
+    if call.surface == "web" and response.status_code in {302, 303}:
+        return "401" if "/login" in response.headers["Location"] else "200"
+    if call.listed is None or response.status_code != 200:
+        return str(response.status_code)
+    wanted = target.fill(call.listed)
+    if call.surface == "api":
+        shown = any(str(item["id"]) == wanted for item in response.get_json()["items"])
+    else:
+        shown = wanted in response.get_data(as_text=True)
+    return "L" if shown else "H"
+
+
+def test_every_endpoint_and_page_answers_every_role_as_the_policy_says(app: Flask, rt: Runtime,
+                                                                      clock: FrozenClock) -> None:
+    own, other = _world(rt, clock)
+    for role in ROLES:
+        users.create_user(rt, f"{role.replace('_', '')}_a", f"{role} (Sở Tài chính)", PASSWORD, [role], ORG_A)
+    wide = {role: Caller(app, role) for role in ROLES}
+    limited = {role: Caller(app, f"{role.replace('_', '')}_a") for role in ROLES}
+    admin = users.authenticate_password(rt, "admin", "demo")
+    mismatches: list[str] = []
+    cells = 0
+    for action, calls in ACTIONS.items():
+        row = MATRIX[action]
+        for column, (callers, target) in enumerate(((wide, own), (limited, own), (limited, other))):
+            for role, expected in zip(ROLES, _expected(row, column), strict=True):
+                for call in calls:
+                    before = _fingerprint(rt) if call.method == "POST" else None
+                    response = callers[role].send(call, target)
+                    got = _answer(response, call, target)
+                    cells += 1
+                    if got != expected:
+                        mismatches.append(f"{action} [{('wide', 'own', 'other')[column]}] {role} {call.surface} "
+                                          f"{call.method} {target.fill(call.path)}: expected {expected}, got {got}")
+                    if before is not None and response.status_code >= 400:
+                        assert _fingerprint(rt) == before, f"a refused {action} by {role} changed the database"
+                    if action == "claim task" and response.status_code < 400:
+                        tasks.release_task(rt, admin, target.task)  # give it back for the next caller
+    assert not mismatches, "\n".join(mismatches)
+    assert cells >= 1200
+
+
+def test_a_limited_user_never_counts_another_organisations_cases(client: FlaskClient, rt: Runtime,
+                                                                  clock: FrozenClock) -> None:
+    own, other = _world(rt, clock)
+    users.create_user(rt, "resolver_a", "Giám đốc Sở Tài chính", PASSWORD, ["resolver"], ORG_A)
+    listing = client.get("/api/instances", headers=basic("resolver_a", PASSWORD)).get_json()
+    assert [item["id"] for item in listing["items"]] == [own.case] and listing["total"] == 1
+    escalations = client.get("/api/escalations", headers=basic("resolver_a", PASSWORD)).get_json()
+    assert {item["instance_id"] for item in escalations["items"]} == {own.case} and escalations["total"] == 1
+    inbox = client.get("/api/tasks", headers=basic("resolver_a", PASSWORD)).get_json()
+    assert [item["id"] for item in inbox["items"]] == [own.task] and inbox["total"] == 1
+    everyone = client.get("/api/instances", headers=basic("resolver")).get_json()
+    assert everyone["total"] == 3  # the two department cases and the plan
+    assert other.case not in {item["id"] for item in listing["items"]}
+    sign_in(client, "resolver_a", PASSWORD)
+    assert '<span class="num" id="stat-running">1</span>' in client.get("/dashboard").get_data(as_text=True)
+    sign_in(client, "resolver")
+    assert '<span class="num" id="stat-running">3</span>' in client.get("/dashboard").get_data(as_text=True)
