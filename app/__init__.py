@@ -16,8 +16,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["runtime"] = build_runtime(app.config)
 
-    from app import api, cli, web
+    from app import api, cli, ratelimit, web
 
+    ratelimit.init_app(app)
     api.init_app(app)
     web.init_app(app)
     cli.init_app(app)
@@ -30,7 +31,7 @@ def build_runtime(config: Any) -> Any:
     from app.engine import Engine, LegalCalendar
     from app.engine.calendar import load_default_overrides
     from app.persistence.db import Database
-    from app.services.runtime import Runtime
+    from app.services.runtime import Runtime, SecuritySettings
 
     clock = config.get("CLOCK") or SystemClock()
     engine = Engine(LegalCalendar(load_default_overrides()), now=clock.now)
@@ -41,4 +42,12 @@ def build_runtime(config: Any) -> Any:
         processes_dir=Path(config["PROCESSES_DIR"]),
         forms_dir=Path(config["FORMS_DIR"]),
         password_method=config["PASSWORD_HASH_METHOD"],
+        security=SecuritySettings(
+            session_hours=int(config.get("SESSION_HOURS", 8)),
+            session_idle_minutes=int(config.get("SESSION_IDLE_MINUTES", 60)),
+            token_days=int(config.get("API_TOKEN_DAYS", 30)),
+            max_failures=int(config.get("SIGN_IN_MAX_FAILURES", 5)),
+            failure_window_minutes=int(config.get("SIGN_IN_WINDOW_MINUTES", 15)),
+            lock_minutes=int(config.get("SIGN_IN_LOCK_MINUTES", 15)),
+        ),
     )

@@ -1,13 +1,33 @@
-"""Configuration: defaults, then environment variables, then a test's mapping."""
+"""Configuration: defaults, then environment variables, then a test's mapping.
+
+Flask and its extensions define some of these keys themselves (``PERMANENT_SESSION_LIFETIME``,
+``MAX_CONTENT_LENGTH``, ``SESSION_REFRESH_EACH_REQUEST``), so they are set here, in the mapping the
+factory loads, and never with ``setdefault`` after the app exists (which would keep Flask's values).
+"""
 
 from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+MB = 1024 * 1024
+
+# Whole numbers an operator may set from the environment, with their defaults.
+NUMBERS = {
+    "SESSION_HOURS": 8,  # a web session ends this long after sign-in, whatever the activity
+    "SESSION_IDLE_MINUTES": 60,  # … and earlier after this long without a page
+    "API_TOKEN_DAYS": 30,  # longest life of an API token (a token may ask for less)
+    "SIGN_IN_MAX_FAILURES": 5,  # failed sign-ins with one user name before it is locked …
+    "SIGN_IN_WINDOW_MINUTES": 15,  # … within this window …
+    "SIGN_IN_LOCK_MINUTES": 15,  # … for this long
+    "MAX_CONTENT_LENGTH": 32 * MB,  # any request (the pages' forms with their files)
+    "API_MAX_BODY": 2 * MB,  # a JSON request to the API
+    "TRUSTED_PROXY_COUNT": 0,  # proxies in front whose X-Forwarded-For is believed (0: none)
+}
 
 
 def _secret_key(instance_dir: Path) -> str:
@@ -32,11 +52,26 @@ def load(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "INSTANCE_DIR": str(instance_dir),
         # the web session cookie is sent over HTTPS only when set (keep it off for http://127.0.0.1)
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0").lower() in {"1", "true", "yes"},
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "khieunai_session",
+        "SESSION_REFRESH_EACH_REQUEST": False,  # the cookie is never renewed: the session's end is fixed at sign-in
+        "WTF_CSRF_CHECK_DEFAULT": False,  # checked in the web blueprint only
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,  # a long form may stay open for a working day
+        "RATELIMIT_STORAGE_URI": "memory://",  # per process; redis://… to share the per-address limit across nodes
+        "RATELIMIT_SIGN_IN_ADDRESS": "30 per 10 minutes",  # failed sign-ins from one address
+        "RATELIMIT_HEADERS_ENABLED": True,
+        **NUMBERS,
     }
-    for key in ("DATABASE_URL", "PROCESSES_DIR", "FORMS_DIR", "PASSWORD_HASH_METHOD", "DEMO_USERS", "SECRET_KEY"):
+    for key in ("DATABASE_URL", "PROCESSES_DIR", "FORMS_DIR", "PASSWORD_HASH_METHOD", "DEMO_USERS", "SECRET_KEY",
+                "RATELIMIT_STORAGE_URI", "RATELIMIT_SIGN_IN_ADDRESS"):
         if os.environ.get(key):
             config[key] = os.environ[key]
+    for key in NUMBERS:
+        if os.environ.get(key):
+            config[key] = int(os.environ[key])
     config.update(test_config or {})
+    config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_HOURS"])
     if not config.get("SECRET_KEY"):
         config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_DIR"]))
     return config

@@ -10,6 +10,7 @@ Hierarchy (``code`` is stable and appears in API responses; ``status`` is the HT
     ├── NotAuthenticated          401  not_authenticated
     ├── Forbidden                 403  forbidden
     ├── NotFound                  404  not_found
+    ├── TooManyAttempts           429  too_many_attempts   (details: retry_after seconds)
     ├── Conflict                  409  conflict
     │   ├── StaleVersion          409  stale_version
     │   └── TaskNotReady          409  task_not_ready
@@ -92,6 +93,12 @@ class NotFound(AppError):
     default_message = "Không tìm thấy."
 
 
+class TooManyAttempts(AppError):
+    code = "too_many_attempts"
+    status = 429
+    default_message = "Đăng nhập sai quá nhiều lần; hãy thử lại sau ít phút."
+
+
 class Conflict(AppError):
     code = "conflict"
     status = 409
@@ -123,6 +130,7 @@ ALL_ERRORS: tuple[type[AppError], ...] = (
     NotAuthenticated,
     Forbidden,
     NotFound,
+    TooManyAttempts,
     Conflict,
     StaleVersion,
     TaskNotReady,

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
+from app.ratelimit import api_sign_in
+
+HTTP_ERRORS = {  # status -> (code, Vietnamese message) for errors raised by Flask itself
+    401: ("not_authenticated", "Cần xác thực: HTTP Basic hoặc Bearer token."),
+    404: ("not_found", "Không tìm thấy địa chỉ này."),
+    405: ("method_not_allowed", "Địa chỉ này không nhận phương thức đó."),
+    413: ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
+    429: ("too_many_attempts", "Có quá nhiều lần xác thực sai từ máy này; hãy thử lại sau ít phút."),
+}
 
 
 def init_app(app: Flask) -> None:
@@ -30,14 +39,24 @@ def init_app(app: Flask) -> None:
     from app.api import auth, instances, operations, plans, processes, tasks
 
     for module in (auth, processes, instances, tasks, operations, plans):
+        api_sign_in(module.blp)  # failed authentications (401) from one address are throttled
         api.register_blueprint(module.blp)
     _register_errors(app)
+
+    @app.before_request
+    def _api_body_limit() -> None:
+        """A JSON request is small; only the pages' forms carry files (``MAX_CONTENT_LENGTH``)."""
+        if request.path.startswith("/api/"):
+            request.max_content_length = int(app.config["API_MAX_BODY"])
 
 
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Any:
-        return jsonify(error.to_dict()), error.status
+        response = jsonify(error.to_dict())
+        if "retry_after" in error.details:
+            response.headers["Retry-After"] = str(error.details["retry_after"])
+        return response, error.status
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> Any:
@@ -45,8 +64,8 @@ def _register_errors(app: Flask) -> None:
         if fields is not None:
             body = {"error": "invalid_input", "message": "Yêu cầu không hợp lệ.", "fields": fields}
             return jsonify(body), 400
-        code = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(error.code or 0, "http_error")
-        return jsonify({"error": code, "message": error.description or error.name}), error.code
+        code, message = HTTP_ERRORS.get(error.code or 0, ("http_error", error.description or error.name))
+        return jsonify({"error": code, "message": message}), error.code
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:

@@ -18,7 +18,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import AccountEvent, User, UserRole
 from app.roles import ROLES
-from app.services import access, users
+from app.services import access, sessions, users
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -114,7 +114,21 @@ def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserCha
         if changed:
             audit.append_account_event(session, at=rt.now(), actor=principal.username, action="user_changed",
                                        username=user.username, data=changed)
+        reason = _ending_reason(changed)
+        if reason is not None:
+            sessions.end_everything(session, user, reason, actor=principal.username, now=rt.now())
         return user
+
+
+def _ending_reason(changed: dict[str, Any]) -> str | None:
+    """A change after which the user's open sessions and tokens must not go on (they carry old rights)."""
+    if "is_active" in changed and not changed["is_active"][1]:
+        return "deactivated"
+    if "password_reset" in changed:
+        return "password_reset"
+    if "roles" in changed or "organisation" in changed:
+        return "roles_changed"
+    return None
 
 
 def account_log(rt: Runtime, principal: Principal) -> tuple[list[AccountEvent], audit.ChainCheck]:

@@ -16,6 +16,18 @@ from app.persistence.db import Database
 from app.persistence.models import Deployment
 
 
+@dataclass(frozen=True)
+class SecuritySettings:
+    """How long sessions and tokens live and when sign-ins are throttled (``app.config`` names each)."""
+
+    session_hours: int = 8
+    session_idle_minutes: int = 60
+    token_days: int = 30
+    max_failures: int = 5
+    failure_window_minutes: int = 15
+    lock_minutes: int = 15
+
+
 @dataclass
 class Runtime:
     db: Database
@@ -24,6 +36,7 @@ class Runtime:
     processes_dir: Path
     forms_dir: Path
     password_method: str = "scrypt"  # noqa: S105 - a hash method name, not a password
+    security: SecuritySettings = field(default_factory=SecuritySettings)
     _calendar_stamp: tuple[int, int] | None = field(default=None, repr=False)
 
     def now(self) -> datetime:

@@ -1,55 +1,31 @@
-"""Users, passwords and API tokens.
+"""User accounts: creating them, the demo users, and what the account log keeps of them.
 
 Passwords are hashed with scrypt (slow on purpose), so scripts should trade a password for a
-bearer token once: only the token's SHA-256 is stored and checking it costs one indexed query.
+bearer token once (``app.services.sessions``): only the token's SHA-256 is stored.
 """
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from collections.abc import Iterable
 from typing import Any
 
-from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.security import generate_password_hash
 
-from app.errors import InvalidInput, NotAuthenticated
+from app.errors import InvalidInput
 from app.persistence import audit, queries
-from app.persistence.models import ApiToken, User, UserRole
+from app.persistence.models import User, UserRole
 from app.roles import ROLES
+from app.services import sessions
 from app.services.principal import Principal
 from app.services.runtime import Runtime
+from app.services.sessions import principal_of
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo credential, disabled with DEMO_USERS=0
 
 
-def principal_of(user: User) -> Principal:
-    return Principal(user.id, user.username, user.full_name, frozenset(user.role_ids), user.organisation)
-
-
 def authenticate_password(rt: Runtime, username: str, password: str) -> Principal:
-    with rt.db.reading() as session:
-        user = queries.user_by_username(session, username)
-        if user is None or not user.is_active or not check_password_hash(user.password_hash, password):
-            raise NotAuthenticated("Sai tên đăng nhập hoặc mật khẩu.")
-        return principal_of(user)
-
-
-def authenticate_token(rt: Runtime, token: str) -> Principal:
-    with rt.db.reading() as session:
-        user = queries.user_by_token_hash(session, _sha256(token))
-        if user is None or not user.is_active:
-            raise NotAuthenticated("Mã truy cập không hợp lệ hoặc đã bị thu hồi.")
-        return principal_of(user)
-
-
-def issue_token(rt: Runtime, principal: Principal, name: str) -> str:
-    """Create a bearer token; the plain value is returned once and never stored."""
-    token = secrets.token_urlsafe(32)
-    with rt.db.writing() as session:
-        session.add(ApiToken(user_id=principal.user_id, name=name[:100] or "api", token_sha256=_sha256(token),
-                             created_at=rt.now()))
-    return token
+    """Who a user name and password are (scripts, the CLI and tests); throttled like every sign-in."""
+    return sessions.check_password(rt, username, password, sessions.Client(surface="direct"))
 
 
 def create_user(rt: Runtime, username: str, full_name: str, password: str, roles: Iterable[str],
@@ -98,17 +74,5 @@ def disable_demo_users(rt: Runtime) -> int:
                 user.is_active = False
                 audit.append_account_event(session, at=rt.now(), actor="setup", action="user_changed",
                                            username=user.username, data={"is_active": [True, False]})
+                sessions.end_everything(session, user, "deactivated", actor="setup", now=rt.now())
         return len(users)
-
-
-def _sha256(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-def principal_by_id(rt: Runtime, user_id: int) -> Principal:
-    """The signed-in user of a web session, read again on every request so a deactivation bites at once."""
-    with rt.db.reading() as session:
-        user = queries.user_by_id(session, user_id)
-        if user is None or not user.is_active:
-            raise NotAuthenticated("Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại.")
-        return principal_of(user)

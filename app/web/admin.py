@@ -9,9 +9,10 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app.errors import InvalidInput
 from app.roles import ROLES
-from app.services import admin
+from app.services import admin, sessions
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
+from app.web.filters import vn_datetime
 
 
 def _change() -> admin.UserChange:
@@ -25,8 +26,14 @@ def _change() -> admin.UserChange:
 
 def _user_form(user: Any, values: dict[str, Any], errors: dict[str, str], status: int = 200,
                message: str | None = None) -> Any:
+    rt, who = runtime(), principal()
+    context: dict[str, Any] = {}
+    if user is not None:
+        context = {"sessions": sessions.list_sessions(rt, who, user.username),
+                   "tokens": sessions.list_tokens(rt, who, user.username),
+                   "locked_until": sessions.locked_until(rt, who, user.username), "now": rt.now()}
     return render_template("admin_user.html", user=user, values=values, errors=errors, message=message,
-                           organisations=admin.organisations(runtime(), principal())), status
+                           organisations=admin.organisations(rt, who), **context), status
 
 
 @bp.route("/admin/users")
@@ -70,14 +77,55 @@ def admin_user(user_id: int) -> Any:
     return redirect(url_for("web.admin_users"))
 
 
-ACCOUNT_ACTIONS = {"user_created": "Tạo tài khoản", "user_changed": "Thay đổi tài khoản"}
-ACCOUNT_FIELDS = {"full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
-                  "demo": "Tài khoản demo", "password_reset": "Đặt lại mật khẩu"}
+@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@login_required
+def admin_unlock(user_id: int) -> Any:
+    user = admin.get_user(runtime(), principal(), user_id)
+    sessions.unlock(runtime(), principal(), user.username)
+    flash(f"Đã mở khóa đăng nhập cho {user.username}.", "ok")
+    return redirect(url_for("web.admin_user", user_id=user_id))
+
+
+@bp.route("/admin/users/<int:user_id>/end-sessions", methods=["POST"])
+@login_required
+def admin_end_sessions(user_id: int) -> Any:
+    ended, revoked = sessions.end_all_for(runtime(), principal(), user_id)
+    flash(f"Đã kết thúc {ended} phiên đăng nhập và thu hồi {revoked} mã truy cập.", "ok")
+    return redirect(url_for("web.admin_user", user_id=user_id))
+
+
+ACCOUNT_ACTIONS = {
+    "user_created": "Tạo tài khoản", "user_changed": "Thay đổi tài khoản", "signed_in": "Đăng nhập",
+    "sign_in_failed": "Đăng nhập không thành công", "account_locked": "Tạm khóa do đăng nhập sai nhiều lần",
+    "account_unlocked": "Mở khóa đăng nhập", "signed_out": "Đăng xuất (mọi phiên, mọi mã truy cập)",
+    "password_reset": "Kết thúc phiên và mã truy cập do đặt lại mật khẩu",
+    "deactivated": "Kết thúc phiên và mã truy cập do khóa tài khoản",
+    "roles_changed": "Kết thúc phiên và mã truy cập do đổi vai trò hoặc cơ quan",
+    "ended_by_admin": "Quản trị kết thúc mọi phiên và mã truy cập", "session_ended": "Kết thúc một phiên đăng nhập",
+    "token_issued": "Cấp mã truy cập API", "token_revoked": "Thu hồi mã truy cập API",
+}
+ACCOUNT_FIELDS = {
+    "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
+    "demo": "Tài khoản demo", "password_reset": "Đặt lại mật khẩu", "known_user": "Tên đăng nhập có tồn tại",
+    "client": "Địa chỉ máy", "surface": "Kênh", "session": "Phiên số", "failures": "Số lần sai",
+    "until": "Khóa đến", "sessions_ended": "Số phiên đã kết thúc", "tokens_revoked": "Số mã truy cập đã thu hồi",
+    "token": "Mã truy cập số", "name": "Tên", "expires_at": "Hết hạn",
+}
+SURFACES = {"web": "Trang web", "api": "API", "direct": "Dòng lệnh"}
+
+
+def _readable(key: str, value: Any) -> Any:
+    """A logged value as an officer reads it: channels named, moments as dd/mm/yyyy hh:mm."""
+    if key == "surface":
+        return SURFACES.get(str(value), str(value))
+    if key in {"until", "expires_at"} and isinstance(value, str):
+        return vn_datetime(value)
+    return value
 
 
 @bp.route("/admin/log")
 @login_required
 def admin_log() -> Any:
     events, check = admin.account_log(runtime(), principal())
-    rows = [(event, json.loads(event.data)) for event in events]
+    rows = [(event, {k: _readable(k, v) for k, v in json.loads(event.data).items()}) for event in events]
     return render_template("admin_log.html", rows=rows, check=check, actions=ACCOUNT_ACTIONS, fields=ACCOUNT_FIELDS)

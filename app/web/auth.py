@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -9,11 +10,13 @@ from urllib.parse import urlsplit
 
 from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 
-from app.errors import NotAuthenticated
-from app.services import users
+from app.errors import NotAuthenticated, TooManyAttempts
+from app.ratelimit import web_sign_in
+from app.services import sessions
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.web.blueprint import bp, csrf
+from app.web.cookie import UNTIL
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -43,15 +46,19 @@ def principal() -> Principal:
     return found
 
 
+def client() -> sessions.Client:
+    return sessions.Client(request.remote_addr or "", request.headers.get("User-Agent", ""), "web")
+
+
 @bp.before_request
 def _load_user() -> Any:
-    """CSRF on every form post, then who is signed in (read again each time: a deactivation bites at once)."""
+    """CSRF on every form post, then who is signed in: the server-side session, checked on every page."""
     if request.method in {"POST", "PUT", "PATCH", "DELETE"}:
         csrf.protect()
-    user_id = session.get("uid")
-    if isinstance(user_id, int):
+    token = session.get("sid")
+    if isinstance(token, str):
         try:
-            g.web_principal = users.principal_by_id(runtime(), user_id)
+            g.web_principal = sessions.resume(runtime(), token)
         except NotAuthenticated as error:
             session.clear()
             flash(error.message, "error")
@@ -77,8 +84,9 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def safe_next(target: str | None, default: str = "web.inbox") -> str:
-    """Only a path on this site: never an absolute or scheme-relative URL (open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """Only a path on this site: never an absolute or scheme-relative URL (open redirect), no control characters."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and target.isprintable():
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
@@ -86,6 +94,7 @@ def safe_next(target: str | None, default: str = "web.inbox") -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@web_sign_in
 def login() -> Any:
     if request.method == "GET":
         if current_principal() is not None:
@@ -93,19 +102,24 @@ def login() -> Any:
         return render_template("login.html", next=request.args.get("next", ""))
     username = request.form.get("username", "").strip()
     try:
-        found = users.authenticate_password(runtime(), username, request.form.get("password", ""))
-    except NotAuthenticated as error:
+        signed = sessions.sign_in(runtime(), username, request.form.get("password", ""), client())
+    except (NotAuthenticated, TooManyAttempts) as error:
         return render_template("login.html", next=request.form.get("next", ""), username=username,
-                               error=error.message), 401
+                               error=error.message), error.status
     session.clear()
     session.permanent = True
-    session["uid"] = found.user_id
-    flash(f"Xin chào {found.full_name}.", "ok")
+    session["sid"] = signed.session_token
+    session[UNTIL] = int(time.time() + current_app.permanent_session_lifetime.total_seconds())
+    flash(f"Xin chào {signed.principal.full_name}.", "ok")
     return redirect(safe_next(request.form.get("next")))
 
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
+    """Sign out here and everywhere: every session and API token of the user ends."""
+    token = session.get("sid")
+    if isinstance(token, str):
+        sessions.sign_out(runtime(), token)
     session.clear()
-    flash("Bạn đã đăng xuất.", "ok")
+    flash("Bạn đã đăng xuất khỏi mọi phiên đăng nhập; các mã truy cập API của bạn cũng đã bị thu hồi.", "ok")
     return redirect(url_for("web.login"))

@@ -17,8 +17,8 @@ from app.web.blueprint import bp
 
 TITLES = {
     400: "Yêu cầu không hợp lệ", 401: "Cần đăng nhập", 403: "Không có quyền truy cập", 404: "Không tìm thấy",
-    405: "Thao tác không được hỗ trợ", 409: "Hồ sơ đã thay đổi", 413: "Tệp quá lớn", 422: "Không thực hiện được",
-    500: "Lỗi hệ thống",
+    405: "Thao tác không được hỗ trợ", 409: "Hồ sơ đã thay đổi", 413: "Dữ liệu quá lớn", 422: "Không thực hiện được",
+    429: "Quá nhiều lần thử", 500: "Lỗi hệ thống",
 }
 MESSAGES = {
     400: "Yêu cầu gửi lên không hợp lệ.",
@@ -26,6 +26,7 @@ MESSAGES = {
     404: "Trang hoặc hồ sơ bạn tìm không tồn tại.",
     405: "Trang này không nhận thao tác đó.",
     413: "Dữ liệu gửi lên quá lớn (tổng các tệp tối đa 32 MB, mỗi tệp tối đa 10 MB).",
+    429: "Có quá nhiều lần thử trong thời gian ngắn; hãy thử lại sau ít phút.",
     500: "Đã có lỗi hệ thống; sự cố đã được ghi lại. Hãy thử lại sau ít phút.",
 }
 
@@ -51,6 +52,11 @@ def _csrf_error(error: CSRFError) -> Any:
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException) -> Any:
+    if error.code == 429:  # the per-address throttle (Flask-Limiter): say it where the officer signs in
+        if request.endpoint == "web.login":
+            return render_template("login.html", next=request.form.get("next", ""),
+                                   username=request.form.get("username", ""), error=error.description), 429
+        return error_page(429, error.description)
     return error_page(error.code or 500)
 
 

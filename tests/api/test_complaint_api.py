@@ -163,5 +163,5 @@ def test_bearer_token_authenticates_api_calls(client: FlaskClient) -> None:
     assert response.status_code == 201
     token = response.get_json()["token"]
     me = client.get("/api/auth/me", headers={"Authorization": f"Bearer {token}"})
-    assert me.get_json() == {"username": "reception", "roles": ["reception"]}
+    assert me.get_json() == {"username": "reception", "roles": ["reception"], "organisation": None}
     assert client.get("/api/auth/me", headers={"Authorization": "Bearer nope"}).status_code == 401

@@ -84,12 +84,17 @@ def test_every_account_change_is_in_a_hash_chained_log_the_auditor_reads(client:
     assert unchanged.status_code == 302
     with rt.db.reading() as session:
         events = list(queries.account_events(session))
-    demo, mine = events[:-2], events[-2:]
+    changes = [e for e in events if e.action in {"user_created", "user_changed"}]
+    demo, mine = changes[:-2], changes[-2:]
     assert {e.action for e in demo} == {"user_created"} and {e.actor for e in demo} == {"setup"}
     assert [(e.actor, e.action, e.username) for e in mine] == [("admin", "user_created", "thanhtra_2"),
                                                                ("admin", "user_changed", "clerk")]
     change = json.loads(mine[1].data)
     assert change == {"roles": [["clerk"], ["clerk", "resolver"]], "password_reset": True}  # no hash, no no-op
+    ended = events[events.index(mine[1]) + 1]  # the reset ended the clerk's sessions and tokens, in the log too
+    assert (ended.action, ended.username, json.loads(ended.data)) == (
+        "password_reset", "clerk", {"sessions_ended": 0, "tokens_revoked": 0})
+    assert [e.action for e in events if e.username == "admin"][:2] == ["user_created", "signed_in"]
     assert "scrypt" not in "".join(e.data for e in events) and "pbkdf2" not in "".join(e.data for e in events)
 
     sign_in(client, "auditor")
