@@ -30,6 +30,7 @@ def build_runtime(config: Any) -> Any:
     from app.clock import SystemClock
     from app.engine import Engine, LegalCalendar
     from app.engine.calendar import load_default_overrides
+    from app.persistence.audit import KeyRing
     from app.persistence.db import Database
     from app.services.runtime import Runtime, SecuritySettings
 
@@ -42,6 +43,7 @@ def build_runtime(config: Any) -> Any:
         processes_dir=Path(config["PROCESSES_DIR"]),
         forms_dir=Path(config["FORMS_DIR"]),
         password_method=config["PASSWORD_HASH_METHOD"],
+        audit_keys=KeyRing.of(str(config["AUDIT_KEY"]).encode(), [str(k).encode() for k in config.get("AUDIT_OLD_KEYS") or []]),
         security=SecuritySettings(
             session_hours=int(config.get("SESSION_HOURS", 8)),
             session_idle_minutes=int(config.get("SESSION_IDLE_MINUTES", 60)),

@@ -10,8 +10,8 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from app.persistence.migrate import upgrade
-from app.services import calendar, deploy, timers, upkeep, users
+from app.persistence.migrate import upgrade_and_grant
+from app.services import calendar, deploy, integrity, timers, upkeep, users
 from app.services.runtime import Runtime
 
 
@@ -23,7 +23,7 @@ def _rt() -> Runtime:
 @click.command("migrate")
 def migrate_command() -> None:
     """Bring the database schema up to date (Alembic)."""
-    upgrade(current_app.config["DATABASE_URL"])
+    upgrade_and_grant(current_app.config["MIGRATION_DATABASE_URL"], current_app.config["DATABASE_URL"])
     _upkeep()
     click.echo("database schema is up to date")
 
@@ -32,6 +32,8 @@ def _upkeep() -> None:
     report = upkeep.after_migrate(_rt())
     if report.organisations:
         click.echo(f"organisation derived for {report.organisations} existing cases")
+    if report.rekeyed:
+        click.echo(f"audit chains of {report.rekeyed} existing cases sealed under the audit key")
 
 
 @click.command("deploy")
@@ -69,7 +71,7 @@ def create_user_command(username: str, full_name: str, roles: tuple[str, ...], o
 @click.command("setup")
 def setup_command() -> None:
     """Migrate, deploy processes/ and (unless DEMO_USERS=0) create the demo users."""
-    upgrade(current_app.config["DATABASE_URL"])
+    upgrade_and_grant(current_app.config["MIGRATION_DATABASE_URL"], current_app.config["DATABASE_URL"])
     for result in deploy.deploy_directory(_rt()):
         click.echo(f"deployed {result.process_id} v{result.version}{'' if result.created else ' (unchanged)'}")
     _upkeep()
@@ -127,7 +129,30 @@ def calendar_remove(day: datetime, source: str, actor: str) -> None:
     click.echo(f"removed {day.date().isoformat()}")
 
 
+audit_group = AppGroup("audit", help="Check the audit trail and the account log; sign checkpoints.")
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check every case's chain, the account log and the checkpoints; print each break; exit 1 if any."""
+    report = integrity.verify_all(_rt())
+    for problem in report.problems:
+        where = f"sự kiện {problem.seq}" if problem.seq is not None else "cả chuỗi"
+        click.echo(f"BROKEN {problem.label} [{problem.chain}] {where} ({problem.kind}): {problem.message}")
+    click.echo(f"checked {report.cases} cases, {report.events} events, {report.account_events} account events, "
+               f"{report.checkpoints} checkpoints: {'intact' if report.ok else f'{len(report.problems)} break(s)'}")
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Sign the heads of the chains that moved since the last checkpoint (the worker does it every 10 minutes)."""
+    seq = integrity.checkpoint(_rt())
+    click.echo(f"checkpoint {seq} signed" if seq else "nothing moved since the last checkpoint")
+
+
 def init_app(app: Flask) -> None:
     for command in (migrate_command, deploy_command, demo_users_command, create_user_command, setup_command,
-                    worker_command, calendar_group):
+                    worker_command, calendar_group, audit_group):
         app.cli.add_command(command)

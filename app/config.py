@@ -30,14 +30,26 @@ NUMBERS = {
 }
 
 
-def _secret_key(instance_dir: Path) -> str:
-    """A stable key for the embedded setup, kept in instance/ so all gunicorn workers share it."""
-    path = instance_dir / "secret_key"
+def _secret_file(path: Path) -> str:
+    """A stable secret for the embedded setup, kept in instance/ (mode 600) so all gunicorn workers share it."""
     if not path.exists():
-        instance_dir.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
         path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
     return path.read_text().strip()
+
+
+def _audit_keys(instance_dir: Path) -> tuple[str, list[str]]:
+    """The audit key (``AUDIT_KEY``, or generated once into instance/audit_key) and older keys kept to verify.
+
+    The key must not live in the database: whoever holds both can rewrite history undetected.
+    """
+    current = os.environ.get("AUDIT_KEY") or _secret_file(instance_dir / "audit_key")
+    older_file = instance_dir / "audit_keys_old"
+    older = [k for k in os.environ.get("AUDIT_OLD_KEYS", "").split(",") if k.strip()]
+    if older_file.exists():
+        older += [line.strip() for line in older_file.read_text().splitlines() if line.strip()]
+    return current, older
 
 
 def load(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -71,7 +83,13 @@ def load(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         if os.environ.get(key):
             config[key] = int(os.environ[key])
     config.update(test_config or {})
+    # migrations run as the schema's owner; on PostgreSQL the application may connect as a narrower role
+    config.setdefault("MIGRATION_DATABASE_URL", os.environ.get("MIGRATION_DATABASE_URL") or config["DATABASE_URL"])
     config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=config["SESSION_HOURS"])
     if not config.get("SECRET_KEY"):
-        config["SECRET_KEY"] = _secret_key(Path(config["INSTANCE_DIR"]))
+        config["SECRET_KEY"] = _secret_file(Path(config["INSTANCE_DIR"]) / "secret_key")
+    if not config.get("AUDIT_KEY"):
+        config["AUDIT_KEY"], older = _audit_keys(Path(config["INSTANCE_DIR"]))
+        config.setdefault("AUDIT_OLD_KEYS", older)
+    config.setdefault("AUDIT_OLD_KEYS", [])
     return config

@@ -25,7 +25,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.clock import FrozenClock
-from app.persistence.migrate import upgrade
+from app.persistence.migrate import grant_app_role, upgrade
 from app.services.deploy import deploy_directory
 from app.services.runtime import Runtime
 from app.services.users import ensure_demo_users
@@ -71,10 +71,18 @@ def _pg_admin(server: str, sql: str) -> None:
         conn.execute(sql)  # type: ignore[arg-type]
 
 
+APP_ROLE = "khieunai_app"  # the application's PostgreSQL role: no UPDATE/DELETE/TRUNCATE on the audit tables
+
+
 @pytest.fixture(scope="session")
 def postgres_template(postgres_server: str) -> str:
+    """The seeded template, migrated by the owner; the app connects as APP_ROLE, as in production."""
     _pg_admin(postgres_server, "CREATE DATABASE khieunai_template")
-    _seed(f"postgresql+psycopg://postgres@{postgres_server}/khieunai_template")
+    _pg_admin(postgres_server, f"CREATE ROLE {APP_ROLE} LOGIN")
+    owner = f"postgresql+psycopg://postgres@{postgres_server}/khieunai_template"
+    upgrade(owner)
+    grant_app_role(owner, APP_ROLE)
+    _seed(f"postgresql+psycopg://{APP_ROLE}@{postgres_server}/khieunai_template", migrate=False)
     return postgres_server
 
 
@@ -85,12 +93,14 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "AUDIT_KEY": "test-audit-key",
+               "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
 
 
-def _seed(url: str) -> None:
+def _seed(url: str, *, migrate: bool = True) -> None:
     """Migrate, deploy processes/ and create the demo users, once per backend."""
-    upgrade(url)
+    if migrate:
+        upgrade(url)
     application = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_DIR": tempfile.mkdtemp()})
     rt = application.extensions["runtime"]
     deploy_directory(rt)
@@ -112,8 +122,14 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def _postgres_database(server: str) -> Iterator[str]:
     name = f"t{os.getpid()}_{next(_counter)}"
     _pg_admin(server, f"CREATE DATABASE {name} TEMPLATE khieunai_template STRATEGY FILE_COPY")
-    yield f"postgresql+psycopg://postgres@{server}/{name}"
+    yield f"postgresql+psycopg://{APP_ROLE}@{server}/{name}"
     _pg_admin(server, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def owner_url(db_url: str) -> str:
+    """The same database as the schema's owner: what an intruder with the owner's rights (or a DBA) uses."""
+    return db_url.replace(f"{APP_ROLE}@", "postgres@")
 
 
 @pytest.fixture

@@ -144,6 +144,15 @@ class AuditEventSchema(Schema):
     data = JsonText()
     prev_hash = fields.String()
     hash = fields.String()
+    key_id = fields.String(metadata={"description": "Khóa kiểm toán đã ký sự kiện (rỗng: trước khi có khóa)"})
+
+
+class BreakSchema(Schema):
+    seq = fields.Integer(allow_none=True, metadata={"description": "Sự kiện bị ảnh hưởng (null: cả chuỗi)"})
+    kind = fields.String(metadata={"description": "sequence | link | altered | unkeyed | unknown_key | no_anchor | "
+                                                  "anchor_forged | truncated | extra | head | rewound | "
+                                                  "checkpoint_forged"})
+    message = fields.String()
 
 
 class ChainCheckSchema(Schema):
@@ -151,6 +160,7 @@ class ChainCheckSchema(Schema):
     events = fields.Integer()
     broken_at = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
+    breaks = fields.List(fields.Nested(BreakSchema))
 
 
 class HistorySchema(Schema):

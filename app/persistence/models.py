@@ -176,6 +176,12 @@ class Instance(Base):
     search_key: Mapped[str] = mapped_column(String(400), default="")  # case number and title, folded
     # the organisation the case belongs to (its diagram's ``caseOrganisation`` variable); None: province-level
     organisation: Mapped[str | None] = mapped_column(String(100), index=True)
+    # the anchor of the case's audit chain (see app.persistence.audit): its length, its last hash, and a keyed
+    # MAC over both, written with each event; ``audit_checkpointed`` is bookkeeping for the next checkpoint
+    audit_seq: Mapped[int | None] = mapped_column(Integer)
+    audit_head: Mapped[str | None] = mapped_column(String(64))
+    audit_anchor: Mapped[str | None] = mapped_column(String(100))
+    audit_checkpointed: Mapped[int | None] = mapped_column(Integer)
     deployment: Mapped[Deployment] = relationship(lazy="joined")
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012 - SQLAlchemy reads it once
@@ -222,7 +228,8 @@ class AuditEvent(Base):
     bpmn_id: Mapped[str | None] = mapped_column(String(100))
     data: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly what was hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))  # HMAC-SHA-256 under the key ``key_id`` ("" before 0010: SHA-256)
+    key_id: Mapped[str] = mapped_column(String(16), default="")
 
 
 class AccountEvent(Base):
@@ -243,6 +250,49 @@ class AccountEvent(Base):
     data: Mapped[str] = mapped_column(Text)  # canonical JSON, exactly what was hashed; never a password hash
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16), default="")
+
+
+class LogAnchor(Base):
+    """The length, last hash and keyed MAC of a log that has no case row to carry them (the account log)."""
+
+    __tablename__ = "log_anchors"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    anchor: Mapped[str] = mapped_column(String(100))
+    checkpointed: Mapped[int | None] = mapped_column(Integer)
+
+
+class AuditCheckpoint(Base):
+    """A signed statement of the heads of the chains that changed since the previous checkpoint.
+
+    Append-only and chained (``prev_mac``); ``digest`` covers its entries, each of which is also
+    sealed on its own so one case can be checked against its latest checkpoint with one query.
+    """
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    entries: Mapped[int] = mapped_column(Integer)
+    digest: Mapped[str] = mapped_column(String(64))
+    prev_mac: Mapped[str] = mapped_column(String(100))
+    mac: Mapped[str] = mapped_column(String(100))
+
+
+class AuditCheckpointEntry(Base):
+    __tablename__ = "audit_checkpoint_entries"
+    __table_args__ = (Index("ix_checkpoint_entries_chain", "chain", "checkpoint"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint: Mapped[int] = mapped_column(Integer, index=True)  # the checkpoint's seq
+    chain: Mapped[str] = mapped_column(String(40))  # "case:<instance id>" or "accounts"
+    seq: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    sealed: Mapped[str] = mapped_column(String(100))
 
 
 class Job(Base):

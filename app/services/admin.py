@@ -18,7 +18,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import AccountEvent, User, UserRole
 from app.roles import ROLES
-from app.services import access, sessions, users
+from app.services import access, integrity, sessions, users
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -112,11 +112,11 @@ def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserCha
         if change.password:
             changed["password_reset"] = True
         if changed:
-            audit.append_account_event(session, at=rt.now(), actor=principal.username, action="user_changed",
+            audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=principal.username, action="user_changed",
                                        username=user.username, data=changed)
         reason = _ending_reason(changed)
         if reason is not None:
-            sessions.end_everything(session, user, reason, actor=principal.username, now=rt.now())
+            sessions.end_everything(session, rt.audit_keys, user, reason, actor=principal.username, now=rt.now())
         return user
 
 
@@ -135,8 +135,8 @@ def account_log(rt: Runtime, principal: Principal) -> tuple[list[AccountEvent], 
     """Every change to every account, newest first, with the chain check (admins and auditors)."""
     access.require(principal, Right.READ_ACCOUNT_LOG)
     with rt.db.reading() as session:
-        events = list(queries.account_events(session))
-    return list(reversed(events)), audit.verify_account_chain(events)
+        events, check = integrity.account_log_check(rt, session)
+    return list(reversed(events)), check
 
 
 def _set_roles(user: User, roles: Iterable[str]) -> None:

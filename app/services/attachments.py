@@ -27,7 +27,7 @@ def add_attachments(rt: Runtime, principal: Principal, instance_id: int, files: 
             raise InvalidInput("Chưa chọn tệp nào.")
         if instance.status != "running":
             raise InvalidInput("Hồ sơ đã kết thúc; không thêm tài liệu được nữa.")
-        return store(rt, session, principal.username, instance_id, checked)
+        return store(rt, session, principal.username, instance, checked)
 
 
 def download(rt: Runtime, principal: Principal, attachment_id: int) -> Attachment:

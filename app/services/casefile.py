@@ -15,7 +15,7 @@ from app.engine.deadlines import REGIMES, deadline_basis
 from app.errors import NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Attachment
-from app.services import access
+from app.services import access, integrity
 from app.services.cases import CaseView, get_case, list_cases
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -111,6 +111,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
     today = rt.today()
     with rt.db.reading() as session:
         events = list(queries.audit_events(session, instance_id))
+        chain = integrity.case_check(rt, session, view.instance, events)
         files = list(queries.attachments(session, instance_id))
         names = queries.user_names(session, {e.actor for e in events})
         process = rt.process(session, view.instance.deployment)
@@ -131,7 +132,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
     working = access.works_on(principal, process)
     running = view.instance.status == "running"
     return CaseFile(
-        view=view, timeline=timeline, chain=audit.verify_chain(events), attachments=files,
+        view=view, timeline=timeline, chain=chain, attachments=files,
         deadlines=deadline_rows(view.data, today), completed=sorted(completed - set(active)), active=active,
         overdue=overdue, messages=message_titles if running else {}, openable=openable, can_attach=working and running,
         read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),

@@ -12,7 +12,7 @@ from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Escalation, Instance, TaskRow
-from app.services import access, uploads
+from app.services import access, integrity, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
@@ -43,7 +43,7 @@ def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any,
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
         change = start_in_session(rt, session, principal, process_id, data)
-        uploads.store(rt, session, principal.username, change.instance.id, checked)
+        uploads.store(rt, session, principal.username, change.instance, checked)
         return change
 
 
@@ -169,6 +169,6 @@ def list_cases(rt: Runtime, principal: Principal, *, process_id: str | None, sta
 
 def get_history(rt: Runtime, principal: Principal, instance_id: int) -> tuple[list[Any], audit.ChainCheck]:
     with rt.db.reading() as session:
-        readable_case(rt, session, principal, instance_id)
+        instance = readable_case(rt, session, principal, instance_id)
         events = list(queries.audit_events(session, instance_id))
-        return events, audit.verify_chain(events)
+        return events, integrity.case_check(rt, session, instance, events)

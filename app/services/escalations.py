@@ -33,6 +33,6 @@ def acknowledge(rt: Runtime, principal: Principal, escalation_id: int) -> Escala
         access.require_case(principal, rt.process(session, instance.deployment), instance)
         if escalation.acknowledged_at is None:
             escalation.acknowledged_at, escalation.acknowledged_by = now, principal.username
-            audit.append_event(session, instance_id=escalation.instance_id, at=now, actor=principal.username,
+            audit.append_event(session, rt.audit_keys, instance, at=now, actor=principal.username,
                                action="escalation_acknowledged", data={"code": escalation.code})
         return escalation

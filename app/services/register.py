@@ -101,7 +101,7 @@ def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance, 
         except FormValidationError as error:  # the petition's own rules: say them on the record's fields
             raise FormValidationError(error.message, fields=_record_fields(error.fields, record)) from error
         row.case_instance_id = change.instance.id
-    audit.append_event(session, instance_id=plan.id, at=rt.now(), actor=principal.username, action="reception_recorded",
+    audit.append_event(session, rt.audit_keys, plan, at=rt.now(), actor=principal.username, action="reception_recorded",
                        data={"record_id": row.id, "sequence": row.sequence, "received_on": received_on.isoformat(),
                              "source": source, "record": record, "case_instance_id": row.case_instance_id})
     return row

@@ -12,6 +12,7 @@ from app.clock import Clock, local_date
 from app.engine import CompiledProcess, Engine, LegalCalendar
 from app.engine.calendar import CalendarOverride
 from app.persistence import queries
+from app.persistence.audit import KeyRing
 from app.persistence.db import Database
 from app.persistence.models import Deployment
 
@@ -35,6 +36,7 @@ class Runtime:
     clock: Clock
     processes_dir: Path
     forms_dir: Path
+    audit_keys: KeyRing
     password_method: str = "scrypt"  # noqa: S105 - a hash method name, not a password
     security: SecuritySettings = field(default_factory=SecuritySettings)
     _calendar_stamp: tuple[int, int] | None = field(default=None, repr=False)

@@ -26,6 +26,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.errors import Forbidden, InvalidInput, NotAuthenticated, NotFound, TooManyAttempts
 from app.persistence import audit, queries
+from app.persistence.audit import KeyRing
 from app.persistence.models import ApiToken, SignInThrottle, User, UserSession
 from app.services import access
 from app.services.access import Right
@@ -123,7 +124,7 @@ def _record_failure(rt: Runtime, name: str, typed: str, *, known: bool, client: 
     settings, now = rt.security, rt.now()
     with rt.db.writing() as session:
         # the account log's own lock serialises every writer of the throttle too (PostgreSQL)
-        audit.append_account_event(session, at=now, actor=_plain(typed) or "?", action="sign_in_failed",
+        audit.append_account_event(session, rt.audit_keys, at=now, actor=_plain(typed) or "?", action="sign_in_failed",
                                    username=_plain(typed) or "?",
                                    data={"known_user": known, "client": client.address, "surface": client.surface})
         row = session.get(SignInThrottle, name)
@@ -136,7 +137,7 @@ def _record_failure(rt: Runtime, name: str, typed: str, *, known: bool, client: 
         row.failures += 1
         if row.failures >= settings.max_failures and (row.locked_until is None or row.locked_until <= now):
             row.locked_until = now + timedelta(minutes=settings.lock_minutes)
-            audit.append_account_event(session, at=now, actor="system", action="account_locked",
+            audit.append_account_event(session, rt.audit_keys, at=now, actor="system", action="account_locked",
                                        username=_plain(typed) or "?",
                                        data={"failures": row.failures, "until": row.locked_until.isoformat()})
 
@@ -165,7 +166,7 @@ def unlock(rt: Runtime, principal: Principal, username: str) -> None:
         if row is None:
             return
         session.delete(row)
-        audit.append_account_event(session, at=rt.now(), actor=principal.username, action="account_unlocked",
+        audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=principal.username, action="account_unlocked",
                                    username=_plain(username), data={"failures": row.failures})
 
 
@@ -180,7 +181,7 @@ def sign_in(rt: Runtime, username: str, password: str, client: Client) -> Signed
                           client_address=client.address[:64], user_agent=_plain(client.user_agent, 200))
         session.add(row)
         session.flush()
-        audit.append_account_event(session, at=now, actor=principal.username, action="signed_in",
+        audit.append_account_event(session, rt.audit_keys, at=now, actor=principal.username, action="signed_in",
                                    username=principal.username,
                                    data={"session": row.id, "client": client.address, "surface": client.surface})
     return SignedIn(principal, token)
@@ -225,17 +226,18 @@ def sign_out(rt: Runtime, token: str) -> None:
             return
         user = queries.user_by_id(session, row.user_id)
         if user is not None:
-            end_everything(session, user, "signed_out", actor=user.username, now=rt.now())
+            end_everything(session, rt.audit_keys, user, "signed_out", actor=user.username, now=rt.now())
 
 
-def end_everything(session: Session, user: User, reason: str, *, actor: str, now: datetime) -> tuple[int, int]:
+def end_everything(session: Session, keys: KeyRing, user: User, reason: str, *, actor: str,
+                   now: datetime) -> tuple[int, int]:
     """End every open session and revoke every live token of a user, in the caller's transaction; logged."""
     ended = session.scalars(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
                             .values(ended_at=now, end_reason=reason).returning(UserSession.id)).all()
     revoked = session.scalars(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
                               .values(revoked_at=now, revoked_by=actor, revoke_reason=reason)
                               .returning(ApiToken.id)).all()
-    audit.append_account_event(session, at=now, actor=actor, action=reason, username=user.username,
+    audit.append_account_event(session, keys, at=now, actor=actor, action=reason, username=user.username,
                                data={"sessions_ended": len(ended), "tokens_revoked": len(revoked)})
     return len(ended), len(revoked)
 
@@ -247,7 +249,7 @@ def end_all_for(rt: Runtime, principal: Principal, user_id: int) -> tuple[int, i
         user = queries.user_by_id(session, user_id)
         if user is None:
             raise NotFound("Không có người dùng này.")
-        return end_everything(session, user, "ended_by_admin", actor=principal.username, now=rt.now())
+        return end_everything(session, rt.audit_keys, user, "ended_by_admin", actor=principal.username, now=rt.now())
 
 
 def list_sessions(rt: Runtime, principal: Principal, username: str | None = None) -> list[UserSession]:
@@ -281,7 +283,7 @@ def end_session(rt: Runtime, principal: Principal, session_id: int) -> int:
         if row.ended_at is None:
             now = rt.now()
             row.ended_at, row.end_reason = now, "ended_by_admin" if user.id != principal.user_id else "signed_out"
-            audit.append_account_event(session, at=now, actor=principal.username, action="session_ended",
+            audit.append_account_event(session, rt.audit_keys, at=now, actor=principal.username, action="session_ended",
                                        username=user.username, data={"session": row.id})
         return user.id
 
@@ -303,7 +305,7 @@ def issue_token(rt: Runtime, principal: Principal, name: str, days: int | None =
                          expires_at=now + timedelta(days=days))
         session.add(token)
         session.flush()
-        audit.append_account_event(session, at=now, actor=principal.username, action="token_issued",
+        audit.append_account_event(session, rt.audit_keys, at=now, actor=principal.username, action="token_issued",
                                    username=principal.username,
                                    data={"token": token.id, "name": label, "expires_at": token.expires_at.isoformat(),
                                          "client": client.address if client else ""})
@@ -339,7 +341,7 @@ def revoke_token(rt: Runtime, principal: Principal, token_id: int) -> ApiToken:
         if token.revoked_at is None:
             now = rt.now()
             token.revoked_at, token.revoked_by, token.revoke_reason = now, principal.username, "revoked"
-            audit.append_account_event(session, at=now, actor=principal.username, action="token_revoked",
+            audit.append_account_event(session, rt.audit_keys, at=now, actor=principal.username, action="token_revoked",
                                        username=user.username, data={"token": token.id, "name": token.name})
         return token
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from app.engine import SERIALIZER_VERSION, CompiledProcess, WorkflowRun
 from app.errors import EngineError, NotFound
 from app.persistence import audit, queries
+from app.persistence.audit import KeyRing
 from app.persistence.models import Escalation, Instance, Job, TaskRow
 from app.services.runtime import Runtime
 
@@ -63,12 +64,12 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     session.flush()  # assigns the id of a new instance
     tasks = queries.replace_tasks(session, instance.id, _task_rows(run, instance, now))
     payload = {"changes": data_changes(before, data), "steps": run.steps, **(extra or {})}
-    audit.append_event(session, instance_id=instance.id, at=now, actor=actor, action=action,
+    audit.append_event(session, rt.audit_keys, instance, at=now, actor=actor, action=action,
                        task_id=task_id, bpmn_id=bpmn_id, data=payload)
-    _raise_escalations(session, instance, run, data, now)
+    _raise_escalations(session, rt.audit_keys, instance, run, data, now)
     schedule_timer(session, instance.id, None if run.completed else run.next_timer_at(), now)
     if run.completed:
-        audit.append_event(session, instance_id=instance.id, at=now, actor="system", action="instance_completed",
+        audit.append_event(session, rt.audit_keys, instance, at=now, actor="system", action="instance_completed",
                            data={"outcome": instance.outcome})
     for task in tasks:
         task.instance = instance
@@ -85,7 +86,7 @@ def case_organisation(run: WorkflowRun) -> str | None:
 ESCALATION_ROLES = ("resolver", "inspectorate")  # who is told when a legal deadline passes
 
 
-def _raise_escalations(session: Session, instance: Instance, run: WorkflowRun, data: dict[str, Any],
+def _raise_escalations(session: Session, keys: KeyRing, instance: Instance, run: WorkflowRun, data: dict[str, Any],
                        now: datetime) -> None:
     """One escalation per deadline per case (a restarted clock is a new deadline): a row for the resolver and
     inspectorate, and an audit line."""
@@ -104,7 +105,7 @@ def _raise_escalations(session: Session, instance: Instance, run: WorkflowRun, d
             instance_id=instance.id, code=escalated.code, name=escalated.name, subject=escalated.subject,
             raised_at=now, deadline=deadline_day, roles=" ".join(ESCALATION_ROLES),
         ))
-        audit.append_event(session, instance_id=instance.id, at=now, actor="system", action="escalation_raised",
+        audit.append_event(session, keys, instance, at=now, actor="system", action="escalation_raised",
                            data={"code": escalated.code, "name": escalated.name, "subject": escalated.subject,
                                  deadline_key: deadline, "notified": list(ESCALATION_ROLES)})
 
@@ -148,6 +149,6 @@ def record_failure(rt: Runtime, instance_id: int, *, actor: str, action: str, er
                    task_id: str | None = None) -> None:
     """Keep a line in the audit trail when a step was refused by the engine (state unchanged)."""
     with rt.db.writing() as session:
-        lock_instance(session, instance_id)
-        audit.append_event(session, instance_id=instance_id, at=rt.now(), actor=actor, action=action,
+        instance = lock_instance(session, instance_id)
+        audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=actor, action=action,
                            task_id=task_id, data={"error": error.message, **error.details})

@@ -75,7 +75,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
                              before=before, task_id=task_id, bpmn_id=row.bpmn_id, extra={"submitted": data})
             if (instance.process_id, row.bpmn_id) == (register.PLAN_PROCESS, register.DAILY_TASK):
                 register.import_daily_entry(rt, session, principal, instance, str(seen.get("day", "")), data)
-            uploads.store(rt, session, principal.username, instance.id, checked, task_id=task_id, bpmn_id=row.bpmn_id)
+            uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=row.bpmn_id)
             return CaseChange(instance, tasks)
     except EngineError as error:
         if instance_id is not None:
@@ -123,11 +123,11 @@ def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
     """Take a role's task as one's own, so colleagues see who is on it (nhận việc)."""
     with rt.db.writing() as session:
         row = _task_or_error(session, task_id)
-        lock_instance(session, row.instance_id)
+        instance = lock_instance(session, row.instance_id)
         access.require_task_work(principal, row)
         if row.assignee != principal.username:
             row.assignee = principal.username
-            audit.append_event(session, instance_id=row.instance_id, at=rt.now(), actor=principal.username,
+            audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=principal.username,
                                action="task_claimed", task_id=row.id, bpmn_id=row.bpmn_id, data={})
         return row
 
@@ -136,11 +136,11 @@ def release_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
     """Give a claimed task back to the role (trả việc); only its holder or an admin may."""
     with rt.db.writing() as session:
         row = _task_or_error(session, task_id)
-        lock_instance(session, row.instance_id)
+        instance = lock_instance(session, row.instance_id)
         access.require_task_release(principal, row)
         if row.assignee is None:
             return row
-        audit.append_event(session, instance_id=row.instance_id, at=rt.now(), actor=principal.username,
+        audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=principal.username,
                            action="task_released", task_id=row.id, bpmn_id=row.bpmn_id,
                            data={"assignee": row.assignee})
         row.assignee = None

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from app.errors import AppError, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Job
-from app.services import access
+from app.services import access, integrity
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -87,8 +87,8 @@ def _record_failure(rt: Runtime, worker: str, claim: Claim, error: Exception) ->
         job.due_at = now + timedelta(seconds=30 * 2 ** (job.attempts - 1))  # 30 s, 1, 2, 4 min …
         if job.attempts >= MAX_ATTEMPTS:
             job.status = "incident"
-            lock_instance(session, claim.instance_id)
-            audit.append_event(session, instance_id=claim.instance_id, at=now, actor="system",
+            instance = lock_instance(session, claim.instance_id)
+            audit.append_event(session, rt.audit_keys, instance, at=now, actor="system",
                                action="incident_opened", data={"job": job.id, "attempts": job.attempts,
                                                                "error": job.last_error})
 
@@ -114,6 +114,7 @@ def run_worker(rt: Runtime, worker: str, *, interval: float = 5.0, until_idle: b
     """Loop over ``run_once``; with ``until_idle`` stop when a pass finds nothing to do."""
     total = WorkerReport()
     while True:
+        integrity.checkpoint_if_due(rt)
         report = run_once(rt, worker, limit, lock_seconds)
         total = WorkerReport(*(a + b for a, b in zip(
             (total.claimed, total.fired, total.failed, total.skipped),
@@ -138,10 +139,10 @@ def retry_incident(rt: Runtime, principal: Principal, job_id: int) -> Job:
         job = session.get(Job, job_id)
         if job is None or job.status != "incident":
             raise NotFound("Không có sự cố này.")
-        lock_instance(session, job.instance_id)
+        instance = lock_instance(session, job.instance_id)
         job.status, job.attempts, job.due_at, job.updated_at = "pending", 0, now, now
         job.locked_by = job.locked_until = None
-        audit.append_event(session, instance_id=job.instance_id, at=now, actor=principal.username,
+        audit.append_event(session, rt.audit_keys, instance, at=now, actor=principal.username,
                            action="incident_retried", data={"job": job.id, "last_error": job.last_error})
         return job
 

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 
 from app.persistence import queries
 from app.persistence.models import Instance
+from app.services import integrity
 from app.services.runtime import Runtime
 from app.services.state import case_organisation, load_run
 
@@ -20,10 +21,11 @@ from app.services.state import case_organisation, load_run
 @dataclass(frozen=True)
 class UpkeepReport:
     organisations: int = 0
+    rekeyed: int = 0  # chains written before the keyed audit trail, sealed under the key (migration 0010)
 
 
 def after_migrate(rt: Runtime) -> UpkeepReport:
-    return UpkeepReport(organisations=fill_case_organisations(rt))
+    return UpkeepReport(organisations=fill_case_organisations(rt), rekeyed=integrity.rekey_legacy(rt))
 
 
 def fill_case_organisations(rt: Runtime) -> int:

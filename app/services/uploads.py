@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from app.errors import InvalidInput
 from app.persistence import audit
-from app.persistence.models import Attachment
+from app.persistence.models import Attachment, Instance
 from app.services.runtime import Runtime
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -65,19 +65,19 @@ def check_all(uploads: list[Upload]) -> list[tuple[Upload, str]]:
     return [(upload, check_upload(upload)) for upload in uploads]
 
 
-def store(rt: Runtime, session: Session, actor: str, instance_id: int, checked: list[tuple[Upload, str]],
+def store(rt: Runtime, session: Session, actor: str, instance: Instance, checked: list[tuple[Upload, str]],
           task_id: str | None = None, bpmn_id: str | None = None) -> list[Attachment]:
     """Add checked files to a case inside the caller's transaction, each written into the audit trail."""
     stored = []
     for upload, content_type in checked:
         digest = hashlib.sha256(upload.content).hexdigest()
-        attachment = Attachment(instance_id=instance_id, task_id=task_id, bpmn_id=bpmn_id,
+        attachment = Attachment(instance_id=instance.id, task_id=task_id, bpmn_id=bpmn_id,
                                 filename=safe_name(upload.filename), content_type=content_type,
                                 size=len(upload.content), sha256=digest, content=upload.content,
                                 uploaded_by=actor, uploaded_at=rt.now())
         session.add(attachment)
         session.flush()
-        audit.append_event(session, instance_id=instance_id, at=rt.now(), actor=actor,
+        audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=actor,
                            action="attachment_added", task_id=task_id, bpmn_id=bpmn_id,
                            data={"attachment": attachment.id, "filename": attachment.filename,
                                  "size": attachment.size, "sha256": digest})

@@ -43,7 +43,7 @@ def create_user(rt: Runtime, username: str, full_name: str, password: str, roles
                     roles=[UserRole(role=r) for r in sorted(set(roles))])
         session.add(user)
         session.flush()
-        audit.append_account_event(session, at=rt.now(), actor=actor, action="user_created", username=username,
+        audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=actor, action="user_created", username=username,
                                    data=account_facts(user))
         return principal_of(user)
 
@@ -72,7 +72,7 @@ def disable_demo_users(rt: Runtime) -> int:
         for user in users:
             if user.is_active:
                 user.is_active = False
-                audit.append_account_event(session, at=rt.now(), actor="setup", action="user_changed",
+                audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor="setup", action="user_changed",
                                            username=user.username, data={"is_active": [True, False]})
-                sessions.end_everything(session, user, "deactivated", actor="setup", now=rt.now())
+                sessions.end_everything(session, rt.audit_keys, user, "deactivated", actor="setup", now=rt.now())
         return len(users)

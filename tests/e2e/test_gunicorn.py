@@ -104,4 +104,5 @@ def test_the_readme_walkthrough_carries_a_case_to_publication(server: str) -> No
              "send_decision by clerk"]
     assert lines[1:9] == [f"{step}: running" for step in steps] + ["publish_decision by clerk: completed"]
     assert lines[9] == "resolved"
-    assert lines[10].startswith("{'broken_at': None, 'events': ") and lines[10].endswith("'ok': True, 'reason': None}")
+    assert lines[10].startswith("{'breaks': [], 'broken_at': None, 'events': ")
+    assert lines[10].endswith("'ok': True, 'reason': None}")

@@ -1,84 +1,286 @@
-"""The audit trail is append-only and tamper-evident; instance rows are optimistically locked."""
+"""The audit trail holds against someone with the database but without the audit key.
+
+Each test tampers as such an intruder would (``tests.intruder``: the owner's rights, the guards
+switched off) and checks that all three places that judge a trail say it is broken: ``flask audit
+verify`` (exit 1, the break printed), the history API and the case page. Also: the application's
+own connection cannot change or delete audit rows at all, and instance rows are optimistically
+locked.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
+from types import SimpleNamespace
+from typing import Any
 
 import pytest
-from sqlalchemy import text
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.exc import DBAPIError
 
 from app.errors import StaleVersion
 from app.persistence import audit, queries
-from app.persistence.db import Database
-from app.persistence.models import Deployment, Instance
+from app.persistence.models import AuditEvent, Instance
+from app.services import integrity, tasks, users
+from app.services.runtime import Runtime
+from tests import cases
+from tests.conftest import basic
+from tests.intruder import intrude
+from tests.web.helpers import ready_task_id, sign_in, start_case
 
 
-def _instance(db: Database) -> int:
-    now = datetime(2021, 2, 17, 2, tzinfo=UTC)
-    with db.writing() as session:
-        deployment = Deployment(process_id="p", version=1, name="p", content_hash="h", deployed_at=now, deployed_by="t")
-        instance = Instance(deployment=deployment, process_id="p", title="", status="running", state="{}",
-                            serializer_version="1.5", started_by="t", created_at=now, updated_at=now)
-        session.add(instance)
-        session.flush()
-        for n in range(3):
-            audit.append_event(session, instance_id=instance.id, at=now, actor="reception", action=f"step_{n}",
-                               data={"n": n, "tên": "Nguyễn Văn A"})
-        return instance.id
+def _case(rt: Runtime) -> int:
+    """A case with four events: registered, claimed, released, accepted."""
+    instance_id = start_case(rt)
+    resolver = users.authenticate_password(rt, "resolver", "demo")
+    task_id = ready_task_id(rt, instance_id)
+    tasks.claim_task(rt, resolver, task_id)
+    tasks.release_task(rt, resolver, task_id)
+    tasks.complete_task(rt, resolver, task_id, cases.acceptance())
+    assert len(_events(rt, instance_id)) == 4
+    return instance_id
 
 
-def test_chain_of_untouched_events_verifies(db_url: str) -> None:
-    db = Database(db_url)
-    instance_id = _instance(db)
-    with db.reading() as session:
-        events = list(queries.audit_events(session, instance_id))
-    assert [e.seq for e in events] == [1, 2, 3]
-    assert events[1].prev_hash == events[0].hash
-    assert audit.verify_chain(events) == audit.ChainCheck(True, 3)
-    db.dispose()
+def _events(rt: Runtime, instance_id: int) -> list[AuditEvent]:
+    with rt.db.reading() as session:
+        return list(queries.audit_events(session, instance_id))
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor = 'someone'", "DELETE FROM audit_events"])
-def test_database_refuses_to_change_or_delete_audit_events(db_url: str, statement: str) -> None:
-    db = Database(db_url)
-    _instance(db)
-    with pytest.raises(DBAPIError, match="append-only"), db.writing() as session:
+def _verdicts(app: Flask, client: FlaskClient, instance_id: int | None) -> tuple[int, str, dict[str, Any], str]:
+    """What `flask audit verify`, the history API and the case page say (the last two for one case)."""
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    if instance_id is None:
+        return result.exit_code, result.output, {}, ""
+    history = client.get(f"/api/instances/{instance_id}/history", headers=basic("auditor")).get_json()
+    sign_in(client, "auditor")
+    page = client.get(f"/cases/{instance_id}").get_data(as_text=True)
+    return result.exit_code, result.output, history["chain"], page
+
+
+def _assert_caught(app: Flask, client: FlaskClient, instance_id: int, kind: str) -> None:
+    code, output, chain, page = _verdicts(app, client, instance_id)
+    assert code == 1 and f"({kind})" in output, output
+    assert not chain["ok"] and kind in {b["kind"] for b in chain["breaks"]}, chain
+    assert "✘ Kiểm tra toàn vẹn thất bại" in page
+
+
+def test_an_untouched_trail_verifies_everywhere(app: Flask, client: FlaskClient, rt: Runtime) -> None:
+    instance_id = _case(rt)
+    integrity.checkpoint(rt)
+    code, output, chain, page = _verdicts(app, client, instance_id)
+    assert code == 0 and "intact" in output
+    assert chain == {"ok": True, "events": 4, "broken_at": None, "reason": None, "breaks": []}
+    assert "✔ Kiểm tra toàn vẹn: chuỗi 4 sự kiện khớp" in page
+    events = _events(rt, instance_id)
+    assert [e.seq for e in events] == [1, 2, 3, 4] and events[1].prev_hash == events[0].hash
+    assert {e.key_id for e in events} == {rt.audit_keys.current}
+
+
+@pytest.mark.parametrize("statement", ["UPDATE audit_events SET actor = 'someone'", "DELETE FROM audit_events",
+                                       "UPDATE account_events SET actor = 'someone'", "DELETE FROM account_events",
+                                       "TRUNCATE audit_events", "TRUNCATE account_events"])
+def test_the_applications_own_connection_cannot_change_the_logs(rt: Runtime, statement: str) -> None:
+    _case(rt)
+    if statement.startswith("TRUNCATE") and rt.db.dialect == "sqlite":
+        statement = statement.replace("TRUNCATE", "DELETE FROM")  # SQLite's truncate is an unqualified DELETE
+    with pytest.raises(DBAPIError, match=r"append-only|permission denied"), rt.db.writing() as session:
         session.execute(text(statement))
-    with db.reading() as session:
-        assert session.scalar(text("SELECT count(*) FROM audit_events WHERE actor = 'reception'")) == 3
-    db.dispose()
 
 
-def test_chain_check_finds_an_event_changed_behind_the_applications_back(db_url: str) -> None:
-    db = Database(db_url)
-    instance_id = _instance(db)
-    with db.writing() as session:  # an intruder with owner rights disables the guard first
-        if db.dialect == "postgresql":
-            session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change"))
-        else:
-            session.execute(text("DROP TRIGGER audit_events_no_update"))
-        session.execute(text("UPDATE audit_events SET data = :forged WHERE seq = 2"), {"forged": '{"n":99}'})
-    with db.reading() as session:
-        check = audit.verify_chain(list(queries.audit_events(session, instance_id)))
-    assert (check.ok, check.broken_at) == (False, 2)
-    db.dispose()
+def test_the_owner_cannot_change_the_logs_without_switching_the_guards_off(rt: Runtime, owner_url: str) -> None:
+    _case(rt)
+    statements = ["UPDATE audit_events SET actor = 'x'", "DELETE FROM account_events"]
+    if rt.db.dialect == "postgresql":
+        statements.append("TRUNCATE audit_events")
+    for statement in statements:
+        engine = create_engine(owner_url)
+        with pytest.raises(DBAPIError, match="append-only"), engine.begin() as connection:
+            connection.execute(text(statement))
+        engine.dispose()
 
 
-def test_concurrent_update_of_an_instance_is_refused_as_stale(db_url: str) -> None:
-    db = Database(db_url)
-    instance_id = _instance(db)
-    with db.reading() as session:
+def test_an_edited_event_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    instance_id = _case(rt)
+    intrude(owner_url, (f"UPDATE audit_events SET actor = 'clerk' WHERE instance_id = {instance_id} AND seq = 2", {}))
+    _assert_caught(app, client, instance_id, "altered")
+
+
+def test_a_deleted_middle_event_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    instance_id = _case(rt)
+    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq = 2")
+    _assert_caught(app, client, instance_id, "sequence")
+
+
+def test_the_deleted_last_event_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    instance_id = _case(rt)
+    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq = 4")
+    _assert_caught(app, client, instance_id, "truncated")
+
+
+def test_every_event_of_a_case_deleted_is_caught(app: Flask, client: FlaskClient, rt: Runtime,
+                                                 owner_url: str) -> None:
+    instance_id = _case(rt)
+    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id}")
+    _assert_caught(app, client, instance_id, "truncated")
+    assert "mốc neo ghi 4 sự kiện, chỉ còn 0" in _verdicts(app, client, instance_id)[1]
+
+
+def _forged(instance_id: int, seq: int, prev_hash: str, key_id: str) -> dict[str, Any]:
+    """An event as the pre-0010 service wrote it: its hash a plain SHA-256 anyone can compute."""
+    event = SimpleNamespace(instance_id=instance_id, seq=seq, at=datetime(2021, 3, 1, 2, tzinfo=UTC), actor="resolver",
+                            action="task_completed", task_id=None, bpmn_id="issue_decision",
+                            data='{"submitted":{"decision":"uphold"}}', prev_hash=prev_hash)
+    digest = hashlib.sha256(audit.event_material(event).encode("utf-8")).hexdigest()
+    return {"i": instance_id, "s": seq, "at": "2021-03-01 02:00:00", "d": event.data, "p": prev_hash, "h": digest,
+            "k": key_id}
+
+
+INSERT = ("INSERT INTO audit_events (instance_id, seq, at, actor, action, task_id, bpmn_id, data, prev_hash, hash, "
+          "key_id) VALUES (:i, :s, :at, 'resolver', 'task_completed', NULL, 'issue_decision', :d, :p, :h, :k)")
+
+
+@pytest.mark.parametrize("key_id", ["", "current"])
+def test_an_appended_event_with_an_unkeyed_hash_is_caught(app: Flask, client: FlaskClient, rt: Runtime,
+                                                          owner_url: str, key_id: str) -> None:
+    instance_id = _case(rt)
+    last = _events(rt, instance_id)[-1]
+    forged = _forged(instance_id, 5, last.hash, rt.audit_keys.current if key_id == "current" else "")
+    intrude(owner_url, (INSERT, forged))
+    _assert_caught(app, client, instance_id, "unkeyed" if key_id == "" else "altered")
+    _assert_caught(app, client, instance_id, "extra")  # and the anchor knows only four
+
+
+def test_a_chain_recomputed_without_the_key_is_caught(app: Flask, client: FlaskClient, rt: Runtime,
+                                                      owner_url: str) -> None:
+    instance_id = _case(rt)
+    statements: list[str | tuple[str, dict[str, Any]]] = []
+    prev = audit.GENESIS
+    for event in _events(rt, instance_id):  # rewrite the actor everywhere, every hash recomputed as SHA-256
+        event.actor, event.prev_hash = "clerk", prev
+        prev = hashlib.sha256(audit.event_material(event).encode("utf-8")).hexdigest()
+        statements.append(("UPDATE audit_events SET actor = 'clerk', prev_hash = :p, hash = :h, key_id = '' "
+                           "WHERE id = :id", {"p": event.prev_hash, "h": prev, "id": event.id}))
+    statements.append((f"UPDATE instances SET audit_head = :h WHERE id = {instance_id}", {"h": prev}))
+    intrude(owner_url, *statements)
+    _assert_caught(app, client, instance_id, "unkeyed")
+    _assert_caught(app, client, instance_id, "anchor_forged")
+
+
+def test_an_anchor_put_back_to_an_earlier_genuine_value_is_caught_by_the_checkpoint(
+        app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    instance_id = start_case(rt)
+    resolver = users.authenticate_password(rt, "resolver", "demo")
+    task_id = ready_task_id(rt, instance_id)
+    tasks.claim_task(rt, resolver, task_id)
+    with rt.db.reading() as session:
+        earlier = session.execute(select(Instance.audit_seq, Instance.audit_head, Instance.audit_anchor)
+                                  .where(Instance.id == instance_id)).one()  # copied by the intruder, earlier
+    tasks.complete_task(rt, resolver, task_id, cases.acceptance())
+    assert integrity.checkpoint(rt) is not None
+    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq = 3",
+            (f"UPDATE instances SET audit_seq = :s, audit_head = :h, audit_anchor = :a WHERE id = {instance_id}",
+             {"s": earlier[0], "h": earlier[1], "a": earlier[2]}))
+    _assert_caught(app, client, instance_id, "rewound")
+
+
+def test_a_whole_case_deleted_after_a_checkpoint_is_caught(app: Flask, client: FlaskClient, rt: Runtime,
+                                                           owner_url: str) -> None:
+    instance_id = _case(rt)
+    integrity.checkpoint(rt)
+    intrude(owner_url, *[f"DELETE FROM {table} WHERE instance_id = {instance_id}"
+                         for table in ("audit_events", "tasks", "jobs", "escalations", "attachments")],
+            f"DELETE FROM instances WHERE id = {instance_id}")
+    code, output, _, _ = _verdicts(app, client, None)
+    assert code == 1 and f"case:{instance_id}" in output and "(deleted)" in output
+
+
+def test_truncating_the_trail_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    instance_id = _case(rt)
+    other = _case(rt)
+    intrude(owner_url, "TRUNCATE audit_events" if rt.db.dialect == "postgresql" else "DELETE FROM audit_events")
+    code, output, _, _ = _verdicts(app, client, None)
+    assert code == 1 and output.count("(truncated)") == 2
+    _assert_caught(app, client, instance_id, "truncated")
+    _assert_caught(app, client, other, "truncated")
+
+
+def test_the_account_log_is_held_the_same_way(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    users.create_user(rt, "thanhtra_9", "Thanh tra viên", "matkhau-123", ["verifier"])
+    sign_in(client, "auditor")
+    assert "✔ Kiểm tra toàn vẹn" in client.get("/admin/log").get_data(as_text=True)
+    intrude(owner_url, "DELETE FROM account_events WHERE seq = (SELECT max(seq) FROM account_events)")
+    code, output, _, _ = _verdicts(app, client, None)
+    assert code == 1 and "[accounts]" in output and "(truncated)" in output
+    assert "✘ Kiểm tra toàn vẹn thất bại" in client.get("/admin/log").get_data(as_text=True)
+
+
+def test_a_removed_checkpoint_entry_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    _case(rt)
+    _case(rt)
+    seq = integrity.checkpoint(rt)
+    intrude(owner_url, f"DELETE FROM audit_checkpoint_entries WHERE id = (SELECT max(id) FROM "
+                       f"audit_checkpoint_entries WHERE checkpoint = {seq})")
+    code, output, _, _ = _verdicts(app, client, None)
+    assert code == 1 and "(checkpoint)" in output
+
+
+def test_chains_from_before_the_key_are_sealed_once_and_still_checked(app: Flask, client: FlaskClient, rt: Runtime,
+                                                                     owner_url: str) -> None:
+    instance_id = _case(rt)
+    statements: list[str | tuple[str, dict[str, Any]]] = []
+    prev = audit.GENESIS
+    for event in _events(rt, instance_id):  # as migration 0010 finds an old database: plain SHA-256, no anchor
+        event.prev_hash = prev
+        prev = hashlib.sha256(audit.event_material(event).encode("utf-8")).hexdigest()
+        statements.append(("UPDATE audit_events SET prev_hash = :p, hash = :h, key_id = '' WHERE id = :id",
+                           {"p": event.prev_hash, "h": prev, "id": event.id}))
+    statements.append(f"UPDATE instances SET audit_seq = NULL, audit_head = NULL, audit_anchor = NULL "
+                      f"WHERE id = {instance_id}")
+    intrude(owner_url, *statements)
+    assert _verdicts(app, client, instance_id)[0] == 1  # not anchored yet: reported
+    assert integrity.rekey_legacy(rt) >= 1
+    events = _events(rt, instance_id)
+    assert events[-1].action == audit.REKEY and events[-1].key_id == rt.audit_keys.current
+    assert _verdicts(app, client, instance_id)[0] == 0
+    intrude(owner_url, (f"UPDATE audit_events SET actor = 'clerk' WHERE instance_id = {instance_id} AND seq = 2", {}))
+    _assert_caught(app, client, instance_id, "altered")  # the old part is still checked as SHA-256 …
+    statements = []
+    prev = audit.GENESIS
+    for event in _events(rt, instance_id)[:4]:  # … and recomputing it breaks the keyed event that sealed it
+        event.actor, event.prev_hash = "clerk", prev
+        prev = hashlib.sha256(audit.event_material(event).encode("utf-8")).hexdigest()
+        statements.append(("UPDATE audit_events SET actor = 'clerk', prev_hash = :p, hash = :h WHERE id = :id",
+                           {"p": event.prev_hash, "h": prev, "id": event.id}))
+    intrude(owner_url, *statements)
+    _assert_caught(app, client, instance_id, "link")
+
+
+def test_a_key_rotated_out_still_checks_what_it_signed(app: Flask, rt: Runtime) -> None:
+    instance_id = _case(rt)
+    old = rt.audit_keys
+    rt.audit_keys = audit.KeyRing.of(b"the-new-key", [b"test-audit-key"])
+    resolver = users.authenticate_password(rt, "resolver", "demo")
+    tasks.complete_task(rt, resolver, ready_task_id(rt, instance_id), cases.assignment())
+    assert {e.key_id for e in _events(rt, instance_id)} == {old.current, rt.audit_keys.current}
+    assert integrity.verify_all(rt).ok
+    rt.audit_keys = audit.KeyRing.of(b"the-new-key")  # the old key lost: what it signed can no longer be checked
+    assert {p.kind for p in integrity.verify_all(rt).problems} >= {"unknown_key"}
+
+
+def test_concurrent_update_of_an_instance_is_refused_as_stale(rt: Runtime) -> None:
+    instance_id = start_case(rt)
+    with rt.db.reading() as session:
         stale = queries.instance(session, instance_id)
     assert stale is not None
-    with db.writing() as session:
+    with rt.db.writing() as session:
         fresh = queries.instance(session, instance_id)
         assert fresh is not None
-        fresh.state = '{"winner": 1}'
-    with pytest.raises(StaleVersion), db.writing() as session:
+        fresh.title = "winner"
+    with pytest.raises(StaleVersion), rt.db.writing() as session:
         session.add(stale)
-        stale.state = '{"loser": 1}'
-    with db.reading() as session:
+        stale.title = "loser"
+    with rt.db.reading() as session:
         row = queries.instance(session, instance_id)
-        assert row is not None and row.state == '{"winner": 1}' and row.version == 2
-    db.dispose()
+        assert row is not None and row.title == "winner"

@@ -1,0 +1,259 @@
+"""Checking the audit trail and the account log, and taking the signed checkpoints they are held to.
+
+``verify_all`` is what ``flask audit verify`` runs: every case's chain against its anchor and its
+latest checkpoint, the account log likewise, the chain of checkpoints itself, and the cases a
+checkpoint knows but the database no longer has. The history API and the case page run the same
+check for one case (``case_check``), so the three give the same verdict.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from app.persistence import audit, queries
+from app.persistence.audit import Break, ChainCheck, Checkpointed
+from app.persistence.models import (
+    AccountEvent,
+    AuditCheckpoint,
+    AuditCheckpointEntry,
+    AuditEvent,
+    Instance,
+    LogAnchor,
+)
+from app.services import access
+from app.services.access import Right
+from app.services.principal import Principal
+from app.services.runtime import Runtime
+
+BATCH = 500
+CHECKPOINT_EVERY = timedelta(minutes=10)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One break found by a full check, named so an operator can find it."""
+
+    chain: str  # "case:12" | "accounts" | "checkpoints"
+    label: str  # the case number, or the log's name
+    seq: int | None
+    kind: str
+    message: str
+
+
+@dataclass
+class Report:
+    cases: int = 0
+    events: int = 0
+    account_events: int = 0
+    checkpoints: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+# -- one chain -----------------------------------------------------------------------------------
+
+def latest_checkpointed(session: Session, chain: str) -> Checkpointed | None:
+    row = session.execute(
+        select(AuditCheckpointEntry, AuditCheckpoint.at)
+        .join(AuditCheckpoint, AuditCheckpoint.seq == AuditCheckpointEntry.checkpoint)
+        .where(AuditCheckpointEntry.chain == chain).order_by(AuditCheckpointEntry.checkpoint.desc()).limit(1)
+    ).first()
+    if row is None:
+        return None
+    entry, at = row
+    return Checkpointed(entry.checkpoint, at, entry.seq, entry.head, entry.sealed)
+
+
+def case_check(rt: Runtime, session: Session, instance: Instance,
+               events: Sequence[AuditEvent] | None = None) -> ChainCheck:
+    """A case's chain against its anchor and its latest checkpoint (the case page and the history API)."""
+    found = list(events if events is not None else queries.audit_events(session, instance.id))
+    return audit.verify_case(rt.audit_keys, instance, found, latest_checkpointed(session, audit.case_chain(instance.id)))
+
+
+def account_log_check(rt: Runtime, session: Session) -> tuple[list[AccountEvent], ChainCheck]:
+    events = list(queries.account_events(session))
+    anchor = session.get(LogAnchor, audit.ACCOUNTS)
+    return events, audit.verify_account_log(rt.audit_keys, events, anchor, latest_checkpointed(session, audit.ACCOUNTS))
+
+
+# -- checkpoints -----------------------------------------------------------------------------------
+
+def _entries_digest(entries: Sequence[tuple[str, int, str]]) -> str:
+    lines = "\n".join(f"{chain}:{seq}:{head}" for chain, seq, head in sorted(entries))
+    return hashlib.sha256(lines.encode("utf-8")).hexdigest()
+
+
+def _checkpoint_material(seq: int, at: datetime, count: int, digest: str, prev_mac: str) -> str:
+    return f"checkpoint\x1f{seq}\x1f{audit.stamp(at)}\x1f{count}\x1f{digest}\x1f{prev_mac}"
+
+
+def checkpoint(rt: Runtime) -> int | None:
+    """Sign the heads of every chain that moved since the last checkpoint; None when none did.
+
+    Only anchors whose own seal holds are signed, so a forged anchor never gets a genuine checkpoint.
+    """
+    now = rt.now()
+    with rt.db.writing() as session:
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext('audit_checkpoints'))"))
+        moved = _moved_chains(rt, session)
+        if not moved:
+            return None
+        last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.mac).order_by(AuditCheckpoint.seq.desc())
+                               .limit(1)).first()
+        seq, prev_mac = (last.seq + 1, last.mac) if last else (1, audit.GENESIS)
+        entries = [(chain, chain_seq, head) for chain, chain_seq, head in moved]
+        for chain, chain_seq, head in entries:
+            session.add(AuditCheckpointEntry(checkpoint=seq, chain=chain, seq=chain_seq, head=head,
+                                             sealed=rt.audit_keys.seal(audit.checkpoint_entry_material(
+                                                 seq, chain, chain_seq, head))))
+        digest = _entries_digest(entries)
+        session.add(AuditCheckpoint(seq=seq, at=now, entries=len(entries), digest=digest, prev_mac=prev_mac,
+                                    mac=rt.audit_keys.seal(_checkpoint_material(seq, now, len(entries), digest,
+                                                                                prev_mac))))
+        _mark_checkpointed(session, moved)
+        return seq
+
+
+def _moved_chains(rt: Runtime, session: Session) -> list[tuple[str, int, str]]:
+    rows = session.execute(select(Instance.id, Instance.audit_seq, Instance.audit_head, Instance.audit_anchor)
+                           .where(Instance.audit_seq.is_not(None),
+                                  or_(Instance.audit_checkpointed.is_(None),
+                                      Instance.audit_checkpointed != Instance.audit_seq))).all()
+    moved = [(audit.case_chain(i), s or 0, h or "") for i, s, h, sealed in rows
+             if rt.audit_keys.check_seal(sealed, audit.anchor_material(audit.case_chain(i), s or 0, h or ""))]
+    log = session.get(LogAnchor, audit.ACCOUNTS)
+    if log is not None and log.checkpointed != log.seq and rt.audit_keys.check_seal(
+            log.anchor, audit.anchor_material(audit.ACCOUNTS, log.seq, log.head)):
+        moved.append((audit.ACCOUNTS, log.seq, log.head))
+    return moved
+
+
+def _mark_checkpointed(session: Session, moved: list[tuple[str, int, str]]) -> None:
+    """Bookkeeping only (the next checkpoint's starting point), by Core UPDATE: no case version changes."""
+    for chain, seq, _ in moved:
+        if chain == audit.ACCOUNTS:
+            session.execute(update(LogAnchor).where(LogAnchor.name == audit.ACCOUNTS).values(checkpointed=seq))
+        else:
+            instance_id = int(chain.split(":", 1)[1])
+            session.execute(update(Instance).where(Instance.id == instance_id).values(audit_checkpointed=seq))
+
+
+def checkpoint_if_due(rt: Runtime, every: timedelta = CHECKPOINT_EVERY) -> int | None:
+    """The worker's periodic checkpoint: when the last is older than ``every`` (and something moved)."""
+    with rt.db.reading() as session:
+        last = session.scalar(select(func.max(AuditCheckpoint.at)))
+    if last is not None and rt.now() - last < every:
+        return None
+    return checkpoint(rt)
+
+
+# -- the whole record ---------------------------------------------------------------------------------
+
+def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
+    """Check every case, the account log and the checkpoints; every break is reported, none stops the check."""
+    if principal is not None:
+        access.require(principal, Right.VERIFY_AUDIT)
+    report = Report()
+    with rt.db.reading() as session:
+        latest = _latest_entries(session)
+        seen: set[str] = set()
+        for instance, events in _cases_with_events(session):
+            chain = audit.case_chain(instance.id)
+            seen.add(chain)
+            check = audit.verify_case(rt.audit_keys, instance, events, latest.get(chain))
+            report.cases += 1
+            report.events += len(events)
+            report.problems += [_problem(chain, instance.case_number or chain, b) for b in check.breaks]
+        log, check = account_log_check(rt, session)
+        report.account_events = len(log)
+        report.problems += [_problem(audit.ACCOUNTS, "Nhật ký tài khoản", b) for b in check.breaks]
+        report.checkpoints, problems = _verify_checkpoints(rt, session)
+        report.problems += problems
+        report.problems += [_problem(chain, chain, Break(None, "deleted", "hồ sơ có trong bản chốt đã ký nhưng "
+                                                         "không còn trong cơ sở dữ liệu (đã bị xóa)"))
+                            for chain in sorted(set(latest) - seen - {audit.ACCOUNTS})]
+    return report
+
+
+def _problem(chain: str, label: str, found: Break) -> Problem:
+    return Problem(chain, label, found.seq, found.kind, found.message)
+
+
+def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent]]]:
+    last_id = 0
+    while True:
+        batch = list(session.scalars(select(Instance).where(Instance.id > last_id).order_by(Instance.id).limit(BATCH)))
+        if not batch:
+            return
+        ids = [i.id for i in batch]
+        grouped: dict[int, list[AuditEvent]] = defaultdict(list)
+        for event in session.scalars(select(AuditEvent).where(AuditEvent.instance_id.in_(ids))
+                                     .order_by(AuditEvent.instance_id, AuditEvent.seq)):
+            grouped[event.instance_id].append(event)
+        for instance in batch:
+            yield instance, grouped.get(instance.id, [])
+        last_id = ids[-1]
+
+
+def _latest_entries(session: Session) -> dict[str, Checkpointed]:
+    latest: dict[str, Checkpointed] = {}
+    at = {seq: moment for seq, moment in session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.at))}
+    for entry in session.scalars(select(AuditCheckpointEntry).order_by(AuditCheckpointEntry.checkpoint)):
+        latest[entry.chain] = Checkpointed(entry.checkpoint, at.get(entry.checkpoint, datetime.min), entry.seq,
+                                           entry.head, entry.sealed)
+    return latest
+
+
+def _verify_checkpoints(rt: Runtime, session: Session) -> tuple[int, list[Problem]]:
+    """The checkpoints' own chain: their sequence, link, seal, and that their entries are all still there."""
+    problems: list[Problem] = []
+    grouped: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
+    for entry in session.scalars(select(AuditCheckpointEntry)):
+        grouped[entry.checkpoint].append((entry.chain, entry.seq, entry.head))
+    points = list(session.scalars(select(AuditCheckpoint).order_by(AuditCheckpoint.seq)))
+    prev = audit.GENESIS
+    for expected, point in enumerate(points, start=1):
+        material = _checkpoint_material(point.seq, point.at, point.entries, point.digest, point.prev_mac)
+        found = (
+            "thiếu hoặc thừa bản chốt" if point.seq != expected else
+            "liên kết tới bản chốt trước không khớp" if point.prev_mac != prev else
+            "bản chốt bị sửa (mã xác thực không khớp)" if not rt.audit_keys.check_seal(point.mac, material) else
+            "các mục của bản chốt đã bị xóa hoặc sửa" if (len(grouped[point.seq]) != point.entries
+                                                          or _entries_digest(grouped[point.seq]) != point.digest)
+            else None
+        )
+        if found:
+            problems.append(Problem("checkpoints", "Bản chốt nhật ký", point.seq, "checkpoint", found))
+        prev = point.mac
+    return len(points), problems
+
+
+# -- legacy chains ------------------------------------------------------------------------------------
+
+def rekey_legacy(rt: Runtime) -> int:
+    """Seal the chains written before migration 0010 under the key, once each (``flask setup``)."""
+    with rt.db.reading() as session:
+        ids = list(session.scalars(select(Instance.id).where(Instance.audit_anchor.is_(None)).order_by(Instance.id)))
+        log_anchored = session.get(LogAnchor, audit.ACCOUNTS) is not None
+    for instance_id in ids:
+        with rt.db.writing() as session:
+            instance = queries.instance(session, instance_id, for_update=True)
+            if instance is not None and instance.audit_anchor is None:
+                audit.rekey_case(session, rt.audit_keys, instance, rt.now())
+    if not log_anchored:
+        with rt.db.writing() as session:
+            if session.get(LogAnchor, audit.ACCOUNTS) is None:
+                audit.rekey_account_log(session, rt.audit_keys, rt.now())
+    return len(ids)
