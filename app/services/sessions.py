@@ -124,7 +124,7 @@ def _record_failure(rt: Runtime, name: str, typed: str, *, known: bool, client: 
     settings, now = rt.security, rt.now()
     with rt.db.writing() as session:
         # the account log's own lock serialises every writer of the throttle too (PostgreSQL)
-        audit.append_account_event(session, rt.audit_keys, at=now, actor=_plain(typed) or "?", action="sign_in_failed",
+        audit.append_account_event(session, rt.audit_keys, at=now, actor="-", action="sign_in_failed",
                                    username=_plain(typed) or "?",
                                    data={"known_user": known, "client": client.address, "surface": client.surface})
         row = session.get(SignInThrottle, name)

@@ -17,6 +17,7 @@ from app.errors import EngineError, NotFound
 from app.persistence import audit, queries
 from app.persistence.audit import KeyRing
 from app.persistence.models import Escalation, Instance, Job, TaskRow
+from app.services import access
 from app.services.runtime import Runtime
 
 
@@ -83,7 +84,8 @@ def case_organisation(run: WorkflowRun) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
-ESCALATION_ROLES = ("resolver", "inspectorate")  # who is told when a legal deadline passes
+# who is told when a legal deadline passes: those the access policy lets acknowledge it
+ESCALATION_ROLES = tuple(sorted(access.ROLE_RIGHTS[access.Right.ACKNOWLEDGE_ESCALATIONS], reverse=True))
 
 
 def _raise_escalations(session: Session, keys: KeyRing, instance: Instance, run: WorkflowRun, data: dict[str, Any],

@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from app.errors import InvalidInput
+from app.persistence.queries import Page
 from app.roles import ROLES
 from app.services import admin, sessions
 from app.web.auth import login_required, principal, runtime
@@ -123,9 +124,19 @@ def _readable(key: str, value: Any) -> Any:
     return value
 
 
+ACTORS = {"-": "Chưa đăng nhập", "system": "Hệ thống", "setup": "Cài đặt ban đầu", "cli": "Dòng lệnh"}
+LOG_PAGE = 50
+
+
 @bp.route("/admin/log")
 @login_required
 def admin_log() -> Any:
-    events, check = admin.account_log(runtime(), principal())
-    rows = [(event, {k: _readable(k, v) for k, v in json.loads(event.data).items()}) for event in events]
-    return render_template("admin_log.html", rows=rows, check=check, actions=ACCOUNT_ACTIONS, fields=ACCOUNT_FIELDS)
+    events, check = admin.account_log(runtime(), principal())  # the whole log is checked; a page of it is shown
+    page_no = request.args.get("page", "1")
+    number = int(page_no) if page_no.isascii() and page_no.isdigit() and len(page_no) < 7 else 1
+    pages = max(1, -(-len(events) // LOG_PAGE))
+    number = min(max(number, 1), pages)
+    shown = events[(number - 1) * LOG_PAGE:number * LOG_PAGE]
+    rows = [(event, {k: _readable(k, v) for k, v in json.loads(event.data).items()}) for event in shown]
+    return render_template("admin_log.html", rows=rows, check=check, actions=ACCOUNT_ACTIONS, fields=ACCOUNT_FIELDS,
+                           actors=ACTORS, page=Page(shown, len(events), number, LOG_PAGE), pages=pages)
