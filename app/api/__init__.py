@@ -10,8 +10,10 @@ from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError
 from app.ratelimit import api_sign_in
+from app.routing import SCHEMAS
 
 HTTP_ERRORS = {  # status -> (code, Vietnamese message) for errors raised by Flask itself
+    400: ("invalid_input", "Yêu cầu không hợp lệ."),
     401: ("not_authenticated", "Cần xác thực: HTTP Basic hoặc Bearer token."),
     404: ("not_found", "Không tìm thấy địa chỉ này."),
     405: ("method_not_allowed", "Địa chỉ này không nhận phương thức đó."),
@@ -36,6 +38,8 @@ def init_app(app: Flask) -> None:
         },
     })
     api = Api(app)
+    for converter, schema in SCHEMAS.items():
+        api.register_converter(converter, lambda _converter, schema=schema: dict(schema))
     from app.api import auth, instances, operations, plans, processes, tasks
 
     for module in (auth, processes, instances, tasks, operations, plans):
@@ -65,7 +69,13 @@ def _register_errors(app: Flask) -> None:
             body = {"error": "invalid_input", "message": "Yêu cầu không hợp lệ.", "fields": fields}
             return jsonify(body), 400
         code, message = HTTP_ERRORS.get(error.code or 0, ("http_error", error.description or error.name))
-        return jsonify({"error": code, "message": message}), error.code
+        if error.code == 400 and error.description != type(error).description:
+            message = str(error.description)  # our own words (e.g. a control character in the address)
+        response = jsonify({"error": code, "message": message})
+        for name, value in error.get_headers():  # Allow on 405, Retry-After on 429
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response, error.code
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
@@ -75,7 +85,7 @@ def _register_errors(app: Flask) -> None:
 
 def _webargs_fields(error: HTTPException) -> dict[str, str] | None:
     """Flatten marshmallow's nested messages from a 422 raised by webargs into path -> text."""
-    messages = getattr(error, "data", {}).get("messages") if error.code == 422 else None
+    messages = getattr(error, "data", {}).get("messages") if error.code in {400, 422} else None
     if not messages:
         return None
     flat: dict[str, str] = {}

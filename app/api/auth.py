@@ -12,15 +12,16 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, g, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from app.api.parsing import ApiBlueprint
+from app.api.schemas import Number
 from app.errors import NotAuthenticated
 from app.services import sessions
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 
-blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Xác thực và mã truy cập")
+blp = ApiBlueprint("auth", __name__, url_prefix="/api/auth", description="Xác thực và mã truy cập")
 
 
 def runtime() -> Runtime:
@@ -59,8 +60,8 @@ def login_required(view: Callable[..., Any]) -> Callable[..., Any]:
 class TokenRequest(Schema):
     name = fields.String(load_default="api", validate=validate.Length(max=100),
                          metadata={"description": "Tên gợi nhớ của mã truy cập"})
-    days = fields.Integer(load_default=None, validate=validate.Range(min=1, max=3650),
-                          metadata={"description": "Số ngày hiệu lực (tối đa theo cấu hình API_TOKEN_DAYS)"})
+    days = Number(load_default=None, maximum=3650,
+                  metadata={"description": "Số ngày hiệu lực (tối đa theo cấu hình API_TOKEN_DAYS)"})
 
 
 class TokenFilter(Schema):
@@ -119,7 +120,7 @@ def list_tokens(args: dict[str, Any]) -> list[dict[str, Any]]:
     return [token_dict(rt, t) for t in sessions.list_tokens(rt, current_principal(), args["user"])]
 
 
-@blp.route("/tokens/<int:token_id>", methods=["DELETE"])
+@blp.route("/tokens/<id:token_id>", methods=["DELETE"])
 @blp.response(204)
 @login_required
 def revoke_token(token_id: int) -> None:

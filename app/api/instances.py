@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from app.api.auth import current_principal, login_required, runtime
+from app.api.parsing import ApiBlueprint
 from app.api.schemas import (
     CaseChangeSchema,
     HistorySchema,
@@ -20,7 +19,7 @@ from app.api.schemas import (
 from app.api.tasks import change_dict
 from app.services import cases
 
-blp = Blueprint("instances", __name__, url_prefix="/api/instances", description="Hồ sơ (phiên bản quy trình đang chạy)")
+blp = ApiBlueprint("instances", __name__, url_prefix="/api/instances", description="Hồ sơ (phiên bản quy trình đang chạy)")
 InstancePage = page_schema(InstanceSummarySchema, "InstancePage")
 
 
@@ -34,7 +33,7 @@ def list_instances(args: dict[str, Any]) -> Any:
     return page_of(page, list(page.items))
 
 
-@blp.route("/<int:instance_id>")
+@blp.route("/<id:instance_id>")
 @blp.response(200, InstanceDetailSchema)
 @login_required
 def get_instance(instance_id: int) -> Any:
@@ -48,7 +47,7 @@ def get_instance(instance_id: int) -> Any:
     return body
 
 
-@blp.route("/<int:instance_id>/history")
+@blp.route("/<id:instance_id>/history")
 @blp.response(200, HistorySchema)
 @login_required
 def get_history(instance_id: int) -> Any:
@@ -57,7 +56,7 @@ def get_history(instance_id: int) -> Any:
     return {"instance_id": instance_id, "events": events, "chain": check}
 
 
-@blp.route("/<int:instance_id>/messages/<name>", methods=["POST"])
+@blp.route("/<id:instance_id>/messages/<key:name>", methods=["POST"])
 @blp.arguments(MessageBody)
 @blp.response(200, CaseChangeSchema)
 @login_required

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from app.api.auth import current_principal, login_required, runtime
+from app.api.parsing import ApiBlueprint
 from app.api.schemas import EscalationFilter, EscalationSchema, IncidentSchema, page_of, page_schema
 from app.services import escalations, timers
 
-blp = Blueprint("operations", __name__, url_prefix="/api", description="Cảnh báo quá hạn và sự cố")
+blp = ApiBlueprint("operations", __name__, url_prefix="/api", description="Cảnh báo quá hạn và sự cố")
 EscalationPage = page_schema(EscalationSchema, "EscalationPage")
 
 
@@ -25,7 +24,7 @@ def list_escalations(args: dict[str, Any]) -> Any:
     return page_of(page, list(page.items))
 
 
-@blp.route("/escalations/<int:escalation_id>/acknowledge", methods=["POST"])
+@blp.route("/escalations/<id:escalation_id>/acknowledge", methods=["POST"])
 @blp.response(200, EscalationSchema)
 @login_required
 def acknowledge(escalation_id: int) -> Any:
@@ -41,7 +40,7 @@ def list_incidents() -> Any:
     return timers.list_incidents(runtime(), current_principal())
 
 
-@blp.route("/incidents/<int:job_id>/retry", methods=["POST"])
+@blp.route("/incidents/<id:job_id>/retry", methods=["POST"])
 @blp.response(200, IncidentSchema)
 @login_required
 def retry(job_id: int) -> Any:

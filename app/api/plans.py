@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from app.api.auth import current_principal, login_required, runtime
+from app.api.parsing import ApiBlueprint
 from app.services import register, reports
 
-blp = Blueprint("plans", __name__, url_prefix="/api/plans", description="Sổ tiếp công dân và báo cáo kế hoạch")
+blp = ApiBlueprint("plans", __name__, url_prefix="/api/plans", description="Sổ tiếp công dân và báo cáo kế hoạch")
 
 
 class RecordSchema(Schema):
@@ -73,7 +73,7 @@ class ReportSchema(Schema):
     units_late = fields.List(fields.String())
 
 
-@blp.route("/<int:plan_id>/records")
+@blp.route("/<id:plan_id>/records")
 @blp.arguments(RecordFilter, location="query")
 @blp.response(200, RecordSchema(many=True))
 @login_required
@@ -82,7 +82,7 @@ def list_records(args: dict[str, Any], plan_id: int) -> Any:
     return register.list_records(runtime(), current_principal(), plan_id, day=args["day"], q=args["q"], kind=args["kind"])
 
 
-@blp.route("/<int:plan_id>/records", methods=["POST"])
+@blp.route("/<id:plan_id>/records", methods=["POST"])
 @blp.arguments(NewRecordSchema)
 @blp.response(201, RecordSchema)
 @login_required
@@ -91,7 +91,7 @@ def add_record(body: dict[str, Any], plan_id: int) -> Any:
     return register.add_record(runtime(), current_principal(), plan_id, body["received_on"], body["record"])
 
 
-@blp.route("/<int:plan_id>/report")
+@blp.route("/<id:plan_id>/report")
 @blp.response(200, ReportSchema)
 @login_required
 def report(plan_id: int) -> Any:
@@ -99,7 +99,7 @@ def report(plan_id: int) -> Any:
     return reports.session_report(runtime(), current_principal(), plan_id)
 
 
-@blp.route("/<int:plan_id>/report.xlsx")
+@blp.route("/<id:plan_id>/report.xlsx")
 @login_required
 def report_xlsx(plan_id: int) -> Any:
     """Báo cáo tổng hợp dạng bảng tính (.xlsx)."""

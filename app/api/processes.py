@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from app.api.auth import current_principal, login_required, runtime
+from app.api.parsing import ApiBlueprint
 from app.api.schemas import CaseChangeSchema, DeployBody, DeploymentSchema, DeployResultSchema, StartBody
 from app.api.tasks import change_dict
 from app.errors import InvalidInput
 from app.services import cases, deploy
 
-blp = Blueprint("processes", __name__, url_prefix="/api/processes", description="Quy trình đã triển khai")
+blp = ApiBlueprint("processes", __name__, url_prefix="/api/processes", description="Quy trình đã triển khai")
 
 
 @blp.route("")
@@ -25,7 +25,7 @@ class Processes(MethodView):
         return deploy.list_deployments(runtime())
 
 
-@blp.route("/<process_id>/deployments", methods=["POST"])
+@blp.route("/<key:process_id>/deployments", methods=["POST"])
 @blp.arguments(DeployBody)
 @blp.response(201, DeployResultSchema)
 @login_required
@@ -38,7 +38,7 @@ def deploy_files(body: dict[str, Any], process_id: str) -> Any:
     return deploy.deploy(runtime(), current_principal(), process_id, body["files"])
 
 
-@blp.route("/<process_id>/instances", methods=["POST"])
+@blp.route("/<key:process_id>/instances", methods=["POST"])
 @blp.arguments(StartBody)
 @blp.response(201, CaseChangeSchema)
 @login_required

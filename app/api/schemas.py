@@ -3,25 +3,44 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from marshmallow import Schema, fields, validate
 
+from app.routing import MAX_ID
+
+
+class Number(fields.Integer):
+    """An integer written in ASCII digits (``int`` also reads ``٣`` and ``1_000``), within the id range."""
+
+    def __init__(self, *, maximum: int = MAX_ID, minimum: int = 1, **kwargs: Any) -> None:
+        super().__init__(strict=False, validate=validate.Range(min=minimum, max=maximum), **kwargs)
+
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> Any:
+        if isinstance(value, bool) or (isinstance(value, str) and not _DIGITS.fullmatch(value)):
+            raise self.make_error("invalid")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
+_DIGITS = re.compile(r"-?[0-9]{1,10}")
+KEY = validate.Regexp(r"[a-z][a-z0-9_]{0,99}", error="Mã không hợp lệ.")
+
 
 class PageArgs(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
-    per_page = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    page = Number(load_default=1, maximum=100_000)
+    per_page = Number(load_default=50, maximum=200)
 
 
 class InstanceFilter(PageArgs):
-    process_id = fields.String(load_default=None)
+    process_id = fields.String(load_default=None, validate=KEY)
     status = fields.String(load_default=None, validate=validate.OneOf(["running", "completed"]))
     q = fields.String(load_default=None, validate=validate.Length(max=200))
 
 
 class TaskFilter(PageArgs):
     mine = fields.Boolean(load_default=False)
-    role = fields.String(load_default=None)
+    role = fields.String(load_default=None, validate=KEY)
 
 
 class StartBody(Schema):
@@ -30,7 +49,8 @@ class StartBody(Schema):
 
 class CompleteBody(Schema):
     data = fields.Dict(required=True, metadata={"description": "Dữ liệu biểu mẫu của bước"})
-    version = fields.Integer(load_default=None, metadata={"description": "Phiên bản hồ sơ đã đọc (khóa lạc quan)"})
+    version = Number(load_default=None, allow_none=True,
+                     metadata={"description": "Phiên bản hồ sơ đã đọc (khóa lạc quan)"})
 
 
 class MessageBody(Schema):
@@ -182,7 +202,7 @@ def page_schema(item: type[Schema], name: str) -> type[Schema]:
 
 class EscalationFilter(PageArgs):
     open = fields.Boolean(load_default=True, metadata={"description": "Chỉ cảnh báo chưa xác nhận"})
-    instance_id = fields.Integer(load_default=None)
+    instance_id = Number(load_default=None)
 
 
 class EscalationSchema(Schema):

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from app.api.auth import current_principal, login_required, runtime
+from app.api.parsing import ApiBlueprint
 from app.api.schemas import (
     CaseChangeSchema,
     CompleteBody,
@@ -20,7 +19,7 @@ from app.persistence.models import Instance, TaskRow
 from app.services import tasks
 from app.services.runtime import Runtime
 
-blp = Blueprint("tasks", __name__, url_prefix="/api/tasks", description="Công việc của cán bộ")
+blp = ApiBlueprint("tasks", __name__, url_prefix="/api/tasks", description="Công việc của cán bộ")
 TaskPage = page_schema(TaskSchema, "TaskPage")
 
 
@@ -59,7 +58,7 @@ def inbox(args: dict[str, Any]) -> Any:
     return page_of(page, [task_dict(rt, row) for row in page.items])
 
 
-@blp.route("/<task_id>")
+@blp.route("/<task:task_id>")
 @blp.response(200, TaskDetailSchema)
 @login_required
 def get_task(task_id: str) -> Any:
@@ -71,7 +70,7 @@ def get_task(task_id: str) -> Any:
     return body
 
 
-@blp.route("/<task_id>/complete", methods=["POST"])
+@blp.route("/<task:task_id>/complete", methods=["POST"])
 @blp.arguments(CompleteBody)
 @blp.response(200, CaseChangeSchema)
 @login_required
@@ -85,7 +84,7 @@ def complete(body: dict[str, Any], task_id: str) -> Any:
     return change_dict(rt, change.instance, change.tasks)
 
 
-@blp.route("/<task_id>/claim", methods=["POST"])
+@blp.route("/<task:task_id>/claim", methods=["POST"])
 @blp.response(200, TaskSchema)
 @login_required
 def claim(task_id: str) -> Any:
@@ -94,7 +93,7 @@ def claim(task_id: str) -> Any:
     return task_dict(rt, tasks.claim_task(rt, current_principal(), task_id))
 
 
-@blp.route("/<task_id>/release", methods=["POST"])
+@blp.route("/<task:task_id>/release", methods=["POST"])
 @blp.response(200, TaskSchema)
 @login_required
 def release(task_id: str) -> Any:

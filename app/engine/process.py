@@ -213,6 +213,8 @@ def _load_forms(files: Mapping[str, str]) -> dict[str, dict[str, Any]]:
                 forms[path.rsplit("/", 1)[-1]] = json.loads(text)
             except json.JSONDecodeError as exc:
                 raise DiagramError(f"Biểu mẫu {path} không phải JSON hợp lệ (dòng {exc.lineno}).") from exc
+            except RecursionError as exc:
+                raise DiagramError(f"Biểu mẫu {path} lồng nhau quá sâu.") from exc
     return forms
 
 

@@ -22,9 +22,11 @@ from app.services import access, integrity, sessions, users
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
+from app.text import has_control
 
-USERNAME = re.compile(r"^[a-z0-9_.-]{3,64}$")
+USERNAME = re.compile(r"[a-z0-9_.-]{3,64}")
 MIN_PASSWORD = 8
+MAX_PASSWORD = 200
 
 
 @dataclass(frozen=True)
@@ -65,19 +67,23 @@ def _check(change: UserChange) -> dict[str, str]:
     fields: dict[str, str] = {}
     if not change.full_name.strip():
         fields["full_name"] = "Chưa nhập «Họ và tên»."
+    elif len(change.full_name) > 200 or has_control(change.full_name):
+        fields["full_name"] = "«Họ và tên» dài quá 200 ký tự hoặc chứa ký tự điều khiển."
+    if change.organisation is not None and (len(change.organisation) > 100 or has_control(change.organisation)):
+        fields["organisation"] = "«Cơ quan» dài quá 100 ký tự hoặc chứa ký tự điều khiển."
     if not change.roles:
         fields["roles"] = "Chọn ít nhất một vai trò."
     elif set(change.roles) - set(ROLES):
         fields["roles"] = "Có vai trò không tồn tại."
-    if change.password is not None and len(change.password) < MIN_PASSWORD:
-        fields["password"] = f"Mật khẩu cần ít nhất {MIN_PASSWORD} ký tự."
+    if change.password is not None and not MIN_PASSWORD <= len(change.password) <= MAX_PASSWORD:
+        fields["password"] = f"Mật khẩu cần từ {MIN_PASSWORD} đến {MAX_PASSWORD} ký tự."
     return fields
 
 
 def create_user(rt: Runtime, principal: Principal, username: str, change: UserChange) -> Principal:
     _require_admin(principal)
     fields = _check(change)
-    if not USERNAME.match(username):
+    if not USERNAME.fullmatch(username):
         fields["username"] = "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang."
     if change.password is None:
         fields["password"] = "Chưa nhập «Mật khẩu»."  # noqa: S105 - a message, not a password

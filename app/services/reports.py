@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from app.persistence import queries
-from app.services import access
+from app.services import access, spreadsheet
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.register import readable_plan
@@ -127,7 +127,7 @@ def report_xlsx(report: SessionReport) -> bytes:
         ("Đơn vị chậm báo cáo", len(report.units_late)),
     ]
     for row in rows:
-        summary.append(list(row))
+        spreadsheet.append(summary, row)
     summary["A1"].font = Font(bold=True, size=13)
     for cell in summary[6]:
         cell.font = bold
@@ -135,25 +135,26 @@ def report_xlsx(report: SessionReport) -> bytes:
     summary.column_dimensions["B"].width = 24
 
     by_day = book.create_sheet("Theo ngày")
-    by_day.append(["Ngày", "Lượt tiếp", "Số người", "Vụ việc đông người", "Hồ sơ đã mở"])
+    spreadsheet.append(by_day, ["Ngày", "Lượt tiếp", "Số người", "Vụ việc đông người", "Hồ sơ đã mở"])
     for d in report.days:
-        by_day.append([d.day, d.receptions, d.people, d.group_cases, d.cases_opened])
+        spreadsheet.append(by_day, [d.day, d.receptions, d.people, d.group_cases, d.cases_opened])
         by_day.cell(row=by_day.max_row, column=1).number_format = "DD/MM/YYYY"
     opened = book.create_sheet("Hồ sơ đã mở")
-    opened.append(["STT trong sổ", "Người đến", "Số hồ sơ"])
+    spreadsheet.append(opened, ["STT trong sổ", "Người đến", "Số hồ sơ"])
     for c in report.cases_opened:
-        opened.append([c["sequence"], c["name"], c["case_number"]])
+        spreadsheet.append(opened, [c["sequence"], c["name"], c["case_number"]])
     central = book.create_sheet("Phối hợp Trung ương")
-    central.append(["Thời điểm thông báo", "Nơi có mặt", "Số người", "Nội dung", "Kết quả", "Ngày về địa phương"])
+    spreadsheet.append(central, ["Thời điểm thông báo", "Nơi có mặt", "Số người", "Nội dung", "Kết quả",
+                                 "Ngày về địa phương"])
     for e in report.central_events:
         outcome = e.get("outcome") or {}
-        central.append([e.get("reported_at"), e.get("location"), e.get("people_count"), e.get("content"),
+        spreadsheet.append(central, [e.get("reported_at"), e.get("location"), e.get("people_count"), e.get("content"),
                         {"returned": "Đã về địa phương", "not_returned": "Chưa về"}.get(outcome.get("result", ""), "Đang xử lý"),
                         outcome.get("returned_on")])
     late = book.create_sheet("Đơn vị chậm báo cáo")
-    late.append(["Đơn vị"])
+    spreadsheet.append(late, ["Đơn vị"])
     for name in report.units_late:
-        late.append([name])
+        spreadsheet.append(late, [name])
     for sheet in book.worksheets[1:]:
         for cell in sheet[1]:
             cell.font = bold

@@ -32,6 +32,7 @@ from app.services import access
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
+from app.text import has_control
 
 SEEN_EVERY = timedelta(seconds=60)  # how often a session's last activity is written (not on every page)
 BAD_CREDENTIALS = "Sai tên đăng nhập hoặc mật khẩu."
@@ -90,7 +91,7 @@ def check_password(rt: Runtime, username: str, password: str, client: Client) ->
     """
     name, now = _plain(username.strip().lower()), rt.now()
     with rt.db.reading() as session:
-        user = queries.user_by_username(session, username)
+        user = queries.user_by_username(session, username) if not has_control(username) else None
         throttle = session.get(SignInThrottle, name)
         principal = principal_of(user) if user is not None else None
         stored_hash = user.password_hash if user is not None else _dummy_hash(rt.password_method)

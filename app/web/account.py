@@ -10,6 +10,7 @@ from app.errors import InvalidInput
 from app.services import sessions
 from app.web.auth import client, login_required, principal, runtime
 from app.web.blueprint import bp
+from app.web.params import ascii_int
 
 
 def _page(issued: sessions.IssuedToken | None = None, errors: dict[str, str] | None = None,
@@ -32,14 +33,13 @@ def account() -> Any:
 def account_new_token() -> Any:
     name, days = request.form.get("name", ""), request.form.get("days", "")
     try:
-        issued = sessions.issue_token(runtime(), principal(), name,
-                                      int(days) if days.isascii() and days.isdigit() else -1, client())
+        issued = sessions.issue_token(runtime(), principal(), name, ascii_int(days, maximum=9999) or -1, client())
     except InvalidInput as error:
         return _page(errors=error.fields, values={"name": name, "days": days}, status=400)
     return _page(issued=issued)
 
 
-@bp.route("/account/tokens/<int:token_id>/revoke", methods=["POST"])
+@bp.route("/account/tokens/<id:token_id>/revoke", methods=["POST"])
 @login_required
 def account_revoke_token(token_id: int) -> Any:
     token = sessions.revoke_token(runtime(), principal(), token_id)
@@ -49,7 +49,7 @@ def account_revoke_token(token_id: int) -> Any:
     return redirect(url_for("web.account"))
 
 
-@bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
+@bp.route("/account/sessions/<id:session_id>/end", methods=["POST"])
 @login_required
 def account_end_session(session_id: int) -> Any:
     owner = sessions.end_session(runtime(), principal(), session_id)

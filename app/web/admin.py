@@ -14,6 +14,7 @@ from app.services import admin, sessions
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
 from app.web.filters import vn_datetime
+from app.web.params import page_number
 
 
 def _change() -> admin.UserChange:
@@ -60,7 +61,7 @@ def admin_new_user() -> Any:
     return redirect(url_for("web.admin_users"))
 
 
-@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/admin/users/<id:user_id>", methods=["GET", "POST"])
 @login_required
 def admin_user(user_id: int) -> Any:
     user = admin.get_user(runtime(), principal(), user_id)
@@ -78,7 +79,7 @@ def admin_user(user_id: int) -> Any:
     return redirect(url_for("web.admin_users"))
 
 
-@bp.route("/admin/users/<int:user_id>/unlock", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/unlock", methods=["POST"])
 @login_required
 def admin_unlock(user_id: int) -> Any:
     user = admin.get_user(runtime(), principal(), user_id)
@@ -87,7 +88,7 @@ def admin_unlock(user_id: int) -> Any:
     return redirect(url_for("web.admin_user", user_id=user_id))
 
 
-@bp.route("/admin/users/<int:user_id>/end-sessions", methods=["POST"])
+@bp.route("/admin/users/<id:user_id>/end-sessions", methods=["POST"])
 @login_required
 def admin_end_sessions(user_id: int) -> Any:
     ended, revoked = sessions.end_all_for(runtime(), principal(), user_id)
@@ -132,10 +133,8 @@ LOG_PAGE = 50
 @login_required
 def admin_log() -> Any:
     events, check = admin.account_log(runtime(), principal())  # the whole log is checked; a page of it is shown
-    page_no = request.args.get("page", "1")
-    number = int(page_no) if page_no.isascii() and page_no.isdigit() and len(page_no) < 7 else 1
     pages = max(1, -(-len(events) // LOG_PAGE))
-    number = min(max(number, 1), pages)
+    number = min(page_number(request.args.get("page")), pages)
     shown = events[(number - 1) * LOG_PAGE:number * LOG_PAGE]
     rows = [(event, {k: _readable(k, v) for k, v in json.loads(event.data).items()}) for event in shown]
     return render_template("admin_log.html", rows=rows, check=check, actions=ACCOUNT_ACTIONS, fields=ACCOUNT_FIELDS,

@@ -12,6 +12,7 @@ from app.services import attachments, casefile, cases
 from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
+from app.web.params import page_number
 from app.web.views import PER_PAGE, case_home, uploads
 
 
@@ -31,7 +32,7 @@ def new_case_choice() -> Any:
     return render_template("case_choose.html", processes=found)
 
 
-@bp.route("/cases/new/<process_id>", methods=["GET", "POST"])
+@bp.route("/cases/new/<key:process_id>", methods=["GET", "POST"])
 @login_required
 def new_case(process_id: str) -> Any:
     rt, who = runtime(), principal()
@@ -51,21 +52,21 @@ def new_case(process_id: str) -> Any:
 
 
 
-@bp.route("/cases/<int:instance_id>")
+@bp.route("/cases/<id:instance_id>")
 @login_required
 def case(instance_id: int) -> Any:
     file = casefile.open_case(runtime(), principal(), instance_id)
     return render_template("case.html", file=file, case=file.view.instance, view=file.view, titles=file.titles)
 
 
-@bp.route("/cases/<int:instance_id>/diagram.bpmn")
+@bp.route("/cases/<id:instance_id>/diagram.bpmn")
 @login_required
 def diagram(instance_id: int) -> Any:
     xml = casefile.diagram_xml(runtime(), principal(), instance_id)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})
 
 
-@bp.route("/cases/<int:instance_id>/attachments", methods=["POST"])
+@bp.route("/cases/<id:instance_id>/attachments", methods=["POST"])
 @login_required
 def upload(instance_id: int) -> Any:
     stored = attachments.add_attachments(runtime(), principal(), instance_id, uploads())  # 400 page if no file
@@ -73,7 +74,7 @@ def upload(instance_id: int) -> Any:
     return redirect(url_for("web.case", instance_id=instance_id, _anchor="attachments"))
 
 
-@bp.route("/attachments/<int:attachment_id>")
+@bp.route("/attachments/<id:attachment_id>")
 @login_required
 def download(attachment_id: int) -> Any:
     found = attachments.download(runtime(), principal(), attachment_id)
@@ -87,7 +88,7 @@ def _disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
 
 
-@bp.route("/cases/<int:instance_id>/messages/<name>", methods=["GET", "POST"])
+@bp.route("/cases/<id:instance_id>/messages/<key:name>", methods=["GET", "POST"])
 @login_required
 def message(instance_id: int, name: str) -> Any:
     rt, who = runtime(), principal()
@@ -109,9 +110,8 @@ def message(instance_id: int, name: str) -> Any:
 @bp.route("/cases")
 @login_required
 def case_list() -> Any:
-    page_no = request.args.get("page", "1")
     page = casefile.search_cases(runtime(), principal(), q=request.args.get("q"), status=request.args.get("status"),
-                                 page=int(page_no) if page_no.isdigit() else 1, per_page=PER_PAGE)
+                                 page=page_number(request.args.get("page")), per_page=PER_PAGE)
     return render_template("case_list.html", page=page, pages=max(1, -(-page.total // PER_PAGE)),
                            q=request.args.get("q", ""), status=request.args.get("status", ""),
                            outcomes=casefile.OUTCOMES)

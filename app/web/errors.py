@@ -31,9 +31,10 @@ MESSAGES = {
 }
 
 
-def error_page(status: int, message: str | None = None) -> tuple[str, int]:
-    return render_template("error.html", status=status, title=TITLES.get(status, "Lỗi"),
-                           message=message or MESSAGES.get(status, "Đã có lỗi.")), status
+def error_page(status: int, message: str | None = None, headers: list[tuple[str, str]] | None = None) -> Any:
+    page = render_template("error.html", status=status, title=TITLES.get(status, "Lỗi"),
+                           message=message or MESSAGES.get(status, "Đã có lỗi."))
+    return page, status, [(k, v) for k, v in headers or [] if k.lower() != "content-type"]
 
 
 @bp.errorhandler(AppError)
@@ -56,8 +57,9 @@ def _http_error(error: HTTPException) -> Any:
         if request.endpoint == "web.login":
             return render_template("login.html", next=request.form.get("next", ""),
                                    username=request.form.get("username", ""), error=error.description), 429
-        return error_page(429, error.description)
-    return error_page(error.code or 500)
+        return error_page(429, error.description, error.get_headers())
+    own_words = error.code == 400 and error.description != type(error).description
+    return error_page(error.code or 500, str(error.description) if own_words else None, error.get_headers())
 
 
 @bp.errorhandler(Exception)
@@ -73,7 +75,8 @@ def register(app: Flask) -> None:
     def not_routed(error: HTTPException) -> Any:
         if request.path.startswith("/api/") and api_handler is not None:
             return api_handler(error)
-        return error_page(error.code or 404)
+        own_words = error.code == 400 and error.description != type(error).description
+        return error_page(error.code or 404, str(error.description) if own_words else None, error.get_headers())
 
-    for code in (404, 405):
+    for code in (400, 404, 405):
         app.register_error_handler(code, not_routed)

@@ -9,6 +9,7 @@ Nothing here knows a particular task: any form of any deployed process renders a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -17,10 +18,14 @@ from typing import Any
 from werkzeug.datastructures import MultiDict
 
 from app.clock import VIETNAM
+from app.web.params import ascii_int
 
 INDEX_PLACEHOLDER = "__INDEX{}__"  # placeholder of an array item's index in its <template>, one per nesting depth
 CHECKED = "on"  # what a ticked checkbox posts; a row holding only ticks counts as blank
 _MISSING = object()
+MAX_ROWS = 999  # rows of a list in one form (participants, records): indices beyond are not read
+_INTEGER = re.compile(r"[+-]?[0-9]{1,15}")
+_NUMBER = re.compile(r"[+-]?[0-9]{1,15}([.,][0-9]{1,15})?")
 
 
 @dataclass
@@ -202,8 +207,9 @@ def _parse(schema: Mapping[str, Any], ui: Mapping[str, Any], form: MultiDict[str
 def _parse_array(schema: Mapping[str, Any], ui: Mapping[str, Any], form: MultiDict[str, str], name: str,
                  required: bool) -> Any:
     prefix = name + "."
-    indices = sorted({int(part) for key in form if key.startswith(prefix)
-                      for part in [key[len(prefix):].split(".", 1)[0]] if part.isdigit()})
+    indices = sorted({index for key in form if key.startswith(prefix)
+                      for index in [ascii_int(key[len(prefix):].split(".", 1)[0], maximum=MAX_ROWS)]
+                      if index is not None})
     items_schema = _items_schema(schema)
     items = []
     for index in indices:
@@ -234,13 +240,12 @@ def _scalar(schema: Mapping[str, Any], kind: str, raw: str) -> Any:
 
 
 def _number(kind: str, text: str) -> Any:
-    try:
-        if kind == "integer":
-            return int(text)
-        number = float(text.replace(",", "."))
-    except ValueError:
+    """A number typed in ASCII digits (a comma or a dot before the decimals); anything else stays text."""
+    if not _NUMBER.fullmatch(text) or (kind == "integer" and not _INTEGER.fullmatch(text)):
         return text
-    return int(number) if number.is_integer() and "." not in text and "," not in text else number
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    return float(text.replace(",", "."))
 
 
 # -- moments (format date-time) ---------------------------------------------------------------

@@ -13,6 +13,7 @@ from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
 from app.web.filters import startable_processes
+from app.web.params import page_number
 from app.web.views import PER_PAGE
 
 KIND_NAMES = reports.KIND_NAMES
@@ -38,13 +39,12 @@ def _day_arg(value: str | None) -> date | None:
 @bp.route("/plans")
 @login_required
 def plan_list() -> Any:
-    page_no = request.args.get("page", "1")
-    page = plans.list_plans(runtime(), principal(), page=int(page_no) if page_no.isdigit() else 1, per_page=PER_PAGE)
+    page = plans.list_plans(runtime(), principal(), page=page_number(request.args.get("page")), per_page=PER_PAGE)
     return render_template("plan_list.html", page=page, pages=max(1, -(-page.total // PER_PAGE)),
                            may_start=register.PLAN_PROCESS in {p for p, _ in startable_processes()})
 
 
-@bp.route("/plans/<int:plan_id>")
+@bp.route("/plans/<id:plan_id>")
 @login_required
 def plan(plan_id: int) -> Any:
     board = plans.dashboard(runtime(), principal(), plan_id)
@@ -52,7 +52,7 @@ def plan(plan_id: int) -> Any:
                            kinds=KIND_NAMES, handlings=HANDLING_NAMES, message=plans.CENTRAL_MESSAGE)
 
 
-@bp.route("/plans/<int:plan_id>/register")
+@bp.route("/plans/<id:plan_id>/register")
 @login_required
 def plan_register(plan_id: int) -> Any:
     args = request.args
@@ -83,7 +83,7 @@ def _entry_page(entry: plans.EntryForm, values: Any, errors: dict[str, str], sta
                            error_list=forms.error_list(root, errors), message=message), status
 
 
-@bp.route("/plans/<int:plan_id>/register/new", methods=["GET", "POST"])
+@bp.route("/plans/<id:plan_id>/register/new", methods=["GET", "POST"])
 @login_required
 def plan_entry(plan_id: int) -> Any:
     rt, who = runtime(), principal()
@@ -107,7 +107,7 @@ def plan_entry(plan_id: int) -> Any:
                             _anchor=f"record-{row.id}"))
 
 
-@bp.route("/plans/<int:plan_id>/report")
+@bp.route("/plans/<id:plan_id>/report")
 @login_required
 def plan_report(plan_id: int) -> Any:
     report = reports.session_report(runtime(), principal(), plan_id)
@@ -116,7 +116,7 @@ def plan_report(plan_id: int) -> Any:
                            day_label=day_label)
 
 
-@bp.route("/plans/<int:plan_id>/report.xlsx")
+@bp.route("/plans/<id:plan_id>/report.xlsx")
 @login_required
 def plan_report_xlsx(plan_id: int) -> Any:
     """The same workbook as the API's, for an officer signed in with the session cookie."""

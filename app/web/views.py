@@ -7,11 +7,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 
 from app.errors import FormValidationError, InvalidInput
+from app.routing import MAX_ID
 from app.services import attachments, casefile, cases, dashboard, register, tasks
 from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
 from app.web import forms
 from app.web.auth import login_required, principal, runtime, safe_next
 from app.web.blueprint import bp
+from app.web.params import ascii_int, page_number
 
 PER_PAGE = 25
 SCOPE_LABELS = {"roles": "Việc của vai trò", "mine": "Việc tôi đã nhận", "unassigned": "Chưa ai nhận"}
@@ -42,16 +44,15 @@ def inbox() -> Any:
     scope = args.get("scope") or "roles"
     scope = scope if scope in INBOX_SCOPES else "roles"
     status = args.get("status") if args.get("status") in INBOX_STATUSES else None
-    page_no = args.get("page", "1")
     page = tasks.search_inbox(runtime(), principal(), scope=scope, q=args.get("q"), step=args.get("step"),
-                              status=status, page=int(page_no) if page_no.isdigit() else 1, per_page=PER_PAGE)
+                              status=status, page=page_number(args.get("page")), per_page=PER_PAGE)
     pages = max(1, -(-page.total // PER_PAGE))
     return render_template("inbox.html", page=page, pages=pages, scope=scope, status=status, q=args.get("q", ""),
                            step=args.get("step", ""), steps=tasks.inbox_steps(runtime(), principal()),
                            scopes=SCOPE_LABELS, statuses=STATUS_LABELS)
 
 
-@bp.route("/tasks/<task_id>/claim", methods=["POST"])
+@bp.route("/tasks/<task:task_id>/claim", methods=["POST"])
 @login_required
 def claim(task_id: str) -> Any:
     row = tasks.claim_task(runtime(), principal(), task_id)
@@ -59,7 +60,7 @@ def claim(task_id: str) -> Any:
     return redirect(safe_next(request.form.get("next")))
 
 
-@bp.route("/tasks/<task_id>/release", methods=["POST"])
+@bp.route("/tasks/<task:task_id>/release", methods=["POST"])
 @login_required
 def release(task_id: str) -> Any:
     row = tasks.release_task(runtime(), principal(), task_id)
@@ -79,14 +80,14 @@ def _task_page(view: tasks.TaskView, values: Any, errors: dict[str, str], status
     ), status
 
 
-@bp.route("/tasks/<task_id>", methods=["GET"])
+@bp.route("/tasks/<task:task_id>", methods=["GET"])
 @login_required
 def task(task_id: str) -> Any:
     view = tasks.get_task(runtime(), principal(), task_id)
     return _task_page(view, view.data, {})
 
 
-@bp.route("/tasks/<task_id>", methods=["POST"])
+@bp.route("/tasks/<task:task_id>", methods=["POST"])
 @login_required
 def complete(task_id: str) -> Any:
     rt, who = runtime(), principal()
@@ -95,7 +96,7 @@ def complete(task_id: str) -> Any:
     files = uploads()
     version = request.form.get("_version", "")
     try:
-        change = tasks.complete_task(rt, who, task_id, data, int(version) if version.isdigit() else None, files=files)
+        change = tasks.complete_task(rt, who, task_id, data, ascii_int(version, maximum=MAX_ID), files=files)
     except FormValidationError as error:
         note = " Các tệp đính kèm cần chọn lại." if files else ""
         return _task_page(view, data, error.fields, 422, error.message + note)

@@ -34,7 +34,7 @@ def test_bad_user_data_is_refused_beside_each_field_and_kept(client: FlaskClient
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "Tên đăng nhập gồm 3–64 ký tự" in page and "Chưa nhập «Họ và tên»." in page
-    assert "Chọn ít nhất một vai trò." in page and "Mật khẩu cần ít nhất 8 ký tự." in page
+    assert "Chọn ít nhất một vai trò." in page and "Mật khẩu cần từ 8 đến 200 ký tự." in page
     assert 'value="Ng Van A"' in page
 
 
