@@ -13,7 +13,8 @@ Hierarchy (``code`` is stable and appears in API responses; ``status`` is the HT
     ├── TooManyAttempts           429  too_many_attempts   (details: retry_after seconds)
     ├── Conflict                  409  conflict
     │   ├── StaleVersion          409  stale_version
-    │   └── TaskNotReady          409  task_not_ready
+    │   ├── TaskNotReady          409  task_not_ready
+    │   └── TrailBroken           409  audit_broken        (a chain no longer matches its anchor: nothing more is written)
     └── EngineError               422  engine_error        (a script or expression failed at run time)
 
 Messages are in Vietnamese because officers read them; codes are English for programs.
@@ -115,6 +116,12 @@ class TaskNotReady(Conflict):
     default_message = "Bước này không còn chờ xử lý (có thể đã được hoàn thành)."
 
 
+class TrailBroken(Conflict):
+    code = "audit_broken"
+    default_message = ("Nhật ký kiểm toán không khớp mốc neo đã ký (có thể đã bị can thiệp ngoài ứng dụng); "
+                       "mọi thay đổi bị dừng cho tới khi quản trị kiểm tra bằng «flask audit verify».")
+
+
 class EngineError(AppError):
     code = "engine_error"
     status = 422
@@ -134,5 +141,6 @@ ALL_ERRORS: tuple[type[AppError], ...] = (
     Conflict,
     StaleVersion,
     TaskNotReady,
+    TrailBroken,
     EngineError,
 )

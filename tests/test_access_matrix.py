@@ -266,3 +266,50 @@ def test_a_limited_user_never_counts_another_organisations_cases(client: FlaskCl
     assert '<span class="num" id="stat-running">1</span>' in client.get("/dashboard").get_data(as_text=True)
     sign_in(client, "resolver")
     assert '<span class="num" id="stat-running">3</span>' in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_nothing_of_another_organisation_leaks_through_messages_versions_or_finished_tasks(
+        client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
+    _own, other = _world(rt, clock)
+    users.create_user(rt, "resolver_a", "Giám đốc Sở Tài chính", PASSWORD, ["resolver"], ORG_A)
+    me = basic("resolver_a", PASSWORD)
+    with rt.db.reading() as session:
+        version = queries.instance(session, other.case).version  # type: ignore[union-attr]
+    for guess in (version, version + 1):  # no version oracle: the same 404 whatever the version
+        answer = client.post(f"/api/tasks/{other.task}/complete", json={"data": {}, "version": guess}, headers=me)
+        assert answer.status_code == 404
+    missing = client.post("/api/instances/999999/messages/withdrawal", json={"payload": {}}, headers=me).get_json()
+    foreign = client.post(f"/api/instances/{other.case}/messages/withdrawal", json={"payload": {}}, headers=me).get_json()
+    assert missing == foreign  # "does not exist" and "another organisation's" read the same
+    assert client.get("/api/tasks/00000000-0000-0000-0000-000000000000", headers=me).get_json() == \
+        client.get(f"/api/tasks/{other.task}", headers=me).get_json()
+    resolver = users.authenticate_password(rt, "resolver", "demo")
+    tasks.complete_task(rt, resolver, other.task, payloads.acceptance(issued_on="2021-03-22"))
+    finished = client.get(f"/api/tasks/{other.task}", headers=me)
+    assert finished.status_code == 404  # a finished task of another organisation is not a 409 either
+    assert client.get(f"/api/tasks/{other.task}", headers=basic("resolver")).status_code == 409
+
+
+def test_a_unit_finishing_its_step_of_a_plan_sees_no_other_units_tasks(client: FlaskClient, rt: Runtime,
+                                                                      clock: FrozenClock) -> None:
+    clock.set(vn(2021, 3, 22))
+    inspectorate = users.authenticate_password(rt, "inspectorate", "demo")
+    units = [{"code": f"U{n}", "name": f"Đơn vị {n}", "kind": "department", "organisation": org}
+             for n, org in ((1, ORG_A), (2, ORG_B))]
+    plan = cases.start_case(rt, inspectorate, "na_session_reception", {**PLAN_START, "units": units}).instance.id
+    users.create_user(rt, "unithead_a", "Giám đốc Sở Tài chính", PASSWORD, ["unit_head"], ORG_A)
+    me = basic("unithead_a", PASSWORD)
+    mine = client.get("/api/tasks", headers=me).get_json()["items"]
+    assert [(t["instance_id"], t["organisation"]) for t in mine] == [(plan, ORG_A)]
+    report = {"unit_report": {"reported_on": "2021-03-22", "cases_reviewed": 1, "group_cases": 0, "complex_cases": 0,
+                              "bypassing_cases": 0, "protracted_cases": 0, "dialogues_held": 0,
+                              "duty_roster": "Trực hằng ngày", "report_number": "1/BC"}}
+    done = client.post(f"/api/tasks/{mine[0]['id']}/complete", json={"data": report}, headers=me)
+    assert done.status_code == 200, done.get_json()
+    assert {t["organisation"] for t in done.get_json()["tasks"]} <= {ORG_A}
+
+
+def test_a_token_cannot_mint_tokens(client: FlaskClient) -> None:
+    token = client.post("/api/auth/tokens", json={"name": "script"}, headers=basic("reception")).get_json()["token"]
+    minted = client.post("/api/auth/tokens", json={"name": "again"}, headers={"Authorization": f"Bearer {token}"})
+    assert minted.status_code == 403 and minted.get_json()["error"] == "forbidden"

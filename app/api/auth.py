@@ -105,7 +105,8 @@ def token_dict(rt: Runtime, token: Any) -> dict[str, Any]:
 def create_token(args: dict[str, Any]) -> dict[str, Any]:
     """Đổi mật khẩu lấy mã truy cập (Bearer) cho script; mã chỉ hiển thị một lần và có hạn dùng."""
     rt, principal = runtime(), current_principal()
-    issued = sessions.issue_token(rt, principal, args["name"], args["days"], client())
+    by_password = request.authorization is not None and request.authorization.type == "basic"
+    issued = sessions.issue_token(rt, principal, args["name"], args["days"], client(), by_password=by_password)
     return {**token_dict(rt, issued.token), "token": issued.value, "username": principal.username,
             "roles": sorted(principal.roles)}
 

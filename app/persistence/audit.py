@@ -11,8 +11,13 @@ What each protection answers (someone with database access but without the audit
   written in the same transaction as the event;
 - an anchor put back to an earlier, genuine value → the signed checkpoints (``audit_checkpoints``)
   know a later head for that chain;
+- the case's state and summary edited in its row → the anchor also seals their digest;
 - events written before migration 0010 (plain SHA-256) stay checkable as such: the one
-  ``audit_rekeyed`` event appended after them carries a keyed MAC over their head.
+  ``audit_rekeyed`` event appended after them (once, by the first ``flask setup``, never again)
+  carries a keyed MAC over their head.
+
+Before it appends, the application checks that the chain's head is the one its anchor sealed; when
+it is not, it writes nothing more on that chain (``TrailBroken``) instead of signing over a forgery.
 
 Someone with both the database and the key can forge anything; the README says how to keep the key.
 Every MAC names the key it was made with (``key_id``), so a key can be rotated and old events
@@ -33,7 +38,8 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from app.persistence.models import AccountEvent, AuditEvent, Instance, LogAnchor
+from app.errors import TrailBroken
+from app.persistence.models import AccountEvent, AuditEvent, Instance, LogAnchor, User
 
 GENESIS = "0" * 64
 REKEY = "audit_rekeyed"
@@ -99,8 +105,15 @@ def account_material(e: Any) -> str:
     return "\x1f".join([ACCOUNTS, str(e.seq), stamp(e.at), e.actor, e.action, e.username, e.data, e.prev_hash])
 
 
-def anchor_material(chain: str, seq: int, head: str) -> str:
-    return f"anchor\x1f{chain}\x1f{seq}\x1f{head}"
+def anchor_material(chain: str, seq: int, head: str, state: str = "") -> str:
+    return f"anchor\x1f{chain}\x1f{seq}\x1f{head}\x1f{state}"
+
+
+def state_digest(instance: Instance) -> str:
+    """What of the case's row the anchor seals besides the chain: its state and the summary lists show."""
+    parts = [instance.process_id, str(instance.deployment_id), instance.case_number or "", instance.title or "",
+             instance.status, instance.outcome or "", instance.organisation or "", instance.state]
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
 
 
 def case_chain(instance_id: int) -> str:
@@ -112,32 +125,60 @@ def case_chain(instance_id: int) -> str:
 def append_event(session: Session, keys: KeyRing, instance: Instance, *, at: datetime, actor: str, action: str,
                  data: dict[str, Any], task_id: str | None = None, bpmn_id: str | None = None) -> AuditEvent:
     """Add the next event of a case and move its anchor, in the caller's transaction (which holds the case's lock)."""
-    if instance.audit_anchor is None:
-        rekey_case(session, keys, instance, at)
-    event = AuditEvent(instance_id=instance.id, seq=(instance.audit_seq or 0) + 1, at=at, actor=actor, action=action,
-                       task_id=task_id, bpmn_id=bpmn_id, data=canonical_json(data),
-                       prev_hash=instance.audit_head or GENESIS, key_id=keys.current)
+    seq, head = _checked_head(session, keys, instance)
+    event = AuditEvent(instance_id=instance.id, seq=seq + 1, at=at, actor=actor, action=action,
+                       task_id=task_id, bpmn_id=bpmn_id, data=canonical_json(data), prev_hash=head, key_id=keys.current)
     event.hash = keys.sign(event_material(event))
     session.add(event)
     _anchor_case(session, keys, instance, event.seq, event.hash)
     return event
 
 
+def _checked_head(session: Session, keys: KeyRing, instance: Instance) -> tuple[int, str]:
+    """The chain's last (seq, hash), refused unless it is the one the anchor sealed (a new case has none)."""
+    last = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.instance_id == instance.id)
+                           .order_by(AuditEvent.seq.desc()).limit(1)).first()
+    if instance.audit_anchor is None:
+        raise TrailBroken()
+    sealed = anchor_material(case_chain(instance.id), instance.audit_seq or 0, instance.audit_head or GENESIS,
+                             instance.audit_state or "")
+    found: tuple[int, str] = (int(last.seq), str(last.hash)) if last else (0, GENESIS)
+    if not keys.check_seal(instance.audit_anchor, sealed) or found != (instance.audit_seq, instance.audit_head):
+        raise TrailBroken()
+    return found
+
+
+def row_is_sealed(keys: KeyRing, instance: Instance) -> bool:
+    """Whether the case's row (state, summary, chain length and head) is what its anchor sealed."""
+    sealed = anchor_material(case_chain(instance.id), instance.audit_seq or 0, instance.audit_head or GENESIS,
+                             instance.audit_state or "")
+    return keys.check_seal(instance.audit_anchor, sealed) and instance.audit_state == state_digest(instance)
+
+
+def open_chain(session: Session, keys: KeyRing, instance: Instance) -> None:
+    """A new case's empty chain, anchored before its first event (so a missing anchor always means tampering)."""
+    _anchor_case(session, keys, instance, 0, GENESIS)
+
+
 def _anchor_case(session: Session, keys: KeyRing, instance: Instance, seq: int, head: str) -> None:
     """Written with a Core UPDATE so the case's optimistic-lock version is not bumped by its own trail."""
-    anchor = keys.seal(anchor_material(case_chain(instance.id), seq, head))
+    session.flush()  # the row's state as this transaction leaves it is what the anchor seals
+    state = state_digest(instance)
+    anchor = keys.seal(anchor_material(case_chain(instance.id), seq, head, state))
     session.execute(update(Instance).where(Instance.id == instance.id)
-                    .values(audit_seq=seq, audit_head=head, audit_anchor=anchor))
-    for name, value in (("audit_seq", seq), ("audit_head", head), ("audit_anchor", anchor)):
+                    .values(audit_seq=seq, audit_head=head, audit_anchor=anchor, audit_state=state))
+    for name, value in (("audit_seq", seq), ("audit_head", head), ("audit_anchor", anchor), ("audit_state", state)):
         set_committed_value(instance, name, value)
 
 
 def rekey_case(session: Session, keys: KeyRing, instance: Instance, at: datetime) -> None:
-    """A case from before the keyed chain: seal its unkeyed events under the key, once, as an event of its own."""
+    """A case from before the keyed chain: seal its unkeyed events under the key, once, as an event of its own.
+
+    Only the one-time upgrade (``app.services.integrity.rekey_legacy``) calls this: were it run on any
+    chain that merely lacks an anchor, an intruder could delete the anchor and have forged events sealed.
+    """
     last = session.execute(select(AuditEvent.seq, AuditEvent.hash).where(AuditEvent.instance_id == instance.id)
                            .order_by(AuditEvent.seq.desc()).limit(1)).first()
-    for name, value in (("audit_seq", last.seq if last else 0), ("audit_head", last.hash if last else GENESIS)):
-        set_committed_value(instance, name, value)
     if last is None:
         _anchor_case(session, keys, instance, 0, GENESIS)
         return
@@ -154,9 +195,7 @@ def append_account_event(session: Session, keys: KeyRing, *, at: datetime, actor
     """Add the next event of the account log, serialised against other writers of the log."""
     if session.get_bind().dialect.name == "postgresql":  # SQLite's BEGIN IMMEDIATE already serialises writers
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext('account_events'))"))
-    anchor = session.get(LogAnchor, ACCOUNTS)
-    if anchor is None:
-        anchor = rekey_account_log(session, keys, at)
+    anchor = _checked_log_head(session, keys)
     event = AccountEvent(seq=anchor.seq + 1, at=at, actor=actor, action=action, username=username,
                          data=canonical_json(data), prev_hash=anchor.head, key_id=keys.current)
     event.hash = keys.sign(account_material(event))
@@ -166,14 +205,35 @@ def append_account_event(session: Session, keys: KeyRing, *, at: datetime, actor
     return event
 
 
+def _checked_log_head(session: Session, keys: KeyRing) -> LogAnchor:
+    last = session.execute(select(AccountEvent.seq, AccountEvent.hash).order_by(AccountEvent.seq.desc())
+                           .limit(1)).first()
+    anchor = session.get(LogAnchor, ACCOUNTS)
+    if anchor is None:
+        if last is not None:
+            raise TrailBroken()
+        anchor = LogAnchor(name=ACCOUNTS, seq=0, head=GENESIS, anchor="")
+        session.add(anchor)
+        return anchor
+    found = (last.seq, last.hash) if last else (0, GENESIS)
+    if not keys.check_seal(anchor.anchor, anchor_material(ACCOUNTS, anchor.seq, anchor.head)) or \
+            found != (anchor.seq, anchor.head):
+        raise TrailBroken()
+    return anchor
+
+
 def rekey_account_log(session: Session, keys: KeyRing, at: datetime) -> LogAnchor:
+    """The account log from before the keyed chain, sealed once (the one-time upgrade only)."""
     last = session.execute(select(AccountEvent.seq, AccountEvent.hash).order_by(AccountEvent.seq.desc())
                            .limit(1)).first()
     anchor = LogAnchor(name=ACCOUNTS, seq=last.seq if last else 0, head=last.hash if last else GENESIS, anchor="")
     session.add(anchor)
     if last is not None:
+        logged = set(session.scalars(select(AccountEvent.username).where(AccountEvent.action == "user_created")))
+        older = sorted(set(session.scalars(select(User.username))) - logged)
         event = AccountEvent(seq=last.seq + 1, at=at, actor="system", action=REKEY, username="-",
-                             data=canonical_json({"legacy_events": last.seq, "legacy_head": last.hash}),
+                             data=canonical_json({"legacy_events": last.seq, "legacy_head": last.hash,
+                                                  "accounts_before_log": older}),
                              prev_hash=last.hash, key_id=keys.current)
         event.hash = keys.sign(account_material(event))
         session.add(event)
@@ -207,6 +267,8 @@ class Anchor:
     seq: int
     head: str
     sealed: str | None
+    state: str = ""  # the digest the anchor sealed (cases only)
+    actual_state: str | None = None  # the digest of the row as it is now
 
 
 @dataclass(frozen=True)
@@ -233,6 +295,8 @@ MESSAGES = {
     "head": "sự kiện cuối không khớp với mốc neo",
     "rewound": "chuỗi ngắn hơn hoặc khác với lần chốt đã ký",
     "checkpoint_forged": "bản chốt của chuỗi bị sửa (mã xác thực không khớp)",
+    "state_altered": "dữ liệu của hồ sơ (trạng thái, kết quả, cơ quan, nội dung) đã bị sửa ngoài ứng dụng",
+    "empty": "hồ sơ không còn sự kiện nào trong nhật ký (đã bị xóa)",
 }
 
 
@@ -284,9 +348,11 @@ def _event_problem(keys: KeyRing, event: Any, material: Callable[[Any], str], ex
 def _check_anchor(keys: KeyRing, events: Sequence[Any], anchor: Anchor | None, chain: str) -> list[Break]:
     last_seq, last_head = (events[-1].seq, events[-1].hash) if events else (0, GENESIS)
     if anchor is None or anchor.sealed is None:
-        return [_problem(None, "no_anchor")] if events else []
-    if not keys.check_seal(anchor.sealed, anchor_material(chain, anchor.seq, anchor.head)):
+        return [_problem(None, "no_anchor")]
+    if not keys.check_seal(anchor.sealed, anchor_material(chain, anchor.seq, anchor.head, anchor.state)):
         return [_problem(None, "anchor_forged")]
+    if anchor.actual_state is not None and anchor.actual_state != anchor.state:
+        return [_problem(None, "state_altered")]
     if anchor.seq > last_seq:
         return [_problem(last_seq + 1, "truncated", f"mốc neo ghi {anchor.seq} sự kiện, chỉ còn {last_seq}")]
     if anchor.seq < last_seq:
@@ -313,8 +379,13 @@ def _check_checkpointed(keys: KeyRing, events: Sequence[Any], anchor: Anchor | N
 
 def verify_case(keys: KeyRing, instance: Instance, events: Sequence[AuditEvent],
                 checkpointed: Checkpointed | None = None) -> ChainCheck:
-    anchor = Anchor(instance.audit_seq or 0, instance.audit_head or GENESIS, instance.audit_anchor)
-    return verify_events(keys, events, event_material, anchor, case_chain(instance.id), checkpointed)
+    anchor = Anchor(instance.audit_seq or 0, instance.audit_head or GENESIS, instance.audit_anchor,
+                    instance.audit_state or "", state_digest(instance))
+    check = verify_events(keys, events, event_material, anchor, case_chain(instance.id), checkpointed)
+    if events or not check.ok:
+        return check
+    found = _problem(None, "empty")  # every case is born with its first event: none left means all were deleted
+    return ChainCheck(False, 0, None, found.message, (found,))
 
 
 def verify_account_log(keys: KeyRing, events: Sequence[AccountEvent], anchor: LogAnchor | None,

@@ -181,6 +181,7 @@ class Instance(Base):
     audit_seq: Mapped[int | None] = mapped_column(Integer)
     audit_head: Mapped[str | None] = mapped_column(String(64))
     audit_anchor: Mapped[str | None] = mapped_column(String(100))
+    audit_state: Mapped[str | None] = mapped_column(String(64))  # digest of the case's state and summary, sealed too
     audit_checkpointed: Mapped[int | None] = mapped_column(Integer)
     deployment: Mapped[Deployment] = relationship(lazy="joined")
 
@@ -260,7 +261,7 @@ class LogAnchor(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     seq: Mapped[int] = mapped_column(Integer)
-    head: Mapped[str] = mapped_column(String(64))
+    head: Mapped[str] = mapped_column(String(100))  # a hash, or for the checkpoints a sealed MAC (key id + MAC)
     anchor: Mapped[str] = mapped_column(String(100))
     checkpointed: Mapped[int | None] = mapped_column(Integer)
 
@@ -392,6 +393,7 @@ class Attachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
     uploaded_by: Mapped[str] = mapped_column(String(64))
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    audit_seq: Mapped[int | None] = mapped_column(Integer)  # the case event that recorded its SHA-256 (keyed)
 
 
 # Indexes for the officers' pages (migration 0004): the dashboard counts cases received and

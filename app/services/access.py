@@ -84,6 +84,8 @@ REFUSALS: dict[Right, str] = {
 }
 CASE_NOT_FOUND = "Không tìm thấy hồ sơ (hoặc hồ sơ thuộc cơ quan khác)."
 TASK_NOT_FOUND = "Không tìm thấy bước công việc (hoặc bước thuộc cơ quan khác)."
+ATTACHMENT_NOT_FOUND = "Không tìm thấy tài liệu (hoặc tài liệu thuộc hồ sơ của cơ quan khác)."
+ESCALATION_NOT_FOUND = "Không tìm thấy cảnh báo (hoặc cảnh báo thuộc hồ sơ của cơ quan khác)."
 
 
 def can(principal: Principal, right: Right) -> bool:
@@ -164,6 +166,14 @@ def may_read_task(principal: Principal, process: CompiledProcess, row: TaskRow) 
     """The task's own role reads it; so do oversight roles who may read its case."""
     return may_work_task(principal, row) or bool(principal.roles & OVERSIGHT
                                                  and may_read_case(principal, process, row.instance))
+
+
+def visible_tasks(principal: Principal, process: CompiledProcess, instance: Instance,
+                  rows: list[TaskRow]) -> list[TaskRow]:
+    """The waiting tasks a change may report back: those the caller may read, or see as a reader of the case."""
+    reads_case = may_read_case(principal, process, instance)
+    return [row for row in rows
+            if may_read_task(principal, process, row) or (reads_case and in_scope(principal, row.organisation))]
 
 
 def require_task_read(principal: Principal, process: CompiledProcess, row: TaskRow) -> None:

@@ -5,9 +5,9 @@ Checking and storing are in ``app.services.uploads``, shared with the steps that
 
 from __future__ import annotations
 
-from app.errors import InvalidInput, NotFound
-from app.persistence.models import Attachment
-from app.services import access
+from app.errors import InvalidInput, NotFound, TrailBroken
+from app.persistence.models import Attachment, Instance
+from app.services import access, integrity
 from app.services.cases import readable_case
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -20,7 +20,7 @@ __all__ = ["MAX_BYTES", "Upload", "add_attachments", "check_upload", "download"]
 def add_attachments(rt: Runtime, principal: Principal, instance_id: int, files: list[Upload]) -> list[Attachment]:
     """Add files to a running case from its page; all or nothing."""
     with rt.db.writing() as session:
-        instance = lock_instance(session, instance_id)
+        instance = lock_instance(rt, session, instance_id)
         access.require_work(principal, rt.process(session, instance.deployment), instance)
         checked = check_all(files)
         if not checked:
@@ -31,10 +31,17 @@ def add_attachments(rt: Runtime, principal: Principal, instance_id: int, files: 
 
 
 def download(rt: Runtime, principal: Principal, attachment_id: int) -> Attachment:
-    """A file of a case, for whoever may read the case (404 for anyone else, as for the case itself)."""
+    """A file of a case, for whoever may read the case (404 for anyone else, as for the case itself).
+
+    The bytes are served only if they are the ones the case's trail recorded (their keyed SHA-256).
+    """
     with rt.db.reading() as session:
         attachment = session.get(Attachment, attachment_id)
-        if attachment is None:
-            raise NotFound("Không có tài liệu này.")
+        instance = session.get(Instance, attachment.instance_id) if attachment is not None else None
+        if attachment is None or instance is None or not access.in_scope(principal, instance.organisation):
+            raise NotFound(access.ATTACHMENT_NOT_FOUND)
         readable_case(rt, session, principal, attachment.instance_id)
+        problem = integrity.attachment_check(rt, session, attachment)
+        if problem is not None:
+            raise TrailBroken(f"Không cung cấp tệp: {problem}. Hãy báo quản trị kiểm tra (flask audit verify).")
         return attachment

@@ -35,6 +35,7 @@ ACTIONS = {
     "escalation_raised": "Cảnh báo quá hạn", "escalation_acknowledged": "Xác nhận cảnh báo",
     "instance_completed": "Kết thúc hồ sơ", "incident_opened": "Sự cố hẹn giờ", "incident_retried": "Thử lại sự cố",
     "task_claimed": "Nhận việc", "task_released": "Trả việc", "attachment_added": "Thêm tài liệu",
+    "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
 }
 CASE_VARIABLES = {  # what the diagrams compute into the case, named for officers
     "case_number": "Số hồ sơ", "regime": "Chế độ pháp lý áp dụng", "filed_in_time": "Đơn còn trong thời hạn khiếu nại",

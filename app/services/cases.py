@@ -71,11 +71,12 @@ def start_in_session(rt: Runtime, session: Session, principal: Principal, proces
     session.add(instance)
     session.flush()
     instance.case_number = _case_number(process_id, rt.today().year, instance.id)
+    audit.open_chain(session, rt.audit_keys, instance)
     run = rt.engine.start(process, {**data, **(links or {}), "case_number": instance.case_number})
     tasks = save_run(rt, session, instance, run, actor=principal.username, action="instance_started",
                      before={}, extra={"deployment_version": deployment.version})
     access.require_own_new_case(principal, instance)
-    return CaseChange(instance, tasks)
+    return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 
 
 def _case_number(process_id: str, year: int, instance_id: int) -> str:
@@ -96,7 +97,7 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
         raise InvalidInput("Nội dung thông điệp phải là một đối tượng JSON.")
     try:
         with rt.db.writing() as session:
-            instance = lock_instance(session, instance_id)
+            instance = lock_instance(rt, session, instance_id)
             process, run = load_run(rt, session, instance)
             access.require_message(principal, process, instance, name)
             form = process.message_form(name)
@@ -107,7 +108,7 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
             run.send_message(name, payload)
             tasks = save_run(rt, session, instance, run, actor=principal.username, action="message_received",
                              before=before, extra={"message": name, "payload": payload})
-            return CaseChange(instance, tasks)
+            return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
     except EngineError as error:
         record_failure(rt, instance_id, actor=principal.username, action="message_failed", error=error)
         raise

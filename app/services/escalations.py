@@ -27,9 +27,9 @@ def acknowledge(rt: Runtime, principal: Principal, escalation_id: int) -> Escala
     now = rt.now()
     with rt.db.writing() as session:
         escalation = session.get(Escalation, escalation_id)
-        if escalation is None:
-            raise NotFound("Không có cảnh báo này.")
-        instance = lock_instance(session, escalation.instance_id)
+        if escalation is None or not access.in_scope(principal, escalation.instance.organisation):
+            raise NotFound(access.ESCALATION_NOT_FOUND)
+        instance = lock_instance(rt, session, escalation.instance_id)
         access.require_case(principal, rt.process(session, instance.deployment), instance)
         if escalation.acknowledged_at is None:
             escalation.acknowledged_at, escalation.acknowledged_by = now, principal.username

@@ -9,23 +9,27 @@ check for one case (``case_check``), so the three give the same verdict.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
+from app.errors import TrailBroken
 from app.persistence import audit, queries
 from app.persistence.audit import Break, ChainCheck, Checkpointed
 from app.persistence.models import (
     AccountEvent,
+    Attachment,
     AuditCheckpoint,
     AuditCheckpointEntry,
     AuditEvent,
     Instance,
     LogAnchor,
+    User,
 )
 from app.services import access
 from app.services.access import Right
@@ -33,6 +37,8 @@ from app.services.principal import Principal
 from app.services.runtime import Runtime
 
 BATCH = 500
+CHECKPOINTS = "checkpoints"  # the log_anchors row of the checkpoints' own chain
+LEGACY = "legacy"  # the log_anchors row that says the one-time sealing of pre-0010 chains was done
 CHECKPOINT_EVERY = timedelta(minutes=10)
 
 
@@ -103,36 +109,57 @@ def checkpoint(rt: Runtime) -> int | None:
 
     Only anchors whose own seal holds are signed, so a forged anchor never gets a genuine checkpoint.
     """
-    now = rt.now()
+    now, keys = rt.now(), rt.audit_keys
     with rt.db.writing() as session:
         if session.get_bind().dialect.name == "postgresql":
             session.execute(text("SELECT pg_advisory_xact_lock(hashtext('audit_checkpoints'))"))
         moved = _moved_chains(rt, session)
         if not moved:
             return None
-        last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.mac).order_by(AuditCheckpoint.seq.desc())
-                               .limit(1)).first()
-        seq, prev_mac = (last.seq + 1, last.mac) if last else (1, audit.GENESIS)
-        entries = [(chain, chain_seq, head) for chain, chain_seq, head in moved]
-        for chain, chain_seq, head in entries:
+        anchor = _checkpoints_anchor(session, keys)
+        seq, prev_mac = anchor.seq + 1, anchor.head
+        for chain, chain_seq, head in moved:
             session.add(AuditCheckpointEntry(checkpoint=seq, chain=chain, seq=chain_seq, head=head,
-                                             sealed=rt.audit_keys.seal(audit.checkpoint_entry_material(
-                                                 seq, chain, chain_seq, head))))
-        digest = _entries_digest(entries)
-        session.add(AuditCheckpoint(seq=seq, at=now, entries=len(entries), digest=digest, prev_mac=prev_mac,
-                                    mac=rt.audit_keys.seal(_checkpoint_material(seq, now, len(entries), digest,
-                                                                                prev_mac))))
-        _mark_checkpointed(session, moved)
+                                             sealed=keys.seal(audit.checkpoint_entry_material(seq, chain, chain_seq,
+                                                                                              head))))
+        digest = _entries_digest(moved)
+        mac = keys.seal(_checkpoint_material(seq, now, len(moved), digest, prev_mac))
+        session.add(AuditCheckpoint(seq=seq, at=now, entries=len(moved), digest=digest, prev_mac=prev_mac, mac=mac))
+        anchor.seq, anchor.head = seq, mac
+        anchor.anchor = keys.seal(audit.anchor_material(CHECKPOINTS, seq, mac))
+        event = audit.append_account_event(session, keys, at=now, actor="system", action="checkpoint_signed",
+                                           username="-", data={"checkpoint": seq, "chains": len(moved), "mac": mac})
+        _mark_checkpointed(session, moved, event.seq)
         return seq
 
 
+def _checkpoints_anchor(session: Session, keys: audit.KeyRing) -> LogAnchor:
+    """The checkpoints' own anchor, checked against the last checkpoint before the chain is extended."""
+    last = session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.mac).order_by(AuditCheckpoint.seq.desc())
+                           .limit(1)).first()
+    anchor = session.get(LogAnchor, CHECKPOINTS)
+    if anchor is None:
+        if last is not None:
+            raise TrailBroken()
+        anchor = LogAnchor(name=CHECKPOINTS, seq=0, head=audit.GENESIS, anchor="")
+        session.add(anchor)
+        return anchor
+    found = (last.seq, last.mac) if last else (0, audit.GENESIS)
+    if found != (anchor.seq, anchor.head) or not keys.check_seal(
+            anchor.anchor, audit.anchor_material(CHECKPOINTS, anchor.seq, anchor.head)):
+        raise TrailBroken()
+    return anchor
+
+
 def _moved_chains(rt: Runtime, session: Session) -> list[tuple[str, int, str]]:
-    rows = session.execute(select(Instance.id, Instance.audit_seq, Instance.audit_head, Instance.audit_anchor)
+    rows = session.execute(select(Instance.id, Instance.audit_seq, Instance.audit_head, Instance.audit_anchor,
+                                  Instance.audit_state)
                            .where(Instance.audit_seq.is_not(None),
                                   or_(Instance.audit_checkpointed.is_(None),
                                       Instance.audit_checkpointed != Instance.audit_seq))).all()
-    moved = [(audit.case_chain(i), s or 0, h or "") for i, s, h, sealed in rows
-             if rt.audit_keys.check_seal(sealed, audit.anchor_material(audit.case_chain(i), s or 0, h or ""))]
+    moved = [(audit.case_chain(i), s or 0, h or "") for i, s, h, sealed, state in rows
+             if rt.audit_keys.check_seal(sealed, audit.anchor_material(audit.case_chain(i), s or 0, h or "",
+                                                                       state or ""))]
     log = session.get(LogAnchor, audit.ACCOUNTS)
     if log is not None and log.checkpointed != log.seq and rt.audit_keys.check_seal(
             log.anchor, audit.anchor_material(audit.ACCOUNTS, log.seq, log.head)):
@@ -140,12 +167,15 @@ def _moved_chains(rt: Runtime, session: Session) -> list[tuple[str, int, str]]:
     return moved
 
 
-def _mark_checkpointed(session: Session, moved: list[tuple[str, int, str]]) -> None:
-    """Bookkeeping only (the next checkpoint's starting point), by Core UPDATE: no case version changes."""
+def _mark_checkpointed(session: Session, moved: list[tuple[str, int, str]], log_seq: int) -> None:
+    """Bookkeeping only (the next checkpoint's starting point), by Core UPDATE: no case version changes.
+
+    The account log counts as checkpointed up to the checkpoint's own event, so that event alone does
+    not make the next checkpoint.
+    """
+    session.execute(update(LogAnchor).where(LogAnchor.name == audit.ACCOUNTS).values(checkpointed=log_seq))
     for chain, seq, _ in moved:
-        if chain == audit.ACCOUNTS:
-            session.execute(update(LogAnchor).where(LogAnchor.name == audit.ACCOUNTS).values(checkpointed=seq))
-        else:
+        if chain != audit.ACCOUNTS:
             instance_id = int(chain.split(":", 1)[1])
             session.execute(update(Instance).where(Instance.id == instance_id).values(audit_checkpointed=seq))
 
@@ -169,17 +199,20 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
     with rt.db.reading() as session:
         latest = _latest_entries(session)
         seen: set[str] = set()
-        for instance, events in _cases_with_events(session):
+        for instance, events, files in _cases_with_events(session):
             chain = audit.case_chain(instance.id)
             seen.add(chain)
             check = audit.verify_case(rt.audit_keys, instance, events, latest.get(chain))
             report.cases += 1
             report.events += len(events)
-            report.problems += [_problem(chain, instance.case_number or chain, b) for b in check.breaks]
+            label = instance.case_number or chain
+            report.problems += [_problem(chain, label, b) for b in check.breaks]
+            report.problems += _file_problems(rt, chain, label, events, files)
         log, check = account_log_check(rt, session)
         report.account_events = len(log)
         report.problems += [_problem(audit.ACCOUNTS, "Nhật ký tài khoản", b) for b in check.breaks]
-        report.checkpoints, problems = _verify_checkpoints(rt, session)
+        report.problems += _missing_accounts(session, log)
+        report.checkpoints, problems = _verify_checkpoints(rt, session, log)
         report.problems += problems
         report.problems += [_problem(chain, chain, Break(None, "deleted", "hồ sơ có trong bản chốt đã ký nhưng "
                                                          "không còn trong cơ sở dữ liệu (đã bị xóa)"))
@@ -191,7 +224,7 @@ def _problem(chain: str, label: str, found: Break) -> Problem:
     return Problem(chain, label, found.seq, found.kind, found.message)
 
 
-def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent]]]:
+def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent], list[Attachment]]]:
     last_id = 0
     while True:
         batch = list(session.scalars(select(Instance).where(Instance.id > last_id).order_by(Instance.id).limit(BATCH)))
@@ -202,9 +235,35 @@ def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditE
         for event in session.scalars(select(AuditEvent).where(AuditEvent.instance_id.in_(ids))
                                      .order_by(AuditEvent.instance_id, AuditEvent.seq)):
             grouped[event.instance_id].append(event)
+        files: dict[int, list[Attachment]] = defaultdict(list)
+        for attachment in session.scalars(select(Attachment).where(Attachment.instance_id.in_(ids))):
+            files[attachment.instance_id].append(attachment)
         for instance in batch:
-            yield instance, grouped.get(instance.id, [])
+            yield instance, grouped.get(instance.id, []), files.get(instance.id, [])
+        session.expunge_all()  # keep the memory of a full check bounded
         last_id = ids[-1]
+
+
+def _file_problems(rt: Runtime, chain: str, label: str, events: list[AuditEvent],
+                   files: list[Attachment]) -> list[Problem]:
+    """Every file of a case against the SHA-256 its trail recorded."""
+    by_seq = {e.seq: e for e in events}
+    problems = []
+    for attachment in files:
+        found = _attachment_problem(rt.audit_keys, attachment, by_seq.get(attachment.audit_seq or 0))
+        if found:
+            problems.append(Problem(chain, label, attachment.audit_seq, "attachment", found))
+    return problems
+
+
+def _missing_accounts(session: Session, log: list[AccountEvent]) -> list[Problem]:
+    """Every account was created through the log: a user the log never saw means the log lost its beginning."""
+    created = {e.username for e in log if e.action == "user_created"}
+    for event in (e for e in log if e.action == audit.REKEY):  # accounts older than the log itself (sealed once)
+        created |= set(json.loads(event.data).get("accounts_before_log") or [])
+    return [Problem(audit.ACCOUNTS, "Nhật ký tài khoản", None, "missing",
+                    f"tài khoản «{name}» không có sự kiện tạo trong nhật ký (nhật ký đã bị xóa bớt)")
+            for name in sorted(set(session.scalars(select(User.username))) - created)]
 
 
 def _latest_entries(session: Session) -> dict[str, Checkpointed]:
@@ -216,9 +275,9 @@ def _latest_entries(session: Session) -> dict[str, Checkpointed]:
     return latest
 
 
-def _verify_checkpoints(rt: Runtime, session: Session) -> tuple[int, list[Problem]]:
-    """The checkpoints' own chain: their sequence, link, seal, and that their entries are all still there."""
-    problems: list[Problem] = []
+def _verify_checkpoints(rt: Runtime, session: Session, log: list[AccountEvent]) -> tuple[int, list[Problem]]:
+    """The checkpoints' own chain: sequence, link, seal, entries, its anchor, and the account log's record of them."""
+    problems = _checkpoint_anchor_problems(rt, session, log)
     grouped: dict[int, list[tuple[str, int, str]]] = defaultdict(list)
     for entry in session.scalars(select(AuditCheckpointEntry)):
         grouped[entry.checkpoint].append((entry.chain, entry.seq, entry.head))
@@ -240,11 +299,37 @@ def _verify_checkpoints(rt: Runtime, session: Session) -> tuple[int, list[Proble
     return len(points), problems
 
 
+def _checkpoint_anchor_problems(rt: Runtime, session: Session, log: list[AccountEvent]) -> list[Problem]:
+    """The newest checkpoints cannot be dropped: their anchor and the account log both know them."""
+    points = {seq: mac for seq, mac in session.execute(select(AuditCheckpoint.seq, AuditCheckpoint.mac))}
+    anchor = session.get(LogAnchor, CHECKPOINTS)
+    found: list[str] = []
+    if anchor is None:
+        if points:
+            found.append("không có mốc neo của chuỗi bản chốt")
+    elif not rt.audit_keys.check_seal(anchor.anchor, audit.anchor_material(CHECKPOINTS, anchor.seq, anchor.head)):
+        found.append("mốc neo của chuỗi bản chốt bị sửa")
+    elif points.get(anchor.seq) != anchor.head or max(points, default=0) != anchor.seq:
+        found.append(f"mốc neo ghi {anchor.seq} bản chốt, trong cơ sở dữ liệu còn {len(points)}")
+    for event in (e for e in log if e.action == "checkpoint_signed"):
+        data = json.loads(event.data)
+        if points.get(data.get("checkpoint")) != data.get("mac"):
+            found.append(f"bản chốt số {data.get('checkpoint')} (nhật ký tài khoản, sự kiện {event.seq}) "
+                         "không còn hoặc đã bị thay")
+    return [Problem("checkpoints", "Bản chốt nhật ký", None, "checkpoint", text) for text in found]
+
+
 # -- legacy chains ------------------------------------------------------------------------------------
 
 def rekey_legacy(rt: Runtime) -> int:
-    """Seal the chains written before migration 0010 under the key, once each (``flask setup``)."""
+    """Seal the chains written before migration 0010 under the key: once for the whole database (``flask setup``).
+
+    Afterwards a chain without an anchor is never sealed again (it can only mean tampering), so the
+    first setup after the upgrade is the only moment this runs; a marker row says it was done.
+    """
     with rt.db.reading() as session:
+        if session.get(LogAnchor, LEGACY) is not None:
+            return 0
         ids = list(session.scalars(select(Instance.id).where(Instance.audit_anchor.is_(None)).order_by(Instance.id)))
         log_anchored = session.get(LogAnchor, audit.ACCOUNTS) is not None
     for instance_id in ids:
@@ -252,8 +337,43 @@ def rekey_legacy(rt: Runtime) -> int:
             instance = queries.instance(session, instance_id, for_update=True)
             if instance is not None and instance.audit_anchor is None:
                 audit.rekey_case(session, rt.audit_keys, instance, rt.now())
-    if not log_anchored:
-        with rt.db.writing() as session:
-            if session.get(LogAnchor, audit.ACCOUNTS) is None:
-                audit.rekey_account_log(session, rt.audit_keys, rt.now())
+    with rt.db.writing() as session:
+        if not log_anchored and session.get(LogAnchor, audit.ACCOUNTS) is None:
+            audit.rekey_account_log(session, rt.audit_keys, rt.now())
+        _link_legacy_attachments(session)
+        session.add(LogAnchor(name=LEGACY, seq=len(ids), head=audit.GENESIS,
+                              anchor=rt.audit_keys.seal(audit.anchor_material(LEGACY, len(ids), audit.GENESIS))))
     return len(ids)
+
+
+def _link_legacy_attachments(session: Session) -> None:
+    """Files added before 0010: point each at the event that recorded its SHA-256."""
+    pending = {a.id: a.instance_id for a in session.scalars(select(Attachment).options(defer(Attachment.content))
+                                                             .where(Attachment.audit_seq.is_(None)))}
+    if not pending:
+        return
+    events = session.scalars(select(AuditEvent).where(AuditEvent.action == "attachment_added",
+                                                      AuditEvent.instance_id.in_(sorted(set(pending.values())))))
+    for event in events:
+        attachment_id = json.loads(event.data).get("attachment")
+        if pending.get(attachment_id) == event.instance_id:
+            session.execute(update(Attachment).where(Attachment.id == attachment_id).values(audit_seq=event.seq))
+
+
+def attachment_check(rt: Runtime, session: Session, attachment: Attachment) -> str | None:
+    """Why a stored file is not the one its case's trail recorded (None when it is)."""
+    event = session.scalar(select(AuditEvent).where(AuditEvent.instance_id == attachment.instance_id,
+                                                    AuditEvent.seq == attachment.audit_seq))
+    return _attachment_problem(rt.audit_keys, attachment, event)
+
+
+def _attachment_problem(keys: audit.KeyRing, attachment: Attachment, event: AuditEvent | None) -> str | None:
+    if event is None or event.action != "attachment_added":
+        return f"tệp «{attachment.filename}» không có sự kiện ghi nhận trong nhật ký"
+    expected = keys.mac(event.key_id, audit.event_material(event))
+    data = json.loads(event.data)
+    if expected is None or expected != event.hash or data.get("attachment") != attachment.id:
+        return f"sự kiện ghi nhận tệp «{attachment.filename}» không hợp lệ"
+    if data.get("sha256") != hashlib.sha256(attachment.content).hexdigest():
+        return f"nội dung tệp «{attachment.filename}» khác với dấu vân tay SHA-256 đã ghi trong nhật ký"
+    return None

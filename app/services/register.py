@@ -46,7 +46,7 @@ def add_record(rt: Runtime, principal: Principal, plan_id: int, day: Any, record
     access.require(principal, Right.WRITE_REGISTER)
     with rt.db.writing() as session:
         plan = readable_plan(rt, session, principal, plan_id)
-        lock_instance(session, plan.id)
+        lock_instance(rt, session, plan.id)
         if not isinstance(record, dict):
             raise InvalidInput("Lượt tiếp phải là một đối tượng JSON.")
         received_on = _day(day)
@@ -181,7 +181,7 @@ def readable_plan(rt: Runtime, session: Session, principal: Principal, plan_id: 
     """A reception plan the caller may read (404 when there is none, or it is outside the caller's scope)."""
     plan = queries.instance(session, plan_id)
     if plan is None or plan.process_id != PLAN_PROCESS:
-        raise NotFound("Không tìm thấy kế hoạch tiếp công dân.")
+        raise NotFound(access.CASE_NOT_FOUND)
     access.require_case(principal, rt.process(session, plan.deployment), plan)
     return plan
 

@@ -99,6 +99,7 @@ def check_password(rt: Runtime, username: str, password: str, client: Client) ->
     matches = check_password_hash(stored_hash, password)
     locked_until = throttle.locked_until if throttle is not None else None
     if locked_until is not None and locked_until > now:
+        _record_refusal(rt, username, client)
         raise _too_many(locked_until, now)
     if matches and active and principal is not None:
         if throttle is not None:
@@ -141,6 +142,14 @@ def _record_failure(rt: Runtime, name: str, typed: str, *, known: bool, client: 
             audit.append_account_event(session, rt.audit_keys, at=now, actor="system", action="account_locked",
                                        username=_plain(typed) or "?",
                                        data={"failures": row.failures, "until": row.locked_until.isoformat()})
+
+
+def _record_refusal(rt: Runtime, typed: str, client: Client) -> None:
+    """An attempt on a locked name: refused without a verdict on the password, and logged."""
+    with rt.db.writing() as session:
+        audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor="-", action="sign_in_refused",
+                                   username=_plain(typed) or "?", data={"client": client.address,
+                                                                        "surface": client.surface})
 
 
 def _clear_throttle(rt: Runtime, name: str) -> None:
@@ -205,7 +214,7 @@ def resume(rt: Runtime, token: str) -> Principal:
               "idle" if now - row.last_seen_at > timedelta(minutes=rt.security.session_idle_minutes) else
               None if active else "deactivated")
     if reason is not None:
-        _end_session_row(rt, row.id, reason, now)
+        _end_session_row(rt, row.id, principal.username, reason, now)
         raise NotAuthenticated(ENDED[reason])
     if now - row.last_seen_at >= SEEN_EVERY:
         with rt.db.writing() as session:
@@ -213,13 +222,17 @@ def resume(rt: Runtime, token: str) -> Principal:
     return principal
 
 
-def _end_session_row(rt: Runtime, session_id: int, reason: str, now: datetime) -> None:
+def _end_session_row(rt: Runtime, session_id: int, username: str, reason: str, now: datetime) -> None:
+    """A session that ran out (its 8 hours, or idle): ended once, and logged once."""
     with rt.db.writing() as session:
-        session.execute(update(UserSession).where(UserSession.id == session_id, UserSession.ended_at.is_(None))
-                        .values(ended_at=now, end_reason=reason))
+        ended = session.scalars(update(UserSession).where(UserSession.id == session_id, UserSession.ended_at.is_(None))
+                                .values(ended_at=now, end_reason=reason).returning(UserSession.id)).all()
+        if ended:
+            audit.append_account_event(session, rt.audit_keys, at=now, actor="system", action=f"session_{reason}",
+                                       username=username, data={"session": session_id})
 
 
-def sign_out(rt: Runtime, token: str) -> None:
+def sign_out(rt: Runtime, token: str, client: Client | None = None) -> None:
     """End this session and every other session and token of the same user (a sign-out is meant everywhere)."""
     with rt.db.writing() as session:
         row = session.scalar(select(UserSession).where(UserSession.token_sha256 == _sha256(token)))
@@ -227,11 +240,12 @@ def sign_out(rt: Runtime, token: str) -> None:
             return
         user = queries.user_by_id(session, row.user_id)
         if user is not None:
-            end_everything(session, rt.audit_keys, user, "signed_out", actor=user.username, now=rt.now())
+            end_everything(session, rt.audit_keys, user, "signed_out", actor=user.username, now=rt.now(),
+                           client=client)
 
 
 def end_everything(session: Session, keys: KeyRing, user: User, reason: str, *, actor: str,
-                   now: datetime) -> tuple[int, int]:
+                   now: datetime, client: Client | None = None) -> tuple[int, int]:
     """End every open session and revoke every live token of a user, in the caller's transaction; logged."""
     ended = session.scalars(update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
                             .values(ended_at=now, end_reason=reason).returning(UserSession.id)).all()
@@ -239,7 +253,8 @@ def end_everything(session: Session, keys: KeyRing, user: User, reason: str, *, 
                               .values(revoked_at=now, revoked_by=actor, revoke_reason=reason)
                               .returning(ApiToken.id)).all()
     audit.append_account_event(session, keys, at=now, actor=actor, action=reason, username=user.username,
-                               data={"sessions_ended": len(ended), "tokens_revoked": len(revoked)})
+                               data={"sessions_ended": len(ended), "tokens_revoked": len(revoked),
+                                     **({"client": client.address} if client else {})})
     return len(ended), len(revoked)
 
 
@@ -292,8 +307,14 @@ def end_session(rt: Runtime, principal: Principal, session_id: int) -> int:
 # -- API tokens ---------------------------------------------------------------------------------
 
 def issue_token(rt: Runtime, principal: Principal, name: str, days: int | None = None,
-                client: Client | None = None) -> IssuedToken:
-    """A bearer token for scripts, living at most ``token_days``; the plain value is returned once."""
+                client: Client | None = None, *, by_password: bool = True) -> IssuedToken:
+    """A bearer token for scripts, living at most ``token_days``; the plain value is returned once.
+
+    Only a password (or a session signed in with one) gets a token: a token minting tokens would
+    outlive its own expiry for as long as whoever holds it likes.
+    """
+    if not by_password:
+        raise Forbidden("Mã truy cập mới chỉ được cấp khi xác thực bằng mật khẩu, không bằng một mã truy cập khác.")
     longest = rt.security.token_days
     days = longest if days is None else days
     if not 1 <= days <= longest:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.engine import SERIALIZER_VERSION, CompiledProcess, WorkflowRun
-from app.errors import EngineError, NotFound
+from app.errors import EngineError, NotFound, TrailBroken
 from app.persistence import audit, queries
 from app.persistence.audit import KeyRing
 from app.persistence.models import Escalation, Instance, Job, TaskRow
@@ -29,10 +29,17 @@ class CaseChange:
     tasks: list[TaskRow]
 
 
-def lock_instance(session: Session, instance_id: int) -> Instance:
+def lock_instance(rt: Runtime, session: Session, instance_id: int, *, checked: bool = True) -> Instance:
+    """The case's row, locked for this transaction; refused (TrailBroken) if its row is not what its anchor sealed.
+
+    A writer never builds on a case whose state, summary or trail someone changed behind the
+    application's back: the next step would otherwise seal the forgery under the key.
+    """
     instance = queries.instance(session, instance_id, for_update=True)
     if instance is None:
-        raise NotFound("Không tìm thấy hồ sơ.")
+        raise NotFound(access.CASE_NOT_FOUND)
+    if checked and not audit.row_is_sealed(rt.audit_keys, instance):
+        raise TrailBroken()
     return instance
 
 
@@ -151,6 +158,6 @@ def record_failure(rt: Runtime, instance_id: int, *, actor: str, action: str, er
                    task_id: str | None = None) -> None:
     """Keep a line in the audit trail when a step was refused by the engine (state unchanged)."""
     with rt.db.writing() as session:
-        instance = lock_instance(session, instance_id)
+        instance = lock_instance(rt, session, instance_id)
         audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=actor, action=action,
                            task_id=task_id, data={"error": error.message, **error.details})

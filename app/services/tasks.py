@@ -38,7 +38,7 @@ def inbox(rt: Runtime, principal: Principal, *, role: str | None, mine: bool, pa
 
 def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
     with rt.db.reading() as session:
-        row = _task_or_error(session, task_id)
+        row = _task_or_error(session, task_id, principal)
         process = rt.process(session, row.instance.deployment)
         access.require_task_read(principal, process, row)
         process, run = load_run(rt, session, row.instance)
@@ -59,12 +59,12 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
     instance_id: int | None = None
     try:
         with rt.db.writing() as session:
-            row = _task_or_error(session, task_id)
+            row = _task_or_error(session, task_id, principal)
             instance_id = row.instance_id
-            instance = lock_instance(session, row.instance_id)
+            instance = lock_instance(rt, session, row.instance_id)
+            access.require_task_work(principal, row)
             if expected_version is not None and expected_version != instance.version:
                 raise StaleVersion()
-            access.require_task_work(principal, row)
             process, run = load_run(rt, session, instance)
             errors = validate_form(process.validator(row.form), data)
             if errors:
@@ -76,7 +76,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
             if (instance.process_id, row.bpmn_id) == (register.PLAN_PROCESS, register.DAILY_TASK):
                 register.import_daily_entry(rt, session, principal, instance, str(seen.get("day", "")), data)
             uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=row.bpmn_id)
-            return CaseChange(instance, tasks)
+            return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
     except EngineError as error:
         if instance_id is not None:
             record_failure(rt, instance_id, actor=principal.username, action="task_failed", error=error,
@@ -84,14 +84,16 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         raise
 
 
-def _task_or_error(session: Session, task_id: str) -> TaskRow:
+def _task_or_error(session: Session, task_id: str, principal: Principal) -> TaskRow:
+    """The waiting task; a finished one is 409 only to those who could see its case (404 to anyone else)."""
     row = queries.task_row(session, task_id)
     if row is not None:
         return row
-    done = session.scalar(select(AuditEvent.id).where(AuditEvent.task_id == task_id).limit(1))
-    if done is not None:
+    done = session.scalar(select(AuditEvent.instance_id).where(AuditEvent.task_id == task_id).limit(1))
+    instance = queries.instance(session, done) if done is not None else None
+    if instance is not None and access.in_scope(principal, instance.organisation):
         raise TaskNotReady()
-    raise NotFound("Không tìm thấy bước công việc.")
+    raise NotFound(access.TASK_NOT_FOUND)
 
 
 # -- the officers' inbox: search, filters, claim and release ----------------------------------
@@ -122,8 +124,8 @@ def inbox_steps(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
 def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
     """Take a role's task as one's own, so colleagues see who is on it (nhận việc)."""
     with rt.db.writing() as session:
-        row = _task_or_error(session, task_id)
-        instance = lock_instance(session, row.instance_id)
+        row = _task_or_error(session, task_id, principal)
+        instance = lock_instance(rt, session, row.instance_id)
         access.require_task_work(principal, row)
         if row.assignee != principal.username:
             row.assignee = principal.username
@@ -135,8 +137,8 @@ def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
 def release_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
     """Give a claimed task back to the role (trả việc); only its holder or an admin may."""
     with rt.db.writing() as session:
-        row = _task_or_error(session, task_id)
-        instance = lock_instance(session, row.instance_id)
+        row = _task_or_error(session, task_id, principal)
+        instance = lock_instance(rt, session, row.instance_id)
         access.require_task_release(principal, row)
         if row.assignee is None:
             return row

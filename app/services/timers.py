@@ -55,7 +55,7 @@ def fire(rt: Runtime, worker: str, claim: Claim) -> bool:
     """Fire the instance's due timers if the claim is still ours; False if it was taken over."""
     try:
         with rt.db.writing() as session:
-            instance = lock_instance(session, claim.instance_id)
+            instance = lock_instance(rt, session, claim.instance_id)
             job = session.get(Job, claim.job_id)
             if job is None or job.locked_by != worker or job.status != "pending":
                 return False
@@ -87,7 +87,9 @@ def _record_failure(rt: Runtime, worker: str, claim: Claim, error: Exception) ->
         job.due_at = now + timedelta(seconds=30 * 2 ** (job.attempts - 1))  # 30 s, 1, 2, 4 min …
         if job.attempts >= MAX_ATTEMPTS:
             job.status = "incident"
-            instance = lock_instance(session, claim.instance_id)
+            instance = lock_instance(rt, session, claim.instance_id, checked=False)
+            if not audit.row_is_sealed(rt.audit_keys, instance):
+                return  # the incident stands in the jobs table; the trail, broken, takes no more events
             audit.append_event(session, rt.audit_keys, instance, at=now, actor="system",
                                action="incident_opened", data={"job": job.id, "attempts": job.attempts,
                                                                "error": job.last_error})
@@ -139,7 +141,7 @@ def retry_incident(rt: Runtime, principal: Principal, job_id: int) -> Job:
         job = session.get(Job, job_id)
         if job is None or job.status != "incident":
             raise NotFound("Không có sự cố này.")
-        instance = lock_instance(session, job.instance_id)
+        instance = lock_instance(rt, session, job.instance_id)
         job.status, job.attempts, job.due_at, job.updated_at = "pending", 0, now, now
         job.locked_by = job.locked_until = None
         audit.append_event(session, rt.audit_keys, instance, at=now, actor=principal.username,

@@ -77,10 +77,11 @@ def store(rt: Runtime, session: Session, actor: str, instance: Instance, checked
                                 uploaded_by=actor, uploaded_at=rt.now())
         session.add(attachment)
         session.flush()
-        audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=actor,
-                           action="attachment_added", task_id=task_id, bpmn_id=bpmn_id,
-                           data={"attachment": attachment.id, "filename": attachment.filename,
-                                 "size": attachment.size, "sha256": digest})
+        event = audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=actor,
+                                   action="attachment_added", task_id=task_id, bpmn_id=bpmn_id,
+                                   data={"attachment": attachment.id, "filename": attachment.filename,
+                                         "size": attachment.size, "sha256": digest})
+        attachment.audit_seq = event.seq
         stored.append(attachment)
     return stored
 

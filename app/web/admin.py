@@ -105,13 +105,18 @@ ACCOUNT_ACTIONS = {
     "roles_changed": "Kết thúc phiên và mã truy cập do đổi vai trò hoặc cơ quan",
     "ended_by_admin": "Quản trị kết thúc mọi phiên và mã truy cập", "session_ended": "Kết thúc một phiên đăng nhập",
     "token_issued": "Cấp mã truy cập API", "token_revoked": "Thu hồi mã truy cập API",
+    "sign_in_refused": "Từ chối đăng nhập (tên đang bị tạm khóa)", "session_expired": "Phiên hết hạn (8 giờ)",
+    "session_idle": "Phiên hết hạn do lâu không thao tác", "checkpoint_signed": "Ký bản chốt nhật ký",
+    "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
 }
 ACCOUNT_FIELDS = {
     "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
     "demo": "Tài khoản demo", "password_reset": "Đặt lại mật khẩu", "known_user": "Tên đăng nhập có tồn tại",
     "client": "Địa chỉ máy", "surface": "Kênh", "session": "Phiên số", "failures": "Số lần sai",
     "until": "Khóa đến", "sessions_ended": "Số phiên đã kết thúc", "tokens_revoked": "Số mã truy cập đã thu hồi",
-    "token": "Mã truy cập số", "name": "Tên", "expires_at": "Hết hạn",
+    "token": "Mã truy cập số", "name": "Tên", "expires_at": "Hết hạn", "checkpoint": "Bản chốt số",
+    "chains": "Số chuỗi", "mac": "Mã xác thực", "legacy_events": "Số sự kiện cũ", "legacy_head": "Mã băm cuối",
+    "accounts_before_log": "Tài khoản có trước nhật ký",
 }
 SURFACES = {"web": "Trang web", "api": "API", "direct": "Dòng lệnh"}
 

@@ -119,7 +119,7 @@ def logout() -> Any:
     """Sign out here and everywhere: every session and API token of the user ends."""
     token = session.get("sid")
     if isinstance(token, str):
-        sessions.sign_out(runtime(), token)
+        sessions.sign_out(runtime(), token, client())
     session.clear()
     flash("Bạn đã đăng xuất khỏi mọi phiên đăng nhập; các mã truy cập API của bạn cũng đã bị thu hồi.", "ok")
     return redirect(url_for("web.login"))

@@ -1,8 +1,9 @@
 """Keyed audit chains: the key id of every MAC, the anchors, signed checkpoints, append-only guards everywhere.
 
-Existing events keep their plain SHA-256 (``key_id`` = ''); ``flask setup`` then appends one
-``audit_rekeyed`` event to every existing chain, keyed, sealing what was there (see
-``app.persistence.audit``). The account log and the checkpoint tables become append-only like the
+Existing events keep their plain SHA-256 (``key_id`` = ''); the first ``flask setup`` afterwards
+appends one ``audit_rekeyed`` event to every existing chain, keyed, sealing what was there, and
+then never again (see ``app.persistence.audit``). The anchor also seals a digest of the case's
+state and summary; an attachment points at the keyed event that recorded its SHA-256. The account log and the checkpoint tables become append-only like the
 case trail; on PostgreSQL TRUNCATE is refused too.
 
 Revision ID: 0010
@@ -27,12 +28,14 @@ def upgrade() -> None:
     op.add_column('audit_events', sa.Column('key_id', sa.String(length=16), nullable=False, server_default=''))
     op.add_column('account_events', sa.Column('key_id', sa.String(length=16), nullable=False, server_default=''))
     for name, kind in (('audit_seq', sa.Integer()), ('audit_head', sa.String(length=64)),
-                       ('audit_anchor', sa.String(length=100)), ('audit_checkpointed', sa.Integer())):
+                       ('audit_anchor', sa.String(length=100)), ('audit_state', sa.String(length=64)),
+                       ('audit_checkpointed', sa.Integer())):
         op.add_column('instances', sa.Column(name, kind, nullable=True))
+    op.add_column('attachments', sa.Column('audit_seq', sa.Integer(), nullable=True))
     op.create_table('log_anchors',
     sa.Column('name', sa.String(length=40), nullable=False),
     sa.Column('seq', sa.Integer(), nullable=False),
-    sa.Column('head', sa.String(length=64), nullable=False),
+    sa.Column('head', sa.String(length=100), nullable=False),
     sa.Column('anchor', sa.String(length=100), nullable=False),
     sa.Column('checkpointed', sa.Integer(), nullable=True),
     sa.PrimaryKeyConstraint('name'),
@@ -97,7 +100,8 @@ def downgrade() -> None:
     op.drop_table('audit_checkpoint_entries')
     op.drop_table('audit_checkpoints')
     op.drop_table('log_anchors')
-    for name in ('audit_checkpointed', 'audit_anchor', 'audit_head', 'audit_seq'):
+    for name in ('audit_checkpointed', 'audit_state', 'audit_anchor', 'audit_head', 'audit_seq'):
         op.drop_column('instances', name)
+    op.drop_column('attachments', 'audit_seq')
     op.drop_column('account_events', 'key_id')
     op.drop_column('audit_events', 'key_id')

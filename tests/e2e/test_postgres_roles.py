@@ -41,7 +41,8 @@ def test_setup_migrates_as_the_owner_and_the_app_role_can_only_append_to_the_log
         assert conn.execute("SELECT has_table_privilege('instances', 'UPDATE')").fetchone() == (True,)
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM account_events")
-    assert _flask(env, "audit", "checkpoint").returncode == 0
+    signed = _flask(env, "audit", "checkpoint")
+    assert signed.returncode == 0, signed.stderr[-3000:]
     verify = _flask(env, "audit", "verify")
     assert verify.returncode == 0 and "intact" in verify.stdout, verify.stdout + verify.stderr
     _pg_admin(server, "DROP DATABASE roles_check WITH (FORCE)")

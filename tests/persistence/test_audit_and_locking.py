@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from app.errors import StaleVersion
 from app.persistence import audit, queries
 from app.persistence.models import AuditEvent, Instance
-from app.services import integrity, tasks, users
+from app.services import attachments, integrity, tasks, upkeep, users
 from app.services.runtime import Runtime
 from tests import cases
 from tests.conftest import basic
@@ -284,3 +284,66 @@ def test_concurrent_update_of_an_instance_is_refused_as_stale(rt: Runtime) -> No
     with rt.db.reading() as session:
         row = queries.instance(session, instance_id)
         assert row is not None and row.title == "winner"
+
+
+def test_forged_events_behind_a_deleted_anchor_are_never_sealed(app: Flask, client: FlaskClient, rt: Runtime,
+                                                               owner_url: str) -> None:
+    """The attack a tester found: delete the anchor, forge unkeyed events, let the application seal them."""
+    upkeep.after_migrate(rt)  # the one-time sealing of pre-0010 chains is done (as after any `flask setup`)
+    instance_id = _case(rt)
+    last = _events(rt, instance_id)[-1]
+    intrude(owner_url, (INSERT, _forged(instance_id, 5, last.hash, "")),
+            f"UPDATE instances SET audit_anchor = NULL WHERE id = {instance_id}")
+    task_id = _events(rt, instance_id)[-2].task_id
+    refused = client.post(f"/api/tasks/{task_id}/claim", headers=basic("resolver"))
+    assert refused.status_code in {404, 409}
+    start_response = client.post(f"/api/instances/{instance_id}/messages/withdrawal", json={"payload": cases.withdrawal()},
+                                 headers=basic("reception"))
+    assert start_response.status_code == 409 and start_response.get_json()["error"] == "audit_broken"
+    assert upkeep.after_migrate(rt).rekeyed == 0  # a later setup does not seal it either
+    assert len(_events(rt, instance_id)) == 5
+    _assert_caught(app, client, instance_id, "no_anchor")
+    _assert_caught(app, client, instance_id, "unkeyed")
+
+
+def test_the_case_row_edited_is_caught_and_nothing_more_is_written_on_it(app: Flask, client: FlaskClient,
+                                                                        rt: Runtime, owner_url: str) -> None:
+    instance_id = _case(rt)
+    intrude(owner_url, f"UPDATE instances SET organisation = 'Sở Tài chính' WHERE id = {instance_id}")
+    _assert_caught(app, client, instance_id, "state_altered")
+    refused = client.post(f"/api/instances/{instance_id}/messages/withdrawal", json={"payload": cases.withdrawal()},
+                          headers=basic("reception"))
+    assert refused.status_code == 409 and refused.get_json()["error"] == "audit_broken"
+    assert len(_events(rt, instance_id)) == 4
+
+
+@pytest.mark.parametrize("which", ["newest", "all"])
+def test_dropping_the_newest_checkpoints_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str,
+                                                   which: str) -> None:
+    _case(rt)
+    first = integrity.checkpoint(rt)
+    _case(rt)
+    second = integrity.checkpoint(rt)
+    assert (first, second) == (1, 2)
+    doomed = "checkpoint = 2" if which == "newest" else "checkpoint >= 1"
+    statements = [f"DELETE FROM audit_checkpoint_entries WHERE {doomed}",
+                  f"DELETE FROM audit_checkpoints WHERE {doomed.replace('checkpoint', 'seq')}"]
+    if which == "all":
+        statements.append("DELETE FROM log_anchors WHERE name = 'checkpoints'")
+    intrude(owner_url, *statements)
+    code, output, _, _ = _verdicts(app, client, None)
+    assert code == 1 and "(checkpoint)" in output, output
+
+
+def test_a_file_whose_bytes_were_changed_is_not_served_and_is_reported(app: Flask, client: FlaskClient, rt: Runtime,
+                                                                       owner_url: str) -> None:
+    instance_id = _case(rt)
+    reception = users.authenticate_password(rt, "reception", "demo")
+    stored = attachments.add_attachments(rt, reception, instance_id, [attachments.Upload("don.pdf", b"%PDF-1.4 goc")])
+    sign_in(client, "auditor")
+    assert client.get(f"/attachments/{stored[0].id}").data == b"%PDF-1.4 goc"
+    intrude(owner_url, (f"UPDATE attachments SET content = :c WHERE id = {stored[0].id}", {"c": b"%PDF-1.4 GIA"}))
+    refused = client.get(f"/attachments/{stored[0].id}")
+    assert refused.status_code == 409 and "khác với dấu vân tay SHA-256" in refused.get_data(as_text=True)
+    code, output, _, _ = _verdicts(app, client, None)
+    assert code == 1 and "(attachment)" in output
