@@ -25,6 +25,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine.budget import BudgetExceeded
 from app.engine.process import CompiledProcess, UserTaskInfo
 from app.engine.sandbox import RestrictedScriptEngine, RuleViolation, UnsafeCode
 from app.engine.timers import engine_time, fire_time
@@ -226,7 +227,7 @@ class WorkflowRun:
     def _translated(self, task: Task | None) -> Iterator[None]:
         try:
             yield
-        except (SpiffWorkflowException, UnsafeCode) as exc:
+        except (SpiffWorkflowException, UnsafeCode, BudgetExceeded) as exc:
             violation = _rule_violation(exc)
             if violation is not None:
                 raise FormValidationError(fields={violation.field: violation.message}) from exc

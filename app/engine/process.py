@@ -93,8 +93,16 @@ def compile_process(process_id: str, files: Mapping[str, str], *, check_forms: b
     """Validate and parse ``files`` (path -> text) of one process; raise DiagramError if unfit.
 
     ``check_forms=False`` skips the JSON Schema metaschema check (about a second for our
-    forms), for deployments that were fully checked when they were deployed.
+    forms), for deployments that were fully checked when they were deployed. Input built to
+    exhaust the parsers (nesting, size) is refused as a DiagramError too, never a crash.
     """
+    try:
+        return _compile_process(process_id, files, check_forms)
+    except (RecursionError, MemoryError) as exc:
+        raise DiagramError(f"Quy trình {process_id}: sơ đồ hoặc biểu mẫu lồng nhau quá sâu hoặc quá lớn.") from exc
+
+
+def _compile_process(process_id: str, files: Mapping[str, str], check_forms: bool) -> CompiledProcess:
     diagrams = {p: t for p, t in files.items() if p.endswith(".bpmn")}
     decisions = {p: t for p, t in files.items() if p.endswith(".dmn")}
     if not diagrams:

@@ -12,13 +12,17 @@ from __future__ import annotations
 
 import ast
 import copy
+import math
 from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import CodeType
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+
+from app.engine.budget import Budget, BudgetExceeded, instrument, static_check
 
 
 class RuleViolation(Exception):
@@ -107,15 +111,47 @@ class _Checker(ast.NodeVisitor):
 
 
 def check_source(source: str, mode: str = "exec") -> ast.Module | ast.Expression:
-    """Parse and vet a script or expression; raise UnsafeCode or SyntaxError if refused."""
-    tree = cast(ast.Module | ast.Expression, ast.parse(source, mode=mode))
-    _Checker().visit(tree)
+    """Parse and vet a script or expression; raise UnsafeCode or SyntaxError if refused.
+
+    Code too deeply nested for the parser, or whose constants already exceed the budget, is
+    refused here too (at deploy, as UnsafeCode naming why).
+    """
+    if len(source) > MAX_SOURCE:
+        raise UnsafeCode(f"đoạn mã dài quá {MAX_SOURCE:,} ký tự".replace(",", "."))
+    try:
+        tree = cast(ast.Module | ast.Expression, ast.parse(source, mode=mode))
+        _Checker().visit(tree)
+        static_check(tree)
+    except (RecursionError, MemoryError) as exc:
+        raise UnsafeCode("biểu thức lồng nhau quá sâu hoặc quá dài") from exc
+    except BudgetExceeded as exc:
+        raise UnsafeCode(str(exc)) from exc
     return tree
+
+
+MAX_SOURCE = 20_000  # characters of one script or expression
 
 
 @lru_cache(maxsize=4096)
 def _compiled(source: str, mode: str) -> CodeType:
-    return compile(check_source(source, mode), "<diagram>", mode)
+    """Vetted, then rewritten to draw on a budget (``app.engine.budget``), then compiled; once per source."""
+    return compile(instrument(check_source(source, mode)), "<diagram>", mode)
+
+
+_STORABLE_LEAVES = (str, int, float, bool, type(None), date, datetime, timedelta)
+
+
+def _storable(value: Any, depth: int = 0) -> bool:
+    """Plain data the case can keep: no generator, range or other live object left behind by a script."""
+    if depth > 32:
+        return False
+    if isinstance(value, _STORABLE_LEAVES):
+        return not isinstance(value, float) or math.isfinite(value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _storable(v, depth + 1) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return all(_storable(v, depth + 1) for v in value)
+    return False
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
@@ -125,7 +161,7 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         super().__init__(dict(functions))
 
     def _globals(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict[str, Any]:
-        scope: dict[str, Any] = {"__builtins__": _SAFE_BUILTINS}
+        scope: dict[str, Any] = {"__builtins__": _SAFE_BUILTINS, "_b": Budget()}
         scope.update(self.globals)
         scope.update(external or {})
         scope.update(context)
@@ -146,6 +182,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         exec(code, scope)  # noqa: S102 - vetted above
         for key, value in scope.items():
             if key not in reserved and not callable(value):
+                if not _storable(value):
+                    raise UnsafeCode(f"biến «{key}» có giá trị kiểu {type(value).__name__} không lưu được vào hồ sơ "
+                                     "(chỉ chuỗi, số, ngày, danh sách, từ điển)")
                 context[key] = value
         for key in list(context):
             if key not in scope:
