@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Flask, jsonify, request
 from flask_smorest import Api
 from werkzeug.exceptions import HTTPException
 
+from app.api.schemas import ErrorSchema
 from app.errors import AppError
 from app.ratelimit import api_sign_in
 from app.routing import SCHEMAS
@@ -20,6 +22,12 @@ HTTP_ERRORS = {  # status -> (code, Vietnamese message) for errors raised by Fla
     413: ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
     429: ("too_many_attempts", "Có quá nhiều lần xác thực sai từ máy này; hãy thử lại sau ít phút."),
 }
+
+
+class ProductApi(Api):
+    """flask-smorest's Api, documenting the error body this API really answers."""
+
+    ERROR_SCHEMA = ErrorSchema
 
 
 def init_app(app: Flask) -> None:
@@ -37,7 +45,7 @@ def init_app(app: Flask) -> None:
             "security": [{"basic": []}, {"bearer": []}],
         },
     })
-    api = Api(app)
+    api = ProductApi(app)
     for converter, schema in SCHEMAS.items():
         api.register_converter(converter, lambda _converter, schema=schema: dict(schema))
     from app.api import auth, instances, operations, plans, processes, tasks
@@ -83,6 +91,37 @@ def _register_errors(app: Flask) -> None:
         return jsonify({"error": "internal_error", "message": "Lỗi hệ thống; sự cố đã được ghi lại."}), 500
 
 
+_MARSHMALLOW = {  # marshmallow's messages, as the officers' language says them
+    "Unknown field.": "Trường không thuộc yêu cầu này.",
+    "Missing data for required field.": "Thiếu trường bắt buộc.",
+    "Not a valid integer.": "Phải là số nguyên, viết bằng chữ số.",
+    "Not a valid string.": "Phải là chuỗi ký tự.",
+    "Not a valid boolean.": "Phải là true hoặc false.",
+    "Not a valid mapping type.": "Phải là một đối tượng JSON.",
+    "Not a valid list.": "Phải là một danh sách.",
+    "Not a valid date.": "Phải là ngày dạng YYYY-MM-DD.",
+    "Field may not be null.": "Không được là null.",
+    "Invalid input type.": "Sai kiểu dữ liệu.",
+}
+_MARSHMALLOW_PATTERNS = (
+    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\."), "Phải từ {0} đến {1}."),
+    (re.compile(r"Must be greater than or equal to (\S+)\."), "Phải lớn hơn hoặc bằng {0}."),
+    (re.compile(r"Longer than maximum length (\d+)\."), "Dài quá {0} ký tự."),
+    (re.compile(r"Must be one of: (.*)\."), "Phải là một trong: {0}."),
+)
+
+
+def vietnamese(message: str) -> str:
+    """A validation message of marshmallow's in Vietnamese (ours already are)."""
+    if message in _MARSHMALLOW:
+        return _MARSHMALLOW[message]
+    for pattern, text in _MARSHMALLOW_PATTERNS:
+        found = pattern.fullmatch(message)
+        if found:
+            return text.format(*found.groups())
+    return message
+
+
 def _webargs_fields(error: HTTPException) -> dict[str, str] | None:
     """Flatten marshmallow's nested messages from a 422 raised by webargs into path -> text."""
     messages = getattr(error, "data", {}).get("messages") if error.code in {400, 422} else None
@@ -95,7 +134,8 @@ def _webargs_fields(error: HTTPException) -> dict[str, str] | None:
             for key, sub in value.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), sub)
         else:
-            flat[prefix] = "; ".join(map(str, value)) if isinstance(value, list) else str(value)
+            texts = value if isinstance(value, list) else [value]
+            flat[prefix] = "; ".join(vietnamese(str(text)) for text in texts)
 
     for location in messages.values():
         walk("", location)

@@ -8,6 +8,7 @@ refusal is a 400 naming the field.
 
 from __future__ import annotations
 
+import http
 import json
 from typing import Any, NoReturn
 
@@ -58,6 +59,8 @@ def load_json(raw: bytes | str) -> Any:
 
 
 class SafeParser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400  # what the error handler answers (invalid_input), and so what the spec says
+
     def _raw_load_json(self, req: flask.Request) -> Any:
         if not is_json_request(req):
             return core.missing
@@ -72,7 +75,28 @@ class SafeParser(FlaskParser):
         abort(400, exc=error, messages={"json": {"_body": ["Nội dung không phải JSON hợp lệ."]}})
 
 
+ERROR_STATUSES = (400, 401, 403, 404, 409, 413, 422, 429)  # what any operation may answer besides its success
+
+
 class ApiBlueprint(Blueprint):
-    """Every API blueprint: flask-smorest's, with the safe body parser."""
+    """Every API blueprint: flask-smorest's, with the safe body parser and every error status documented."""
 
     ARGUMENTS_PARSER = SafeParser()
+
+    def route(self, rule: str, *, parameters: Any = None, tags: Any = None, **options: Any) -> Any:
+        register = super().route(rule, parameters=parameters, tags=tags, **options)
+
+        def decorator(view: Any) -> Any:
+            if isinstance(view, type):  # a MethodView: document each of its methods
+                for method in ("get", "post", "put", "patch", "delete"):
+                    if hasattr(view, method):
+                        setattr(view, method, self._document_errors(getattr(view, method)))
+                return register(view)
+            return register(self._document_errors(view))
+
+        return decorator
+
+    def _document_errors(self, view: Any) -> Any:
+        for status in ERROR_STATUSES:
+            view = self.alt_response(status, response=http.HTTPStatus(status).name)(view)
+        return view

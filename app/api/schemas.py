@@ -27,6 +27,16 @@ _DIGITS = re.compile(r"-?[0-9]{1,10}")
 KEY = validate.Regexp(r"[a-z][a-z0-9_]{0,99}", error="Mã không hợp lệ.")
 
 
+class ErrorSchema(Schema):
+    """Every error the API answers: a stable code, a Vietnamese message, and the fields it concerns."""
+
+    error = fields.String(required=True, metadata={"description": "Mã lỗi ổn định (ví dụ validation_failed)"})
+    message = fields.String(required=True, metadata={"description": "Thông báo bằng tiếng Việt"})
+    fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
+                          metadata={"description": "Đường dẫn trường → lỗi của trường đó"})
+    details = fields.Dict(metadata={"description": "Chi tiết thêm (ví dụ phần tử sơ đồ gây lỗi)"})
+
+
 class PageArgs(Schema):
     page = Number(load_default=1, maximum=100_000)
     per_page = Number(load_default=50, maximum=200)
@@ -221,12 +231,14 @@ class EscalationSchema(Schema):
 
 
 class IncidentSchema(Schema):
-    id = fields.Integer()
+    id = fields.Integer(metadata={"description": "Mã việc hẹn giờ (kind=timer) hoặc mã bước bị từ chối (kind=step)"})
+    kind = fields.String(metadata={"description": "timer | step"})
     instance_id = fields.Integer()
-    case_number = fields.String(attribute="instance.case_number")
-    kind = fields.String()
-    status = fields.String()
+    case_number = fields.String(allow_none=True)
+    status = fields.String(metadata={"description": "incident (thử lại được) | refused (hồ sơ không thay đổi)"})
     attempts = fields.Integer()
     last_error = fields.String(allow_none=True)
-    due_at = fields.DateTime()
+    due_at = fields.DateTime(allow_none=True)
     updated_at = fields.DateTime()
+    actor = fields.String(allow_none=True)
+    bpmn_id = fields.String(allow_none=True)

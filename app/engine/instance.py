@@ -140,6 +140,13 @@ class WorkflowRun:
 
     # -- acting ---------------------------------------------------------------------------
 
+    def put(self, values: dict[str, Any]) -> None:
+        """Give every task of the case these values (facts known only once it is saved, e.g. its number)."""
+        for task in self.workflow.get_tasks():
+            task.data.update(copy.deepcopy(values))
+        self.workflow.data.update(copy.deepcopy(values))
+        self._data = None
+
     def complete(self, task_id: str, data: dict[str, Any]) -> ReadyTask:
         task = self._find_ready(task_id)
         ready = ReadyTask(str(task.id), self._info(task), self._due_on(task))
@@ -255,12 +262,26 @@ def _rule_violation(exc: BaseException) -> RuleViolation | None:
 
 
 def _engine_error(exc: Exception, task: Task | None) -> EngineError:
+    """A Vietnamese sentence for the officer; the interpreter's own words only in ``details`` (for the analysts)."""
     spec = getattr(getattr(exc, "task", None) or task, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(exc, "id", None)
+    name = getattr(spec, "bpmn_name", None) or element
     line = getattr(exc, "line_number", None)
-    detail = f" tại phần tử «{element}»" if element else ""
+    where = f" ở bước «{name}»" if name else ""
+    budget = _cause(exc, BudgetExceeded)
+    reason = f": {budget}" if budget is not None else " do lỗi trong biểu thức của sơ đồ"
     return EngineError(
-        f"Quy trình gặp lỗi{detail}: {exc}",
-        details={"element": element, "line": line, "error": str(exc)},
+        f"Quy trình không thực hiện được{where}{reason}. Hồ sơ giữ nguyên; sự cố đã được ghi lại để cán bộ "
+        "phân tích quy trình kiểm tra.",
+        details={"element": element, "line": line, "error": str(exc)[:1000]},
     )
+
+
+def _cause(exc: BaseException, kind: type[BaseException]) -> BaseException | None:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind):
+            return seen
+        seen = getattr(seen, "exception", None) or seen.__cause__ or seen.__context__
+    return None
 

@@ -323,6 +323,37 @@ class Job(Base):
     instance: Mapped[Instance] = relationship(lazy="joined")
 
 
+class StepFailure(Base):
+    """A step or letter the engine refused (a script failed, a budget ran out): an incident for the admins.
+
+    Not an event of the case's audit trail: a refused request changed nothing of the case.
+    """
+
+    __tablename__ = "step_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    bpmn_id: Mapped[str | None] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(40))  # task_failed | message_failed
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    message: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    instance: Mapped[Instance] = relationship(lazy="joined")
+
+
+class ClosedTask(Base):
+    """The tombstone of a task that stopped waiting, so a late request for it is a 409, not a 404."""
+
+    __tablename__ = "closed_tasks"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"))
+    bpmn_id: Mapped[str] = mapped_column(String(100))
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Escalation(Base):
     """A deadline that passed: visible to the roles told, until someone acknowledges it."""
 

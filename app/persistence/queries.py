@@ -18,12 +18,14 @@ from app.persistence.models import (
     AuditEvent,
     CalendarChange,
     CalendarOverride,
+    ClosedTask,
     Deployment,
     DeploymentFile,
     Escalation,
     Instance,
     Job,
     ReceptionRecord,
+    StepFailure,
     TaskRow,
     User,
 )
@@ -139,13 +141,14 @@ def inbox(session: Session, *, roles: Iterable[str], organisation: str | None, a
     return paginate(session, stmt, page, per_page)
 
 
-def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow]) -> list[TaskRow]:
-    """Make the task table mirror the instance's ready tasks, keeping existing assignments."""
+def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow], now: datetime) -> list[TaskRow]:
+    """Make the task table mirror the instance's ready tasks, keeping existing assignments; tombstone the rest."""
     existing = {t.id: t for t in instance_tasks(session, instance_id)}
     wanted = {r.id for r in rows}
     for task_id, row in existing.items():
         if task_id not in wanted:
             session.delete(row)
+            session.merge(ClosedTask(id=task_id, instance_id=instance_id, bpmn_id=row.bpmn_id, closed_at=now))
     current = []
     for row in rows:
         if row.id in existing:
@@ -200,6 +203,15 @@ def next_job_due(session: Session) -> datetime | None:
 def incidents(session: Session, scope: Scope) -> Sequence[Job]:
     stmt = select(Job).join(Instance, Instance.id == Job.instance_id).where(Job.status == "incident")
     return session.scalars(scope.apply(stmt).order_by(Job.updated_at.desc())).all()
+
+
+def step_failures(session: Session, scope: Scope, limit: int = 200) -> Sequence[StepFailure]:
+    stmt = select(StepFailure).join(Instance, Instance.id == StepFailure.instance_id)
+    return session.scalars(scope.apply(stmt).order_by(StepFailure.at.desc(), StepFailure.id.desc()).limit(limit)).all()
+
+
+def closed_task(session: Session, task_id: str) -> ClosedTask | None:
+    return session.get(ClosedTask, task_id)
 
 
 def escalation_keys(session: Session, instance_id: int) -> set[tuple[str, date | None, str | None]]:

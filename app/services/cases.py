@@ -7,15 +7,15 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from app.engine import validate_form
+from app.engine import CompiledProcess, WorkflowRun, validate_form
 from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
-from app.persistence.models import Escalation, Instance, TaskRow
+from app.persistence.models import Deployment, Escalation, Instance, TaskRow
 from app.services import access, integrity, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
+from app.services.state import CaseChange, load_run, record_failure, relock, require_sealed, save_run
 from app.services.uploads import Upload
 
 CASE_PREFIXES = {"complaint_second_level": "KN2", "na_session_reception": "TCD"}
@@ -35,25 +35,36 @@ class CaseView:
     waiting_messages: list[str]
 
 
+@dataclass
+class PreparedStart:
+    """A case run in memory to its first wait state and not yet saved: its diagram's code ran with no lock held."""
+
+    deployment: Deployment
+    process: CompiledProcess
+    run: WorkflowRun
+    data: dict[str, Any]
+
+
 def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any,
                files: list[Upload] | None = None) -> CaseChange:
-    """Create an instance from the start form's data, run it to its first wait state, keep its files."""
+    """Create an instance from the start form's data, run it to its first wait state, keep its files.
+
+    The engine runs first, outside any write transaction; the short write then saves it all at once.
+    """
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu khởi tạo phải là một đối tượng JSON.")
+    with rt.db.reading() as session:
+        prepared = prepare_start(rt, session, principal, process_id, data)
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
-        change = start_in_session(rt, session, principal, process_id, data)
+        change = insert_started(rt, session, principal, prepared)
         uploads.store(rt, session, principal.username, change.instance, checked)
         return change
 
 
-def start_in_session(rt: Runtime, session: Session, principal: Principal, process_id: str, data: dict[str, Any],
-                     links: dict[str, Any] | None = None) -> CaseChange:
-    """Start a case inside the caller's transaction (e.g. opened from a reception record).
-
-    ``links`` are added to the case data after the start form is validated: references the
-    form does not ask for, such as the register record the case came from.
-    """
+def prepare_start(rt: Runtime, session: Session, principal: Principal, process_id: str,
+                  data: dict[str, Any]) -> PreparedStart:
+    """Check who may start, validate the start form, and run the new case in memory."""
     deployment = queries.latest_deployment(session, process_id)
     if deployment is None:
         raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
@@ -62,21 +73,34 @@ def start_in_session(rt: Runtime, session: Session, principal: Principal, proces
     errors = validate_form(process.validator(process.start.form), data)
     if errors:
         raise FormValidationError(fields=errors)
-    now = rt.now()
+    return PreparedStart(deployment, process, rt.engine.start(process, data), data)
+
+
+def insert_started(rt: Runtime, session: Session, principal: Principal, prepared: PreparedStart,
+                   links: dict[str, Any] | None = None) -> CaseChange:
+    """Save a prepared case in the caller's (short) write transaction: its row, number, trail and tasks.
+
+    ``links`` are added to the case data here: references the start form does not ask for, such as
+    the register record the case came from, known only once that record is saved too.
+    """
+    now, deployment = rt.now(), session.get(Deployment, prepared.deployment.id)
+    if deployment is None:
+        raise NotFound(f"Chưa triển khai quy trình «{prepared.deployment.process_id}».")
     instance = Instance(
-        deployment_id=deployment.id, process_id=process_id, title=_title(data), status="running",
-        state="", serializer_version="", started_by=principal.username, created_at=now, updated_at=now,
+        deployment_id=deployment.id, process_id=deployment.process_id, title=_title(prepared.data),
+        status="running", state="", serializer_version="", started_by=principal.username, created_at=now,
+        updated_at=now,
     )
     instance.deployment = deployment
     session.add(instance)
     session.flush()
-    instance.case_number = _case_number(process_id, rt.today().year, instance.id)
+    instance.case_number = _case_number(deployment.process_id, rt.today().year, instance.id)
     audit.open_chain(session, rt.audit_keys, instance)
-    run = rt.engine.start(process, {**data, **(links or {}), "case_number": instance.case_number})
-    tasks = save_run(rt, session, instance, run, actor=principal.username, action="instance_started",
+    prepared.run.put({**(links or {}), "case_number": instance.case_number})
+    tasks = save_run(rt, session, instance, prepared.run, actor=principal.username, action="instance_started",
                      before={}, extra={"deployment_version": deployment.version})
     access.require_own_new_case(principal, instance)
-    return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
+    return CaseChange(instance, access.visible_tasks(principal, prepared.process, instance, tasks))
 
 
 def _case_number(process_id: str, year: int, instance_id: int) -> str:
@@ -92,26 +116,36 @@ def _title(data: dict[str, Any]) -> str:
 
 
 def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: str, payload: Any) -> CaseChange:
-    """Deliver a BPMN message (e.g. a withdrawal letter) to a waiting instance."""
+    """Deliver a BPMN message (e.g. a withdrawal letter) to a waiting instance.
+
+    The engine runs on the case in memory, outside any write transaction; the save then checks that
+    nobody changed the case meanwhile (409 if someone did).
+    """
     if not isinstance(payload, dict):
         raise InvalidInput("Nội dung thông điệp phải là một đối tượng JSON.")
+    with rt.db.reading() as session:
+        instance = queries.instance(session, instance_id)
+        if instance is None:
+            raise NotFound(access.CASE_NOT_FOUND)
+        process, run = load_run(rt, session, instance)
+        access.require_message(principal, process, instance, name)
+        require_sealed(rt, instance)
+        form = process.message_form(name)
+        errors = validate_form(process.validator(form), payload) if form else {}
+        if errors:
+            raise FormValidationError(fields=errors)
+        version = instance.version
+    before = run.data
     try:
-        with rt.db.writing() as session:
-            instance = lock_instance(rt, session, instance_id)
-            process, run = load_run(rt, session, instance)
-            access.require_message(principal, process, instance, name)
-            form = process.message_form(name)
-            errors = validate_form(process.validator(form), payload) if form else {}
-            if errors:
-                raise FormValidationError(fields=errors)
-            before = run.data
-            run.send_message(name, payload)
-            tasks = save_run(rt, session, instance, run, actor=principal.username, action="message_received",
-                             before=before, extra={"message": name, "payload": payload})
-            return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
+        run.send_message(name, payload)
     except EngineError as error:
         record_failure(rt, instance_id, actor=principal.username, action="message_failed", error=error)
         raise
+    with rt.db.writing() as session:
+        instance = relock(rt, session, instance_id, version)
+        tasks = save_run(rt, session, instance, run, actor=principal.username, action="message_received",
+                         before=before, extra={"message": name, "payload": payload})
+        return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 
 
 def readable_case(rt: Runtime, session: Session, principal: Principal, instance_id: int) -> Instance:

@@ -9,6 +9,7 @@ complaint within provincial competence that the officer chose to open — starts
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -21,10 +22,10 @@ from app.persistence import audit, queries
 from app.persistence.models import Instance, ReceptionRecord
 from app.services import access
 from app.services.access import Right
-from app.services.cases import start_in_session
+from app.services.cases import PreparedStart, insert_started, prepare_start
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.state import load_run, lock_instance
+from app.services.state import load_run, lock_instance, require_sealed
 
 PLAN_PROCESS = "na_session_reception"
 DAILY_TASK = "record_reception_day"
@@ -41,12 +42,22 @@ def record_schema(rt: Runtime, session: Session, plan: Instance) -> dict[str, An
     return dict(form["properties"]["reception_day"]["properties"]["records"]["items"])
 
 
+@dataclass
+class PreparedRecord:
+    """A register record checked, with the complaint it opens already run in memory (no lock held)."""
+
+    received_on: date
+    record: dict[str, Any]
+    source: str
+    case: PreparedStart | None
+
+
 def add_record(rt: Runtime, principal: Principal, plan_id: int, day: Any, record: Any) -> ReceptionRecord:
-    """Enter one record from the register page; one transaction."""
+    """Enter one record from the register page: checked and run in memory, then saved in one short write."""
     access.require(principal, Right.WRITE_REGISTER)
-    with rt.db.writing() as session:
+    with rt.db.reading() as session:
         plan = readable_plan(rt, session, principal, plan_id)
-        lock_instance(rt, session, plan.id)
+        require_sealed(rt, plan)
         if not isinstance(record, dict):
             raise InvalidInput("Lượt tiếp phải là một đối tượng JSON.")
         received_on = _day(day)
@@ -56,17 +67,25 @@ def add_record(rt: Runtime, principal: Principal, plan_id: int, day: Any, record
         _, run = load_run(rt, session, plan)
         if received_on.isoformat() not in (run.data.get("reception_days") or []):
             raise FormValidationError(fields={"received_on": f"Ngày {received_on:%d/%m/%Y} không phải ngày tiếp của kế hoạch."})
-        return _store(rt, session, principal, plan, received_on, record, source="register")
+        prepared = _prepare(rt, session, principal, received_on, record, source="register")
+    with rt.db.writing() as session:
+        return _store(rt, session, principal, lock_instance(rt, session, plan_id), prepared)
 
 
-def import_daily_entry(rt: Runtime, session: Session, principal: Principal, plan: Instance, day: str,
-                       entry: dict[str, Any]) -> list[ReceptionRecord]:
-    """Store the records of a completed daily entry (already validated with its form); the caller commits."""
+def prepare_entry(rt: Runtime, session: Session, principal: Principal, day: str,
+                  entry: dict[str, Any]) -> list[PreparedRecord]:
+    """The records of a daily entry (already validated with its form), every one checked before any case opens."""
     records = entry.get("reception_day", {}).get("records", [])
     for index, record in enumerate(records):
-        _in_entry(index, _check_record, record)  # every record checked before any case opens
-    return [_in_entry(index, _store, rt, session, principal, plan, _day(day), record, source="daily_entry")
+        _in_entry(index, _check_record, record)
+    return [_in_entry(index, _prepare, rt, session, principal, _day(day), record, source="daily_entry")
             for index, record in enumerate(records)]
+
+
+def store_entry(rt: Runtime, session: Session, principal: Principal, plan: Instance,
+                prepared: list[PreparedRecord]) -> list[ReceptionRecord]:
+    """Save a daily entry's prepared records in the caller's write transaction (which holds the plan's lock)."""
+    return [_store(rt, session, principal, plan, one) for one in prepared]
 
 
 def _in_entry(index: int, step: Any, *args: Any, **kwargs: Any) -> Any:
@@ -78,9 +97,21 @@ def _in_entry(index: int, step: Any, *args: Any, **kwargs: Any) -> Any:
                                                          for k, v in error.fields.items()}) from None
 
 
-def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance, received_on: date,
-           record: dict[str, Any], *, source: str) -> ReceptionRecord:
+def _prepare(rt: Runtime, session: Session, principal: Principal, received_on: date, record: dict[str, Any], *,
+             source: str) -> PreparedRecord:
     _check_record(record)
+    case = None
+    if record["handling"] == "open_case":
+        try:
+            case = prepare_start(rt, session, principal, COMPLAINT_PROCESS, petition_from(record, received_on))
+        except FormValidationError as error:  # the petition's own rules: say them on the record's fields
+            raise FormValidationError(error.message, fields=_record_fields(error.fields, record)) from error
+    return PreparedRecord(received_on, record, source, case)
+
+
+def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance,
+           prepared: PreparedRecord) -> ReceptionRecord:
+    record, received_on, source = prepared.record, prepared.received_on, prepared.source
     persons = record["persons"]
     row = ReceptionRecord(
         plan_instance_id=plan.id, sequence=queries.next_reception_sequence(session, plan.id), received_on=received_on,
@@ -93,13 +124,10 @@ def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance, 
     )
     session.add(row)
     session.flush()
-    if record["handling"] == "open_case":
-        try:
-            change = start_in_session(rt, session, principal, COMPLAINT_PROCESS, petition_from(record, received_on),
-                                      links={"reception_record": {"id": row.id, "sequence": row.sequence,
-                                                                  "plan_case_number": plan.case_number}})
-        except FormValidationError as error:  # the petition's own rules: say them on the record's fields
-            raise FormValidationError(error.message, fields=_record_fields(error.fields, record)) from error
+    if prepared.case is not None:
+        change = insert_started(rt, session, principal, prepared.case,
+                                links={"reception_record": {"id": row.id, "sequence": row.sequence,
+                                                            "plan_case_number": plan.case_number}})
         row.case_instance_id = change.instance.id
     audit.append_event(session, rt.audit_keys, plan, at=rt.now(), actor=principal.username, action="reception_recorded",
                        data={"record_id": row.id, "sequence": row.sequence, "received_on": received_on.isoformat(),

@@ -13,10 +13,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from app.engine import SERIALIZER_VERSION, CompiledProcess, WorkflowRun
-from app.errors import EngineError, NotFound, TrailBroken
+from app.errors import EngineError, NotFound, StaleVersion, TrailBroken
 from app.persistence import audit, queries
 from app.persistence.audit import KeyRing
-from app.persistence.models import Escalation, Instance, Job, TaskRow
+from app.persistence.models import Escalation, Instance, Job, StepFailure, TaskRow
 from app.services import access
 from app.services.runtime import Runtime
 
@@ -40,6 +40,20 @@ def lock_instance(rt: Runtime, session: Session, instance_id: int, *, checked: b
         raise NotFound(access.CASE_NOT_FOUND)
     if checked and not audit.row_is_sealed(rt.audit_keys, instance):
         raise TrailBroken()
+    return instance
+
+
+def require_sealed(rt: Runtime, instance: Instance) -> None:
+    """Refuse to build on a case whose row is not what its anchor sealed (see ``lock_instance``)."""
+    if not audit.row_is_sealed(rt.audit_keys, instance):
+        raise TrailBroken()
+
+
+def relock(rt: Runtime, session: Session, instance_id: int, version: int) -> Instance:
+    """The case locked for the save that ends a change run in memory: 409 if it moved since it was read."""
+    instance = lock_instance(rt, session, instance_id)
+    if instance.version != version:
+        raise StaleVersion()
     return instance
 
 
@@ -70,7 +84,7 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     if run.completed and instance.completed_at is None:
         instance.completed_at = now
     session.flush()  # assigns the id of a new instance
-    tasks = queries.replace_tasks(session, instance.id, _task_rows(run, instance, now))
+    tasks = queries.replace_tasks(session, instance.id, _task_rows(run, instance, now), now)
     payload = {"changes": data_changes(before, data), "steps": run.steps, **(extra or {})}
     audit.append_event(session, rt.audit_keys, instance, at=now, actor=actor, action=action,
                        task_id=task_id, bpmn_id=bpmn_id, data=payload)
@@ -155,9 +169,11 @@ def _as_date(value: str | None, bpmn_id: str) -> date | None:
 
 
 def record_failure(rt: Runtime, instance_id: int, *, actor: str, action: str, error: EngineError,
-                   task_id: str | None = None) -> None:
-    """Keep a line in the audit trail when a step was refused by the engine (state unchanged)."""
+                   task_id: str | None = None, bpmn_id: str | None = None) -> None:
+    """Keep a refused step as an incident for the admins; the case (and its legal trail) is unchanged."""
     with rt.db.writing() as session:
-        instance = lock_instance(rt, session, instance_id)
-        audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=actor, action=action,
-                           task_id=task_id, data={"error": error.message, **error.details})
+        if queries.instance(session, instance_id) is None:
+            return
+        session.add(StepFailure(instance_id=instance_id, task_id=task_id, bpmn_id=bpmn_id, actor=actor, action=action,
+                                at=rt.now(), message=error.message[:4000],
+                                details={k: v for k, v in error.details.items() if isinstance(v, str | int | None)}))

@@ -6,17 +6,16 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import validate_form
 from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries
-from app.persistence.models import AuditEvent, TaskRow
+from app.persistence.models import TaskRow
 from app.services import access, register, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.state import CaseChange, load_run, lock_instance, record_failure, save_run
+from app.services.state import CaseChange, load_run, lock_instance, record_failure, relock, require_sealed, save_run
 from app.services.uploads import Upload
 
 
@@ -52,36 +51,43 @@ def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
 
 def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
                   expected_version: int | None = None, files: list[Upload] | None = None) -> CaseChange:
-    """Validate, run the engine to the next wait state, and save everything (with the step's files) in one commit."""
+    """Validate and run the engine to the next wait state in memory, then save it all (with the step's files).
+
+    No write lock is held while the diagram's code runs: the case is read, the step run, and only
+    then is the short write transaction opened, which saves under the version read (409 if someone
+    changed the case meanwhile).
+    """
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu biểu mẫu phải là một đối tượng JSON.")
-    checked = uploads.check_all(files or [])
-    instance_id: int | None = None
-    try:
-        with rt.db.writing() as session:
-            row = _task_or_error(session, task_id, principal)
-            instance_id = row.instance_id
-            instance = lock_instance(rt, session, row.instance_id)
-            access.require_task_work(principal, row)
-            if expected_version is not None and expected_version != instance.version:
-                raise StaleVersion()
-            process, run = load_run(rt, session, instance)
-            errors = validate_form(process.validator(row.form), data)
-            if errors:
-                raise FormValidationError(fields=errors)
-            before, seen = run.data, run.task_data(task_id)
+    with rt.db.reading() as session:
+        row = _task_or_error(session, task_id, principal)
+        instance = row.instance
+        access.require_task_work(principal, row)
+        if expected_version is not None and expected_version != instance.version:
+            raise StaleVersion()
+        require_sealed(rt, instance)
+        process, run = load_run(rt, session, instance)
+        errors = validate_form(process.validator(row.form), data)
+        if errors:
+            raise FormValidationError(fields=errors)
+        before, seen, version, bpmn_id = run.data, run.task_data(task_id), instance.version, row.bpmn_id
+        try:
             run.complete(task_id, data)
-            tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
-                             before=before, task_id=task_id, bpmn_id=row.bpmn_id, extra={"submitted": data})
-            if (instance.process_id, row.bpmn_id) == (register.PLAN_PROCESS, register.DAILY_TASK):
-                register.import_daily_entry(rt, session, principal, instance, str(seen.get("day", "")), data)
-            uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=row.bpmn_id)
-            return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
-    except EngineError as error:
-        if instance_id is not None:
-            record_failure(rt, instance_id, actor=principal.username, action="task_failed", error=error,
-                           task_id=task_id)
-        raise
+        except EngineError as error:
+            record_failure(rt, instance.id, actor=principal.username, action="task_failed", error=error,
+                           task_id=task_id, bpmn_id=bpmn_id)
+            raise
+        entry = (register.prepare_entry(rt, session, principal, str(seen.get("day", "")), data)
+                 if (instance.process_id, bpmn_id) == (register.PLAN_PROCESS, register.DAILY_TASK) else [])
+    checked = uploads.check_all(files or [])
+    with rt.db.writing() as session:
+        instance = relock(rt, session, instance.id, version)
+        access.require_task_work(principal, _task_or_error(session, task_id, principal))
+        tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
+                         before=before, task_id=task_id, bpmn_id=bpmn_id, extra={"submitted": data})
+        register.store_entry(rt, session, principal, instance, entry)
+        uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=bpmn_id)
+        return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 
 
 def _task_or_error(session: Session, task_id: str, principal: Principal) -> TaskRow:
@@ -89,8 +95,8 @@ def _task_or_error(session: Session, task_id: str, principal: Principal) -> Task
     row = queries.task_row(session, task_id)
     if row is not None:
         return row
-    done = session.scalar(select(AuditEvent.instance_id).where(AuditEvent.task_id == task_id).limit(1))
-    instance = queries.instance(session, done) if done is not None else None
+    closed = queries.closed_task(session, task_id)
+    instance = queries.instance(session, closed.instance_id) if closed is not None else None
     if instance is not None and access.in_scope(principal, instance.organisation):
         raise TaskNotReady()
     raise NotFound(access.TASK_NOT_FOUND)

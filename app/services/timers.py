@@ -13,7 +13,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+from app.engine import WorkflowRun
 from app.errors import AppError, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Job
@@ -21,7 +23,7 @@ from app.services import access, integrity
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.state import load_run, lock_instance, save_run, schedule_timer
+from app.services.state import load_run, lock_instance, require_sealed, save_run, schedule_timer
 
 MAX_ATTEMPTS = 5
 LOCK_SECONDS = 300
@@ -52,25 +54,46 @@ def claim_due_jobs(rt: Runtime, worker: str, limit: int = 20, lock_seconds: int 
 
 
 def fire(rt: Runtime, worker: str, claim: Claim) -> bool:
-    """Fire the instance's due timers if the claim is still ours; False if it was taken over."""
+    """Fire the instance's due timers if the claim is still ours; False if it was taken over or the case moved.
+
+    The timers' code (scripts, conditions, the next deadlines) runs on the case in memory with no write
+    lock held, so a slow or failing script never holds up other writers; the save that follows is one
+    short transaction under the version read. If someone changed the case meanwhile, the claim is
+    given back and the next pass fires again on the new state.
+    """
     try:
-        with rt.db.writing() as session:
-            instance = lock_instance(rt, session, claim.instance_id)
+        with rt.db.reading() as session:
+            instance = queries.instance(session, claim.instance_id)
             job = session.get(Job, claim.job_id)
-            if job is None or job.locked_by != worker or job.status != "pending":
+            if instance is None or job is None or job.locked_by != worker or job.status != "pending":
                 return False
+            require_sealed(rt, instance)
             _, run = load_run(rt, session, instance)
-            before = run.data
-            run.fire_due_timers()
-            if run.steps or run.escalations:
-                save_run(rt, session, instance, run, actor="system", action="timer_fired", before=before,
-                         extra={"job": claim.job_id, "worker": worker})
-            else:  # nothing was due by the engine's clock after all: just reschedule
-                schedule_timer(session, instance.id, run.next_timer_at(), rt.now())
-            return True
+            version = instance.version
+        before = run.data
+        run.fire_due_timers()
+        return _save_fired(rt, worker, claim, run, before, version)
     except Exception as error:
         _record_failure(rt, worker, claim, error)
         raise
+
+
+def _save_fired(rt: Runtime, worker: str, claim: Claim, run: WorkflowRun, before: dict[str, Any],
+                version: int) -> bool:
+    with rt.db.writing() as session:
+        instance = lock_instance(rt, session, claim.instance_id)
+        job = session.get(Job, claim.job_id)
+        if job is None or job.locked_by != worker or job.status != "pending":
+            return False
+        if instance.version != version:  # an officer's step got in first: fire again on what it left
+            job.locked_by = job.locked_until = None
+            return False
+        if run.steps or run.escalations:
+            save_run(rt, session, instance, run, actor="system", action="timer_fired", before=before,
+                     extra={"job": claim.job_id, "worker": worker})
+        else:  # nothing was due by the engine's clock after all: just reschedule
+            schedule_timer(session, instance.id, run.next_timer_at(), rt.now())
+        return True
 
 
 def _record_failure(rt: Runtime, worker: str, claim: Claim, error: Exception) -> None:
@@ -127,26 +150,57 @@ def run_worker(rt: Runtime, worker: str, *, interval: float = 5.0, until_idle: b
             sleep(interval)
 
 
-def list_incidents(rt: Runtime, principal: Principal) -> list[Job]:
+@dataclass(frozen=True)
+class Incident:
+    """Something the engine could not do: a timer that kept failing, or a step or letter it refused."""
+
+    id: int
+    kind: str  # timer | step
+    instance_id: int
+    case_number: str | None
+    status: str  # incident (a timer, retryable) | refused (a step: nothing of the case changed)
+    attempts: int
+    last_error: str | None
+    due_at: datetime | None
+    updated_at: datetime
+    actor: str | None = None
+    bpmn_id: str | None = None
+
+
+def list_incidents(rt: Runtime, principal: Principal) -> list[Incident]:
+    """Timer incidents and refused steps of the caller's scope, newest first."""
     access.require(principal, Right.READ_INCIDENTS)
+    scope = access.organisation_scope(principal)
     with rt.db.reading() as session:
-        return list(queries.incidents(session, access.organisation_scope(principal)))
+        timers = [Incident(j.id, "timer", j.instance_id, j.instance.case_number, j.status, j.attempts, j.last_error,
+                           j.due_at, j.updated_at) for j in queries.incidents(session, scope)]
+        steps = [Incident(f.id, "step", f.instance_id, f.instance.case_number, "refused", 1, _technical(f), None, f.at,
+                          f.actor, f.bpmn_id) for f in queries.step_failures(session, scope)]
+    return sorted([*timers, *steps], key=lambda i: i.updated_at, reverse=True)
 
 
-def retry_incident(rt: Runtime, principal: Principal, job_id: int) -> Job:
+def _technical(failure: Any) -> str:
+    """The officer's sentence and, for the analysts, the diagram element and the interpreter's own words."""
+    details = failure.details or {}
+    where = f" [phần tử {details['element']}]" if details.get("element") else ""
+    return f"{failure.message}{where} {details.get('error') or ''}".strip()
+
+
+def retry_incident(rt: Runtime, principal: Principal, job_id: int) -> Incident:
     """An admin puts a failed job back in the queue, due now, with its attempts reset."""
     access.require(principal, Right.RETRY_INCIDENTS)
     now = rt.now()
     with rt.db.writing() as session:
         job = session.get(Job, job_id)
-        if job is None or job.status != "incident":
+        if job is None or job.status != "incident" or not access.in_scope(principal, job.instance.organisation):
             raise NotFound("Không có sự cố này.")
         instance = lock_instance(rt, session, job.instance_id)
         job.status, job.attempts, job.due_at, job.updated_at = "pending", 0, now, now
         job.locked_by = job.locked_until = None
         audit.append_event(session, rt.audit_keys, instance, at=now, actor=principal.username,
                            action="incident_retried", data={"job": job.id, "last_error": job.last_error})
-        return job
+        return Incident(job.id, "timer", job.instance_id, instance.case_number, job.status, job.attempts,
+                        job.last_error, job.due_at, job.updated_at)
 
 
 def next_due(rt: Runtime) -> datetime | None:

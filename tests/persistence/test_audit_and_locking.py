@@ -190,7 +190,8 @@ def test_a_whole_case_deleted_after_a_checkpoint_is_caught(app: Flask, client: F
     instance_id = _case(rt)
     integrity.checkpoint(rt)
     intrude(owner_url, *[f"DELETE FROM {table} WHERE instance_id = {instance_id}"
-                         for table in ("audit_events", "tasks", "jobs", "escalations", "attachments")],
+                         for table in ("audit_events", "tasks", "closed_tasks", "step_failures", "jobs", "escalations",
+                                       "attachments")],
             f"DELETE FROM instances WHERE id = {instance_id}")
     code, output, _, _ = _verdicts(app, client, None)
     assert code == 1 and f"case:{instance_id}" in output and "(deleted)" in output

@@ -15,7 +15,7 @@ PID = "complaint_second_level"
 BPMN = f"processes/{PID}/{PID}.bpmn"
 
 
-def test_failing_script_leaves_the_case_as_it_was_and_records_the_failure(rt: Runtime, client: FlaskClient) -> None:
+def test_failing_script_leaves_the_case_as_it_was_and_records_an_incident(rt: Runtime, client: FlaskClient) -> None:
     files = deploy.read_sources(rt.processes_dir, rt.forms_dir, PID)
     script = "resolution_deadline = resolution_deadline_for(acceptance_notice['issued_on'], complex_case, remote_area, regime)"
     assert script in files[BPMN]
@@ -31,8 +31,12 @@ def test_failing_script_leaves_the_case_as_it_was_and_records_the_failure(rt: Ru
     after = case(client, instance["id"])
     assert (after["version"], after["data"], after["tasks"]) == (before["version"], before["data"], before["tasks"])
     history = client.get(f"/api/instances/{instance['id']}/history", headers=basic("auditor")).get_json()
-    assert [e["action"] for e in history["events"]] == ["instance_started", "task_failed"]
-    assert history["events"][1]["actor"] == "resolver" and history["chain"]["ok"] is True
+    assert [e["action"] for e in history["events"]] == ["instance_started"]  # a refused step is not the case's history
+    assert history["chain"]["ok"] is True
+    incidents = client.get("/api/incidents", headers=basic("admin")).get_json()
+    assert [(i["kind"], i["status"], i["actor"], i["bpmn_id"], i["instance_id"]) for i in incidents] == [
+        ("step", "refused", "resolver", "review_acceptance", instance["id"])]
+    assert "compute_resolution_deadline" in incidents[0]["last_error"]
 
 
 def test_unknown_process_and_message_are_404(client: FlaskClient) -> None:
