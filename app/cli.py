@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from app.errors import AppError
 from app.persistence.migrate import upgrade_and_grant
 from app.services import calendar, deploy, integrity, timers, upkeep, users
 from app.services.runtime import Runtime
@@ -100,32 +103,114 @@ def worker_command(name: str | None, interval: float, batch: int, lock_seconds: 
 
 
 calendar_group = AppGroup("calendar", help="List, add and remove calendar overrides (extra days off, make-up "
-                                           "working Saturdays); every change is recorded with its source.")
+                                           "working Saturdays), confirm or refuse the days off the holidays package "
+                                           "estimates; every change is recorded with its source.")
+_DAY = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _entry_line(entry: calendar.CalendarEntry) -> str:
+    flag = f"UNVERIFIED [{entry.note.key}] chờ văn bản chính thức" if entry.note else (
+        "override" if entry.overridden else "package")
+    return f"{entry.day.isoformat()}  {entry.kind:<12} {entry.name}  ({flag})  [{entry.source}]"
+
+
+@contextmanager
+def _refused_as_usage() -> Iterator[None]:
+    """Show a refused change as a one-line error (exit 1), not a traceback."""
+    try:
+        yield
+    except AppError as error:
+        raise click.ClickException(error.message) from error
 
 
 @calendar_group.command("list")
-def calendar_list() -> None:
+@click.option("--year", type=int, default=None, help="List the whole year: every day off and make-up day, with "
+                                                      "its source, the package's unconfirmed ones marked.")
+def calendar_list(year: int | None) -> None:
+    """List the overrides (or, with --year, the year's whole calendar)."""
+    if year is not None:
+        with _refused_as_usage():
+            for entry in calendar.year_entries(_rt(), year):
+                click.echo(_entry_line(entry))
+        return
     for override in calendar.list_overrides(_rt()):
         click.echo(f"{override.day.isoformat()}  {override.kind:<12} {override.reason}  [{override.source}]")
 
 
+@calendar_group.command("unverified")
+@click.option("--from-year", type=int, default=None, help="Default: this year.")
+@click.option("--to-year", type=int, default=None, help="Default: next year.")
+def calendar_unverified(from_year: int | None, to_year: int | None) -> None:
+    """List the days off that rest only on the holidays package (24/11, unannounced years) and how to settle them."""
+    first = from_year or _rt().today().year
+    with _refused_as_usage():
+        pending = calendar.unverified_entries(_rt(), first, to_year or max(first, _rt().today().year) + 1)
+    for entry in pending:
+        click.echo(_entry_line(entry))
+    click.echo(f"{len(pending)} day(s) awaiting an official text. Settle one with 'flask calendar confirm DAY "
+               "--source TEXT' or 'flask calendar working-day DAY --reason R --source TEXT'; a whole announced year "
+               "with 'flask calendar confirm --year YYYY --source TEXT'.")
+
+
 @calendar_group.command("add")
-@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("day", type=_DAY)
 @click.argument("kind", type=click.Choice(calendar.KINDS))
 @click.option("--reason", required=True)
 @click.option("--source", required=True, help="The document that announced it.")
+@click.option("--replace", is_flag=True, help="Replace the day's override if it has one (logged: removed, added).")
 @click.option("--actor", default="admin", show_default=True)
-def calendar_add(day: datetime, kind: str, reason: str, source: str, actor: str) -> None:
-    calendar.add_override(_rt(), actor, day.date(), kind, reason, source)
+def calendar_add(day: datetime, kind: str, reason: str, source: str, replace: bool, actor: str) -> None:
+    """Add an extra day off or a make-up working day."""
+    change = calendar.set_override if replace else calendar.add_override
+    with _refused_as_usage():
+        change(_rt(), actor, day.date(), kind, reason, source)
     click.echo(f"added {day.date().isoformat()} {kind}")
 
 
+@calendar_group.command("working-day")
+@click.argument("day", type=_DAY)
+@click.option("--reason", required=True, help="Why the day is worked (e.g. no text makes 24/11 a holiday).")
+@click.option("--source", required=True, help="The document (or finding) it rests on.")
+@click.option("--actor", default="admin", show_default=True)
+def calendar_working_day(day: datetime, reason: str, source: str, actor: str) -> None:
+    """Mark a day a working day, replacing any override it had (e.g. an unconfirmed day off)."""
+    with _refused_as_usage():
+        calendar.set_working_day(_rt(), actor, day.date(), reason, source)
+    click.echo(f"{day.date().isoformat()} is a working day")
+
+
+@calendar_group.command("confirm")
+@click.argument("days", type=_DAY, nargs=-1)
+@click.option("--year", type=int, default=None, help="Confirm every estimated day of that year's schedule "
+                                                      "(a day with its own note, such as 24/11, is left).")
+@click.option("--source", required=True, help="The official text that confirms the days off.")
+@click.option("--actor", default="admin", show_default=True)
+def calendar_confirm(days: tuple[datetime, ...], year: int | None, source: str, actor: str) -> None:
+    """Record that an official text confirms days off the holidays package only estimated."""
+    if bool(days) == (year is not None):
+        raise click.UsageError("give either the days or --year")
+    with _refused_as_usage():
+        if year is None:
+            done = calendar.confirm(_rt(), actor, [d.date() for d in days], source)
+            left = []
+        else:
+            result = calendar.confirm_year(_rt(), actor, year, source)
+            done, left = result.confirmed, result.left
+    for override in done:
+        click.echo(f"confirmed {override.day.isoformat()} {override.reason}")
+    for entry in left:
+        click.echo(f"left {entry.day.isoformat()} {entry.name}: confirm it by its own text "
+                   f"(flask calendar confirm {entry.day.isoformat()} --source ...)")
+
+
 @calendar_group.command("remove")
-@click.argument("day", type=click.DateTime(formats=["%Y-%m-%d"]))
+@click.argument("day", type=_DAY)
 @click.option("--source", required=True, help="Why it is removed (document).")
 @click.option("--actor", default="admin", show_default=True)
 def calendar_remove(day: datetime, source: str, actor: str) -> None:
-    calendar.remove_override(_rt(), actor, day.date(), source)
+    """Remove a day's override: the holidays package decides the day again."""
+    with _refused_as_usage():
+        calendar.remove_override(_rt(), actor, day.date(), source)
     click.echo(f"removed {day.date().isoformat()}")
 
 

@@ -7,11 +7,22 @@ policy (``app.services.access``) the API uses too.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
-from app.engine.deadlines import REGIMES, deadline_basis
+from app.clock import local_date
+from app.engine import LegalCalendar
+from app.engine.calendar import CalendarEntry
+from app.engine.deadlines import (
+    CONTINUATION_RULE,
+    REGIME_STARTS,
+    REGIMES,
+    deadline_basis,
+    regime_for,
+    suspension_allowed,
+)
 from app.errors import NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Attachment
@@ -105,6 +116,8 @@ class CaseFile:
     choices: dict[str, dict[str, str]]  # dotted field path -> {stored value: the option's title}
     outcome_label: str | None = None
     from_register: RegisterLink | None = None
+    continuation_rule: str | None = None  # how suspension stops and resumption continues the clock
+    calendar_pending: list[CalendarEntry] = field(default_factory=list)  # estimated days off in the case's span
 
 
 def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
@@ -122,6 +135,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         element_names = process.element_names
         openable = frozenset(t.id for t in view.tasks if access.may_read_task(principal, process, t))
         from_register = _register_link(session, view.data.get("reception_record"))
+        calendar = rt.engine.calendar  # rt.process brought it up to date
     timeline = [_entry(e, names, element_names, titles) for e in events]
     completed: set[str] = set()
     for event in events:
@@ -132,13 +146,41 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
     overdue = sorted({t.bpmn_id for t in view.tasks if t.due_on is not None and t.due_on < today})
     working = access.works_on(principal, process)
     running = view.instance.status == "running"
+    deadlines = deadline_rows(view.data, today)
     return CaseFile(
         view=view, timeline=timeline, chain=chain, attachments=files,
-        deadlines=deadline_rows(view.data, today), completed=sorted(completed - set(active)), active=active,
+        deadlines=deadlines, completed=sorted(completed - set(active)), active=active,
         overdue=overdue, messages=message_titles if running else {}, openable=openable, can_attach=working and running,
         read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
-        from_register=from_register,
+        from_register=from_register, continuation_rule=continuation_rule(view.data, running, today),
+        calendar_pending=pending_days(calendar, view.data, deadlines, local_date(view.instance.created_at)),
     )
+
+
+def continuation_rule(data: Mapping[str, Any], running: bool, today: date) -> str | None:
+    """The suspension/resumption counting rule, where the case was suspended or may be (its regime, or today's law)."""
+    regime = data.get("regime")
+    was_suspended = any(data.get(key) for key in ("suspended", "suspension", "resumption"))
+    by_regime = isinstance(regime, str) and regime in REGIMES and suspension_allowed(regime)
+    by_todays_law = running and suspension_allowed(regime_for(today))  # rules.md §1.4: the act's date decides
+    return CONTINUATION_RULE if was_suspended or by_regime or by_todays_law else None
+
+
+def pending_days(calendar: LegalCalendar, data: Mapping[str, Any], deadlines: list[DeadlineRow],
+                 created_on: date) -> list[CalendarEntry]:
+    """The weekdays off still awaiting an official text between the petition and the case's last deadline."""
+    dues = [row.due for row in deadlines if row.due is not None]
+    if not dues:
+        return []
+    try:
+        first = date.fromisoformat(str(data.get("received_on"))[:10])
+    except ValueError:
+        first = created_on
+    last = max(dues)
+    first = max(first, last - timedelta(days=3 * 365))
+    if last < first:
+        return []
+    return [e for e in calendar.unverified(first, last) if e.day.weekday() < 5]
 
 
 def _register_link(session: Any, link: Any) -> RegisterLink | None:
@@ -163,7 +205,7 @@ def diagram_xml(rt: Runtime, principal: Principal, instance_id: int) -> str:
 def deadline_rows(data: dict[str, Any], today: date) -> list[DeadlineRow]:
     """Every computed deadline of the case with its legal basis, in the law's order."""
     regime = str(data.get("regime") or "2021")
-    basis = deadline_basis(regime) if regime in REGIMES else {}
+    basis = _bases(regime)
     rows = []
     for key in [*DEADLINE_LABELS, *sorted(k for k in data if k.endswith("_deadline") and k not in DEADLINE_LABELS)]:
         value = data.get(key)
@@ -178,6 +220,22 @@ def deadline_rows(data: dict[str, Any], today: date) -> list[DeadlineRow]:
         rows.append(DeadlineRow(key, DEADLINE_LABELS.get(key, key), due, rule["basis"] if rule else None,
                                 f"{rule['days']} {unit}" if rule else None, (due - today).days if due else None))
     return rows
+
+
+def _bases(regime: str) -> dict[str, dict[str, Any]]:
+    """The legal basis of each deadline under the case's regime.
+
+    A deadline only a later regime knows (the suspension notice, from 01/07/2026) was set by an act
+    that regime governs (rules.md §1.4), so its basis is taken from the earliest such regime.
+    """
+    if regime not in REGIMES:
+        return {}
+    later = sorted((r for r in REGIME_STARTS if REGIME_STARTS[r] >= REGIME_STARTS[regime]),
+                   key=REGIME_STARTS.__getitem__, reverse=True)
+    merged: dict[str, dict[str, Any]] = {}
+    for name in later:  # newest first, so the case's own regime is written last and wins
+        merged.update(deadline_basis(name))
+    return merged
 
 
 def startable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from app.engine.calendar import CalendarOverride, LegalCalendar, load_default_overrides
+from app.engine.calendar import CalendarOverride, LegalCalendar, load_default_overrides, load_unverified_notes
 
 
 @pytest.fixture(scope="module")
@@ -188,3 +188,54 @@ def test_override_file_with_unknown_kind_is_refused_naming_the_entry(tmp_path: P
     bad.write_text(json.dumps([{"day": "2026-01-02", "kind": "holiday", "reason": "x", "source": "y"}]))
     with pytest.raises(ValueError, match=r"override #0 .*'holiday'"):
         load_default_overrides(bad)
+
+
+# --- days off the package estimates (calendar_unverified.json) -------------------------------
+
+def test_24_november_2026_stays_a_day_off_but_is_shown_as_awaiting_an_official_text(cal: LegalCalendar) -> None:
+    assert not cal.is_working_day(d("2026-11-24"))
+    entry = cal.entry(d("2026-11-24"))
+    assert entry is not None and entry.kind == "day_off" and entry.name == "Ngày Văn hóa Việt Nam"
+    assert not entry.verified and entry.note is not None and entry.note.key == "24/11"
+    assert "80-NQ/TW" in entry.source and "Bộ luật Lao động" in entry.source
+    assert cal.entry(d("2026-11-23")) is None  # an ordinary Monday
+
+
+def test_the_2027_schedule_is_an_estimate_and_the_announced_2026_one_is_not(cal: LegalCalendar) -> None:
+    tet_2027 = cal.entries(d("2027-02-01"), d("2027-02-12"))
+    assert [e.day.isoformat() for e in tet_2027] == [f"2027-02-{n:02d}" for n in range(4, 11)]
+    assert all(e.note is not None and e.note.key == "2027" and not e.verified for e in tet_2027)
+    assert "2027" in tet_2027[0].source
+    assert all(e.verified for e in cal.entries(d("2026-02-16"), d("2026-02-20")))
+    assert cal.entry(d("2027-11-24")).note.key == "24/11"  # type: ignore[union-attr]  # its own note first
+
+
+def test_an_override_settles_an_estimated_day_with_its_own_source() -> None:
+    worked = CalendarOverride(d("2026-11-24"), "working_day", "Không phải ngày nghỉ lễ", "Công văn thử nghiệm")
+    confirmed = CalendarOverride(d("2027-02-10"), "day_off", "Mùng năm Tết", "Thông báo thử nghiệm")
+    cal = LegalCalendar([worked, confirmed])
+    assert cal.is_working_day(d("2026-11-24"))
+    assert [(e.day.isoformat(), e.kind, e.verified, e.source) for e in cal.entries(d("2026-11-24"), d("2026-11-24"))] \
+        == [("2026-11-24", "working_day", True, "Công văn thử nghiệm")]
+    assert cal.entry(d("2027-02-10")).verified  # type: ignore[union-attr]
+    assert d("2027-02-10") not in {e.day for e in cal.unverified(d("2027-01-01"), d("2027-12-31"))}
+
+
+def test_the_notes_were_written_against_the_installed_holidays_package() -> None:
+    import holidays
+
+    shipped = json.loads((Path(__file__).resolve().parents[2] / "app/engine/calendar_unverified.json")
+                         .read_text(encoding="utf-8"))
+    assert shipped["package_version"] == holidays.__version__, "review calendar_unverified.json for the new package"
+
+
+def test_a_note_without_a_source_is_refused_naming_the_entry(tmp_path: Path) -> None:
+    bad = tmp_path / "notes.json"
+    bad.write_text(json.dumps({"entries": [{"key": "x", "title": "t", "source": " ", "from_year": 2027}]}))
+    with pytest.raises(ValueError, match="note #0"):
+        load_unverified_notes(bad)
+
+
+def test_a_calendar_span_longer_than_three_years_is_refused(cal: LegalCalendar) -> None:
+    with pytest.raises(ValueError, match="3 years"):
+        cal.entries(d("2020-01-01"), d("2026-01-01"))
