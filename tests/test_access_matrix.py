@@ -123,7 +123,8 @@ ACTIONS: dict[str, list[Call]] = {
                             Call("web", "POST", "/cases/{plan}/messages/central_coordination", {})],
 }
 PLAN_START = {"session_name": "Kỳ họp thứ 11, Quốc hội khóa XIV", "window_start": "2021-03-24",
-              "window_end": "2021-04-07", "receive_on_weekends": False,
+              "window_end": "2021-04-07", "reception_start": "2021-03-24", "reception_end": "2021-04-07",
+              "receive_on_weekends": False,
               "reception_office": "Trụ sở Tiếp công dân tỉnh Gia Lai",
               "units": [{"code": "U01", "name": "Sở Tài chính", "kind": "department", "organisation": ORG_A}],
               "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "title": "Về việc tiếp công dân"}]}

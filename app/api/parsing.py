@@ -1,9 +1,11 @@
 """JSON request bodies read safely: bounded depth, no NaN or Infinity, no control characters.
 
 webargs (under flask-smorest) parses bodies with the standard ``json.loads``, which accepts
-``NaN``, nests as deep as the interpreter allows (a body 50,000 levels deep raised RecursionError)
-and lets a NUL byte through to PostgreSQL. Every API blueprint uses this parser instead; each
-refusal is a 400 naming the field.
+``NaN``, nests as deep as the interpreter allows (a body 50,000 levels deep raised RecursionError),
+lets a NUL byte through to PostgreSQL and fails on an integer of more than 4,300 digits with a
+ValueError that was a 500. Every API blueprint uses this parser instead; each refusal is a 400
+naming the field, and an integer too long to be a number of anything stays its digits, which the
+form or schema of that field then refuses as not a number (a 4xx on the field).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from webargs.flaskparser import FlaskParser, abort, is_json_request
 from app.text import has_control
 
 MAX_DEPTH = 32  # our deepest form nests 6 levels
+MAX_DIGITS = 100  # an integer literal longer than this is no count, amount or id: left as its digits
 
 
 class BodyError(ValueError):
@@ -33,11 +36,15 @@ def _no_constant(name: str) -> NoReturn:
     raise BodyError("", f"JSON không được chứa {name}.")
 
 
+def _integer(digits: str) -> int | str:
+    return int(digits) if len(digits) <= MAX_DIGITS else digits
+
+
 def load_json(raw: bytes | str) -> Any:
     """Parse a body, then walk it once (iteratively) for depth and control characters."""
     text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
     try:
-        value = json.loads(text, parse_constant=_no_constant)
+        value = json.loads(text, parse_constant=_no_constant, parse_int=_integer)
     except RecursionError:
         raise BodyError("", f"JSON lồng nhau quá sâu (tối đa {MAX_DEPTH} tầng).") from None
     pending: list[tuple[Any, str, int]] = [(value, "", 0)]

@@ -58,7 +58,8 @@ class DaySchema(Schema):
 class ReportSchema(Schema):
     case_number = fields.String()
     session_name = fields.String()
-    window = fields.List(fields.String())
+    window = fields.List(fields.String(), metadata={"description": "Ngày khai mạc và bế mạc kỳ họp"})
+    reception_window = fields.List(fields.String(), metadata={"description": "Thời gian tiếp công dân của kế hoạch"})
     days = fields.List(fields.Nested(DaySchema))
     by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
     receptions = fields.Integer()

@@ -107,6 +107,10 @@ class WorkflowRun:
         """What one ready task sees: in a multi-instance activity, its own item (e.g. its day)."""
         return dict(self._find_ready(task_id).data)
 
+    def branch_of(self, task_id: str) -> str | None:
+        """The event-subprocess branch a ready task runs in, if any (see ``send_message``)."""
+        return _event_branch(self._find_ready(task_id))
+
     def ready_tasks(self) -> list[ReadyTask]:
         return [ReadyTask(str(t.id), self._info(t), self._due_on(t), _organisation(t)) for t in self._ready_user_tasks()]
 
@@ -163,12 +167,21 @@ class WorkflowRun:
             self.workflow.refresh_timers()
         self._advance()
 
-    def send_message(self, name: str, payload: dict[str, Any]) -> None:
+    def send_message(self, name: str, payload: dict[str, Any]) -> list[str]:
+        """Deliver the message; return the ids of the event-subprocess branches it opened.
+
+        A message that starts an event subprocess (a central office's notice) opens a branch of its
+        own each time; the branch's id, the engine's own and unique in the case, is the identity that
+        ties the message to the steps run for it (``branch_of``), whatever order they finish in.
+        """
         if name not in self.waiting_messages():
             raise TaskNotReady(f"Hồ sơ không ở bước có thể nhận thông điệp «{name}».")
+        before = set(self.workflow.subprocesses)
         with self._translated(None), engine_time(self.now):
             self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload)))
         self._advance()
+        opened = [self.workflow.get_task_from_id(key) for key in self.workflow.subprocesses if key not in before]
+        return sorted(str(task.id) for task in opened if _is_event_subprocess(task))
 
     # -- internals ------------------------------------------------------------------------
 
@@ -239,6 +252,24 @@ class WorkflowRun:
             if violation is not None:
                 raise FormValidationError(fields={violation.field: violation.message}) from exc
             raise _engine_error(exc, task) from exc
+
+
+def _event_branch(task: Task) -> str | None:
+    """The id of the innermost event subprocess holding ``task`` (``None`` outside any)."""
+    top = task.workflow.top_workflow
+    workflow = task.workflow
+    while workflow is not top:
+        parent = top.get_task_from_id(workflow.parent_task_id)
+        if _is_event_subprocess(parent):
+            return str(parent.id)
+        workflow = parent.workflow
+    return None
+
+
+def _is_event_subprocess(task: Task) -> bool:
+    """Whether the task runs an event subprocess: one its process starts on an event (a trigger spec)."""
+    start = getattr(task.workflow.spec, "start", None)
+    return getattr(task.task_spec, "spec", None) in getattr(start, "trigger_specs", ())
 
 
 def _organisation(task: Task) -> str | None:

@@ -137,14 +137,15 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
         version = instance.version
     before = run.data
     try:
-        run.send_message(name, payload)
+        branches = run.send_message(name, payload)
     except EngineError as error:
         record_failure(rt, instance_id, actor=principal.username, action="message_failed", error=error)
         raise
     with rt.db.writing() as session:
         instance = relock(rt, session, instance_id, version)
         tasks = save_run(rt, session, instance, run, actor=principal.username, action="message_received",
-                         before=before, extra={"message": name, "payload": payload})
+                         before=before, extra={"message": name, "payload": payload,
+                                               **({"branches": branches} if branches else {})})
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 
 

@@ -14,7 +14,7 @@ from typing import Any
 from app.errors import Forbidden
 from app.persistence import queries
 from app.persistence.models import Instance, ReceptionRecord, TaskRow
-from app.services import access, register
+from app.services import access, register, register_columns
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -30,8 +30,10 @@ UNIT_LATE = "unit_report_overdue"
 class PlanSummary:
     instance: Instance
     session_name: str
-    window_start: date | None
+    window_start: date | None  # the session's opening and closing days
     window_end: date | None
+    reception_start: date | None  # the plan's own reception window (before and during the session)
+    reception_end: date | None
     reception_days: list[date]
     reception_office: str
     data: dict[str, Any]
@@ -59,8 +61,7 @@ class PlanDashboard:
     plan: PlanSummary
     today: date
     units: list[UnitStatus]
-    today_records: list[ReceptionRecord]
-    case_numbers: dict[int, str]  # of the cases today's records opened
+    today_records: list[register_columns.RegisterLine]
     central_events: list[CentralEvent]
     tasks: list[TaskRow]  # the plan's waiting steps other than the units' reports
     may_record: bool  # may add to the register
@@ -73,7 +74,7 @@ class PlanDashboard:
 class RegisterView:
     plan: PlanSummary
     records: list[ReceptionRecord]
-    case_numbers: dict[int, str]
+    lines: list[register_columns.RegisterLine]  # the same records, as Mẫu 03/TCD's columns
     may_record: bool
 
 
@@ -104,9 +105,11 @@ def may_read_plans(rt: Runtime, principal: Principal) -> bool:
 
 
 def _summary(plan: Instance, data: dict[str, Any]) -> PlanSummary:
+    start, end = register.reception_window(data)
     return PlanSummary(
         instance=plan, session_name=str(data.get("session_name") or plan.title or ""),
         window_start=_date(data.get("window_start")), window_end=_date(data.get("window_end")),
+        reception_start=_date(start), reception_end=_date(end),
         reception_days=[d for d in (_date(v) for v in data.get("reception_days") or []) if d is not None],
         reception_office=str(data.get("reception_office") or ""), data=data,
     )
@@ -129,8 +132,8 @@ def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
         rows = list(queries.instance_tasks(session, plan.id))
         seen = {row.id: run.task_data(row.id) for row in rows if row.bpmn_id in {UNIT_STEP, *CENTRAL_STEPS}}
         escalated = {e.subject for e in queries.escalations_of(session, plan.id, UNIT_LATE) if e.subject}
-        today_records = list(queries.reception_records(session, plan.id, day=today, q=None, kind=None))
-        numbers = queries.case_numbers(session, [r.case_instance_id for r in today_records if r.case_instance_id])
+        today_records = _lines(rt, session, plan,
+                               list(queries.reception_records(session, plan.id, day=today, q=None, kind=None)))
         waiting = run.waiting_messages()
     waiting_units = {str((seen[r.id].get("unit") or {}).get("code")): r for r in rows if r.bpmn_id == UNIT_STEP}
     units = []
@@ -145,7 +148,7 @@ def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
               for r in rows if r.bpmn_id in CENTRAL_STEPS]
     events.sort(key=lambda e: str(e.notice.get("reported_at", "")))
     return PlanDashboard(
-        plan=_summary(plan, data), today=today, units=units, today_records=today_records, case_numbers=numbers,
+        plan=_summary(plan, data), today=today, units=units, today_records=today_records,
         central_events=events,
         tasks=[r for r in rows if r.bpmn_id != UNIT_STEP],
         may_record=access.can(principal, Right.WRITE_REGISTER) and plan.status == "running",
@@ -162,9 +165,17 @@ def register_view(rt: Runtime, principal: Principal, plan_id: int, *, day: date 
     with rt.db.reading() as session:
         plan = register.readable_plan(rt, session, principal, plan_id)
         _, run = load_run(rt, session, plan)
-        numbers = queries.case_numbers(session, [r.case_instance_id for r in records if r.case_instance_id])
-    return RegisterView(_summary(plan, run.data), records, numbers,
+        lines = _lines(rt, session, plan, records)
+    return RegisterView(_summary(plan, run.data), records, lines,
                         may_record=access.can(principal, Right.WRITE_REGISTER) and plan.status == "running")
+
+
+def _lines(rt: Runtime, session: Any, plan: Instance,
+           records: list[ReceptionRecord]) -> list[register_columns.RegisterLine]:
+    """The records as the register prints them, with the numbers of the cases they opened."""
+    numbers = queries.case_numbers(session, [r.case_instance_id for r in records if r.case_instance_id])
+    grounds = register_columns.choice_titles(register.record_schema(rt, session, plan))
+    return register_columns.lines(records, grounds, numbers)
 
 
 def entry_form(rt: Runtime, principal: Principal, plan_id: int) -> EntryForm:

@@ -2,9 +2,11 @@
 
 A record comes from the day's register entry (a task of ``na_session_reception``) or from the
 register page; either way it is validated against the one record schema (the items of the daily
-entry form), stored as a row, audited on the plan's chain, and — when it is a second-level
-complaint within provincial competence that the officer chose to open — starts a
-``complaint_second_level`` case pre-filled from the record, linked both ways, in the same commit.
+entry form), checked against what the law says beyond the form (``register_rules``), stored as
+a row, audited on the plan's chain, and — when it is a second-level complaint within provincial
+competence that the officer chose to open — starts a ``complaint_second_level`` case pre-filled
+from the record (its authority and its dossier as the record says, nothing invented), linked both
+ways, in the same commit.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from app.engine.forms import compile_schema, validate_form
 from app.errors import FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Instance, ReceptionRecord
-from app.services import access
+from app.services import access, register_rules
 from app.services.access import Right
 from app.services.cases import PreparedStart, insert_started, prepare_start
 from app.services.principal import Principal
@@ -31,8 +33,14 @@ PLAN_PROCESS = "na_session_reception"
 DAILY_TASK = "record_reception_day"
 DAILY_FORM = "record_reception_day.schema.json"
 COMPLAINT_PROCESS = "complaint_second_level"
-GROUP_SIZE = 5  # 5 or more people on one content: a group case (LTCD Art. 29; TT07/2014 Art. 6(4))
+GROUP_SIZE = 5  # 5 or more people on one content: a group case, with representatives (LTCD Art. 29)
 MAX_PEOPLE = 10_000  # the form sets no upper bound; the column is a 32-bit integer on PostgreSQL
+
+
+def reception_window(data: dict[str, Any]) -> tuple[Any, Any]:
+    """The plan's own reception window; a plan started before it had one receives during the session."""
+    return (data.get("reception_start") or data.get("window_start"),
+            data.get("reception_end") or data.get("window_end"))
 
 
 def record_schema(rt: Runtime, session: Session, plan: Instance) -> dict[str, Any]:
@@ -67,6 +75,9 @@ def add_record(rt: Runtime, principal: Principal, plan_id: int, day: Any, record
         _, run = load_run(rt, session, plan)
         if received_on.isoformat() not in (run.data.get("reception_days") or []):
             raise FormValidationError(fields={"received_on": f"Ngày {received_on:%d/%m/%Y} không phải ngày tiếp của kế hoạch."})
+        if received_on > rt.today():
+            raise FormValidationError(fields={"received_on": f"Chưa đến ngày tiếp {received_on:%d/%m/%Y}: chỉ ghi sổ "
+                                                             "lượt tiếp đã diễn ra."})
         prepared = _prepare(rt, session, principal, received_on, record, source="register")
     with rt.db.writing() as session:
         return _store(rt, session, principal, lock_instance(rt, session, plan_id), prepared)
@@ -77,7 +88,7 @@ def prepare_entry(rt: Runtime, session: Session, principal: Principal, day: str,
     """The records of a daily entry (already validated with its form), every one checked before any case opens."""
     records = entry.get("reception_day", {}).get("records", [])
     for index, record in enumerate(records):
-        _in_entry(index, _check_record, record)
+        _in_entry(index, _check_record, rt, record, _day(day))
     return [_in_entry(index, _prepare, rt, session, principal, _day(day), record, source="daily_entry")
             for index, record in enumerate(records)]
 
@@ -99,7 +110,7 @@ def _in_entry(index: int, step: Any, *args: Any, **kwargs: Any) -> Any:
 
 def _prepare(rt: Runtime, session: Session, principal: Principal, received_on: date, record: dict[str, Any], *,
              source: str) -> PreparedRecord:
-    _check_record(record)
+    _check_record(rt, record, received_on)
     case = None
     if record["handling"] == "open_case":
         try:
@@ -135,26 +146,20 @@ def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance,
     return row
 
 
-def _check_record(record: dict[str, Any]) -> None:
-    """What the record schema cannot say: a plausible number of people, and when a case may open."""
+def _check_record(rt: Runtime, record: dict[str, Any], received_on: date) -> None:
+    """What the record schema cannot say: a plausible number of people, when a case may open, a lawful refusal."""
     if int(record["people_count"]) > MAX_PEOPLE:
         raise FormValidationError(fields={"people_count": f"Số người quá lớn (tối đa {MAX_PEOPLE:,} người một lượt tiếp)."
                                                           .replace(",", ".")})
-    _open_case_consistency(record)
-
-
-def _open_case_consistency(record: dict[str, Any]) -> None:
-    """The schema requires the complaint details for "open_case"; say plainly why else a case cannot open."""
-    if record.get("handling") != "open_case":
-        return
-    if record.get("kind") != "complaint" or not record.get("second_level") or not record.get("within_competence"):
-        raise FormValidationError(fields={"handling": "Chỉ mở hồ sơ cho khiếu nại lần hai thuộc thẩm quyền của tỉnh."})
+    register_rules.check_opening(record)
+    register_rules.check_refusal(rt.engine.calendar, record, received_on, rt.today())
 
 
 # Where each part of the petition comes from in the record (see ``petition_from``).
 PETITION_SOURCES = {"first_decision": "complaint.first_decision", "respondent": "complaint.respondent",
                     "reasons": "complaint.reasons", "request": "complaint.request",
-                    "remote_area": "complaint.remote_area", "complainant_count": "people_count"}
+                    "remote_area": "complaint.remote_area", "complainant_count": "people_count",
+                    "dossier": "complaint.dossier", "submitted_to": "complaint.first_decision.issuer_level"}
 
 
 def _record_fields(fields: dict[str, str], record: dict[str, Any]) -> dict[str, str]:
@@ -169,7 +174,11 @@ def _record_fields(fields: dict[str, str], record: dict[str, Any]) -> dict[str, 
 
 
 def petition_from(record: dict[str, Any], received_on: date) -> dict[str, Any]:
-    """The second-level petition a record opens: the register's facts in the petition form's shape."""
+    """The second-level petition a record opens: the register's facts in the petition form's shape.
+
+    Addressed to the authority the record's issuer level names (``register_rules.competent_authority``);
+    the dossier is what the officer checked at the desk, carried unchanged (no documents listed).
+    """
     complaint = record["complaint"]
     representatives = record.get("representatives") or []
     first = (representatives or record["persons"])[0]
@@ -178,7 +187,7 @@ def petition_from(record: dict[str, Any], received_on: date) -> dict[str, Any]:
         person["id_number"] = first["id_number"]
     petition: dict[str, Any] = {
         "received_on": received_on.isoformat(),
-        "submitted_to": "provincial_chair",
+        "submitted_to": register_rules.competent_authority(record),
         "receiving_channel": "in_person",
         "complainant": person,
         "complainant_count": int(record["people_count"]),
@@ -189,8 +198,7 @@ def petition_from(record: dict[str, Any], received_on: date) -> dict[str, Any]:
         "request": complaint["request"],
         "remote_area": bool(complaint.get("remote_area", False)),
         "excluded_days": [],
-        "dossier": {"petition_signature": "signed", "representation_document": bool(representatives),
-                    "first_decision_copy": True, "evidence": []},
+        "dossier": {**complaint["dossier"], "evidence": []},
     }
     if representatives:
         petition["representatives"] = [{"full_name": r["full_name"], "address": r.get("address") or record["address"]}

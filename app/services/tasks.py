@@ -71,6 +71,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         if errors:
             raise FormValidationError(fields=errors)
         before, seen, version, bpmn_id = run.data, run.task_data(task_id), instance.version, row.bpmn_id
+        branch = run.branch_of(task_id)  # the event (e.g. a central office's notice) this step answers
         try:
             run.complete(task_id, data)
         except EngineError as error:
@@ -84,7 +85,8 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         instance = relock(rt, session, instance.id, version)
         access.require_task_work(principal, _task_or_error(session, task_id, principal))
         tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
-                         before=before, task_id=task_id, bpmn_id=bpmn_id, extra={"submitted": data})
+                         before=before, task_id=task_id, bpmn_id=bpmn_id,
+                         extra={"submitted": data, **({"branch": branch} if branch else {})})
         register.store_entry(rt, session, principal, instance, entry)
         uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=bpmn_id)
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import FormValidationError, InvalidInput
-from app.services import plans, register, reports
+from app.services import plans, register, register_columns, reports
 from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
@@ -16,11 +16,7 @@ from app.web.filters import startable_processes
 from app.web.params import page_number
 from app.web.views import PER_PAGE
 
-KIND_NAMES = reports.KIND_NAMES
-HANDLING_NAMES = {
-    "open_case": "Mở hồ sơ khiếu nại lần hai", "received": "Tiếp nhận đơn", "guided": "Hướng dẫn",
-    "transferred": "Chuyển đơn", "explained": "Giải thích, trả lời", "refused": "Từ chối tiếp",
-}
+KIND_NAMES = register_columns.KIND_NAMES
 WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -49,7 +45,7 @@ def plan_list() -> Any:
 def plan(plan_id: int) -> Any:
     board = plans.dashboard(runtime(), principal(), plan_id)
     return render_template("plan.html", board=board, plan=board.plan, case=board.plan.instance,
-                           kinds=KIND_NAMES, handlings=HANDLING_NAMES, message=plans.CENTRAL_MESSAGE)
+                           message=plans.CENTRAL_MESSAGE)
 
 
 @bp.route("/plans/<id:plan_id>/register")
@@ -60,8 +56,7 @@ def plan_register(plan_id: int) -> Any:
     view = plans.register_view(runtime(), principal(), plan_id, day=day, q=q,
                                kind=kind if kind in KIND_NAMES else None)
     return render_template("plan_register.html", view=view, plan=view.plan, case=view.plan.instance,
-                           day=day, kind=kind or "", q=q or "", kinds=KIND_NAMES, handlings=HANDLING_NAMES,
-                           day_label=day_label)
+                           day=day, kind=kind or "", q=q or "", kinds=KIND_NAMES, day_label=day_label)
 
 
 def _entry_schema(entry: plans.EntryForm) -> tuple[dict[str, Any], dict[str, Any]]:

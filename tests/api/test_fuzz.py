@@ -58,6 +58,7 @@ def _world(rt: Runtime, clock: FrozenClock) -> None:
     inspectorate = users.authenticate_password(rt, "inspectorate", "demo")
     case_service.start_case(rt, inspectorate, "na_session_reception", {
         "session_name": "Kỳ họp thứ 11", "window_start": "2021-03-24", "window_end": "2021-04-07",
+        "reception_start": "2021-03-24", "reception_end": "2021-04-07",
         "receive_on_weekends": False, "reception_office": "Trụ sở Tiếp công dân tỉnh",
         "units": [{"code": "U01", "name": "Sở Tài chính", "kind": "department", "organisation": "Sở Tài chính"}],
         "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "title": "Về việc tiếp công dân"}]})

@@ -37,6 +37,8 @@ def _plan(now: datetime) -> dict[str, Any]:
     today = now.date()
     return {"session_name": "Kỳ họp thứ 10, Quốc hội khóa XV", "window_start": (today - timedelta(days=10)).isoformat(),
             "window_end": (today + timedelta(days=10)).isoformat(), "receive_on_weekends": True,
+            "reception_start": (today - timedelta(days=10)).isoformat(),
+            "reception_end": (today + timedelta(days=10)).isoformat(),
             "reception_office": "Trụ sở Tiếp công dân tỉnh Gia Lai", "units": UNITS,
             "documents": [{"number": "930/UBND-TD", "issued_on": (today - timedelta(days=12)).isoformat(),
                            "issuer": "UBND tỉnh Gia Lai", "title": "Về việc tiếp công dân phục vụ kỳ họp"}]}

@@ -31,10 +31,24 @@ def person(name: str, address: str = "Xã Ia Mơ, huyện Chư Prông") -> dict[
     return {"full_name": name, "address": address}
 
 
+# What Mẫu 03/TCD asks with each way of handling: the body and the letter, or the ground of a refusal.
+HANDLING_PARTS: dict[str, dict[str, Any]] = {
+    "guided": {"guided_to": {"body": "UBND huyện Chư Prông", "letter_number": "12/HD-TCD"}},
+    "transferred": {"transferred_to": {"body": "Sở Tài nguyên và Môi trường", "letter_number": "15/CĐ-TCD"}},
+    "refused": {"refusal": {"ground": "threatening"}},
+}
+
+
 def record(kind: str = "petition", people: int = 1, handling: str = "explained", **extra: Any) -> dict[str, Any]:
     return {"persons": [person("Lê Văn C")], "people_count": people, "address": "Phường Hoa Lư, TP Pleiku",
             "content": "Phản ánh về tiến độ cấp giấy chứng nhận quyền sử dụng đất.", "kind": kind,
-            "handling": handling, **extra}
+            "handling": handling, **HANDLING_PARTS.get(handling, {}), **extra}
+
+
+def dossier(people: int = 12) -> dict[str, Any]:
+    """What the officer checked at the desk: a signed petition, the appointment of representatives, the copy."""
+    checked = {"petition_signature": "signed", "representation_document": people >= 5, "first_decision_copy": True}
+    return {**checked, "all_complainants_signed": True} if people >= 2 else checked
 
 
 def group_complaint() -> dict[str, Any]:
@@ -47,7 +61,7 @@ def group_complaint() -> dict[str, Any]:
                   complaint={"first_decision": {**petition["first_decision"], "issued_on": "2021-03-01",
                                                 "received_on": "2021-03-10"},
                              "respondent": petition["respondent"], "reasons": petition["reasons"],
-                             "request": petition["request"]})
+                             "request": petition["request"], "dossier": dossier(12)})
 
 
 # What reception records on each day (empty days included).
@@ -72,7 +86,8 @@ class Plan:
         self.rt, self.clock = rt, clock
         clock.set(vn(2021, 3, 22, 9))
         start = {"session_name": "Kỳ họp thứ 11, Quốc hội khóa XIV", "window_start": "2021-03-24",
-                 "window_end": "2021-04-07", "receive_on_weekends": False,
+                 "window_end": "2021-04-07", "reception_start": "2021-03-24", "reception_end": "2021-04-07",
+                 "receive_on_weekends": False,
                  "reception_office": "Trụ sở Tiếp công dân tỉnh Gia Lai", "units": UNITS,
                  "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "issuer": "UBND tỉnh Gia Lai",
                                 "title": "Về việc tiếp công dân phục vụ kỳ họp thứ 11, Quốc hội khóa XIV"},
@@ -181,6 +196,10 @@ def test_the_2021_session_plan_runs_its_whole_window(rt: Runtime, clock: FrozenC
 
 def test_a_record_that_cannot_open_a_case_is_refused_and_nothing_is_kept(rt: Runtime, clock: FrozenClock) -> None:
     plan = Plan(rt, clock)
+    with pytest.raises(FormValidationError) as ahead:  # 22/03: the 24th has not come yet
+        register.add_record(rt, plan.user("reception"), plan.id, "2021-03-24", record())
+    assert list(ahead.value.fields) == ["received_on"]
+    clock.set(vn(2021, 3, 24, 9))
     wrong = group_complaint()
     wrong["within_competence"] = False
     with pytest.raises(FormValidationError):
@@ -221,6 +240,7 @@ def test_text_people_typed_reaches_the_spreadsheet_as_text_never_as_a_formula(rt
     clock.set(vn(2021, 3, 22, 9))
     inspectorate = authenticate_password(rt, "inspectorate", "demo")
     start = {"session_name": FORMULAS[0], "window_start": "2021-03-24", "window_end": "2021-03-25",
+             "reception_start": "2021-03-24", "reception_end": "2021-03-25",
              "receive_on_weekends": False, "reception_office": FORMULAS[1], "units": UNITS[:1],
              "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "title": FORMULAS[2]}]}
     plan = cases.start_case(rt, inspectorate, "na_session_reception", start).instance.id

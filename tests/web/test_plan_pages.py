@@ -34,6 +34,7 @@ def _who(rt: Runtime, name: str) -> Any:
 
 
 START = {"session_name": "Kỳ họp thứ 11, Quốc hội khóa XIV", "window_start": "2021-03-24", "window_end": "2021-04-07",
+         "reception_start": "2021-03-24", "reception_end": "2021-04-07",
          "receive_on_weekends": False, "reception_office": "Trụ sở Tiếp công dân tỉnh Gia Lai", "units": UNITS,
          "documents": [{"number": "930/UBND-TD", "issued_on": "2021-03-22", "title": "Về việc tiếp công dân"}]}
 
@@ -107,7 +108,7 @@ def test_the_dashboard_shows_units_late_today_and_the_waiting_steps(client: Flas
     register.add_record(rt, _who(rt, "reception"), plan_id, "2021-03-24", record(content="Hôm qua"))
     sign_in(client, "inspectorate")
     page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
-    assert "Kỳ họp thứ 11, Quốc hội khóa XIV" in page and "Từ 24/03/2021 đến 07/04/2021" in page
+    assert "Kỳ họp thứ 11, Quốc hội khóa XIV" in page and "Kỳ họp từ 24/03/2021 đến 07/04/2021" in page
     assert '<span class="num" id="stat-units">1/3</span>' in page and '<span class="num" id="stat-late">2</span>' in page
     units = re.findall(r'<tr class="([^"]*)" id="unit-(U\d\d)">(.*?)</tr>', page, re.S)
     assert [(cls, code, "Chậm báo cáo" in row, "Đã báo cáo" in row) for cls, code, row in units] == [
@@ -221,6 +222,7 @@ def test_a_record_that_opens_a_case_shows_its_number_and_is_linked_both_ways(cli
 def test_the_report_page_and_its_spreadsheet_give_the_registers_numbers(client: FlaskClient, rt: Runtime,
                                                                       clock: FrozenClock) -> None:
     plan_id = _start_plan(rt, clock)
+    clock.set(_vn(date(2021, 3, 26)))
     reception = _who(rt, "reception")
     for day, entry in [("2021-03-24", record()), ("2021-03-25", group_complaint()),
                        ("2021-03-25", record("complaint", people=6, bypassing=True, handling="guided",
@@ -248,7 +250,8 @@ def test_the_report_page_and_its_spreadsheet_give_the_registers_numbers(client: 
     assert download.status_code == 200 and download.mimetype.endswith("spreadsheetml.sheet")
     assert f'filename="bao-cao-tiep-cong-dan-{plan_id}.xlsx"' in download.headers["Content-Disposition"]
     book = load_workbook(io.BytesIO(download.data))
-    assert book.sheetnames == ["Tổng hợp", "Theo ngày", "Hồ sơ đã mở", "Phối hợp Trung ương", "Đơn vị chậm báo cáo"]
+    assert book.sheetnames == ["Tổng hợp", "Theo ngày", "Hồ sơ đã mở", "Phối hợp Trung ương", "Sổ tiếp công dân",
+                               "Đơn vị chậm báo cáo"]
     assert [c.value for c in book["Theo ngày"][1]] == ["Ngày", "Lượt tiếp", "Số người", "Vụ việc đông người", "Hồ sơ đã mở"]
     summary = {row[0]: row[1] for row in book["Tổng hợp"].iter_rows(min_row=7, values_only=True) if row[0]}
     assert {k: summary[k] for k in report} == report  # the page and the workbook say the same
