@@ -7,6 +7,8 @@ Each function returns a fresh dict so a test can alter it freely.
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -36,8 +38,9 @@ def petition(**changes: Any) -> dict[str, Any]:
 
 
 ELIGIBLE = {
-    "directly_affected": True, "has_capacity_or_lawful_representative": True,
-    "filed_in_time_with_right_authority": True, "no_second_level_decision": True, "no_court_case": True,
+    "not_internal_act": True, "directly_affected": True, "has_capacity_or_lawful_representative": True,
+    "filed_in_time_with_right_authority": True, "no_second_level_decision": True, "no_lapsed_termination": True,
+    "no_court_case": True,
 }
 
 
@@ -46,21 +49,22 @@ def acceptance(complex_case: bool = False, issued_on: str = "2021-03-01") -> dic
             "acceptance_notice": {"number": "45/TB-UBND", "issued_on": issued_on}}
 
 
-def rejection(ground: int, failing: str, reason: str) -> dict[str, Any]:
+def rejection(ground: int, failing: str, reason: str, issued_on: str = "2021-03-01") -> dict[str, Any]:
     return {"eligibility": {**ELIGIBLE, failing: False}, "accepted": False, "complex_case": False,
             "rejection_ground": ground, "rejection_reason": reason,
-            "non_acceptance_notice": {"number": "46/TB-UBND", "issued_on": "2021-03-01"}}
+            "non_acceptance_notice": {"number": "46/TB-UBND", "issued_on": issued_on}}
 
 
-def assignment() -> dict[str, Any]:
+def assignment(decision_date: str = "2021-03-02", duration_days: int = 30) -> dict[str, Any]:
     return {"verifier": {"unit": "Thanh tra tỉnh Gia Lai", "officer": "verifier", "decision_number": "120/QĐ-UBND",
-                         "decision_date": "2021-03-02", "scope": "Xác minh giá đất bồi thường", "duration_days": 30}}
+                         "decision_date": decision_date, "scope": "Xác minh giá đất bồi thường",
+                         "duration_days": duration_days}}
 
 
-def verification() -> dict[str, Any]:
+def verification(session_on: str = "2021-03-15") -> dict[str, Any]:
     return {"verification": {
         "findings": "Giá đất áp dụng theo bảng giá năm 2020, chưa áp dụng hệ số điều chỉnh.",
-        "work_sessions": [{"date": "2021-03-15", "with_whom": "Phòng Tài nguyên và Môi trường huyện",
+        "work_sessions": [{"date": session_on, "with_whom": "Phòng Tài nguyên và Môi trường huyện",
                            "content": "Làm việc về hồ sơ bồi thường"}],
         "evidence": [{"name": "Phương án bồi thường", "source": "UBND huyện Chư Prông"}],
         "expert_examination": False}}
@@ -77,7 +81,9 @@ def participant(name: str, role: str, confirmation: str, refusal_reason: str | N
 def dialogue(refusal_reason: str | None = "Không đồng ý với kết quả xác minh") -> dict[str, Any]:
     return {"dialogue": {
         "held_on": "2021-04-06", "place": "Trụ sở Ban Tiếp công dân tỉnh, 27 Nguyễn Văn Cừ, Pleiku",
-        "chair": "Phó Chủ tịch UBND tỉnh", "recorder": "Chuyên viên Thanh tra tỉnh",
+        "chair": "Phó Chủ tịch UBND tỉnh", "chair_capacity": "provincial_vice_chair",
+        "chair_authority": "Văn bản 15/UBND-TD ngày 30/03/2021 của Chủ tịch UBND tỉnh giao chủ trì đối thoại",
+        "recorder": "Chuyên viên Thanh tra tỉnh", "contested": False, "security_sensitive": False,
         "content": "Công bố kết quả xác minh giá đất bồi thường.", "result": "Các bên trình bày ý kiến.",
         "agreed_points": "Diện tích thu hồi 1.200 m².", "disputed_points": "Đơn giá bồi thường.",
         "participants": [
@@ -98,18 +104,20 @@ def decision(issued_on: str = "2021-04-14") -> dict[str, Any]:
                          "legal_basis": "Luật Khiếu nại 2011; Luật Đất đai 2013", "right_to_sue": True}}
 
 
-def sending() -> dict[str, Any]:
-    return {"sending": {"sent_on": "2021-04-16", "recipients": [
+def sending(sent_on: str = "2021-04-16") -> dict[str, Any]:
+    return {"sending": {"sent_on": sent_on, "recipients": [
         {"name": "Nguyễn Văn A", "kind": "complainant", "method": "post"},
         {"name": "Chủ tịch UBND huyện Chư Prông", "kind": "respondent", "method": "electronic"},
         {"name": "UBND huyện Chư Prông", "kind": "first_level_resolver", "method": "electronic"},
         {"name": "Trần Thị B", "kind": "related_party", "method": "post"},
+        {"name": "Thanh tra tỉnh Gia Lai", "kind": "inspectorate", "method": "electronic"},
     ]}}
 
 
-def publication() -> dict[str, Any]:
-    return {"publication": {"method": "posting", "published_on": "2021-04-19",
-                            "place_or_medium": "Trụ sở Ban Tiếp công dân tỉnh", "web_portal_posted": True}}
+def publication(published_on: str = "2021-04-19") -> dict[str, Any]:
+    return {"publication": {"method": "posting", "published_on": published_on, "posting_days": 15,
+                            "place_or_medium": "Trụ sở Ban Tiếp công dân tỉnh", "has_web_portal": True,
+                            "web_portal_posted": True}}
 
 
 def guidance() -> dict[str, Any]:
@@ -117,13 +125,21 @@ def guidance() -> dict[str, Any]:
                          "content": "Hướng dẫn gửi đơn đến Chủ tịch UBND tỉnh."}}
 
 
-def withdrawal() -> dict[str, Any]:
-    return {"letter_date": "2021-03-20", "signed": True, "reason": "Đã thỏa thuận được với UBND huyện"}
+def withdrawal(letter_date: str = "2021-03-20") -> dict[str, Any]:
+    return {"letter_date": letter_date, "signed": True, "reason": "Đã thỏa thuận được với UBND huyện"}
 
 
-def termination() -> dict[str, Any]:
-    return {"termination": {"number": "300/QĐ-UBND", "issued_on": "2021-03-22", "reason": "Người khiếu nại rút đơn",
+def termination(issued_on: str = "2021-03-22") -> dict[str, Any]:
+    return {"termination": {"number": "300/QĐ-UBND", "issued_on": issued_on, "reason": "Người khiếu nại rút đơn",
                             "recipients": ["Nguyễn Văn A", "UBND huyện Chư Prông", "Thanh tra tỉnh"]}}
+
+
+def termination_notice(sent_on: str) -> dict[str, Any]:
+    return {"termination_notice": {"sent_on": sent_on, "recipients": [
+        {"name": "Nguyễn Văn A", "kind": "complainant", "method": "post"},
+        {"name": "Chủ tịch UBND huyện Chư Prông", "kind": "respondent", "method": "electronic"},
+        {"name": "Thanh tra tỉnh Gia Lai", "kind": "inspectorate", "method": "electronic"},
+    ]}}
 
 
 RESOLVED_PATH = [
@@ -172,11 +188,48 @@ def resumption(issued_on: str = "2026-09-14") -> dict[str, Any]:
 # The 2026 case's steps in order, each with the day it is done (accepted 20/07/2026).
 PATH_2026 = [
     ("review_acceptance", "resolver", lambda: acceptance(issued_on="2026-07-20")),
-    ("assign_verification", "resolver", assignment),
-    ("verify_complaint", "verifier", verification),
+    ("assign_verification", "resolver", lambda: assignment("2026-07-21")),
+    ("verify_complaint", "verifier", lambda: verification("2026-07-25")),
     ("record_dialogue", "verifier", dialogue_2026),
     ("submit_verification_report", "verifier", lambda: report("2026-08-05")),
     ("issue_decision", "resolver", lambda: decision("2026-10-20")),
-    ("send_decision", "clerk", sending),
-    ("publish_decision", "clerk", publication),
+    ("send_decision", "clerk", lambda: sending("2026-10-22")),
+    ("publish_decision", "clerk", lambda: publication("2026-10-26")),
 ]
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The date fields of the complaint's steps that record something that already happened (rules.md §3).
+PAST_FACTS = frozenset({"received_on", "issued_on", "decision_date", "date", "held_on", "notice_sent_on", "sent_on",
+                        "published_on", "letter_date", "recorded_on", "occurred_on", "meeting_notice_sent_on"})
+
+
+def latest_day(data: Any) -> str | None:
+    """The latest past fact a payload records: the day an officer doing that step cannot be before."""
+    found: list[str | None] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, dict | list):
+                found.append(latest_day(value))
+            elif key in PAST_FACTS and isinstance(value, str) and _ISO_DAY.fullmatch(value):
+                found.append(value)
+    elif isinstance(data, list):
+        found = [latest_day(v) for v in data]
+    elif isinstance(data, str) and _ISO_DAY.fullmatch(data):
+        found = [data]
+    days = [d for d in found if d]
+    return max(days) if days else None
+
+
+def office_hours_of(data: Any, now: datetime) -> datetime:
+    """``now``, or 09:00 in Vietnam on the latest day the payload records if that is later.
+
+    The steps record what already happened (a step dated after today is refused), so a test
+    that plays a case through months does each step on the day it records, as an officer would.
+    """
+    day = latest_day(data)
+    if day is None:
+        return now
+    moment = datetime.fromisoformat(day).replace(hour=2, tzinfo=UTC)  # 09:00 in Vietnam
+    return max(now, moment)
+

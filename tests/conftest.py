@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -180,3 +181,31 @@ def client(app: Flask) -> FlaskClient:
 def basic(username: str, password: str = "demo") -> dict[str, str]:
     token = base64.b64encode(f"{username}:{password}".encode()).decode()
     return {"Authorization": f"Basic {token}"}
+
+
+@pytest.fixture(autouse=True)
+def officers_record_steps_on_their_day(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Move a test's frozen clock to the day a step records before the step runs, as the officer would.
+
+    Steps record what already happened: a step dated after today is refused (rules.md §3). Tests play
+    cases through months on a frozen clock, so starting a case, completing a step and recording a letter
+    first bring the clock forward to the latest past fact in the payload (``tests.cases.PAST_FACTS``),
+    never back. Tests about that very rule opt out with ``@pytest.mark.fixed_clock``.
+    """
+    if request.node.get_closest_marker("fixed_clock"):
+        return
+    from app.services import cases as case_service
+    from app.services import tasks as task_service
+    from tests.cases import office_hours_of
+
+    def on_the_day(function: Any, data_at: int) -> Any:
+        def moved(*args: Any, **kwargs: Any) -> Any:
+            clock = args[0].clock
+            if isinstance(clock, FrozenClock) and len(args) > data_at:
+                clock.set(office_hours_of(args[data_at], clock.now()))
+            return function(*args, **kwargs)
+        return moved
+
+    monkeypatch.setattr(task_service, "complete_task", on_the_day(task_service.complete_task, 3))
+    monkeypatch.setattr(case_service, "start_case", on_the_day(case_service.start_case, 3))
+    monkeypatch.setattr(case_service, "deliver_message", on_the_day(case_service.deliver_message, 4))

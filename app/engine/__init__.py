@@ -16,7 +16,7 @@ from app.engine.deadlines import script_functions
 from app.engine.forms import validate_form
 from app.engine.instance import ReadyTask, WorkflowRun
 from app.engine.process import CompiledProcess, UserTaskInfo, compile_process
-from app.engine.sandbox import RestrictedScriptEngine, require
+from app.engine.sandbox import RestrictedScriptEngine, normal_text, require
 from app.engine.serializer import SERIALIZER_VERSION, StateSerializer
 
 __all__ = [
@@ -47,6 +47,7 @@ class Engine:
         functions: dict[str, Callable[..., Any]] = dict(script_functions(calendar))
         functions["today"] = lambda: local_date(self.now()).isoformat()
         functions["require"] = require
+        functions["normal_text"] = normal_text
         self.script_engine = RestrictedScriptEngine(functions)
 
     def process(self, key: Any, process_id: str, files: Callable[[], Mapping[str, str]]) -> CompiledProcess:

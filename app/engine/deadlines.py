@@ -10,10 +10,12 @@ strings and may pass the case's regime as the last argument of each deadline fun
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 from app.clock import VIETNAM
@@ -43,79 +45,46 @@ class DeadlineRule:
         return cal.add_days(start, total)
 
 
-_FILING_BASIS = "Khoản 1 Điều 33, Điều 9 Luật Khiếu nại 2011; Điều 4 Nghị định 124/2020/NĐ-CP"
-_RESOLUTION_BASIS = "Điều 37 Luật Khiếu nại 2011"
+_REGIMES_FILE = Path(__file__).with_name("regimes.json")
 
-_RULES_2021: dict[str, DeadlineRule] = {
-    "filing": DeadlineRule("Thời hạn khiếu nại lần hai", 30, "calendar", _FILING_BASIS),
-    "filing_remote": DeadlineRule(
-        "Thời hạn khiếu nại lần hai (vùng sâu, vùng xa)", 45, "calendar", _FILING_BASIS
-    ),
-    "acceptance": DeadlineRule(
-        "Thời hạn thụ lý", 10, "working",
-        "Điều 36 Luật Khiếu nại 2011; Điều 5 Thông tư 07/2013/TT-TTCP",
-    ),
-    "resolution": DeadlineRule("Thời hạn giải quyết", 45, "calendar", _RESOLUTION_BASIS),
-    "resolution_complex": DeadlineRule(
-        "Thời hạn giải quyết (vụ việc phức tạp)", 60, "calendar", _RESOLUTION_BASIS
-    ),
-    "resolution_remote": DeadlineRule(
-        "Thời hạn giải quyết (vùng sâu, vùng xa)", 60, "calendar", _RESOLUTION_BASIS
-    ),
-    "resolution_remote_complex": DeadlineRule(
-        "Thời hạn giải quyết (vùng sâu, vùng xa, vụ việc phức tạp)", 70, "calendar",
-        _RESOLUTION_BASIS,
-    ),
-    "decision": DeadlineRule(
-        "Thời hạn ban hành quyết định sau khi nhận báo cáo xác minh", 3, "working",
-        "Quy định của tỉnh trong hồ sơ nguồn [chưa kiểm chứng]; không có trong "
-        "Luật Khiếu nại 2011 và Thông tư 07/2013/TT-TTCP",
-    ),
-    "sending": DeadlineRule(
-        "Thời hạn gửi quyết định giải quyết khiếu nại", 7, "calendar",
-        "Khoản 1 Điều 41 Luật Khiếu nại 2011",
-    ),
-    "publication": DeadlineRule(
-        "Thời hạn công khai quyết định giải quyết khiếu nại", 15, "calendar",
-        "Khoản 2 Điều 41 Luật Khiếu nại 2011; Điều 12 Nghị định 75/2012/NĐ-CP; "
-        "khoản 3 Điều 22 Thông tư 07/2013/TT-TTCP",
-    ),
-}
 
-# From 01/07/2026 Decree 155/2026 amends Decree 124/2020 (its own article numbers first, then
-# the article of Decree 124 it writes). Limits it leaves alone keep their 2021 rule.
-_NEW_IN_2026_07: dict[str, DeadlineRule] = {
-    "acceptance": DeadlineRule(
-        "Thời hạn thụ lý", 7, "working",
-        "Khoản 1 Điều 16 Nghị định 124/2020/NĐ-CP, sửa đổi bởi Điều 10 Nghị định 155/2026/NĐ-CP; "
-        "Điều 36 Luật Khiếu nại 2011",
-    ),
-    "publication": DeadlineRule(
-        "Thời hạn công khai quyết định giải quyết khiếu nại", 15, "calendar",
-        "Khoản 2 Điều 41 Luật Khiếu nại 2011; Nghị định 124/2020/NĐ-CP (thay Nghị định 75/2012/NĐ-CP)",
-    ),
-    "dialogue_notice": DeadlineRule(
-        "Thời hạn gửi thông báo tổ chức đối thoại (trước ngày đối thoại ít nhất)", 5, "calendar",
-        "Khoản 1 Điều 28 Nghị định 124/2020/NĐ-CP, sửa đổi bởi Điều 11 Nghị định 155/2026/NĐ-CP",
-    ),
-    "suspension_notice": DeadlineRule(
-        "Thời hạn gửi quyết định tạm đình chỉ, đình chỉ giải quyết khiếu nại (Mẫu 14a)", 3, "working",
-        "Khoản 1 Điều 28b Nghị định 124/2020/NĐ-CP (Điều 28a–28b bổ sung bởi Điều 12 "
-        "Nghị định 155/2026/NĐ-CP); Điều 11a Luật Khiếu nại (bổ sung bởi Luật 136/2025/QH15)",
-    ),
-}
+@dataclass(frozen=True)
+class Regime:
+    """One legal regime as data: its time limits, the form number of each document, the acts it allows."""
 
-REGIMES: dict[str, dict[str, DeadlineRule]] = {
-    "2021": _RULES_2021,
-    "2026-07": {**_RULES_2021, **_NEW_IN_2026_07},
-}
+    name: str
+    starts: date
+    title: str
+    rules: dict[str, DeadlineRule]
+    forms: dict[str, str]
+    acts: dict[str, Any]
+    unverified: tuple[tuple[str, str], ...]  # (entry, its source) that could not be confirmed
 
-# First day each regime governs, by the day the petition was received. "2021" is the oldest
-# regime modelled, so it also answers for anything received before its nominal start.
-REGIME_STARTS: dict[str, date] = {
-    "2021": date(2021, 1, 1),
-    "2026-07": date(2026, 7, 1),
-}
+
+def _load_regimes(path: Path = _REGIMES_FILE) -> dict[str, Regime]:
+    """Read ``regimes.json``; a regime that ``inherits`` starts from its parent's entries."""
+    raw = json.loads(path.read_text(encoding="utf-8"))["regimes"]
+    regimes: dict[str, Regime] = {}
+    for name, entry in raw.items():
+        parent = regimes.get(entry["inherits"]) if entry.get("inherits") else None
+        rules = dict(parent.rules) if parent else {}
+        rules.update({key: DeadlineRule(r["name"], int(r["days"]), r["unit"], r["basis"])
+                      for key, r in entry["rules"].items()})
+        forms = {**(parent.forms if parent else {}), **entry.get("forms", {})}
+        acts = {**(parent.acts if parent else {}), **entry.get("acts", {})}
+        unverified = [(f"{name}: {key}", r["source"]) for key, r in entry["rules"].items() if r.get("verified") is False]
+        if acts.get("termination_grounds_verified") is False and "termination_grounds_source" in entry.get("acts", {}):
+            unverified.append((f"{name}: termination_grounds", acts["termination_grounds_source"]))
+        regimes[name] = Regime(name, date.fromisoformat(entry["starts"]), entry["title"], rules, forms, acts,
+                               tuple(unverified))
+    return regimes
+
+
+REGIME_DATA: dict[str, Regime] = _load_regimes()
+REGIMES: dict[str, dict[str, DeadlineRule]] = {name: r.rules for name, r in REGIME_DATA.items()}
+# First day each regime governs, by the date of the act. "2021" is the oldest regime modelled, so it
+# also answers for anything before its nominal start.
+REGIME_STARTS: dict[str, date] = {name: r.starts for name, r in REGIME_DATA.items()}
 
 # The workflow variable each deadline function sets, and the rules behind it (base rule first).
 DEADLINE_VARIABLES: dict[str, tuple[str, ...]] = {
@@ -195,15 +164,27 @@ def dialogue_notice_ok(notice_sent_on: DateLike, held_on: DateLike, regime: str)
 
 
 def suspension_allowed(regime: str) -> bool:
-    """Tell whether the regime lets the resolver suspend a resolution (LKN Art. 11a, from 07/2026)."""
-    return "suspension_notice" in _rules_of(regime)
+    """Tell whether a regime knows the suspension of a resolution (LKN Art. 11a, from 07/2026)."""
+    return bool(REGIME_DATA[_checked(regime)].acts.get("suspension", False))
 
 
-def suspension_notice_deadline(cal: LegalCalendar, issued_on: date, regime: str) -> date:
-    """Last day to send the suspension decision (Mẫu 14a); refused where suspension does not exist."""
-    if not suspension_allowed(regime):
+def _checked(regime: str) -> str:
+    _rules_of(regime)
+    return regime
+
+
+def suspension_notice_deadline(cal: LegalCalendar, issued_on: date) -> date:
+    """Last day to send the suspension decision (Mẫu 14a), by the law on the decision's date (rules.md §1.4)."""
+    regime = regime_for(issued_on)
+    if not allowed_on("suspension", issued_on):
         raise ValueError(f"regime {regime!r} has no suspension of a resolution")
     return rule("suspension_notice", regime).deadline(cal, issued_on)
+
+
+def termination_notice_deadline(cal: LegalCalendar, issued_on: date) -> date | None:
+    """Last day to send a termination decision: 3 working days for decisions from 01/07/2026, none before."""
+    rules = _rules_of(regime_for(issued_on))
+    return rules["termination_notice"].deadline(cal, issued_on) if "termination_notice" in rules else None
 
 
 def reception_days(cal: LegalCalendar, first: date, last: date, weekends: bool) -> list[date]:
@@ -270,14 +251,43 @@ def _period_span(period: Mapping[str, Any]) -> tuple[date, date]:
 
 
 def filing_deadline(
-    cal: LegalCalendar, first_decision_received_on: date, remote_area: bool,
-    excluded_days: int, regime: str = DEFAULT_REGIME,
+    cal: LegalCalendar, limit_starts: date, remote_area: bool,
+    obstacles: list[dict[str, Any]] | None = None, regime: str = DEFAULT_REGIME,
 ) -> date:
-    """Last day to file the second complaint; days lost to documented obstacles are added."""
-    if excluded_days < 0:
-        raise ValueError(f"excluded days cannot be negative, got {excluded_days}")
-    key = "filing_remote" if remote_area else "filing"
-    return rule(key, regime).deadline(cal, first_decision_received_on, excluded_days)
+    """Last day to file the second complaint (LKN Art. 33(1), Art. 9).
+
+    The days are walked one by one from the day after the limit starts: a day covered by a
+    documented obstacle period is not counted, so an obstacle extends the limit only where it
+    overlaps it (days before the limit began extend nothing; overlapping periods count once).
+    The limit ends when 30 (remote areas: 45) uncovered days have passed, then the Civil Code
+    moves a last day that is a day off to the next working day.
+    """
+    limit = rule("filing_remote" if remote_area else "filing", regime)
+    if limit.unit != "calendar":
+        raise ValueError("a filing limit counted in working days is not supported")
+    covered = _covered_days(obstacles or [])
+    day, counted = limit_starts, 0
+    while counted < limit.days:
+        day += timedelta(days=1)
+        if day not in covered:
+            counted += 1
+    return cal.next_working_day(day)
+
+
+def _covered_days(periods: list[dict[str, Any]]) -> set[date]:
+    if not isinstance(periods, list):
+        raise ValueError(f"excluded periods must be a list of {{'from', 'to'}} dicts, got {periods!r}")
+    covered: set[date] = set()
+    for start, end in (_period_span(p) for p in periods):
+        covered.update(start + timedelta(days=i) for i in range((end - start).days + 1))
+    return covered
+
+
+def first_level_deadline(cal: LegalCalendar, accepted_on: date, complex_case: bool, remote_area: bool,
+                         regime: str = DEFAULT_REGIME) -> date:
+    """Last day of the first level's own resolution limit (LKN Art. 28): 30/45 days, remote 45/60."""
+    key = "first_level" + ("_remote" if remote_area else "") + ("_complex" if complex_case else "")
+    return rule(key, regime).deadline(cal, accepted_on)
 
 
 def acceptance_deadline(cal: LegalCalendar, received_on: date, regime: str = DEFAULT_REGIME) -> date:
@@ -292,6 +302,60 @@ def resolution_deadline(
     """Last day to resolve, by complexity and remoteness (LKN Art. 37)."""
     key = "resolution" + ("_remote" if remote_area else "") + ("_complex" if complex_case else "")
     return rule(key, regime).deadline(cal, accepted_on)
+
+
+def resolution_days(complex_case: bool, remote_area: bool, regime: str = DEFAULT_REGIME) -> int:
+    key = "resolution" + ("_remote" if remote_area else "") + ("_complex" if complex_case else "")
+    return rule(key, regime).days
+
+
+def days_used_until(clock_from: date, suspended_on: date) -> int:
+    """Days of the resolution limit used before a suspension (NĐ124 Art. 28b(2) as added by NĐ155).
+
+    The clock ran from the day after ``clock_from`` (acceptance, or a resumption) and stopped on the
+    day the suspension decision was issued, which itself does not count.
+    """
+    return max(0, (suspended_on - clock_from).days - 1)
+
+
+def resolution_deadline_after_resumption(cal: LegalCalendar, resumed_on: date, days_used: int, complex_case: bool,
+                                         remote_area: bool, regime: str = DEFAULT_REGIME) -> date:
+    """The resolution limit *continues* from the resumption decision with the days not yet used.
+
+    "Thời hạn giải quyết khiếu nại tiếp tục được tính từ ngày ban hành quyết định tiếp tục giải quyết"
+    (NĐ124 Art. 28b(2), added by NĐ155 Art. 12): the remaining days run from the day after the
+    resumption decision (Civil Code Art. 147), then a last day off rolls to the next working day.
+    """
+    remaining = max(0, resolution_days(complex_case, remote_area, regime) - days_used)
+    return cal.add_days(resumed_on, remaining)
+
+
+CONTINUATION_RULE = ("Tạm đình chỉ: thời hạn giải quyết ngừng tính từ ngày ban hành quyết định tạm đình chỉ; "
+                     "tiếp tục được tính từ ngày ban hành quyết định tiếp tục giải quyết với số ngày còn lại "
+                     "(khoản 2 Điều 28b Nghị định 124/2020/NĐ-CP, bổ sung bởi Điều 12 Nghị định 155/2026/NĐ-CP)")
+
+
+def act_regime(act_date: DateLike) -> Regime:
+    """The regime governing an act by its own date (rules.md §1.4: suspension, withdrawal, termination, dialogue)."""
+    return REGIME_DATA[regime_for(act_date)]
+
+
+def allowed_on(act: str, act_date: DateLike) -> bool:
+    """Whether the law in force on the act's date allows it (e.g. a suspension, a partial withdrawal)."""
+    return bool(act_regime(act_date).acts.get(act, False))
+
+
+def form_for(document: str, act_date: DateLike) -> str:
+    """The legal form a document follows, by the date the document is issued."""
+    forms = act_regime(act_date).forms
+    if document not in forms:
+        raise ValueError(f"no form is known for the document {document!r}")
+    return forms[document]
+
+
+def termination_grounds_on(act_date: DateLike) -> list[str]:
+    """The grounds on which a resolution may be terminated by the law in force on the act's date."""
+    return list(act_regime(act_date).acts.get("termination_grounds", ["withdrawal"]))
 
 
 def decision_deadline(cal: LegalCalendar, report_received_on: date, regime: str = DEFAULT_REGIME) -> date:
@@ -354,13 +418,30 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
         return cal.is_working_day(to_date(d))
 
     def filing_deadline_for(
-        first_decision_received_on: DateLike, remote_area: bool,
+        limit_starts: DateLike, remote_area: bool,
         excluded_days: list[dict[str, Any]] | None = None, regime: str | None = None,
     ) -> str:
-        excluded = count_excluded_days(excluded_days or [])
-        start = to_date(first_decision_received_on)
+        start = to_date(limit_starts)
         remote = _to_flag("remote_area", remote_area)
-        return filing_deadline(cal, start, remote, excluded, chosen(regime)).isoformat()
+        return filing_deadline(cal, start, remote, excluded_days or [], chosen(regime)).isoformat()
+
+    def first_level_deadline_for(accepted_on: DateLike, complex_case: bool, remote_area: bool,
+                                 regime: str | None = None) -> str:
+        flags = _to_flag("complex_case", complex_case), _to_flag("remote_area", remote_area)
+        return first_level_deadline(cal, to_date(accepted_on), *flags, regime=chosen(regime)).isoformat()
+
+    def resolution_days_used(clock_from: DateLike, suspended_on: DateLike) -> int:
+        return days_used_until(to_date(clock_from), to_date(suspended_on))
+
+    def resolution_deadline_resumed(resumed_on: DateLike, days_used: int, complex_case: bool, remote_area: bool,
+                                    regime: str | None = None) -> str:
+        flags = _to_flag("complex_case", complex_case), _to_flag("remote_area", remote_area)
+        return resolution_deadline_after_resumption(cal, to_date(resumed_on), int(days_used), *flags,
+                                                    regime=chosen(regime)).isoformat()
+
+    def termination_notice_deadline_for(issued_on: DateLike) -> str | None:
+        found = termination_notice_deadline(cal, to_date(issued_on))
+        return found.isoformat() if found else None
 
     def acceptance_deadline_for(received_on: DateLike, regime: str | None = None) -> str:
         return acceptance_deadline(cal, to_date(received_on), chosen(regime)).isoformat()
@@ -380,11 +461,8 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
     def publication_deadline_for(decision_on: DateLike, regime: str | None = None) -> str:
         return publication_deadline(cal, to_date(decision_on), chosen(regime)).isoformat()
 
-    def suspension_notice_deadline_for(issued_on: DateLike, regime: str | None = None) -> str:
-        return suspension_notice_deadline(cal, to_date(issued_on), chosen(regime)).isoformat()
-
-    def suspension_allowed_in(regime: str | None = None) -> bool:
-        return suspension_allowed(chosen(regime))
+    def suspension_notice_deadline_for(issued_on: DateLike, _case_regime: str | None = None) -> str:
+        return suspension_notice_deadline(cal, to_date(issued_on)).isoformat()
 
     def reception_days_between(first: DateLike, last: DateLike, weekends: bool = False) -> list[str]:
         chosen_days = reception_days(cal, to_date(first), to_date(last), _to_flag("weekends", weekends))
@@ -396,8 +474,22 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
     def basis_for(regime: str | None = None) -> dict[str, dict[str, Any]]:
         return deadline_basis(chosen(regime))
 
-    def notice_ok(notice_sent_on: DateLike, held_on: DateLike, regime: str | None = None) -> bool:
-        return dialogue_notice_ok(notice_sent_on, held_on, chosen(regime))
+    def notice_ok(notice_sent_on: DateLike, held_on: DateLike, _case_regime: str | None = None) -> bool:
+        """By the law on the day the dialogue is held (rules.md §1.4), whatever the case's regime."""
+        return dialogue_notice_ok(notice_sent_on, held_on, regime_for(held_on))
+
+    def display_date(d: DateLike) -> str:
+        """A date as officers read it (dd/mm/yyyy), for the messages a rule gives."""
+        return f"{to_date(d):%d/%m/%Y}"
+
+    def allowed(act: str, act_date: DateLike) -> bool:
+        return allowed_on(act, act_date)
+
+    def form_number(document: str, act_date: DateLike) -> str:
+        return form_for(document, act_date)
+
+    def termination_grounds(act_date: DateLike) -> list[str]:
+        return termination_grounds_on(to_date(act_date))
 
     return {
         "add_days": add_days,
@@ -410,7 +502,13 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
         "sending_deadline_for": sending_deadline_for,
         "publication_deadline_for": publication_deadline_for,
         "suspension_notice_deadline_for": suspension_notice_deadline_for,
-        "suspension_allowed": suspension_allowed_in,
+        "termination_notice_deadline_for": termination_notice_deadline_for,
+        "first_level_deadline_for": first_level_deadline_for,
+        "resolution_days_used": resolution_days_used,
+        "resolution_deadline_resumed": resolution_deadline_resumed,
+        "allowed_on": allowed,
+        "form_for": form_number,
+        "termination_grounds": termination_grounds,
         "days_between": days_between,
         "regime_for": regime_for,
         "overdue_at": overdue_at,
@@ -418,4 +516,5 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
         "reception_days_between": reception_days_between,
         "deadline_basis": basis_for,
         "dialogue_notice_ok": notice_ok,
+        "display_date": display_date,
     }

@@ -26,6 +26,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from app.engine.budget import BudgetExceeded
+from app.engine.forms import with_defaults
 from app.engine.process import CompiledProcess, UserTaskInfo
 from app.engine.sandbox import RestrictedScriptEngine, RuleViolation, UnsafeCode
 from app.engine.timers import engine_time, fire_time
@@ -73,6 +74,8 @@ class WorkflowRun:
               data: dict[str, Any]) -> WorkflowRun:
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
         run = cls(process, workflow, engine, now)
+        if process.start.form:
+            data = with_defaults(process.form_schema(process.start.form), data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(data))
         run._advance()
@@ -154,6 +157,8 @@ class WorkflowRun:
     def complete(self, task_id: str, data: dict[str, Any]) -> ReadyTask:
         task = self._find_ready(task_id)
         ready = ReadyTask(str(task.id), self._info(task), self._due_on(task))
+        if ready.info.form:
+            data = with_defaults(self.process.form_schema(ready.info.form), data)
         with self._translated(task), engine_time(self.now):
             task.set_data(**copy.deepcopy(data))
             task.run()
@@ -177,6 +182,9 @@ class WorkflowRun:
         if name not in self.waiting_messages():
             raise TaskNotReady(f"Hồ sơ không ở bước có thể nhận thông điệp «{name}».")
         before = set(self.workflow.subprocesses)
+        form = self.process.message_form(name)
+        if form is not None:
+            payload = with_defaults(self.process.form_schema(form), payload)
         with self._translated(None), engine_time(self.now):
             self.workflow.send_event(BpmnEvent(MessageEventDefinition(name), payload=copy.deepcopy(payload)))
         self._advance()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import copy
 import math
+import unicodedata
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from functools import lru_cache
@@ -39,6 +40,11 @@ def require(condition: object, field: str, message: str) -> bool:
     if not condition:
         raise RuleViolation(field, message)
     return True
+
+
+def normal_text(value: object) -> str:
+    """For diagram scripts: a name compared as people read it (case, spacing and Unicode form ignored)."""
+    return unicodedata.normalize("NFC", " ".join(str(value).split())).casefold()
 
 
 class UnsafeCode(ValueError):

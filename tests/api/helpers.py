@@ -7,6 +7,8 @@ from typing import Any
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from app.clock import FrozenClock
+from tests.cases import office_hours_of
 from tests.conftest import basic
 
 
@@ -28,8 +30,16 @@ def ready_task(client: FlaskClient, instance_id: int) -> dict[str, Any]:
     return task
 
 
+def on_the_day(client: FlaskClient, data: Any) -> None:
+    """Move the test clock to the day the payload records, as the officer would record it that day."""
+    clock = client.application.extensions["runtime"].clock
+    if isinstance(clock, FrozenClock):
+        clock.set(office_hours_of(data, clock.now()))
+
+
 def complete(client: FlaskClient, task_id: str, data: dict[str, Any], user: str,
              version: int | None = None) -> TestResponse:
+    on_the_day(client, data)
     body: dict[str, Any] = {"data": data}
     if version is not None:
         body["version"] = version

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from app.clock import FrozenClock
 from app.engine import CompiledProcess, Engine, LegalCalendar, ReadyTask, WorkflowRun, compile_process, validate_form
 from app.engine.calendar import load_default_overrides
 from app.errors import FormValidationError, TaskNotReady
@@ -18,9 +19,14 @@ from tests import cases
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    return Engine(LegalCalendar(load_default_overrides()), now=lambda: datetime(2021, 2, 17, 2, tzinfo=UTC))
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(datetime(2021, 2, 17, 2, tzinfo=UTC))
+
+
+@pytest.fixture
+def engine(clock: FrozenClock) -> Engine:
+    return Engine(LegalCalendar(load_default_overrides()), now=clock.now)
 
 
 @pytest.fixture(scope="module")
@@ -34,6 +40,8 @@ class Case:
 
     def __init__(self, engine: Engine, process: CompiledProcess, petition: dict[str, Any]) -> None:
         self.engine, self.process = engine, process
+        self.clock = engine.now.__self__  # the FrozenClock the engine reads
+        self.clock.set(cases.office_hours_of(petition, self.clock.now()))
         assert validate_form(process.validator(process.start.form), petition) == {}
         self.run = engine.start(process, petition)
         self._round_trip()
@@ -57,11 +65,13 @@ class Case:
         task = self.ready()
         assert (task.info.bpmn_id, task.info.role) == (bpmn_id, role)
         assert self.errors(data) == {}
+        self.clock.set(cases.office_hours_of(data, self.clock.now()))
         self.run.complete(task.id, data)
         self._round_trip()
 
     def message(self, name: str, payload: dict[str, Any]) -> None:
         assert validate_form(self.process.validator(f"{name}.schema.json"), payload) == {}
+        self.clock.set(cases.office_hours_of(payload, self.clock.now()))
         self.run.send_message(name, payload)
         self._round_trip()
 
@@ -95,7 +105,8 @@ def test_complex_case_resolution_deadline_skips_the_may_holidays(engine: Engine,
 
 
 def test_rejects_complaint_filed_after_30_days_without_valid_reason(engine: Engine, process: CompiledProcess) -> None:
-    late = cases.petition(first_decision={**cases.petition()["first_decision"], "received_on": "2021-01-05"})
+    first = {**cases.petition()["first_decision"], "issued_on": "2021-01-04", "received_on": "2021-01-05"}
+    late = cases.petition(first_decision=first)
     case = Case(engine, process, late)
     assert case.data["filing_deadline"] == "2021-02-04"
     assert case.data["filed_in_time"] is False
@@ -111,8 +122,8 @@ def test_rejects_complaint_filed_after_30_days_without_valid_reason(engine: Engi
 def test_accepts_late_complaint_when_documented_obstacle_days_are_excluded(engine: Engine, process: CompiledProcess) -> None:
     obstacle = [{"from": "2021-01-20", "to": "2021-02-05", "reason": "Ốm phải điều trị nội trú",
                  "evidence": "Giấy ra viện số 123/BV"}]
-    late = cases.petition(first_decision={**cases.petition()["first_decision"], "received_on": "2021-01-05"},
-                          excluded_days=obstacle)
+    late = cases.petition(first_decision={**cases.petition()["first_decision"], "issued_on": "2021-01-04",
+                                          "received_on": "2021-01-05"}, excluded_days=obstacle)
     case = Case(engine, process, late)
     assert case.data["filing_deadline"] == "2021-02-22"  # 30 + 17 days = Sun 21/02, rolled to Mon 22/02
     assert case.data["filed_in_time"] is True
@@ -196,16 +207,17 @@ def test_dialogue_refusal_to_sign_requires_its_reason(engine: Engine, process: C
 def test_group_complaint_needs_representatives_within_the_legal_limit(engine: Engine, process: CompiledProcess) -> None:
     validator = process.validator(process.start.form)
     reps = [{"full_name": f"Người đại diện {i}", "address": "Xã Ia Mơ"} for i in range(1, 7)]
-    assert validate_form(validator, cases.petition(complainant_count=12, representatives=reps[:3])) == {}
+    group_dossier = {**cases.petition()["dossier"], "all_complainants_signed": True, "representation_document": True}
+    assert validate_form(validator, cases.petition(complainant_count=12, representatives=reps[:3], dossier=group_dossier)) == {}
     assert "representatives" in validate_form(validator, cases.petition(complainant_count=12, representatives=reps))
     assert "representatives" in validate_form(validator, cases.petition(complainant_count=7, representatives=reps[:3]))
     assert "representatives" in validate_form(validator, cases.petition(complainant_count=12))
-    case = Case(engine, process, cases.petition(complainant_count=12, representatives=reps[:3]))
+    case = Case(engine, process, cases.petition(complainant_count=12, representatives=reps[:3], dossier=group_dossier))
     assert case.ready().info.bpmn_id == "review_acceptance"
 
 
 def test_remote_area_gets_45_days_to_file_and_70_to_resolve_when_complex(engine: Engine, process: CompiledProcess) -> None:
-    first = {**cases.petition()["first_decision"], "received_on": "2021-01-04"}
+    first = {**cases.petition()["first_decision"], "issued_on": "2021-01-03", "received_on": "2021-01-04"}
     case = Case(engine, process, cases.petition(first_decision=first, remote_area=True))
     assert case.data["filing_deadline"] == "2021-02-18"  # 04/01 + 45 = 18/02 (after Tết)
     assert case.data["filed_in_time"] is True
@@ -225,8 +237,8 @@ def _case_2026(engine: Engine, process: CompiledProcess) -> Case:
     case = Case(engine, process, cases.petition(received_on="2026-07-15", first_decision=first))
     assert case.data["regime"] == "2026-07"
     case.complete("review_acceptance", "resolver", cases.acceptance(issued_on="2026-07-20"))
-    case.complete("assign_verification", "resolver", cases.assignment())
-    case.complete("verify_complaint", "verifier", cases.verification())
+    case.complete("assign_verification", "resolver", cases.assignment("2026-07-21"))
+    case.complete("verify_complaint", "verifier", cases.verification("2026-07-25"))
     return case
 
 
@@ -240,6 +252,7 @@ def test_2026_dialogue_notice_less_than_5_days_ahead_is_refused_on_its_field(
         engine: Engine, process: CompiledProcess) -> None:
     case = _case_2026(engine, process)
     task, saved = case.ready(), engine.dump(case.run)
+    case.clock.set(cases.office_hours_of("2026-08-10", case.clock.now()))
     with pytest.raises(FormValidationError) as refused:
         case.run.complete(task.id, _dialogue_noticed("2026-08-10", "2026-08-06"))
     assert list(refused.value.fields) == ["dialogue.notice_sent_on"]

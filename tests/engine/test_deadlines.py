@@ -8,19 +8,23 @@ import pytest
 
 from app.engine.calendar import LegalCalendar, load_default_overrides
 from app.engine.deadlines import (
+    REGIME_DATA,
     REGIME_STARTS,
     REGIMES,
     acceptance_deadline,
     count_excluded_days,
+    days_used_until,
     deadline_basis,
     deadline_rules,
     decision_deadline,
     dialogue_notice_ok,
     filing_deadline,
+    first_level_deadline,
     overdue_at,
     publication_deadline,
     regime_for,
     resolution_deadline,
+    resolution_deadline_after_resumption,
     script_functions,
     sending_deadline,
 )
@@ -38,7 +42,7 @@ def d(iso: str) -> date:
 # --- Case A (domain.md §5) -------------------------------------------------------------------
 
 def test_filing_deadline_in_tet_rolls_to_17_february_2021(cal: LegalCalendar) -> None:
-    assert filing_deadline(cal, d("2021-01-12"), remote_area=False, excluded_days=0) == d("2021-02-17")
+    assert filing_deadline(cal, d("2021-01-12"), remote_area=False) == d("2021-02-17")
 
 
 def test_acceptance_within_10_working_days_ends_3_march_2021(cal: LegalCalendar) -> None:
@@ -68,7 +72,7 @@ def test_publication_within_15_days_ends_29_april_2021(cal: LegalCalendar) -> No
 # --- remote areas, Tết 2026, obstacles --------------------------------------------------------
 
 def test_remote_area_filing_allows_45_days(cal: LegalCalendar) -> None:
-    assert filing_deadline(cal, d("2021-01-12"), remote_area=True, excluded_days=0) == d("2021-02-26")
+    assert filing_deadline(cal, d("2021-01-12"), remote_area=True) == d("2021-02-26")
 
 
 def test_remote_resolution_60_days_ending_saturday_rolls_to_monday(cal: LegalCalendar) -> None:
@@ -80,21 +84,60 @@ def test_remote_complex_resolution_allows_70_days(cal: LegalCalendar) -> None:
 
 
 def test_filing_deadline_in_tet_2026_rolls_to_23_february_2026(cal: LegalCalendar) -> None:
-    assert filing_deadline(cal, d("2026-01-17"), remote_area=False, excluded_days=0) == d("2026-02-23")
+    assert filing_deadline(cal, d("2026-01-17"), remote_area=False) == d("2026-02-23")
 
 
 def test_acceptance_across_tet_2026_ends_5_march_2026(cal: LegalCalendar) -> None:
     assert acceptance_deadline(cal, d("2026-02-12")) == d("2026-03-05")
 
 
-def test_obstacle_days_extend_the_filing_deadline(cal: LegalCalendar) -> None:
-    # 30 + 10 obstacle days from 12/01/2021 = Sunday 21/02 -> Monday 22/02.
-    assert filing_deadline(cal, d("2021-01-12"), remote_area=False, excluded_days=10) == d("2021-02-22")
+def test_obstacle_days_inside_the_limit_extend_the_filing_deadline(cal: LegalCalendar) -> None:
+    # Received 12/01/2021; ill 20/01–29/01 (10 days, all inside the running limit): the 30 uncovered days
+    # are 13/01–19/01 (7) and 30/01–21/02 (23), so day 30 is Sunday 21/02 -> Monday 22/02.
+    ill = [{"from": "2021-01-20", "to": "2021-01-29"}]
+    assert filing_deadline(cal, d("2021-01-12"), remote_area=False, obstacles=ill) == d("2021-02-22")
 
 
-def test_negative_obstacle_days_are_refused(cal: LegalCalendar) -> None:
-    with pytest.raises(ValueError, match="negative"):
-        filing_deadline(cal, d("2021-01-12"), remote_area=False, excluded_days=-1)
+def test_obstacle_days_before_the_limit_began_extend_nothing(cal: LegalCalendar) -> None:
+    # rules.md §1.2: an obstacle of 01/01–11/01/2021 ended before the limit started on 13/01: still 17/02.
+    before = [{"from": "2021-01-01", "to": "2021-01-11"}]
+    assert filing_deadline(cal, d("2021-01-12"), remote_area=False, obstacles=before) == d("2021-02-17")
+    # Straddling the start, 05/01–15/01: only 13/01–15/01 overlap (3 days), so day 30 is Sun 14/02, in Tết
+    # -> Wed 17/02. Adding the whole 11-day period, as the product once did, gave Mon 22/02: a late petition.
+    straddling = [{"from": "2021-01-05", "to": "2021-01-15"}]
+    assert filing_deadline(cal, d("2021-01-12"), remote_area=False, obstacles=straddling) == d("2021-02-17")
+
+
+def test_overlapping_obstacle_periods_count_once(cal: LegalCalendar) -> None:
+    # Received 04/03/2026 (Wed); hospital 10/03–19/03 and a flood 15/03–24/03 cover 10/03–24/03 (15 days once).
+    # Uncovered: 05/03–09/03 (5) then 25/03 onwards: day 30 is 18/04/2026, a Saturday -> Monday 20/04.
+    periods = [{"from": "2026-03-10", "to": "2026-03-19"}, {"from": "2026-03-15", "to": "2026-03-24"}]
+    assert filing_deadline(cal, d("2026-03-04"), remote_area=False, obstacles=periods) == d("2026-04-20")
+
+
+def test_an_obstacle_ending_before_it_starts_is_refused(cal: LegalCalendar) -> None:
+    with pytest.raises(ValueError, match="before it starts"):
+        filing_deadline(cal, d("2021-01-12"), remote_area=False, obstacles=[{"from": "2021-01-20", "to": "2021-01-19"}])
+
+
+def test_first_level_limit_counts_30_45_60_days_by_complexity_and_remoteness(cal: LegalCalendar) -> None:
+    # First-level complaint accepted Fri 02/04/2021: 30 days -> Sun 02/05 (and 03/05 is the 1/5 compensatory
+    # day off, as 01/05 fell on a Saturday) -> Tue 04/05; complex 45 -> Mon 17/05; remote complex 60 -> Tue 01/06.
+    assert first_level_deadline(cal, d("2021-04-02"), complex_case=False, remote_area=False) == d("2021-05-04")
+    assert first_level_deadline(cal, d("2021-04-02"), complex_case=True, remote_area=False) == d("2021-05-17")
+    assert first_level_deadline(cal, d("2021-04-02"), complex_case=True, remote_area=True) == d("2021-06-01")
+
+
+def test_resolution_continues_after_a_suspension_with_the_days_not_used(cal: LegalCalendar) -> None:
+    # A complex case (60 days) accepted Mon 03/08/2026, suspended Fri 28/08: 04/08–27/08 ran, 24 days used;
+    # the suspension covers 28/08–15/09 (incl. 2/9); resumed Wed 16/09: 36 days run from 17/09 -> Thu 22/10.
+    used = days_used_until(d("2026-08-03"), d("2026-08-28"))
+    assert used == 24
+    assert resolution_deadline_after_resumption(cal, d("2026-09-16"), used, complex_case=True,
+                                                remote_area=False, regime="2026-07") == d("2026-10-22")
+    # Suspended the day after it was accepted: nothing was used; the whole 45 days run from the resumption.
+    assert days_used_until(d("2026-08-03"), d("2026-08-04")) == 0
+    assert days_used_until(d("2026-08-03"), d("2026-08-03")) == 0
 
 
 def test_count_excluded_days_counts_inclusive_periods() -> None:
@@ -141,8 +184,9 @@ def test_2021_regime_rule_lengths_and_units(key: str, days: int, unit: str) -> N
     assert rule.basis.strip() and rule.name.strip()
 
 
-def test_2021_regime_has_exactly_the_ten_rules() -> None:
-    assert len(REGIMES["2021"]) == 10
+def test_2021_regime_has_exactly_its_fourteen_rules() -> None:
+    # filing (2), first level (4), acceptance, resolution (4), decision, sending, publication
+    assert len(REGIMES["2021"]) == 14
 
 
 def test_unknown_regime_is_refused(cal: LegalCalendar) -> None:
@@ -165,7 +209,9 @@ def test_script_functions_expose_exactly_the_documented_names(fns: dict) -> None
         "acceptance_deadline_for", "resolution_deadline_for", "decision_deadline_for",
         "sending_deadline_for", "publication_deadline_for", "days_between",
         "regime_for", "overdue_at", "deadline_basis", "dialogue_notice_ok",
-        "suspension_notice_deadline_for", "suspension_allowed", "day_starts_at", "reception_days_between",
+        "suspension_notice_deadline_for", "day_starts_at", "reception_days_between",
+        "termination_notice_deadline_for", "first_level_deadline_for", "resolution_days_used",
+        "resolution_deadline_resumed", "allowed_on", "form_for", "termination_grounds", "display_date",
     }
 
 
@@ -178,13 +224,25 @@ def test_reception_days_are_the_working_days_of_the_window_unless_the_plan_adds_
         fns["reception_days_between"]("2021-04-07", "2021-03-24")
 
 
-def test_suspension_exists_only_from_the_2026_regime_and_its_notice_counts_working_days(fns: dict) -> None:
-    assert fns["suspension_allowed"]("2021") is False
-    assert fns["suspension_allowed"]("2026-07") is True
-    # Mẫu 14a issued Thu 30/07/2026: Fri 31/07, Mon 03/08, Tue 04/08 (the weekend is not counted).
-    assert fns["suspension_notice_deadline_for"]("2026-07-30", "2026-07") == "2026-08-04"
+def test_suspension_is_allowed_by_the_date_of_the_act_and_its_notice_counts_working_days(fns: dict) -> None:
+    assert fns["allowed_on"]("suspension", "2026-06-30") is False
+    assert fns["allowed_on"]("suspension", "2026-07-01") is True
+    # Mẫu 14a issued Thu 30/07/2026: Fri 31/07, Mon 03/08, Tue 04/08 (the weekend is not counted),
+    # whatever regime the case itself was received under (rules.md §1.4).
+    assert fns["suspension_notice_deadline_for"]("2026-07-30", "2021") == "2026-08-04"
     with pytest.raises(ValueError, match="no suspension"):
-        fns["suspension_notice_deadline_for"]("2021-03-30", "2021")
+        fns["suspension_notice_deadline_for"]("2021-03-30")
+
+
+def test_termination_notice_is_due_in_3_working_days_only_for_decisions_from_july_2026(fns: dict) -> None:
+    assert fns["termination_notice_deadline_for"]("2026-06-30") is None
+    # Issued Thu 27/08/2026: Fri 28/08 is the first working day; Mon 31/08 (swapped with Sat 22/08),
+    # Tue 01/09 and Wed 02/09 (National Day) are off; then Thu 03/09 and Fri 04/09.
+    assert fns["termination_notice_deadline_for"]("2026-08-27") == "2026-09-04"
+    assert fns["form_for"]("termination", "2026-06-30").startswith("Mẫu số 12-KN")
+    assert fns["form_for"]("termination", "2026-07-01").startswith("Mẫu số 14a")
+    assert fns["termination_grounds"]("2026-06-30") == ["withdrawal"]
+    assert "complainant_died" in fns["termination_grounds"]("2026-07-01")
 
 
 def test_script_functions_compute_case_a_as_iso_strings(fns: dict) -> None:
@@ -336,8 +394,10 @@ def test_2026_07_rules_cite_decree_155() -> None:
 
 
 @pytest.mark.parametrize("regime", ["2021", "2026-07"])
-def test_the_provincial_decision_rule_is_marked_unverified(regime: str) -> None:
-    assert "[chưa kiểm chứng]" in REGIMES[regime]["decision"].basis
+def test_the_provincial_decision_rule_is_a_sourced_unverified_entry(regime: str) -> None:
+    assert "[chưa kiểm chứng]" not in REGIMES[regime]["decision"].basis
+    assert any(entry.endswith(": decision") for entry, _ in REGIME_DATA[regime].unverified) or regime != "2021"
+    assert any("seeds/003" in source for _, source in REGIME_DATA["2021"].unverified)
 
 
 def test_deadline_rules_returns_a_copy_of_one_regime() -> None:
@@ -414,7 +474,6 @@ def test_script_deadline_functions_refuse_an_unknown_regime_naming_it(fns: dict,
         "sending_deadline_for": ("2026-07-15", bad),
         "publication_deadline_for": ("2026-07-15", bad),
         "deadline_basis": (bad,),
-        "dialogue_notice_ok": ("2026-08-03", "2026-08-08", bad),
     }
     for name, args in calls.items():
         with pytest.raises(ValueError, match=r"unknown deadline regime .*known: \['2021', '2026-07'\]") as info:

@@ -84,7 +84,7 @@ def test_case_a_handled_late_raises_exactly_the_four_escalations_the_law_implies
         rt: Runtime, clock: FrozenClock) -> None:
     desk = Desk(rt, clock)
     desk.act(date(2021, 3, 5), "review_acceptance", "resolver", payloads.acceptance(issued_on="2021-03-05"))
-    desk.act(date(2021, 3, 8), "assign_verification", "resolver", payloads.assignment())
+    desk.act(date(2021, 3, 8), "assign_verification", "resolver", payloads.assignment("2021-03-08"))
     desk.act(date(2021, 3, 22), "verify_complaint", "verifier", payloads.verification())
     desk.act(date(2021, 4, 6), "record_dialogue", "verifier", payloads.dialogue())
     desk.act(date(2021, 4, 9), "submit_verification_report", "verifier", payloads.report("2021-04-09"))
@@ -132,8 +132,8 @@ def test_2026_dialogue_with_short_notice_is_refused_and_nothing_is_saved(rt: Run
     instance_id = cases.start_case(rt, reception, "complaint_second_level",
                                    payloads.petition(received_on="2026-07-15", first_decision=first)).instance.id
     steps = [("review_acceptance", "resolver", payloads.acceptance(issued_on="2026-07-20")),
-             ("assign_verification", "resolver", payloads.assignment()),
-             ("verify_complaint", "verifier", payloads.verification())]
+             ("assign_verification", "resolver", payloads.assignment("2026-07-21")),
+             ("verify_complaint", "verifier", payloads.verification("2026-07-25"))]
     for bpmn_id, role, payload in steps:
         with rt.db.reading() as session:
             task = queries.instance_tasks(session, instance_id)[0]

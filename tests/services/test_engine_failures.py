@@ -8,7 +8,7 @@ from app.services import deploy
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from tests import cases
-from tests.api.helpers import case, complete, ready_task, start
+from tests.api.helpers import case, complete, on_the_day, ready_task, start
 from tests.conftest import basic
 
 PID = "complaint_second_level"
@@ -23,6 +23,7 @@ def test_failing_script_leaves_the_case_as_it_was_and_records_an_incident(rt: Ru
     assert deploy.deploy(rt, Principal(0, "analyst", "A", frozenset({"analyst"})), PID, files).version == 2
     instance = start(client, cases.petition()).get_json()
     task = ready_task(client, instance["id"])
+    on_the_day(client, cases.acceptance())  # the clock the refused step would run on, before the snapshot
     before = case(client, instance["id"])
     response = complete(client, task["id"], cases.acceptance(), "resolver")
     assert response.status_code == 422

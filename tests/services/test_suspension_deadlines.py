@@ -1,7 +1,8 @@
 """A 2026 case suspended and resumed on the test clock, with the worker running every night.
 
-The law's clock stops while the case is suspended and restarts at the resumption decision; each
-deadline that then passes is escalated once — the second resolution deadline as well as the first.
+The law's clock stops while the case is suspended and, from the resumption decision, runs on with the
+days not yet used (a case suspended after its limit ran out gets none back); each deadline that then
+passes is escalated once — the resolution deadline after the resumption as well as the first.
 """
 
 from __future__ import annotations
@@ -44,18 +45,20 @@ def test_a_suspended_case_is_escalated_once_per_deadline_and_never_while_suspend
 
     desk.message(date(2026, 9, 14), "resumption", payloads.resumption("2026-09-14"))
     view = cases.get_case(rt, authenticate_password(rt, "resolver", "demo"), desk.instance_id)
-    assert (view.deadlines["resolution_deadline"], view.deadlines["decision_deadline"]) == ("2026-10-29", "2026-09-17")
+    # 21/07–06/09 ran before the suspension: 48 days, more than the 45 of the limit, so none are left and
+    # the limit ends on the day of the resumption itself (Mon 14/09).
+    assert (view.deadlines["resolution_deadline"], view.deadlines["decision_deadline"]) == ("2026-09-14", "2026-09-17")
     assert [t.bpmn_id for t in view.tasks] == ["issue_decision"]
 
     desk.act(date(2026, 10, 30), "issue_decision", "resolver", payloads.decision("2026-10-30"))
-    desk.act(date(2026, 11, 2), "send_decision", "clerk", payloads.sending())
-    desk.act(date(2026, 11, 3), "publish_decision", "clerk", payloads.publication())
+    desk.act(date(2026, 11, 2), "send_decision", "clerk", payloads.sending("2026-11-02"))
+    desk.act(date(2026, 11, 3), "publish_decision", "clerk", payloads.publication("2026-11-03"))
     desk.nights_until(date(2026, 12, 31))
     assert desk.escalations() == [
         ("decision_overdue", "2026-08-10", "2026-08-11"),
         ("resolution_overdue", "2026-09-03", "2026-09-04"),
+        ("resolution_overdue", "2026-09-14", "2026-09-15"),  # no days were left at the resumption
         ("decision_overdue", "2026-09-17", "2026-09-18"),    # 3 working days from the resumption of Mon 14/09
-        ("resolution_overdue", "2026-10-29", "2026-10-30"),  # 45 days again, from the resumption
     ]
     with rt.db.reading() as session:
         actions = [e.action for e in queries.audit_events(session, desk.instance_id)]
@@ -77,5 +80,5 @@ def test_suspending_a_2021_case_is_refused_and_changes_nothing(rt: Runtime, cloc
     before = snapshot()
     with pytest.raises(FormValidationError) as refused:
         desk.message(date(2021, 3, 10), "suspension", payloads.suspension("2021-03-10"))
-    assert "Điều 11a" in refused.value.fields["ground"]
+    assert "Điều 11a" in refused.value.fields["issued_on"]
     assert snapshot() == before

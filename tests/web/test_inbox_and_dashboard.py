@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import pytest
 from flask.testing import FlaskClient
 
 from app.clock import FrozenClock
@@ -98,14 +99,15 @@ def test_a_task_claimed_by_someone_else_cannot_be_taken(client: FlaskClient, rt:
     assert refused.status_code == 403 and "đã được giao cho pho_chu_tich" in refused.get_data(as_text=True)
 
 
+@pytest.mark.fixed_clock
 def test_dashboard_counts_open_and_overdue_work_by_step_and_this_months_cases(
         client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
     first, second = start_case(rt), start_case(rt)
     start_case(rt)
     resolver = users.authenticate_password(rt, "resolver", "demo")
-    tasks.complete_task(rt, resolver, ready_task_id(rt, first), cases.acceptance())
+    tasks.complete_task(rt, resolver, ready_task_id(rt, first), cases.acceptance(issued_on="2021-02-17"))
     tasks.complete_task(rt, resolver, ready_task_id(rt, second),
-                        cases.rejection(6, "filed_in_time_with_right_authority", "Quá thời hạn khiếu nại"))
+                        cases.rejection(6, "filed_in_time_with_right_authority", "Quá thời hạn khiếu nại", "2021-02-17"))
     clock.advance(timedelta(days=15))  # past the acceptance deadline of 03/03/2021
     board = dashboard.summary(rt, users.authenticate_password(rt, "inspectorate", "demo"))
     steps = {s.bpmn_id: (s.open, s.overdue) for s in board.steps}

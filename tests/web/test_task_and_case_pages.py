@@ -8,10 +8,12 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from app.clock import FrozenClock
 from app.services import casefile, tasks, users
 from app.services.runtime import Runtime
 from app.web import forms
 from tests import cases
+from tests.conftest import vn
 from tests.web.helpers import as_posted, post, ready_task_id, sign_in, start_case
 
 
@@ -52,9 +54,10 @@ def test_a_validation_error_keeps_what_was_typed_and_shows_the_vietnamese_messag
     assert "KN2-" not in page  # nothing was created
 
 
-def test_a_step_is_completed_through_its_task_page(client: FlaskClient, rt: Runtime) -> None:
+def test_a_step_is_completed_through_its_task_page(client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
     instance_id = start_case(rt)
     task_id = ready_task_id(rt, instance_id)
+    clock.set(vn(2021, 3, 1))  # the resolver accepts on the day of the notice
     sign_in(client, "resolver")
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "Xem xét thụ lý đơn khiếu nại" in page and "Hạn thụ lý" in page and "Hoàn thành bước" in page
@@ -152,8 +155,9 @@ def test_a_department_resolver_cannot_open_another_departments_case(client: Flas
     assert "Không có việc nào" in client.get("/inbox").get_data(as_text=True)
 
 
-def test_a_withdrawal_letter_is_recorded_from_the_case_page(client: FlaskClient, rt: Runtime) -> None:
+def test_a_withdrawal_letter_is_recorded_from_the_case_page(client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
     instance_id = start_case(rt)
+    clock.set(vn(2021, 3, 20))  # the letter is recorded the day it arrives
     sign_in(client, "reception")
     page = client.get(f"/cases/{instance_id}").get_data(as_text=True)
     assert f'href="/cases/{instance_id}/messages/withdrawal"' in page and "Đơn rút khiếu nại" in page
