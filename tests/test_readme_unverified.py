@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 from app.engine.calendar import LegalCalendar, load_default_overrides, unverified_points
-from app.engine.deadlines import REGIME_DATA
+from app.engine.deadlines import unverified_entries
 
 ROOT = Path(__file__).resolve().parents[1]
 HEADING = "## Điểm chưa kiểm chứng / Unverified points"
@@ -22,7 +22,7 @@ def _entries() -> dict[str, str]:
 
 
 def _regime_points() -> list[tuple[str, str]]:
-    return [point for regime in REGIME_DATA.values() for point in regime.unverified]
+    return unverified_entries()
 
 
 def test_every_unverified_regime_entry_is_in_the_readme_with_its_source_and_how_to_change_it() -> None:

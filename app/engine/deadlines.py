@@ -81,6 +81,39 @@ def _load_regimes(path: Path = _REGIMES_FILE) -> dict[str, Regime]:
 
 
 REGIME_DATA: dict[str, Regime] = _load_regimes()
+
+
+@dataclass(frozen=True)
+class HandlingPeriod:
+    """The text governing the handling of petitions (the guidance letter) from a day on."""
+
+    starts: date
+    basis: str
+    source: str | None  # set when the entry could not be confirmed
+
+
+def _load_handling(path: Path = _REGIMES_FILE) -> tuple[HandlingPeriod, ...]:
+    periods = json.loads(path.read_text(encoding="utf-8"))["handling"]["periods"]
+    return tuple(sorted((HandlingPeriod(date.fromisoformat(p["starts"]), p["basis"],
+                                        p["source"] if p.get("verified") is False else None) for p in periods),
+                        key=lambda p: p.starts))
+
+
+HANDLING: tuple[HandlingPeriod, ...] = _load_handling()
+
+
+def handling_basis(act_date: DateLike) -> str:
+    """The basis of a guidance letter by the day it is issued (TT07/2014 before 15/11/2021, TT05/2021 after)."""
+    day = to_date(act_date)
+    started = [p for p in HANDLING if p.starts <= day] or [HANDLING[0]]
+    return started[-1].basis
+
+
+def unverified_entries() -> list[tuple[str, str]]:
+    """Every unverified legal entry of ``regimes.json`` with its source: the regimes' and the handling periods'."""
+    points = [point for regime in REGIME_DATA.values() for point in regime.unverified]
+    points += [(f"handling: {p.starts.isoformat()}", p.source) for p in HANDLING if p.source]
+    return points
 REGIMES: dict[str, dict[str, DeadlineRule]] = {name: r.rules for name, r in REGIME_DATA.items()}
 # First day each regime governs, by the date of the act. "2021" is the oldest regime modelled, so it
 # also answers for anything before its nominal start.
@@ -509,6 +542,7 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
         "allowed_on": allowed,
         "form_for": form_number,
         "termination_grounds": termination_grounds,
+        "handling_basis": handling_basis,
         "days_between": days_between,
         "regime_for": regime_for,
         "overdue_at": overdue_at,

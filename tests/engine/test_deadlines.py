@@ -212,6 +212,7 @@ def test_script_functions_expose_exactly_the_documented_names(fns: dict) -> None
         "suspension_notice_deadline_for", "day_starts_at", "reception_days_between",
         "termination_notice_deadline_for", "first_level_deadline_for", "resolution_days_used",
         "resolution_deadline_resumed", "allowed_on", "form_for", "termination_grounds", "display_date",
+        "handling_basis",
     }
 
 
@@ -479,3 +480,9 @@ def test_script_deadline_functions_refuse_an_unknown_regime_naming_it(fns: dict,
         with pytest.raises(ValueError, match=r"unknown deadline regime .*known: \['2021', '2026-07'\]") as info:
             fns[name](*args)
         assert repr(bad) in str(info.value), name
+
+
+def test_the_guidance_letter_cites_the_text_in_force_on_its_day(fns: dict) -> None:
+    assert fns["handling_basis"]("2021-02-18").startswith("Điều 8 Thông tư 07/2014/TT-TTCP")
+    assert fns["handling_basis"]("2021-11-14").startswith("Điều 8 Thông tư 07/2014/TT-TTCP")
+    assert fns["handling_basis"]("2021-11-15").startswith("Thông tư 05/2021/TT-TTCP")
