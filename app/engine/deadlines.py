@@ -75,6 +75,8 @@ def _load_regimes(path: Path = _REGIMES_FILE) -> dict[str, Regime]:
         unverified = [(f"{name}: {key}", r["source"]) for key, r in entry["rules"].items() if r.get("verified") is False]
         if acts.get("termination_grounds_verified") is False and "termination_grounds_source" in entry.get("acts", {}):
             unverified.append((f"{name}: termination_grounds", acts["termination_grounds_source"]))
+        if "forms_source" in entry:
+            unverified.append((f"{name}: forms", entry["forms_source"]))
         regimes[name] = Regime(name, date.fromisoformat(entry["starts"]), entry["title"], rules, forms, acts,
                                tuple(unverified))
     return regimes
