@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL_DIR = Path(__file__).resolve().parent / "model"
+FORMS_DIR = ROOT / "forms"
 
 BENCH_PID = "five_user_tasks_one_lane"  # the shared bench model (spiff-arena was measured on it)
 LOOP_PID = "bench_loop"  # one user task in a gateway loop: the "long case"
@@ -66,7 +69,36 @@ BENCH = Scenario(BENCH_PID, "admin", dict, [(f"task{i}", "admin", _bench_step(i)
 def real_scenario() -> Scenario:
     from tests import cases  # the payloads the test suite carries a case to publication with
 
-    return Scenario(REAL_PID, "reception", cases.petition, list(cases.RESOLVED_PATH))
+    steps = [(bpmn_id, role, _defaulted(bpmn_id, payload)) for bpmn_id, role, payload in cases.RESOLVED_PATH]
+    return Scenario(REAL_PID, "reception", _defaulted("register_petition", cases.petition), steps)
+
+
+def _defaulted(form: str, payload: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """The payload as the service hands it to the diagram: absent fields given their form's default.
+
+    Why: the in-memory run (a) drives SpiffWorkflow without our services, and the diagram's scripts
+    read every variable its forms declare; the service fills defaults before a step completes.
+    """
+    from app.engine.forms import with_defaults
+
+    schema = json.loads((FORMS_DIR / REAL_PID / f"{form}.schema.json").read_text(encoding="utf-8"))
+    return lambda: with_defaults(schema, payload())
+
+
+CASE_DAY = datetime(2021, 2, 17, 2, 0, tzinfo=UTC)  # Case A of 2021 is received on 17/02/2021, 09:00
+
+
+def on_its_day(clock: Any, data: Any, first: bool = False) -> None:
+    """Move the bench's frozen clock to the day a step records, as an officer would do it then.
+
+    Why: a step dated after today is refused (rules.md §3) and timers fire when the clock passes
+    them; the bench plays Case A of 2021 on its own dates, on time (no escalation), case after case.
+    """
+    if clock is None:
+        return
+    from tests.cases import office_hours_of
+
+    clock.set(office_hours_of(data, CASE_DAY if first else clock.now()))
 
 
 def cases_for(completions: int, scenario: Scenario) -> int:

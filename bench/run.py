@@ -96,9 +96,11 @@ def _measure(tmp: Path, counts: dict[str, Any], args: argparse.Namespace, result
         compiled = services.compiled(REAL_PID)
         script_engine = services.rt.engine.script_engine  # the diagram calls our deadline functions
         with engine_time(services.rt.clock.now):  # same dates as (b): the timers wait, as on time
-            spiff_alone.run_cases(real, 8, compiled.spec, compiled.subprocess_specs, script_engine)
+            spiff_alone.run_cases(real, 8, compiled.spec, compiled.subprocess_specs, script_engine,
+                                  services.rt.clock)
             results["a"][REAL_PID] = spiff_alone.run_cases(real, counts["a"], compiled.spec,
-                                                           compiled.subprocess_specs, script_engine)
+                                                           compiled.subprocess_specs, script_engine,
+                                                           services.rt.clock)
         _progress("(e) engine alone, (b) services on SQLite")
         results["e"], results["b"], results["storage"] = {}, {}, {}
         for scenario in (BENCH, real):

@@ -14,7 +14,6 @@ import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,7 @@ from app.persistence.migrate import upgrade
 from app.services import cases, deploy, tasks, users
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from bench.common import BENCH_PID, REAL_PID, ROOT, Scenario, cases_for, model_files, summary
+from bench.common import BENCH_PID, CASE_DAY, REAL_PID, ROOT, Scenario, cases_for, model_files, on_its_day, summary
 from bench.spiff_alone import full_serializer
 
 
@@ -46,7 +45,7 @@ class ServiceBench:
             "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # users are made once here and never log in
             "AUDIT_KEY": "bench-audit-key",
             # the cases are Case A of 2021: run them on their own dates, handled on time (no escalation)
-            "CLOCK": FrozenClock(datetime(2021, 2, 17, 2, 0, tzinfo=UTC)),
+            "CLOCK": FrozenClock(CASE_DAY),
         })
         deploy.deploy(self.rt, None, BENCH_PID, model_files(BENCH_PID))
         deploy.deploy(self.rt, None, REAL_PID, deploy.read_sources(self.rt.processes_dir, self.rt.forms_dir, REAL_PID))
@@ -70,14 +69,17 @@ class ServiceBench:
         return rows[0].id
 
     def run_case(self, scenario: Scenario, latencies: list[float], starts: list[float]) -> int:
+        start_data = scenario.start_data()
+        on_its_day(self.rt.clock, start_data, first=True)
         t0 = time.perf_counter()
         instance = cases.start_case(self.rt, self.principal(scenario.start_role), scenario.process_id,
-                                    scenario.start_data()).instance
+                                    start_data).instance
         starts.append(time.perf_counter() - t0)
         for bpmn_id, role, payload in scenario.steps:
             task_id = self.next_task(instance.id, bpmn_id)
             data = payload()
             principal = self.principal(role)
+            on_its_day(self.rt.clock, data)
             t0 = time.perf_counter()
             tasks.complete_task(self.rt, principal, task_id, data)
             latencies.append(time.perf_counter() - t0)
@@ -102,9 +104,12 @@ class ServiceBench:
         engine, process = self.rt.engine, self.compiled(scenario.process_id)
         latencies: list[float] = []
         for _ in range(cases_for(completions, scenario)):
-            state = engine.dump(engine.start(process, {**scenario.start_data(), "case_number": "BENCH"}))
+            start_data = scenario.start_data()
+            on_its_day(self.rt.clock, start_data, first=True)
+            state = engine.dump(engine.start(process, {**start_data, "case_number": "BENCH"}))
             for bpmn_id, _role, payload in scenario.steps:
                 data = payload()
+                on_its_day(self.rt.clock, data)
                 t0 = time.perf_counter()
                 run = engine.load(process, state)
                 ready = next(t for t in run.ready_tasks() if t.info.bpmn_id == bpmn_id)
@@ -152,10 +157,13 @@ class ServiceBench:
         """
         per_call: list[dict[Any, Any]] = []
         for _ in range(cases_for(completions, scenario)):
+            start_data = scenario.start_data()
+            on_its_day(self.rt.clock, start_data, first=True)
             instance = cases.start_case(self.rt, self.principal(scenario.start_role), scenario.process_id,
-                                        scenario.start_data())
+                                        start_data)
             for bpmn_id, role, payload in scenario.steps:
                 task_id, data, principal = self.next_task(instance.id, bpmn_id), payload(), self.principal(role)
+                on_its_day(self.rt.clock, data)
                 profiler = cProfile.Profile()
                 profiler.enable()
                 tasks.complete_task(self.rt, principal, task_id, data)

@@ -17,7 +17,7 @@ from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
-from bench.common import BENCH_PID, MODEL_DIR, Scenario, cases_for, summary
+from bench.common import BENCH_PID, MODEL_DIR, Scenario, cases_for, on_its_day, summary
 
 
 def full_serializer() -> BpmnWorkflowSerializer:
@@ -39,7 +39,7 @@ def _ready(workflow: BpmnWorkflow, bpmn_id: str) -> Any:
 
 
 def run_cases(scenario: Scenario, completions: int, spec: Any, subprocess_specs: dict[str, Any],
-              script_engine: Any = None) -> dict[str, Any]:
+              script_engine: Any = None, clock: Any = None) -> dict[str, Any]:
     """Start cases and complete every user task, saving and loading the workflow after each one."""
     serializer = full_serializer()
     engine_s: list[float] = []
@@ -47,11 +47,14 @@ def run_cases(scenario: Scenario, completions: int, spec: Any, subprocess_specs:
     last_text = ""
     for _ in range(cases_for(completions, scenario)):
         workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=script_engine)
+        start_data = scenario.start_data()
+        on_its_day(clock, start_data, first=True)
         for task in workflow.get_tasks(state=TaskState.READY):
-            task.data.update(copy.deepcopy(scenario.start_data()))
+            task.data.update(copy.deepcopy(start_data))
         workflow.do_engine_steps()
         for bpmn_id, _role, payload in scenario.steps:
             data = payload()
+            on_its_day(clock, data)
             t0 = time.perf_counter()
             task = _ready(workflow, bpmn_id)
             task.set_data(**copy.deepcopy(data))
