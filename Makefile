@@ -39,7 +39,7 @@ setup: $(VENV)/.installed $(VENDOR)/.installed
 # The timer worker runs beside gunicorn and stops with it.
 run: setup
 	$(BIN)/flask --app app worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests bench

@@ -8,13 +8,16 @@ from typing import Any
 from flask import Flask
 
 from app import config as app_config
+from app.limits import LimitedRequest, refuse_oversized_requests
 from app.routing import CONVERTERS, refuse_control_characters
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=False)
+    app.request_class = LimitedRequest
     app.config.from_mapping(app_config.load(test_config))
     app.url_map.converters.update(CONVERTERS)
+    app.before_request(refuse_oversized_requests)
     app.before_request(refuse_control_characters)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["runtime"] = build_runtime(app.config)

@@ -10,11 +10,11 @@ from datetime import datetime
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from app.errors import AppError
 from app.persistence.migrate import upgrade_and_grant
-from app.services import calendar, deploy, integrity, timers, upkeep, users
+from app.services import calendar, deploy, integrity, organisation_seed, organisations, timers, upkeep, users
 from app.services.runtime import Runtime
 
 
@@ -37,6 +37,8 @@ def _upkeep() -> None:
         click.echo(f"organisation derived for {report.organisations} existing cases")
     if report.rekeyed:
         click.echo(f"audit chains of {report.rekeyed} existing cases sealed under the audit key")
+    if report.catalogued:
+        click.echo(f"{report.catalogued} organisation codes in use added to the catalogue (named after their code)")
 
 
 @click.command("deploy")
@@ -64,16 +66,19 @@ def demo_users_command(disable: bool) -> None:
 @click.option("--role", "roles", multiple=True, required=True)
 @click.option("--organisation", default=None)
 @click.password_option()
+@with_appcontext
 def create_user_command(username: str, full_name: str, roles: tuple[str, ...], organisation: str | None,
                         password: str) -> None:
-    """Create a user with one or more roles."""
-    users.create_user(_rt(), username, full_name, password, roles, organisation, actor="cli")
+    """Create a user with one or more roles (and the catalogue organisation they are limited to)."""
+    with _refused_as_usage():
+        organisations.require_assignable(_rt(), organisation)
+        users.create_user(_rt(), username, full_name, password, roles, organisation, actor="cli")
     click.echo(f"user {username} created")
 
 
 @click.command("setup")
 def setup_command() -> None:
-    """Migrate, deploy processes/ and (unless DEMO_USERS=0) create the demo users."""
+    """Migrate, deploy processes/ and (unless DEMO_USERS=0) create the demo users and organisations."""
     upgrade_and_grant(current_app.config["MIGRATION_DATABASE_URL"], current_app.config["DATABASE_URL"])
     for result in deploy.deploy_directory(_rt()):
         click.echo(f"deployed {result.process_id} v{result.version}{'' if result.created else ' (unchanged)'}")
@@ -81,6 +86,8 @@ def setup_command() -> None:
     if current_app.config["DEMO_USERS"] not in ("0", "false", "no", False):
         created = users.ensure_demo_users(_rt())
         click.echo(f"demo users: {', '.join(created) or 'already present'}")
+        seeded = organisation_seed.ensure_demo(_rt())
+        click.echo(f"demo organisations: {len(seeded) or 'already present'}")
     else:
         click.echo(f"demo users deactivated: {users.disable_demo_users(_rt())}")
 
@@ -91,13 +98,16 @@ def setup_command() -> None:
 @click.option("--batch", default=20, show_default=True, help="Jobs claimed per pass.")
 @click.option("--lock-seconds", default=timers.LOCK_SECONDS, show_default=True,
               help="How long a claim holds before another worker may take the job over.")
+@click.option("--job-seconds", default=timers.JOB_SECONDS, show_default=True,
+              help="Hard limit on one job, run in a child process that is killed past it (0: run in this process).")
 @click.option("--until-idle", is_flag=True, help="Stop when a pass finds nothing due.")
-def worker_command(name: str | None, interval: float, batch: int, lock_seconds: int, until_idle: bool) -> None:
+def worker_command(name: str | None, interval: float, batch: int, lock_seconds: int, job_seconds: float,
+                   until_idle: bool) -> None:
     """Fire due timers (deadline escalations) until stopped; safe to run several at once."""
     worker = name or f"{socket.gethostname()}:{os.getpid()}"
     click.echo(f"worker {worker} started")
     report = timers.run_worker(_rt(), worker, interval=interval, until_idle=until_idle, limit=batch,
-                               lock_seconds=lock_seconds)
+                               lock_seconds=lock_seconds, job_seconds=job_seconds)
     click.echo(f"worker {worker}: claimed {report.claimed}, fired {report.fired}, failed {report.failed}, "
                f"skipped {report.skipped}")
 

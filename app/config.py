@@ -26,6 +26,8 @@ NUMBERS = {
     "SIGN_IN_LOCK_MINUTES": 15,  # … for this long
     "MAX_CONTENT_LENGTH": 32 * MB,  # any request (the pages' forms with their files)
     "API_MAX_BODY": 2 * MB,  # a JSON request to the API
+    "MAX_FORM_PARTS": 5_000,  # fields of a page's posted form, either encoding (app/limits.py; our largest: ~1,000)
+    "MAX_FORM_MEMORY_SIZE": 2 * MB,  # a page form's text (url-encoded whole, or one multipart field), files aside
     "TRUSTED_PROXY_COUNT": 0,  # proxies in front whose X-Forwarded-For is believed (0: none)
 }
 

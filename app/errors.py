@@ -14,15 +14,26 @@ Hierarchy (``code`` is stable and appears in API responses; ``status`` is the HT
     ├── Conflict                  409  conflict
     │   ├── StaleVersion          409  stale_version
     │   ├── TaskNotReady          409  task_not_ready
+    │   ├── DuplicatePetition     409  duplicate_petition  (details: the matching cases the caller may read, and how many others)
     │   └── TrailBroken           409  audit_broken        (a chain no longer matches its anchor: nothing more is written)
     └── EngineError               422  engine_error        (a script or expression failed at run time)
 
 Messages are in Vietnamese because officers read them; codes are English for programs.
+
+``details`` hold two kinds of things. What helps the caller mend a request (the diagram file,
+element and line an analyst must fix, when to retry) is answered. What only explains *why* to the
+people who run the service — above all the interpreter's own words (``MemoryError``, a
+``BudgetExceeded`` trace, SpiffWorkflow's English) under ``error`` — is kept in the incident the
+service records and in the log, and never answered: ``to_dict`` lists only ``PUBLIC_DETAILS``.
+Admins and auditors read those words in ``GET /api/incidents``; no other caller ever sees them.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+PUBLIC_DETAILS = frozenset({"retry_after", "file", "line", "element", "expression_line", "lanes", "duplicates",
+                            "elsewhere"})
 
 
 class AppError(Exception):
@@ -48,9 +59,17 @@ class AppError(Exception):
         body: dict[str, Any] = {"error": self.code, "message": self.message}
         if self.fields:
             body["fields"] = self.fields
-        if self.details:
-            body["details"] = self.details
+        public = self.public_details()
+        if public:
+            body["details"] = public
         return body
+
+    def public_details(self) -> dict[str, Any]:
+        """The details a caller may read; the rest stays in the incident and the log."""
+        return {key: value for key, value in self.details.items() if key in PUBLIC_DETAILS}
+
+    def private_details(self) -> dict[str, Any]:
+        return {key: value for key, value in self.details.items() if key not in PUBLIC_DETAILS}
 
 
 class InvalidInput(AppError):
@@ -116,6 +135,12 @@ class TaskNotReady(Conflict):
     default_message = "Bước này không còn chờ xử lý (có thể đã được hoàn thành)."
 
 
+class DuplicatePetition(Conflict):
+    code = "duplicate_petition"
+    default_message = ("Có thể đơn này đã được tiếp nhận: đã có hồ sơ của cùng người khiếu nại đối với cùng quyết định "
+                       "giải quyết lần đầu. Hãy kiểm tra; nếu vẫn tiếp nhận, hãy xác nhận.")
+
+
 class TrailBroken(Conflict):
     code = "audit_broken"
     default_message = ("Nhật ký kiểm toán không khớp mốc neo đã ký (có thể đã bị can thiệp ngoài ứng dụng); "
@@ -141,6 +166,7 @@ ALL_ERRORS: tuple[type[AppError], ...] = (
     Conflict,
     StaleVersion,
     TaskNotReady,
+    DuplicatePetition,
     TrailBroken,
     EngineError,
 )

@@ -31,6 +31,8 @@ PAGES = {
     "task page": "/tasks/{task}",
     "dashboard": "/dashboard",
     "case register (page 1)": "/cases",
+    "escalations (open, page 1)": "/escalations",
+    "escalations, one step, 30+ days": "/escalations?status=all&step=review_acceptance&overdue=30",
 }
 NAMES = ["Nguyễn Văn A", "Trần Thị Bình", "Lê Văn Cường", "Phạm Thị Dung", "Hoàng Văn Em", "Võ Thị Hoa"]
 
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         seeded = _seed(rt, templates, args.cases, args.with_state)
         print(f"seeded {seeded} cases in {time.perf_counter() - started:.1f} s "
-              f"({_count(rt, 'tasks')} ready tasks, {_count(rt, 'audit_events')} audit events)")
+              f"({_count(rt, 'tasks')} ready tasks, {_count(rt, 'audit_events')} audit events, "
+              f"{_count(rt, 'escalations')} escalations)")
         results, loop = _measure(app, rt, args.repeat)
         rt.db.dispose()
     print(f"\n{'page':<32} {'p50 ms':>8} {'p95 ms':>8}   (N = {seeded} cases, SQLite, in process)")
@@ -93,7 +96,7 @@ def _seed(rt: Any, templates: list[int], total: int, with_state: bool) -> int:
     """Copy the template cases' rows ``total`` times with new ids, names, numbers and due dates."""
     from sqlalchemy import insert, select
 
-    from app.persistence.models import AuditEvent, Instance, TaskRow
+    from app.persistence.models import AuditEvent, Escalation, Instance, TaskRow
 
     random.seed(5)
     today = rt.today()
@@ -103,7 +106,7 @@ def _seed(rt: Any, templates: list[int], total: int, with_state: bool) -> int:
         next_id = (session.scalar(select(Instance.id).order_by(Instance.id.desc()).limit(1)) or 0) + 1
         batch = 2000
         for start in range(0, total, batch):
-            instances, task_rows, events = [], [], []
+            instances, task_rows, events, escalations = [], [], [], []
             for offset in range(min(batch, total - start)):
                 instance_id = next_id + start + offset
                 source, source_tasks, source_events = sources[(start + offset) % len(sources)]
@@ -111,10 +114,13 @@ def _seed(rt: Any, templates: list[int], total: int, with_state: bool) -> int:
                 instances.append(_instance_row(source, instance_id, created, with_state))
                 task_rows += [_task_row(t, instance_id, created, today) for t in source_tasks]
                 events += [_event_row(e, instance_id) for e in source_events]
+                if created.date() < today - timedelta(days=20):  # its acceptance deadline passed: escalated
+                    escalations.append(_escalation_row(instance_id, created, acknowledged=instance_id % 2 == 0))
             session.execute(insert(Instance), instances)
             if task_rows:
                 session.execute(insert(TaskRow), task_rows)
             session.execute(insert(AuditEvent), events)
+            session.execute(insert(Escalation), escalations)
     return total
 
 
@@ -134,6 +140,16 @@ def _task_row(source: Any, instance_id: int, created: datetime, today: date) -> 
     return {"id": f"{source.id[:24]}{instance_id:012d}", "instance_id": instance_id, "bpmn_id": source.bpmn_id,
             "name": source.name, "role": source.role, "organisation": source.organisation, "assignee": None,
             "form": source.form, "created_at": created, "due_on": today + timedelta(days=random.randint(-30, 60))}
+
+
+def _escalation_row(instance_id: int, created: datetime, *, acknowledged: bool) -> dict[str, Any]:
+    """Half the passed acceptance deadlines acknowledged, as an inspectorate that keeps up would leave them."""
+    raised = created + timedelta(days=15)
+    return {"instance_id": instance_id, "code": "acceptance_overdue", "name": "Quá hạn thụ lý", "subject": None,
+            "deadline": (created + timedelta(days=14)).date(), "roles": "resolver inspectorate", "raised_at": raised,
+            "acknowledged_at": raised + timedelta(days=1) if acknowledged else None,
+            "acknowledged_by": "inspectorate" if acknowledged else None,
+            "note": "Đã đôn đốc thụ lý." if acknowledged else None}
 
 
 def _event_row(source: Any, instance_id: int) -> dict[str, Any]:

@@ -9,7 +9,19 @@ json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 post() { curl -sf -u "$1:demo" -H 'Content-Type: application/json' -d "@$EX/$2.json" "$BASE$3"; }
 
 # 1. Reception registers the petition: the case number and the legal deadlines are computed.
-CASE=$(post reception register_petition /api/processes/complaint_second_level/instances | json '["id"]')
+#    Run a second time, the same petition is found already registered (409 duplicate_petition, the
+#    cases listed): the officer then confirms, and the new case's trail records that choice.
+START=/api/processes/complaint_second_level/instances
+ANSWER=$(curl -s -u reception:demo -H 'Content-Type: application/json' -d "@$EX/register_petition.json" \
+         -w '\n%{http_code}' "$BASE$START")
+if [ "${ANSWER##*$'\n'}" = 409 ]; then
+  echo "${ANSWER%$'\n'*}" | json '["message"]'
+  ANSWER=$(python3 -c 'import json,sys; b=json.load(open(sys.argv[1])); b["confirm_duplicate"]=True; print(json.dumps(b))' \
+             "$EX/register_petition.json" \
+           | curl -s -u reception:demo -H 'Content-Type: application/json' -d @- -w '\n%{http_code}' "$BASE$START")
+fi
+[ "${ANSWER##*$'\n'}" = 201 ] || { echo "${ANSWER%$'\n'*}" >&2; exit 1; }
+CASE=$(echo "${ANSWER%$'\n'*}" | json '["id"]')
 curl -sf -u auditor:demo "$BASE/api/instances/$CASE" \
   | python3 -c 'import json,sys; c=json.load(sys.stdin); print(c["case_number"], c["deadlines"])'
 

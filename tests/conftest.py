@@ -27,9 +27,11 @@ from flask.testing import FlaskClient
 from app import create_app
 from app.clock import FrozenClock
 from app.persistence.migrate import grant_app_role, upgrade
+from app.services import organisation_seed
 from app.services.deploy import deploy_directory
 from app.services.runtime import Runtime
 from app.services.users import ensure_demo_users
+from tests import organisations
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _counter = itertools.count()
@@ -99,13 +101,15 @@ TEST_CONFIG = {"TESTING": True, "SECRET_KEY": "test-secret", "AUDIT_KEY": "test-
 
 
 def _seed(url: str, *, migrate: bool = True) -> None:
-    """Migrate, deploy processes/ and create the demo users, once per backend."""
+    """Migrate, deploy processes/, create the demo users and the catalogue (demo and suite), once per backend."""
     if migrate:
         upgrade(url)
     application = create_app({**TEST_CONFIG, "DATABASE_URL": url, "INSTANCE_DIR": tempfile.mkdtemp()})
     rt = application.extensions["runtime"]
     deploy_directory(rt)
     ensure_demo_users(rt)
+    organisation_seed.ensure_demo(rt)
+    organisation_seed.ensure(rt, organisations.SUITE)
     rt.db.dispose()
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-GUARDED = ("audit_events", "account_events", "audit_checkpoints", "audit_checkpoint_entries")
+GUARDED = ("audit_events", "account_events", "audit_checkpoints", "audit_checkpoint_entries", "case_notes")
 
 
 def intrude(owner_url: str, *statements: str | tuple[str, dict[str, Any]]) -> None:

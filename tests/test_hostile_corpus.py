@@ -1,5 +1,8 @@
 """A corpus of hostile input: each attack gets a clear 4xx naming the problem, and the service keeps serving.
 
+Diagram attacks are refused at deploy when their constants show them (``DEPLOY_ATTACKS``), else at run time,
+within a second, naming the step (``RUN_ATTACKS``).
+
 Diagrams and forms are sent by an analyst through the API (``POST /api/processes/…/deployments``),
 each a small change to the timer fixture; requests are sent as an officer would never send them.
 After every attack the database must be unchanged and an ordinary request must still be answered.
@@ -18,6 +21,7 @@ from sqlalchemy import func, select
 
 from app.persistence.models import AuditEvent, Deployment, Instance
 from app.services.runtime import Runtime
+from tests.cases import petition
 from tests.conftest import basic
 from tests.services.timer_demo import FIXTURE
 
@@ -55,6 +59,45 @@ def _field(extra: dict[str, Any]) -> Callable[[dict[str, str]], None]:
     return change
 
 
+def _form(schema: Any) -> Callable[[dict[str, str]], None]:
+    def change(files: dict[str, str]) -> None:
+        files[HANDLE] = json.dumps(schema)
+    return change
+
+
+def _exponential(levels: int) -> dict[str, Any]:
+    """a0 … a25, each an anyOf of two references to the next: 2²⁶ checks for one value."""
+    defs: dict[str, Any] = {f"a{i}": {"anyOf": [{"$ref": f"#/$defs/a{i + 1}"}, {"$ref": f"#/$defs/a{i + 1}"}]}
+                            for i in range(levels)}
+    return {"type": "object", "$defs": {**defs, f"a{levels}": {"type": "integer"}},
+            "properties": {"note": {"$ref": "#/$defs/a0"}}}
+
+
+def _nested_any_of(levels: int) -> dict[str, Any]:
+    """A schema of anyOf in anyOf, two branches each: 786 kB at 14 levels (it took 8.3 s to deploy)."""
+    node = '{"type": "integer", "minimum": 1}'
+    for _ in range(levels):
+        node = '{"anyOf": [' + ", ".join([node] * 2) + "]}"
+    return dict(json.loads('{"type": "object", "properties": {"note": ' + node + "}}"))
+
+
+def _on_handle(inner: str) -> Callable[[dict[str, str]], None]:
+    """Loop characteristics (or anything else) inside the user task ``handle``, after its properties."""
+    def change(files: dict[str, str]) -> None:
+        properties = '<spiffworkflow:property name="dueDate" value="demo_deadline"/>\n      </spiffworkflow:properties>' \
+                     '</bpmn:extensionElements>'
+        files[BPMN] = files[BPMN].replace(properties, properties + inner)
+    return change
+
+
+def _timer(kind: str, value: str) -> Callable[[dict[str, str]], None]:
+    """The boundary timer's expression replaced by ``value`` (a constant here) of ``kind``."""
+    def change(files: dict[str, str]) -> None:
+        files[BPMN] = files[BPMN].replace("<bpmn:timeDate>overdue_at(demo_deadline)</bpmn:timeDate>",
+                                          f"<bpmn:{kind}>{value}</bpmn:{kind}>")
+    return change
+
+
 def _nested(depth: int) -> Callable[[dict[str, str]], None]:
     def change(files: dict[str, str]) -> None:
         files[HANDLE] = '{"type": "object", "properties": {"x": ' * depth + "{}" + "}}" * depth
@@ -84,8 +127,61 @@ DEPLOY_ATTACKS: dict[str, tuple[Callable[[dict[str, str]], None], str]] = {
     "expression of 100,000 additions": (_script("x = " + "+".join(["1"] * 100_000)), "dài quá"),
     "import": (_script("import os"), "không được phép"),
     "dunder walk": (_script("x = ().__class__.__base__.__subclasses__()"), "không được phép"),
+    "exponential anyOf through $defs": (_form(_exponential(25)), "lồng quá 8 tầng điều kiện"),
+    "self-reference through allOf": (_form({"type": "object", "allOf": [{"$ref": "#"}]}), "tạo thành vòng lặp"),
+    "unknown format without maxLength": (_form({"type": "object", "properties": {"note": {
+        "type": "string", "title": "Ghi chú", "format": "anything"}}}), "/properties/note cần «maxLength»"),
+    "list without maxItems": (_form({"type": "object", "properties": {"notes": {
+        "type": "array", "items": {"type": "string", "maxLength": 10}}}}), "/properties/notes cần «maxItems»"),
+    "786 kB of nested anyOf": (_form(_nested_any_of(14)), "quá lớn"),
     "lane that is no role": (lambda f: f.update({BPMN: f[BPMN].replace('lane id="resolver"', 'lane id="hacker"')}),
                              "vai trò"),
+    # C-level work the wall clock cannot interrupt, written with constants: refused before it deploys
+    "round to a hundred million digits": (_script("x = round(1, -100000000)"), "round()"),
+    "sum of lists": (_script("x = sum([[0]*10000]*3000, [])"), "sum()"),
+    "str of a list shared 100,000 times": (_script('x = str(["a"*100000]*100000)'), "lớn quá"),
+    "method kept in a variable": (_script("s = 'a'\nr = s.replace"), "gọi phương thức"),
+    "slice assignment": (_script("l = [1]\nl[:0] = l"), "lát cắt"),
+    "20,000 instances": (_on_handle("<bpmn:multiInstanceLoopCharacteristics><bpmn:loopCardinality>20000"
+                                    "</bpmn:loopCardinality></bpmn:multiInstanceLoopCharacteristics>"), "500"),
+    "loop maximum of a million": (_on_handle('<bpmn:standardLoopCharacteristics loopMaximum="1000000"/>'),
+                                  "loopMaximum"),
+    "timer of 100,000,000 months": (_timer("timeDuration", '"P100000000M"'), "demo_overdue_timer"),
+    "timer cycling without end": (_timer("timeCycle", '"R/PT0S"'), "demo_overdue_timer"),
+    "timer of 99,999,999,999 days": (_timer("timeDuration", '"P99999999999D"'), "demo_overdue_timer"),
+    "timer past 9999 in UTC": (_timer("timeDate", '"9999-12-31T23:59:59-14:00"'), "demo_overdue_timer"),
+    "timer that is not a date": (_timer("timeDate", '"not a date"'), "demo_overdue_timer"),
+    "timer that is a number": (_timer("timeDate", "12345"), "demo_overdue_timer"),
+    "timer of 1.5 years": (_timer("timeDuration", '"P1.5Y"'), "demo_overdue_timer"),
+}
+
+
+def _after_handle(code: str) -> Callable[[dict[str, str]], None]:
+    """A script task «Tính toán» run when the officer completes ``handle``: the request runs ``code``."""
+    def change(files: dict[str, str]) -> None:
+        files[BPMN] = files[BPMN].replace(
+            '<bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="done"/>',
+            '<bpmn:sequenceFlow id="f2" sourceRef="handle" targetRef="calc"/>'
+            f'<bpmn:scriptTask id="calc" name="Tính toán"><bpmn:script>{code}</bpmn:script></bpmn:scriptTask>'
+            '<bpmn:sequenceFlow id="f2b" sourceRef="calc" targetRef="done"/>')
+    return change
+
+
+# The same attacks with the sizes computed at run time, so that only the budget can stop them: each
+# hung a gunicorn worker for 30 s (or grew without bound) before. Now the step answers 422 naming it.
+RUN_ATTACKS: dict[str, tuple[str, str]] = {
+    "round to a hundred million digits": ("k = 100000000\nx = round(1, -k)", "round()"),
+    "sum of lists": ("z = [0] * 10000\nx = sum([z] * 3000, [])", "sum()"),
+    "a list extended by a zip of itself": ("l = [1]\nfor i in range(40):\n    l.extend(zip(l))", "100.000"),
+    "f-string doubled nine times": ("s = 'a' * 100000\n" + "s = f'{s}{s}'\n" * 9, "100.000"),
+    "starred list doubled eight times": ("a = [0] * 100000\n" + "a = [*a, *a]\n" * 8, "100.000"),
+    "str of a list shared 100,000 times": ("s = 'a' * 100000\nx = str([s] * 100000)", "lớn quá"),
+    "hash of tuples nested 100,000 deep": ("t = ()\nfor i in range(100000):\n    t = (t,)\nd = {t: 1}", "sâu quá"),
+    "comparison of shared lists": ("a = [[0] * 1000] * 1000\nb = [[0] * 1000] * 1000\nx = [a] * 100 == [b] * 100",
+                                   "lớn quá"),
+    "slices piling up": ("s = 'a' * 100000\nl = [s[1:] for i in range(100000)]", "10.000.000"),
+    "case data of 2.5 million characters": ("parts = [str(i) + 'x' * 99990 for i in range(25)]", "2.000.000"),
+    "case data shared 30 times": ("s = 'x' * 100000\nkept = [s] * 30", "2.000.000"),
 }
 
 
@@ -111,6 +207,29 @@ def test_a_hostile_diagram_or_form_is_refused_by_name_and_the_service_keeps_serv
     assert client.get("/api/processes", headers=basic("analyst")).status_code == 200
 
 
+@pytest.mark.parametrize("attack", list(RUN_ATTACKS))
+def test_code_doing_unbounded_work_at_run_time_is_refused_at_once_naming_the_step(client: FlaskClient, rt: Runtime,
+                                                                                 attack: str) -> None:
+    code, named = RUN_ATTACKS[attack]
+    files = _files()
+    _after_handle(code)(files)
+    assert client.post("/api/processes/timer_demo/deployments", json={"files": files},
+                       headers=basic("analyst")).status_code == 201, "only the budget can see this one"
+    case = client.post("/api/processes/timer_demo/instances", json={"data": {"demo_deadline": "2021-03-01"}},
+                       headers=basic("resolver")).get_json()
+    before, started = _counts(rt), time.monotonic()
+    answer = client.post(f"/api/tasks/{case['tasks'][0]['id']}/complete", json={"data": {"note": "xong"}},
+                         headers=basic("resolver"))
+    took = time.monotonic() - started
+    body = answer.get_json()
+    assert answer.status_code == 422 and body["error"] == "engine_error", body
+    assert "ở bước «Tính toán»" in body["message"] and named in body["message"], body["message"]
+    assert took < 1.0, f"refused in {took:.2f} s"
+    assert _counts(rt) == before
+    still = client.get(f"/api/instances/{case['id']}", headers=basic("resolver")).get_json()
+    assert [t["id"] for t in still["tasks"]] == [case["tasks"][0]["id"]]  # the step is still to do
+
+
 def test_a_catastrophic_pattern_deploys_on_re2_and_answers_at_once(client: FlaskClient) -> None:
     files = _files()
     _field({"pattern": "^(a+)+$"})(files)
@@ -126,6 +245,12 @@ def test_a_catastrophic_pattern_deploys_on_re2_and_answers_at_once(client: Flask
 
 
 START_CASE = "/api/processes/complaint_second_level/instances"
+
+
+def _petition_body(**changes: Any) -> bytes:
+    return json.dumps({"data": petition(**changes)}).encode()
+
+
 REQUEST_ATTACKS: list[tuple[str, str, dict[str, Any], int]] = [
     ("GET", "/api/instances/99999999999999999999", {}, 404),
     ("GET", "/api/instances/2147483648", {}, 404),
@@ -142,10 +267,19 @@ REQUEST_ATTACKS: list[tuple[str, str, dict[str, Any], int]] = [
     ("POST", START_CASE, {"json": {"data": {"content": "a\x00b"}}}, 400),
     ("POST", START_CASE, {"data": b"{" + b"x" * (3 * 1024 * 1024)}, 413),
     ("POST", START_CASE, {"data": b"\xff\xfe"}, 400),
+    ("POST", START_CASE, {"data": _petition_body(excluded_days=[{}] * 100_000)}, 413),  # 300 kB
+    ("POST", START_CASE, {"data": _petition_body(excluded_days=[{}] * 300_000)}, 413),  # 900 kB
+    ("POST", START_CASE, {"data": _petition_body(excluded_days=[{}] * 60)}, 422),
+    ("POST", START_CASE, {"data": _petition_body(content="x\udfff")}, 400),  # a lone surrogate: was a 500 when signing
+    ("POST", START_CASE, {"json": {"data": {"content": "a\x85b"}}}, 400),  # C1
+    ("POST", START_CASE, {"json": {"data": {"content": "a\u202eb"}}}, 400),  # right-to-left override
+    ("POST", "/api/auth/tokens", {"data": b'{"name": "x\\ud800"}'}, 400),
+    ("GET", "/api/instances?q=" + "x" * 5_000, {}, 414),
     ("DELETE", "/api/instances/1", {}, 405),
     ("GET", "/cases/99999999999999999999", {}, 404),
     ("GET", "/inbox?page=%C2%B2", {}, 302),
     ("GET", "/cases?q=%00", {}, 400),
+    ("GET", "/cases?q=" + "x" * 5_000, {}, 414),
 ]
 
 
@@ -163,3 +297,59 @@ def test_a_hostile_request_gets_a_clear_4xx_and_changes_nothing(client: FlaskCli
         assert "GET" in response.headers["Allow"]
     assert _counts(rt) == before
     assert client.get("/api/processes", headers=basic("reception")).status_code == 200
+
+
+@pytest.mark.parametrize("items", [100_000, 300_000])
+def test_a_body_of_many_empty_items_is_refused_while_parsing_in_a_few_milliseconds(client: FlaskClient, rt: Runtime,
+                                                                                  items: int) -> None:
+    """100,000 ``{}`` in a list took 12 s and answered 24.7 MB; 300,000 took the worker down (HTML 500)."""
+    body, before = _petition_body(excluded_days=[{}] * items), _counts(rt)
+    started = time.monotonic()
+    response = client.post(START_CASE, data=body, headers={**basic("reception"), "Content-Type": "application/json"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 413 and elapsed < 2, (response.status_code, elapsed)  # was 12 s, or a dead worker
+    assert response.get_json() == {"error": "payload_too_large", "message": (
+        "Dữ liệu JSON có quá nhiều giá trị (tối đa 50.000 giá trị: số, chuỗi, danh sách, đối tượng).")}
+    assert _counts(rt) == before
+
+
+def test_a_list_past_its_max_items_is_one_short_field_error(client: FlaskClient, rt: Runtime) -> None:
+    before = _counts(rt)
+    started = time.monotonic()
+    response = client.post(START_CASE, data=_petition_body(excluded_days=[{}] * 49_900),  # just under the bound
+                           headers={**basic("reception"), "Content-Type": "application/json"})
+    assert response.status_code == 422 and time.monotonic() - started < 3
+    assert response.get_json()["fields"] == {"excluded_days": "«Thời gian trở ngại khách quan» có tối đa 50 mục."}
+    assert len(response.data) < 300
+    assert _counts(rt) == before
+
+
+@pytest.mark.parametrize(("body", "field", "words"), [
+    (b'{"data": {"content": "x\\udfff"}}', "data.content", "nửa cặp thay thế UTF-16"),
+    (b'{"data": {"x\\udfff": 1}}', "data", "nửa cặp thay thế UTF-16"),
+    ('{"data": {"content": "a\u0085b"}}'.encode(), "data.content", "ký tự điều khiển"),
+    ('{"data": {"content": "a\u2067b"}}'.encode(), "data.content", "ký tự điều khiển"),
+])
+def test_a_lone_surrogate_or_a_c1_or_bidi_control_is_refused_on_its_field(client: FlaskClient, rt: Runtime, body: bytes,
+                                                                          field: str, words: str) -> None:
+    before = _counts(rt)
+    response = client.post(START_CASE, data=body, headers={**basic("reception"), "Content-Type": "application/json"})
+    assert response.status_code == 400, response.get_data(as_text=True)
+    assert words in response.get_json()["fields"][field]
+    assert _counts(rt) == before
+
+
+def test_a_token_name_with_a_lone_surrogate_is_refused_not_silently_dropped(client: FlaskClient) -> None:
+    response = client.post("/api/auth/tokens", data=b'{"name": "sync\\udfff"}',
+                           headers={**basic("reception"), "Content-Type": "application/json"})
+    assert response.status_code == 400 and "nửa cặp thay thế" in response.get_json()["fields"]["name"]
+    assert client.get("/api/auth/tokens", headers=basic("reception")).get_json() == []
+
+
+def test_an_address_or_headers_past_the_limits_get_our_own_answer(client: FlaskClient) -> None:
+    long = client.get("/api/instances?q=" + "x" * 5_000, headers=basic("reception"))
+    assert long.status_code == 414 and long.get_json() == {
+        "error": "uri_too_long", "message": "Địa chỉ (URL) quá dài: 5.016 ký tự, tối đa 4.096."}
+    many = client.get("/api/processes", headers={**basic("reception"), **{f"X-H{i}": "1" for i in range(120)}})
+    assert many.status_code == 431 and many.get_json()["error"] == "headers_too_large"
+    assert "tối đa 100" in many.get_json()["message"]

@@ -11,6 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 from app.api.schemas import ErrorSchema
 from app.errors import AppError
+from app.limits import OWN_WORDS
 from app.ratelimit import api_sign_in
 from app.routing import SCHEMAS
 
@@ -20,7 +21,9 @@ HTTP_ERRORS = {  # status -> (code, Vietnamese message) for errors raised by Fla
     404: ("not_found", "Không tìm thấy địa chỉ này."),
     405: ("method_not_allowed", "Địa chỉ này không nhận phương thức đó."),
     413: ("payload_too_large", "Dữ liệu gửi lên quá lớn."),
+    414: ("uri_too_long", "Địa chỉ (URL) quá dài."),
     429: ("too_many_attempts", "Có quá nhiều lần xác thực sai từ máy này; hãy thử lại sau ít phút."),
+    431: ("headers_too_large", "Yêu cầu có quá nhiều tiêu đề (header) hoặc tiêu đề quá dài."),
 }
 
 
@@ -48,9 +51,9 @@ def init_app(app: Flask) -> None:
     api = ProductApi(app)
     for converter, schema in SCHEMAS.items():
         api.register_converter(converter, lambda _converter, schema=schema: dict(schema))
-    from app.api import auth, instances, operations, plans, processes, tasks
+    from app.api import auth, instances, operations, organisations, plans, processes, tasks
 
-    for module in (auth, processes, instances, tasks, operations, plans):
+    for module in (auth, processes, instances, tasks, operations, plans, organisations):
         api_sign_in(module.blp)  # failed authentications (401) from one address are throttled
         api.register_blueprint(module.blp)
     _register_errors(app)
@@ -65,6 +68,8 @@ def init_app(app: Flask) -> None:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(AppError)
     def _app_error(error: AppError) -> Any:
+        if error.private_details():  # the interpreter's words: for the log (and the incident), not the caller
+            app.logger.warning("%s refused: %s %s", request.path, error.code, error.private_details())
         response = jsonify(error.to_dict())
         if "retry_after" in error.details:
             response.headers["Retry-After"] = str(error.details["retry_after"])
@@ -77,8 +82,8 @@ def _register_errors(app: Flask) -> None:
             body = {"error": "invalid_input", "message": "Yêu cầu không hợp lệ.", "fields": fields}
             return jsonify(body), 400
         code, message = HTTP_ERRORS.get(error.code or 0, ("http_error", error.description or error.name))
-        if error.code == 400 and error.description != type(error).description:
-            message = str(error.description)  # our own words (e.g. a control character in the address)
+        if error.code in OWN_WORDS and error.description != type(error).description:
+            message = str(error.description)  # our own words (a control character in the address, too many values)
         response = jsonify({"error": code, "message": message})
         for name, value in error.get_headers():  # Allow on 405, Retry-After on 429
             if name.lower() != "content-type":

@@ -1,4 +1,4 @@
-"""Cases: list, read, history, messages."""
+"""Cases: list, read, history, messages, internal notes."""
 
 from __future__ import annotations
 
@@ -13,11 +13,14 @@ from app.api.schemas import (
     InstanceFilter,
     InstanceSummarySchema,
     MessageBody,
+    NoteBody,
+    NoteListSchema,
+    NoteSchema,
     page_of,
     page_schema,
 )
 from app.api.tasks import change_dict
-from app.services import cases
+from app.services import cases, notes
 
 blp = ApiBlueprint("instances", __name__, url_prefix="/api/instances", description="Hồ sơ (phiên bản quy trình đang chạy)")
 InstancePage = page_schema(InstanceSummarySchema, "InstancePage")
@@ -65,3 +68,20 @@ def send_message(body: dict[str, Any], instance_id: int, name: str) -> Any:
     rt = runtime()
     change = cases.deliver_message(rt, current_principal(), instance_id, name, body["payload"])
     return change_dict(rt, change.instance, change.tasks)
+
+
+@blp.route("/<id:instance_id>/notes")
+@blp.response(200, NoteListSchema)
+@login_required
+def list_notes(instance_id: int) -> Any:
+    """Ghi chú nội bộ của hồ sơ (cũ trước), cho người được xem hồ sơ; không thuộc quyết định giải quyết."""
+    return {"instance_id": instance_id, "notes": notes.list_notes(runtime(), current_principal(), instance_id)}
+
+
+@blp.route("/<id:instance_id>/notes", methods=["POST"])
+@blp.arguments(NoteBody)
+@blp.response(201, NoteSchema)
+@login_required
+def add_note(body: dict[str, Any], instance_id: int) -> Any:
+    """Thêm ghi chú nội bộ (người viết, thời điểm và dấu vân tay SHA-256 được ghi vào nhật ký hồ sơ)."""
+    return notes.add_note(runtime(), current_principal(), instance_id, body["text"])

@@ -100,10 +100,15 @@ def report(plan_id: int) -> Any:
     return reports.session_report(runtime(), current_principal(), plan_id)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 @blp.route("/<id:plan_id>/report.xlsx")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type=XLSX,
+              description="Bảng tính .xlsx (tải về dạng tệp đính kèm)")
 @login_required
 def report_xlsx(plan_id: int) -> Any:
     """Báo cáo tổng hợp dạng bảng tính (.xlsx)."""
     content = reports.report_xlsx(reports.session_report(runtime(), current_principal(), plan_id))
-    return Response(content, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    return Response(content, mimetype=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="bao-cao-tiep-cong-dan-{plan_id}.xlsx"'})

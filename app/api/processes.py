@@ -43,7 +43,13 @@ def deploy_files(body: dict[str, Any], process_id: str) -> Any:
 @blp.response(201, CaseChangeSchema)
 @login_required
 def start_instance(body: dict[str, Any], process_id: str) -> Any:
-    """Tạo hồ sơ mới (khởi động quy trình) với dữ liệu tiếp nhận; trả về các bước chờ đầu tiên."""
+    """Tạo hồ sơ mới (khởi động quy trình) với dữ liệu tiếp nhận; trả về các bước chờ đầu tiên.
+
+    409 ``duplicate_petition`` khi đã có hồ sơ cùng người khiếu nại (số CMND/CCCD, hoặc họ tên và địa chỉ) đối với
+    cùng quyết định lần đầu: ``details.duplicates`` liệt kê các hồ sơ người gọi được xem, ``details.elsewhere`` đếm
+    hồ sơ của cơ quan khác (không nêu số). Gửi lại với ``confirm_duplicate: true`` để vẫn tiếp nhận.
+    """
     rt = runtime()
-    change = cases.start_case(rt, current_principal(), process_id, body["data"])
+    change = cases.start_case(rt, current_principal(), process_id, body["data"],
+                              confirm_duplicate=body["confirm_duplicate"])
     return change_dict(rt, change.instance, change.tasks)

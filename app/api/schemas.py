@@ -55,6 +55,9 @@ class TaskFilter(PageArgs):
 
 class StartBody(Schema):
     data = fields.Dict(required=True, metadata={"description": "Dữ liệu biểu mẫu bắt đầu (register_petition)"})
+    confirm_duplicate = fields.Boolean(load_default=False, metadata={
+        "description": "Vẫn tiếp nhận dù đã có hồ sơ cùng người khiếu nại và cùng quyết định lần đầu (409 "
+                       "duplicate_petition nếu không xác nhận); lựa chọn được ghi vào nhật ký của hồ sơ mới"})
 
 
 class CompleteBody(Schema):
@@ -103,6 +106,31 @@ class TaskSchema(Schema):
     due_on = fields.Date(allow_none=True)
     days_left = fields.Integer(allow_none=True, metadata={"description": "Số ngày còn lại; âm = số ngày quá hạn"})
     overdue = fields.Boolean()
+
+
+class OfficerSchema(Schema):
+    username = fields.String(metadata={"description": "Tên đăng nhập (giá trị gửi khi giao việc)"})
+    full_name = fields.String()
+    organisation = fields.String(allow_none=True, metadata={"description": "Cơ quan; null: toàn tỉnh"})
+
+
+class AssignBody(Schema):
+    assignee = fields.String(required=True, validate=validate.Length(min=1, max=64),
+                             metadata={"description": "Tên đăng nhập của cán bộ được giao (một trong …/officers)"})
+
+
+class DraftBody(Schema):
+    data = fields.Dict(required=True, metadata={"description": "Dữ liệu đang nhập dở, giữ nguyên như gửi (không kiểm "
+                                                               "tra theo biểu mẫu; tối đa 1 MB)"})
+
+
+class DraftSchema(Schema):
+    task_id = fields.String()
+    saved_at = fields.DateTime()
+    size = fields.Integer(metadata={"description": "Số byte đã lưu"})
+    data = fields.Dict(allow_none=True, metadata={"description": "Bản nháp lưu qua API"})
+    fields_ = fields.List(fields.List(fields.String()), data_key="fields", attribute="fields", allow_none=True,
+                          metadata={"description": "Bản nháp lưu từ trang web: các cặp [tên trường, giá trị] đã gửi"})
 
 
 class InstanceSummarySchema(Schema):
@@ -155,6 +183,9 @@ class TaskDetailSchema(TaskSchema):
     ui_schema = fields.Dict(allow_none=True)
     data = fields.Dict()
     instructions = fields.String(allow_none=True)
+    officer_fields = fields.Dict(keys=fields.String(), values=fields.List(fields.Nested(OfficerSchema)), metadata={
+        "description": "Trường của biểu mẫu ghi tên cán bộ (ví dụ verifier.officer) → các cán bộ có thể chọn; ghi tên "
+                       "đăng nhập của một người trong số đó thì các bước sau của vai trò ấy giao cho người đó"})
 
 
 class JsonText(fields.Field[Any]):
@@ -211,8 +242,41 @@ def page_schema(item: type[Schema], name: str) -> type[Schema]:
 
 
 class EscalationFilter(PageArgs):
-    open = fields.Boolean(load_default=True, metadata={"description": "Chỉ cảnh báo chưa xác nhận"})
+    open = fields.Boolean(load_default=True, metadata={"description": "Chỉ cảnh báo chưa xác nhận (khi không có status)"})
+    status = fields.String(load_default=None, validate=validate.OneOf(["open", "acknowledged", "all"]),
+                           metadata={"description": "open: chưa xác nhận; acknowledged: đã xác nhận; all: cả hai"})
     instance_id = Number(load_default=None)
+    step = fields.String(load_default=None, validate=validate.Regexp(r"[A-Za-z_][A-Za-z0-9_.-]{0,99}"),
+                         metadata={"description": "Mã bước (bpmn id) có thời hạn đã qua, ví dụ review_acceptance"})
+    min_overdue_days = Number(load_default=None, minimum=0, maximum=3_650,
+                              metadata={"description": "Chỉ cảnh báo quá hạn từ số ngày này trở lên"})
+    organisation = fields.String(load_default=None, validate=validate.Length(min=1, max=100),
+                                 metadata={"description": "Cơ quan của hồ sơ (bỏ qua với người dùng thuộc một cơ quan)"})
+
+
+class AcknowledgeBody(Schema):
+    note = fields.String(load_default=None, allow_none=True,
+                         metadata={"description": "Ghi chú của người xác nhận (tùy chọn, tối đa 2.000 ký tự)",
+                                   "maxLength": 2000})
+
+
+class NoteBody(Schema):
+    text = fields.String(required=True, metadata={"description": "Nội dung ghi chú nội bộ (tối đa 5.000 ký tự; "
+                                                                 "không ký tự điều khiển)", "maxLength": 5000})
+
+
+class NoteSchema(Schema):
+    id = fields.Integer()
+    author = fields.String(metadata={"description": "Tên đăng nhập của người viết"})
+    author_name = fields.String(metadata={"description": "Họ tên người viết"})
+    written_at = fields.DateTime()
+    text = fields.String()
+    intact = fields.Boolean(metadata={"description": "Nội dung đúng với dấu vân tay SHA-256 đã ghi trong nhật ký hồ sơ"})
+
+
+class NoteListSchema(Schema):
+    instance_id = fields.Integer()
+    notes = fields.List(fields.Nested(NoteSchema))
 
 
 class EscalationSchema(Schema):
@@ -228,6 +292,26 @@ class EscalationSchema(Schema):
     raised_at = fields.DateTime()
     acknowledged_at = fields.DateTime(allow_none=True)
     acknowledged_by = fields.String(allow_none=True)
+    note = fields.String(allow_none=True, metadata={"description": "Ghi chú của người xác nhận"})
+
+
+class EscalationLineSchema(Schema):
+    id = fields.Integer()
+    instance_id = fields.Integer()
+    case_number = fields.String(allow_none=True)
+    title = fields.String()
+    code = fields.String()
+    name = fields.String(metadata={"description": "Tên cảnh báo trong sơ đồ (tiếng Việt)"})
+    step = fields.String(allow_none=True, metadata={"description": "Bước có thời hạn đã qua (bpmn id)"})
+    step_name = fields.String(allow_none=True, metadata={"description": "Tên bước (tiếng Việt)"})
+    subject = fields.String(allow_none=True)
+    deadline = fields.Date(allow_none=True)
+    overdue_days = fields.Integer(allow_none=True, metadata={"description": "Số ngày từ thời hạn đến hôm nay"})
+    organisation = fields.String(allow_none=True)
+    raised_at = fields.DateTime()
+    acknowledged_at = fields.DateTime(allow_none=True)
+    acknowledged_by = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
 
 
 class IncidentSchema(Schema):

@@ -1,4 +1,4 @@
-"""The inbox, one task with its form, and completing a task."""
+"""The inbox, one task with its form, completing it, who works on it (claim, assign, release), and drafts."""
 
 from __future__ import annotations
 
@@ -7,16 +7,21 @@ from typing import Any
 from app.api.auth import current_principal, login_required, runtime
 from app.api.parsing import ApiBlueprint
 from app.api.schemas import (
+    AssignBody,
     CaseChangeSchema,
     CompleteBody,
+    DraftBody,
+    DraftSchema,
+    OfficerSchema,
     TaskDetailSchema,
     TaskFilter,
     TaskSchema,
     page_of,
     page_schema,
 )
+from app.errors import NotFound
 from app.persistence.models import Instance, TaskRow
-from app.services import tasks
+from app.services import drafts, tasks
 from app.services.runtime import Runtime
 
 blp = ApiBlueprint("tasks", __name__, url_prefix="/api/tasks", description="Công việc của cán bộ")
@@ -66,7 +71,8 @@ def get_task(task_id: str) -> Any:
     rt = runtime()
     view = tasks.get_task(rt, current_principal(), task_id)
     body = task_dict(rt, view.task)
-    body.update(form_schema=view.schema, ui_schema=view.ui_schema, data=view.data, instructions=view.instructions)
+    body.update(form_schema=view.schema, ui_schema=view.ui_schema, data=view.data, instructions=view.instructions,
+                officer_fields=view.officer_choices or {})
     return body
 
 
@@ -97,6 +103,67 @@ def claim(task_id: str) -> Any:
 @blp.response(200, TaskSchema)
 @login_required
 def release(task_id: str) -> Any:
-    """Trả việc về cho vai trò (người đang giữ việc hoặc quản trị)."""
+    """Trả việc về cho vai trò: người đang giữ việc, người giao việc (thu hồi) hoặc quản trị.
+
+    Các bước sau cùng vai trò của hồ sơ không còn tự động giao cho người vừa trả việc.
+    """
     rt = runtime()
     return task_dict(rt, tasks.release_task(rt, current_principal(), task_id))
+
+
+@blp.route("/<task:task_id>/officers")
+@blp.response(200, OfficerSchema(many=True))
+@login_required
+def officers(task_id: str) -> Any:
+    """Cán bộ có thể được giao bước này: đang hoạt động, giữ vai trò của bước, thuộc cơ quan của bước hoặc toàn tỉnh.
+
+    Chỉ người được giao việc (người có thẩm quyền giải quyết; thủ trưởng đơn vị với bước của đơn vị) xem được.
+    """
+    return tasks.assignable_officers(runtime(), current_principal(), task_id)
+
+
+@blp.route("/<task:task_id>/assign", methods=["POST"])
+@blp.arguments(AssignBody)
+@blp.response(200, TaskSchema)
+@login_required
+def assign(body: dict[str, Any], task_id: str) -> Any:
+    """Giao bước cho một cán bộ cụ thể (hoặc giao lại cho người khác); ghi vào nhật ký của hồ sơ.
+
+    Người được giao thấy bước trong «Việc của tôi» (``GET /api/tasks?mine=1``); người khác cùng vai trò thấy ai
+    đang giữ và không hoàn thành được. Các bước sau cùng vai trò của hồ sơ cũng giao cho người đó khi đến lượt.
+    422 (trường ``assignee``) nếu cán bộ không nhận được bước này.
+    """
+    rt = runtime()
+    return task_dict(rt, tasks.assign_task(rt, current_principal(), task_id, body["assignee"]))
+
+
+@blp.route("/<task:task_id>/draft", methods=["GET"])
+@blp.response(200, DraftSchema)
+@login_required
+def get_draft(task_id: str) -> Any:
+    """Bản nháp của người gọi cho bước này (404 nếu chưa có)."""
+    found = drafts.get_draft(runtime(), current_principal(), task_id)
+    if found is None:
+        raise NotFound("Chưa có bản nháp cho bước này.")
+    return found
+
+
+@blp.route("/<task:task_id>/draft", methods=["PUT"])
+@blp.arguments(DraftBody)
+@blp.response(200, DraftSchema)
+@login_required
+def save_draft(body: dict[str, Any], task_id: str) -> Any:
+    """Lưu nháp dữ liệu đang nhập (chưa hoàn thành bước); thay bản nháp trước. Không thuộc nhật ký pháp lý.
+
+    Chỉ người được hoàn thành bước mới lưu được (cùng quy tắc). Bản nháp bị xóa khi bước hoàn thành hoặc bị hủy.
+    """
+    return drafts.save_draft(runtime(), current_principal(), task_id, data=body["data"])
+
+
+@blp.route("/<task:task_id>/draft", methods=["DELETE"])
+@blp.response(204)
+@login_required
+def delete_draft(task_id: str) -> Any:
+    """Bỏ bản nháp của người gọi cho bước này."""
+    drafts.discard_draft(runtime(), current_principal(), task_id)
+    return None

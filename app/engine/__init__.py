@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from app.clock import local_date
+from app.engine.bounded import calendar_guarded
 from app.engine.calendar import LegalCalendar
 from app.engine.deadlines import script_functions
 from app.engine.forms import validate_form
@@ -44,7 +45,8 @@ class Engine:
     def use_calendar(self, calendar: LegalCalendar) -> None:
         """Compute deadlines from now on with ``calendar`` (after an override was added or removed)."""
         self.calendar = calendar
-        functions: dict[str, Callable[..., Any]] = dict(script_functions(calendar))
+        functions: dict[str, Callable[..., Any]] = {name: calendar_guarded(function)
+                                                    for name, function in script_functions(calendar).items()}
         functions["today"] = lambda: local_date(self.now()).isoformat()
         functions["require"] = require
         functions["normal_text"] = normal_text
@@ -59,11 +61,12 @@ class Engine:
         return compiled
 
     def start(self, process: CompiledProcess, data: dict[str, Any]) -> WorkflowRun:
-        return WorkflowRun.start(process, self.script_engine, self.now, data)
+        return WorkflowRun.start(process, self.script_engine, self.now, data, self.serializer.dumps)
 
     def load(self, process: CompiledProcess, state: str) -> WorkflowRun:
         workflow = self.serializer.loads(state, process.spec, process.subprocess_specs)
-        return WorkflowRun(process, workflow, self.script_engine, self.now)
+        return WorkflowRun(process, workflow, self.script_engine, self.now, self.serializer.dumps, state)
 
     def dump(self, run: WorkflowRun) -> str:
-        return self.serializer.dumps(run.workflow)
+        """The run's serialized state: computed once per change, refused (EngineError) past ``MAX_STATE_BYTES``."""
+        return run.state

@@ -6,16 +6,26 @@ Validators are compiled once per deployment (see ``CompiledProcess``), never per
 Forms come from analysts, so a form is self-contained and cannot make the server work without
 bound: a ``$ref`` may only point inside its own file (the validator's registry is empty and never
 retrieves a URL or a file), and every ``pattern`` runs on RE2, a linear-time engine — a pattern RE2
-cannot run is refused at deploy, and validation uses the same engine.
+cannot run is refused at deploy, and validation uses the same engine. What else deploy refuses
+(cycles, size, combinators, strings without ``maxLength``, lists without ``maxItems``) is in
+``app.engine.form_bounds``.
+
+Validation itself is bounded whatever is posted, and whatever an older deployment holds: lists
+longer than their ``maxItems`` are refused before the full check; errors are read lazily and only
+the first ``MAX_ERRORS`` are explained; every keyword evaluation draws on ``MAX_STEPS`` and
+``MAX_SECONDS``, and a form that would need more (or recurse without end) is one clear sentence
+on the form, never a 500.
 """
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextvars import ContextVar
 from datetime import date
 from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import re2
@@ -24,10 +34,20 @@ from jsonschema.exceptions import SchemaError, ValidationError
 from referencing import Registry
 from referencing.exceptions import Unresolvable
 
-from app.text import has_control
+from app.engine import form_bounds
+from app.engine.budget import cpu_clock
+from app.engine.form_bounds import MAX_DEPTH, FormRefused
+from app.engine.form_messages import FORMAT_NAMES, deref, explain, title_at
+from app.text import has_control, has_surrogate
 
-MAX_DEPTH = 40  # nesting of a form schema (ours reach 8)
-_REF_KEYS = ("$ref", "$dynamicRef")
+__all__ = ["MAX_DEPTH", "MAX_ERRORS", "compile_schema", "validate_form", "with_defaults"]
+
+MAX_ERRORS = 50  # field errors explained at once: enough to mend a form, bounded whatever is posted
+MAX_STEPS = 200_000  # keyword evaluations in one validation (10,000 people withdrawing take 70,000)
+MAX_SECONDS = 2.0  # and the thread's CPU time, checked every 1,024 evaluations
+TOO_COMPLEX = ("Biểu mẫu quá phức tạp để kiểm tra (lồng nhau hoặc tự tham chiếu); dữ liệu chưa được lưu. "
+               "Hãy báo cán bộ phân tích quy trình.")
+_FORMAT_NAMES = FORMAT_NAMES
 
 
 def _re2_options() -> Any:
@@ -45,7 +65,7 @@ def regex(pattern: str) -> Any:
 
 def _pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[ValidationError]:
     if validator.is_type(instance, "string") and not regex(pattern).search(instance):
-        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+        yield ValidationError("does not match the pattern")
 
 
 _FORMATS = FormatChecker()
@@ -74,81 +94,61 @@ def _is_plausible_moment(instance: object) -> bool:
     return bool(_moment(instance)) and EARLIEST <= date.fromisoformat(instance[:10]) <= LATEST
 
 
-FormValidator = validators.extend(Draft202012Validator, {"pattern": _pattern})
+class _TooComplex(Exception):
+    """One validation took more than MAX_STEPS keyword evaluations."""
 
-_FORMAT_NAMES = {"date": "ngày hợp lệ từ năm 1990 đến năm 2100", "date-time": "thời điểm hợp lệ từ năm 1990 đến năm 2100",
-                 "email": "thư điện tử hợp lệ"}
-_TYPE_NAMES = {
-    "string": "chuỗi ký tự", "integer": "số nguyên", "number": "số", "boolean": "có/không",
-    "object": "nhóm thông tin", "array": "danh sách", "null": "rỗng",
-}
+
+_steps: ContextVar[list[float] | None] = ContextVar("form_validation_steps", default=None)  # [steps, deadline]
+
+
+def _counted(keyword: Callable[..., Any]) -> Callable[..., Any]:
+    """A keyword that draws one step of the current validation's budget each time it runs."""
+    def counted(validator: Any, value: Any, instance: Any, schema: Any) -> Any:
+        budget = _steps.get()
+        if budget is not None:
+            budget[0] += 1
+            if budget[0] > MAX_STEPS or (budget[0] % 1024 == 0 and cpu_clock() > budget[1]):
+                raise _TooComplex
+        return keyword(validator, value, instance, schema)
+    return counted
+
+
+FormValidator = validators.extend(
+    Draft202012Validator,
+    {name: _counted(keyword) for name, keyword in {**Draft202012Validator.VALIDATORS, "pattern": _pattern}.items()},
+)
 
 
 def compile_schema(schema: Mapping[str, Any], name: str, *, check: bool = True) -> Draft202012Validator:
     """Check the schema itself and return a reusable validator; raise ValueError if broken or unsafe."""
-    try:
-        if check:
-            _check_schema(json.dumps(schema, sort_keys=True))
-            check_self_contained(schema, name)
-    except SchemaError as exc:
-        raise ValueError(f"biểu mẫu {name} không phải JSON Schema hợp lệ: {exc.message}") from exc
+    if check:
+        if not isinstance(schema, dict):
+            raise FormRefused(f"biểu mẫu {name} phải là một đối tượng JSON Schema.")
+        text = json.dumps(schema, sort_keys=True)
+        form_bounds.check_size(text, name)
+        check_self_contained(schema, name)
+        try:
+            _check_schema(text)
+        except SchemaError as exc:
+            raise FormRefused(f"biểu mẫu {name} không phải JSON Schema hợp lệ: {exc.message[:300]}") from exc
+        form_bounds.check_expansion(dict(schema), name)
     validator: Draft202012Validator = FormValidator(schema, format_checker=_FORMATS, registry=Registry())
     return validator
 
 
 def check_self_contained(schema: Mapping[str, Any], name: str) -> None:
-    """Refuse a form that reaches outside itself or runs without bound; each refusal names the field."""
+    """Refuse a form that reaches outside itself or is unbounded; each refusal names the form and the path."""
     root = dict(schema)
-    for path, node in _nodes(root, "", 0, name):
-        for key in _REF_KEYS:
-            if key in node:
-                _check_ref(root, node[key], f"{path}/{key}", name)
-        if "patternProperties" in node:
-            raise ValueError(f"biểu mẫu {name}: «patternProperties» tại {path or '/'} không được hỗ trợ.")
-        if "pattern" in node:
-            _check_pattern(node["pattern"], path, name)
-        if _free_text(node) and not isinstance(node.get("maxLength"), int):
-            raise ValueError(f"biểu mẫu {name}: trường văn bản {path or '/'} cần «maxLength» (độ dài tối đa).")
-
-
-def _free_text(node: dict[str, Any]) -> bool:
-    """A string field a person types freely (not a choice, a constant or a date)."""
-    kind = node.get("type")
-    is_string = kind == "string" or (isinstance(kind, list) and "string" in kind)
-    return is_string and not any(key in node for key in ("enum", "oneOf", "const", "format"))
-
-
-def _nodes(node: Any, path: str, depth: int, name: str) -> Iterator[tuple[str, dict[str, Any]]]:
-    if depth > MAX_DEPTH:
-        raise ValueError(f"biểu mẫu {name} lồng nhau quá sâu (quá {MAX_DEPTH} tầng) tại {path}.")
-    if isinstance(node, dict):
-        yield path, node
-        for key, value in node.items():
-            if key not in {"const", "enum", "default", "examples"}:
-                yield from _nodes(value, f"{path}/{key}", depth + 1, name)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _nodes(value, f"{path}/{index}", depth + 1, name)
-
-
-def _check_ref(root: dict[str, Any], ref: Any, where: str, name: str) -> None:
-    """Only a pointer into the same file ("#/…"): never a URL or a file the server would fetch."""
-    if not isinstance(ref, str) or not ref.startswith("#"):
-        raise ValueError(f"biểu mẫu {name}: tham chiếu «{str(ref)[:120]}» tại {where} trỏ ra ngoài biểu mẫu; "
-                         "chỉ được tham chiếu trong cùng tệp (#/…).")
-    target: Any = root
-    for part in [p.replace("~1", "/").replace("~0", "~") for p in ref[1:].split("/") if p]:
-        target = target.get(part) if isinstance(target, dict) else None
-        if target is None:
-            raise ValueError(f"biểu mẫu {name}: tham chiếu «{ref}» tại {where} không trỏ tới phần nào của biểu mẫu.")
+    for path, node in form_bounds.nodes(root, name):
+        form_bounds.check_node(root, path, node, name, _check_pattern)
 
 
 def _check_pattern(pattern: Any, path: str, name: str) -> None:
     try:
         regex(str(pattern))
     except re2.error as exc:
-        raise ValueError(f"biểu mẫu {name}: mẫu «{str(pattern)[:120]}» của trường {path or '/'} không chạy được "
-                         f"bằng bộ máy biểu thức chính quy tuyến tính (RE2): {exc}") from exc
+        raise FormRefused(f"biểu mẫu {name}: mẫu «{str(pattern)[:120]}» của trường {path or '/'} không chạy được "
+                          f"bằng bộ máy biểu thức chính quy tuyến tính (RE2): {exc}") from exc
 
 
 @lru_cache(maxsize=512)
@@ -158,106 +158,89 @@ def _check_schema(text: str) -> None:
 
 
 def validate_form(validator: Draft202012Validator, data: Any) -> dict[str, str]:
-    """Return ``{field path: Vietnamese message}``; empty when the data is valid."""
+    """Return ``{field path: Vietnamese message}``; empty when the data is valid. At most MAX_ERRORS + 1 entries."""
     root = validator.schema if isinstance(validator.schema, dict) else {}
-    errors = {".".join(parts) or "_form": f"«{_title_at(root, parts) or 'Biểu mẫu'}» chứa ký tự điều khiển không hợp lệ."
-              for parts in _control_characters(data)}
+    errors = _unfit_characters(root, data)
+    if errors:
+        return errors
+    too_long = _over_max_items(root, data)
+    if too_long:
+        return too_long
+    token = _steps.set([0, cpu_clock() + MAX_SECONDS])
     try:
-        found = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path)))
+        found = list(islice(validator.iter_errors(data), MAX_ERRORS + 1))
+        for error in sorted(found[:MAX_ERRORS], key=lambda e: list(map(str, e.absolute_path))):
+            for parts, message in explain(error, root):
+                _add(errors, ".".join(parts) or "_form", message)
     except (Unresolvable, re2.error):  # a form deployed before these were refused: never reach out, never hang
         return {"_form": "Biểu mẫu có tham chiếu hoặc mẫu không dùng được; hãy báo cán bộ phân tích quy trình."}
-    for error in found:
-        for leaf in _leaves(error):
-            for parts, message in _explain(leaf, root):
-                errors.setdefault(".".join(parts) or "_form", message)
+    except (_TooComplex, RecursionError):  # idem: a form deployed before cycles and combinators were bounded
+        return {"_form": TOO_COMPLEX}
+    finally:
+        _steps.reset(token)
+    if len(found) > MAX_ERRORS or len(errors) > MAX_ERRORS:
+        errors = dict(islice(errors.items(), MAX_ERRORS))
+        errors.setdefault("_form", f"Biểu mẫu còn lỗi khác ngoài {MAX_ERRORS} lỗi đã nêu; hãy sửa rồi gửi lại.")
     return errors
 
 
-def _control_characters(data: Any) -> list[list[str]]:
-    """Paths of the strings (and keys) holding a control character other than tab and line breaks."""
-    found: list[list[str]] = []
+def _add(errors: dict[str, str], path: str, message: str) -> None:
+    """One sentence per field; a second, different rule on the same field is added to it (three at most)."""
+    current = errors.get(path)
+    if current is None:
+        errors[path] = message
+    elif message not in current and current.count(". ") < 2:
+        errors[path] = f"{current} {message}"
+
+
+def _unfit_characters(root: Mapping[str, Any], data: Any) -> dict[str, str]:
+    """A field error for each string (or key) holding a control character or a lone surrogate."""
+    found: dict[str, str] = {}
     pending: list[tuple[Any, list[str]]] = [(data, [])]
-    while pending:
+    while pending and len(found) < MAX_ERRORS:
         node, parts = pending.pop()
         if isinstance(node, dict):
             for key, value in node.items():
-                if isinstance(key, str) and has_control(key):
-                    found.append(parts)
-                pending.append((value, [*parts, str(key)]))
+                if isinstance(key, str) and (has_control(key) or has_surrogate(key)):
+                    found[".".join(parts) or "_form"] = f"«{_title(root, parts)}» có tên trường chứa ký tự không hợp lệ."
+                else:
+                    pending.append((value, [*parts, str(key)]))
         elif isinstance(node, list):
             pending.extend((value, [*parts, str(index)]) for index, value in enumerate(node))
+        elif isinstance(node, str) and has_surrogate(node):
+            found[".".join(parts) or "_form"] = (f"«{_title(root, parts)}» chứa ký tự không hợp lệ "
+                                                 "(nửa cặp thay thế UTF-16, không phải ký tự Unicode).")
         elif isinstance(node, str) and has_control(node):
-            found.append(parts)
+            found[".".join(parts) or "_form"] = f"«{_title(root, parts)}» chứa ký tự điều khiển không hợp lệ."
     return found
 
 
-def _leaves(error: ValidationError) -> list[ValidationError]:
-    """Prefer the precise sub-errors of if/then and allOf over their generic wrapper."""
-    if error.validator in {"allOf", "then", "else"} and error.context:
-        return [leaf for sub in error.context for leaf in _leaves(sub)]
-    return [error]
+def _title(root: Mapping[str, Any], parts: list[str]) -> str:
+    return title_at(root, parts) if parts else "Biểu mẫu"
 
 
-def _explain(error: ValidationError, root: Mapping[str, Any]) -> list[tuple[list[str], str]]:
-    parts = [str(p) for p in error.absolute_path]
-    if error.validator == "required":
-        instance = error.instance if isinstance(error.instance, dict) else {}
-        missing = [str(n) for n in error.validator_value if n not in instance]
-        return [([*parts, name], f"Chưa nhập «{_title_at(root, [*parts, name])}».") for name in missing]
-    return [(parts, _message(error, _title_at(root, parts) if parts else "Biểu mẫu"))]
-
-
-def _title_at(root: Mapping[str, Any], parts: list[str]) -> str:
-    """The title of the field at ``parts``, found from the root schema (if/then clauses lack it)."""
-    schema: Mapping[str, Any] = root
-    for part in parts:
-        if part.isdigit() and isinstance(schema.get("items"), dict):
-            schema = schema["items"]
-        elif isinstance(schema.get("properties"), dict) and part in schema["properties"]:
-            schema = schema["properties"][part]
-        else:
-            return part
-    return str(schema.get("title") or (parts[-1] if parts else ""))
-
-
-def _message(error: ValidationError, title: str) -> str:  # noqa: C901 - one branch per JSON Schema keyword
-    kind, value = error.validator, error.validator_value
-    if kind == "type":
-        expected = value if isinstance(value, str) else "/".join(value)
-        return f"«{title}» phải là {_TYPE_NAMES.get(expected, expected)}."
-    if kind == "format":
-        return f"«{title}» phải là {_FORMAT_NAMES.get(value, str(value) + ' hợp lệ')}."
-    if kind == "minLength":
-        return f"«{title}» không được để trống." if value == 1 else f"«{title}» cần ít nhất {value} ký tự."
-    if kind == "maxLength":
-        return f"«{title}» dài quá {value} ký tự."
-    if kind in {"minimum", "exclusiveMinimum"}:
-        return f"«{title}» phải lớn hơn{'' if kind == 'exclusiveMinimum' else ' hoặc bằng'} {value}."
-    if kind in {"maximum", "exclusiveMaximum"}:
-        return f"«{title}» phải nhỏ hơn{'' if kind == 'exclusiveMaximum' else ' hoặc bằng'} {value}."
-    if kind == "minItems":
-        return f"«{title}» cần ít nhất {value} mục."
-    if kind == "maxItems":
-        return f"«{title}» có tối đa {value} mục."
-    if kind in {"enum", "oneOf", "anyOf"}:
-        return f"«{title}» có giá trị không nằm trong danh sách cho phép."
-    if kind == "const":
-        return f"«{title}» phải là {_const_text(value)}."
-    if kind == "contains":
-        return f"«{title}» thiếu mục bắt buộc: {error.schema.get('description') or error.message}."
-    if kind == "additionalProperties":
-        return f"Có trường không thuộc biểu mẫu: {error.message.split('(')[-1].rstrip(')')}"
-    if kind == "pattern":
-        return f"«{title}» không đúng định dạng."
-    return f"«{title}» không hợp lệ ({error.message})."
-
-
-def _const_text(value: Any) -> str:
-    if value is True:
-        return "«có»"
-    if value is False:
-        return "«không»"
-    return f"«{value}»"
+def _over_max_items(root: Mapping[str, Any], data: Any) -> dict[str, str]:
+    """Lists longer than their ``maxItems``, found by following properties and items only (cheap, before the rest)."""
+    found: dict[str, str] = {}
+    pending: list[tuple[Any, Any, list[str]]] = [(root, data, [])]
+    while pending and len(found) < MAX_ERRORS:
+        schema, node, parts = pending.pop()
+        schema = deref(root, schema)
+        if not isinstance(schema, Mapping):
+            continue
+        if isinstance(node, list):
+            most = schema.get("maxItems")
+            if isinstance(most, int) and len(node) > most:
+                found[".".join(parts) or "_form"] = f"«{_title(root, parts)}» có tối đa {most} mục."
+                continue
+            items = schema.get("items")
+            if isinstance(items, Mapping):
+                pending.extend((items, value, [*parts, str(index)]) for index, value in enumerate(node)
+                               if isinstance(value, dict | list))
+        elif isinstance(node, dict) and isinstance(schema.get("properties"), Mapping):
+            pending.extend((schema["properties"][key], value, [*parts, str(key)]) for key, value in node.items()
+                           if key in schema["properties"] and isinstance(value, dict | list))
+    return found
 
 
 def with_defaults(schema: Mapping[str, Any], data: Any) -> Any:

@@ -3,34 +3,55 @@
 Services only ever ask it four things: start with data, which user tasks are ready, complete
 one, deliver a message. Every SpiffWorkflow error is translated here, once, into EngineError
 with the task, element and line kept.
+
+Each of those actions is one *run*: its evaluations share one deadline (``run_clock``), it may complete
+at most ``MAX_RUN_STEPS`` tasks, and it ends by *settling* in memory, before any transaction opens: the
+case's data and serialized state are measured against ``MAX_CASE_DATA`` and ``MAX_STATE_BYTES`` (a step
+that would leave more is refused, naming it), the state is serialized once for the save, and the ready
+tasks' due dates (diagram code) are computed.
 """
 
 from __future__ import annotations
 
 import copy
+import functools
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 from uuid import UUID
 
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.specs.event_definitions.item_aware_event import EscalationEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.message import MessageEventDefinition as CatchingMessage
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.util.event import BpmnEvent
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, TaskNotFoundException
+from SpiffWorkflow.exceptions import TaskNotFoundException
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from app.engine.budget import BudgetExceeded
+from app.engine.budget import (
+    MAX_CASE_DATA,
+    MAX_INSTANCES,
+    MAX_RUN_STEPS,
+    MAX_STATE_BYTES,
+    BudgetExceeded,
+    check_run_clock,
+    run_clock,
+    weigh,
+)
 from app.engine.forms import with_defaults
 from app.engine.process import CompiledProcess, UserTaskInfo
-from app.engine.sandbox import RestrictedScriptEngine, RuleViolation, UnsafeCode
+from app.engine.sandbox import RestrictedScriptEngine, RuleViolation
 from app.engine.timers import engine_time, fire_time
-from app.errors import EngineError, FormValidationError, NotFound, TaskNotReady
+from app.errors import AppError, EngineError, FormValidationError, NotFound, TaskNotReady
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 @dataclass(frozen=True)
@@ -56,11 +77,24 @@ class ReadyTask:
     organisation: str | None = None  # the task's own ``handling_organisation``, set by the diagram
 
 
+def _one_run(method: Callable[Concatenate[WorkflowRun, _P], _R]) -> Callable[Concatenate[WorkflowRun, _P], _R]:
+    """An action on the case: one run, with one deadline for all its code, settled before it returns."""
+    def run(self: WorkflowRun, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with run_clock():
+            self._changed()
+            result = method(self, *args, **kwargs)
+            self._settle()
+            return result
+    functools.update_wrapper(run, method)
+    return run
+
+
 class WorkflowRun:
     """One instance in memory, between a load and a save."""
 
     def __init__(self, process: CompiledProcess, workflow: BpmnWorkflow, engine: RestrictedScriptEngine,
-                 now: Callable[[], datetime]) -> None:
+                 now: Callable[[], datetime], dump: Callable[[BpmnWorkflow], str] | None = None,
+                 state: str | None = None) -> None:
         self.process = process
         self.workflow = workflow
         self.workflow.script_engine = engine  # not serialized: must be set after every load
@@ -68,18 +102,40 @@ class WorkflowRun:
         self.steps: list[str] = []
         self.escalations: list[Escalated] = []
         self._data: dict[str, Any] | None = None
+        self._ready: list[ReadyTask] | None = None
+        self._dump = dump
+        self._state = state  # the serialized state, while it is still what the workflow holds
+        self._acting: Task | None = None  # the task an officer completes in this run, named if it is refused
+        self._completed: Counter[str] = Counter()  # tasks completed per task spec while this run object lives
 
     @classmethod
     def start(cls, process: CompiledProcess, engine: RestrictedScriptEngine, now: Callable[[], datetime],
-              data: dict[str, Any]) -> WorkflowRun:
+              data: dict[str, Any], dump: Callable[[BpmnWorkflow], str] | None = None) -> WorkflowRun:
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
-        run = cls(process, workflow, engine, now)
+        run = cls(process, workflow, engine, now, dump)
         if process.start.form:
             data = with_defaults(process.form_schema(process.start.form), data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(data))
-        run._advance()
+        run._begin()
         return run
+
+    @_one_run
+    def _begin(self) -> None:
+        self._advance()
+
+    @property
+    def state(self) -> str:
+        """The serialized state (without the spec), measured against ``MAX_STATE_BYTES``: computed once per change."""
+        if self._state is None:
+            if self._dump is None:
+                raise EngineError("Bộ máy quy trình không có bộ tuần tự hóa.")
+            text = self._dump(self.workflow)
+            if len(text) > MAX_STATE_BYTES:
+                raise self._refused(BudgetExceeded(
+                    f"trạng thái hồ sơ lớn quá {MAX_STATE_BYTES // (1024 * 1024)} MB ({len(text):,} byte)".replace(",", ".")))
+            self._state = text
+        return self._state
 
     # -- reading --------------------------------------------------------------------------
 
@@ -115,7 +171,15 @@ class WorkflowRun:
         return _event_branch(self._find_ready(task_id))
 
     def ready_tasks(self) -> list[ReadyTask]:
-        return [ReadyTask(str(t.id), self._info(t), self._due_on(t), _organisation(t)) for t in self._ready_user_tasks()]
+        """The waiting user tasks with their due dates (computed by the diagram's code, once per change)."""
+        if self._ready is None:
+            self._ready = [ReadyTask(str(t.id), self._info(t), self._due_on(t), _organisation(t))
+                           for t in self._ready_user_tasks()]
+        return list(self._ready)
+
+    def settled(self, steps: list[str], escalations: list[Escalated], ready: list[ReadyTask]) -> None:
+        """Take what a run elsewhere (the timer worker's child process) found on the state this run was loaded from."""
+        self.steps, self.escalations, self._ready = list(steps), list(escalations), list(ready)
 
     def next_timer_at(self) -> datetime | None:
         """When the earliest waiting timer of the instance is due (the worker's next job)."""
@@ -152,13 +216,15 @@ class WorkflowRun:
         for task in self.workflow.get_tasks():
             task.data.update(copy.deepcopy(values))
         self.workflow.data.update(copy.deepcopy(values))
-        self._data = None
+        self._changed()
 
+    @_one_run
     def complete(self, task_id: str, data: dict[str, Any]) -> ReadyTask:
         task = self._find_ready(task_id)
         ready = ReadyTask(str(task.id), self._info(task), self._due_on(task))
         if ready.info.form:
             data = with_defaults(self.process.form_schema(ready.info.form), data)
+        self._acting = task
         with self._translated(task), engine_time(self.now):
             task.set_data(**copy.deepcopy(data))
             task.run()
@@ -166,6 +232,7 @@ class WorkflowRun:
         self._advance()
         return ready
 
+    @_one_run
     def fire_due_timers(self) -> None:
         """Let every timer that is due by the engine's clock fire, then run to the next wait state."""
         with self._translated(None), engine_time(self.now):
@@ -181,6 +248,10 @@ class WorkflowRun:
         """
         if name not in self.waiting_messages():
             raise TaskNotReady(f"Hồ sơ không ở bước có thể nhận thông điệp «{name}».")
+        return self._deliver(name, payload)
+
+    @_one_run
+    def _deliver(self, name: str, payload: dict[str, Any]) -> list[str]:
         before = set(self.workflow.subprocesses)
         form = self.process.message_form(name)
         if form is not None:
@@ -193,10 +264,53 @@ class WorkflowRun:
 
     # -- internals ------------------------------------------------------------------------
 
+    def _changed(self) -> None:
+        self._data = self._ready = self._state = None
+
+    def _settle(self) -> None:
+        """End a run in memory: refuse a case grown past its limits, then serialize it and compute the due dates."""
+        total = 0
+        for data in self._all_data():
+            try:
+                total += weigh(data, min(MAX_CASE_DATA, MAX_STATE_BYTES - total))
+            except BudgetExceeded as exc:
+                raise self._refused(BudgetExceeded(
+                    f"dữ liệu hồ sơ lớn quá {MAX_CASE_DATA:,} ký tự hoặc trạng thái quá "
+                    f"{MAX_STATE_BYTES // (1024 * 1024)} MB ({exc})".replace(",", "."))) from exc
+        if self._dump is not None:
+            _ = self.state
+        self.ready_tasks()
+
+    def _all_data(self) -> Iterator[dict[str, Any]]:
+        workflows = [self.workflow, *self.workflow.subprocesses.values()]
+        for workflow in workflows:
+            yield workflow.data
+            for task in workflow.tasks.values():
+                yield task.data
+
+    def _refused(self, exc: BudgetExceeded) -> EngineError:
+        """The run's step refused for a limit of the whole case: the officer's task, else the last one run."""
+        spec = getattr(self._acting, "task_spec", None)
+        element = getattr(spec, "bpmn_id", None) or (self.steps[-1] if self.steps else None)
+        name = getattr(spec, "bpmn_name", None) or self.process.element_names.get(element or "", element)
+        where = f" ở bước «{name}»" if name else ""
+        return EngineError(
+            f"Quy trình không thực hiện được{where}: {exc}. Hồ sơ giữ nguyên; sự cố đã được ghi lại để cán bộ "
+            "phân tích quy trình kiểm tra.", details={"element": element, "line": None, "error": str(exc)[:1000]})
+
     def _advance(self) -> None:
         def record(task: Task) -> None:
             if task.task_spec.bpmn_id:
                 self.steps.append(task.task_spec.bpmn_id)
+            self._completed[task.task_spec.name] += 1
+            try:
+                if len(self.steps) > MAX_RUN_STEPS:
+                    raise BudgetExceeded(f"quy trình chạy quá {MAX_RUN_STEPS:,} bước liền nhau".replace(",", "."))
+                if self._completed[task.task_spec.name] > MAX_INSTANCES + 1:  # a loop of script tasks spinning
+                    raise BudgetExceeded(f"một bước lặp quá {MAX_INSTANCES} lần trong một lần xử lý")
+                check_run_clock()
+            except BudgetExceeded as exc:
+                raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
 
         self._data = None
         with self._translated(None), engine_time(self.now):
@@ -253,13 +367,16 @@ class WorkflowRun:
 
     @contextmanager
     def _translated(self, task: Task | None) -> Iterator[None]:
+        """Any failure of the diagram's code or of SpiffWorkflow on it is a 422 naming the step, never a 500."""
         try:
             yield
-        except (SpiffWorkflowException, UnsafeCode, BudgetExceeded) as exc:
+        except AppError:
+            raise
+        except Exception as exc:  # a diagram can make SpiffWorkflow raise anything
             violation = _rule_violation(exc)
             if violation is not None:
                 raise FormValidationError(fields={violation.field: violation.message}) from exc
-            raise _engine_error(exc, task) from exc
+            raise _engine_error(exc, task, self.process.element_names) from exc
 
 
 def _event_branch(task: Task) -> str | None:
@@ -300,11 +417,11 @@ def _rule_violation(exc: BaseException) -> RuleViolation | None:
     return None
 
 
-def _engine_error(exc: Exception, task: Task | None) -> EngineError:
+def _engine_error(exc: Exception, task: Task | None, names: dict[str, str]) -> EngineError:
     """A Vietnamese sentence for the officer; the interpreter's own words only in ``details`` (for the analysts)."""
     spec = getattr(getattr(exc, "task", None) or task, "task_spec", None)
     element = getattr(spec, "bpmn_id", None) or getattr(exc, "id", None)
-    name = getattr(spec, "bpmn_name", None) or element
+    name = getattr(spec, "bpmn_name", None) or names.get(element or "") or element  # a loop's own spec has no name
     line = getattr(exc, "line_number", None)
     where = f" ở bước «{name}»" if name else ""
     budget = _cause(exc, BudgetExceeded)

@@ -2,7 +2,8 @@
 
 Everything that can be checked once is checked here, at deploy time, so that nothing is
 parsed or compiled per request: XML safety, the BPMN XSD, every script and expression
-(against the sandbox), every form (JSON Schema), and every user task's role and form.
+(against the sandbox and its budget), constant timer values and instance counts (``app.engine.limits``),
+every form (JSON Schema), and every user task's role and form.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
-from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from app.engine.forms import compile_schema
+from app.engine.limits import BoundedBpmnParser, check_constants
 from app.engine.safe_xml import parse_xml
 from app.engine.sandbox import UnsafeCode, check_source
 from app.errors import DiagramError, UnsafeDiagram
@@ -110,6 +112,7 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
     trees = {p: parse_xml(t, p) for p, t in {**diagrams, **decisions}.items()}
     for path, tree in trees.items():
         _check_expressions(tree, path)
+        check_constants(tree, path)
     parser = _parse(trees, diagrams, decisions)
     try:
         spec = parser.get_spec(process_id)
@@ -142,8 +145,8 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
 
 
 def _parse(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str],
-           decisions: Mapping[str, str]) -> SpiffBpmnParser:
-    parser = SpiffBpmnParser(validator=VALIDATOR)
+           decisions: Mapping[str, str]) -> BoundedBpmnParser:
+    parser = BoundedBpmnParser(validator=VALIDATOR)
     try:
         for path in decisions:
             parser.add_dmn_xml(trees[path].getroot(), filename=path)

@@ -5,25 +5,30 @@ plain ``eval``/``exec`` SpiffWorkflow uses by default: the source is parsed, eve
 is checked against the list below, names and attributes beginning with ``_`` are refused,
 attribute access is limited to a few harmless methods, and builtins are replaced by a short
 list. Imports, dunder walks (``().__class__.__base__.__subclasses__()``), ``open``, ``eval``
-and ``exec`` therefore fail both when a diagram is deployed and if one ever runs.
+and ``exec`` therefore fail both when a diagram is deployed and if one ever runs. A method may only be
+called where it is named (``s.replace(…)``), never kept in a variable (``r = s.replace``), so every call
+goes through the budget's checks (``app.engine.budget``); what a script leaves in the case is weighed.
 """
 
 from __future__ import annotations
 
 import ast
 import copy
-import math
+import threading
 import unicodedata
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
 from functools import lru_cache
 from types import CodeType
 from typing import Any, cast
 
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.task import Task
 
-from app.engine.budget import Budget, BudgetExceeded, instrument, static_check
+from app.engine.bounded import builtins, guarded
+from app.engine.budget import MAX_CASE_DATA, Budget, BudgetExceeded, NotStorable, data_size, weigh
+from app.engine.limits import check_result
+from app.engine.rewrite import instrument, static_check
 
 
 class RuleViolation(Exception):
@@ -81,16 +86,6 @@ _DENIED_NAMES = frozenset({
     "super", "property", "print", "exit", "quit",
 })
 
-_SAFE_BUILTINS: dict[str, Any] = {
-    name: __builtins__[name] if isinstance(__builtins__, dict) else getattr(__builtins__, name)
-    for name in (
-        "len", "min", "max", "sum", "any", "all", "int", "str", "bool", "float", "round",
-        "abs", "sorted", "list", "dict", "set", "tuple", "range", "enumerate", "zip",
-    )
-}
-_SAFE_BUILTINS.update({"True": True, "False": False, "None": None})
-
-
 class _Checker(ast.NodeVisitor):
     def generic_visit(self, node: ast.AST) -> None:
         if not isinstance(node, _ALLOWED_NODES):
@@ -106,10 +101,24 @@ class _Checker(ast.NodeVisitor):
         if node.id in _DENIED_NAMES:
             raise UnsafeCode(f"hàm '{node.id}' không được phép (nhập/xuất, thực thi mã, phản chiếu)", node.lineno)
 
+    def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Attribute):  # a method, called where it is named
+            if node.func.attr not in _ALLOWED_ATTRIBUTES:
+                raise UnsafeCode(f"thuộc tính '.{node.func.attr}' không được phép", node.lineno)
+            self.visit(node.func.value)
+        else:
+            self.visit(node.func)
+        for child in (*node.args, *node.keywords):
+            self.visit(child)
+
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr not in _ALLOWED_ATTRIBUTES:
-            raise UnsafeCode(f"thuộc tính '.{node.attr}' không được phép", node.lineno)
-        self.visit(node.value)
+        raise UnsafeCode(f"thuộc tính '.{node.attr}' chỉ được dùng để gọi phương thức ngay tại chỗ "
+                         f"(không gán phương thức vào biến)", node.lineno)
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.slice, ast.Slice) and isinstance(node.ctx, ast.Store):
+            raise UnsafeCode("không được gán vào một lát cắt (a[i:j] = …)", node.lineno)
+        self.generic_visit(node)
 
     def visit_Constant(self, node: ast.Constant) -> None:
         if isinstance(node.value, bytes):
@@ -138,36 +147,41 @@ def check_source(source: str, mode: str = "exec") -> ast.Module | ast.Expression
 MAX_SOURCE = 20_000  # characters of one script or expression
 
 
+_COMPILING = threading.Lock()
+
+
 @lru_cache(maxsize=4096)
 def _compiled(source: str, mode: str) -> CodeType:
-    """Vetted, then rewritten to draw on a budget (``app.engine.budget``), then compiled; once per source."""
-    return compile(instrument(check_source(source, mode)), "<diagram>", mode)
+    """Vetted, then rewritten to draw on a budget (``app.engine.budget``), then compiled; once per source.
+
+    One thread at a time: CPython 3.11 keeps the AST converter's recursion depth in interpreter state,
+    so two threads compiling AST objects at once fail with «AST constructor recursion depth mismatch».
+    """
+    with _COMPILING:
+        return compile(instrument(check_source(source, mode)), "<diagram>", mode)
 
 
-_STORABLE_LEAVES = (str, int, float, bool, type(None), date, datetime, timedelta)
-
-
-def _storable(value: Any, depth: int = 0) -> bool:
-    """Plain data the case can keep: no generator, range or other live object left behind by a script."""
-    if depth > 32:
-        return False
-    if isinstance(value, _STORABLE_LEAVES):
-        return not isinstance(value, float) or math.isfinite(value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _storable(v, depth + 1) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return all(_storable(v, depth + 1) for v in value)
-    return False
+def _case_value(key: str, value: Any, room: int) -> int:
+    """How much room a value a script leaves in the case takes; refused if the case cannot keep it."""
+    try:
+        return data_size(value, room)
+    except NotStorable as exc:
+        raise UnsafeCode(f"biến «{key}» có giá trị kiểu {exc} không lưu được vào hồ sơ "
+                         "(chỉ chuỗi, số, ngày, danh sách, từ điển)") from exc
+    except BudgetExceeded as exc:
+        raise BudgetExceeded(f"dữ liệu hồ sơ sau bước này lớn quá {MAX_CASE_DATA:,} ký tự (biến «{key}»)"
+                             .replace(",", ".")) from exc
 
 
 class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
     """A SpiffWorkflow script environment that only runs vetted code with safe builtins."""
 
     def __init__(self, functions: Mapping[str, Callable[..., Any]]) -> None:
-        super().__init__(dict(functions))
+        super().__init__({name: guarded(function) for name, function in functions.items()})
 
     def _globals(self, context: Mapping[str, Any], external: Mapping[str, Any] | None) -> dict[str, Any]:
-        scope: dict[str, Any] = {"__builtins__": _SAFE_BUILTINS, "_b": Budget()}
+        budget = Budget()
+        scope: dict[str, Any] = {"__builtins__": builtins(budget), "_b": budget}
         scope.update(self.globals)
         scope.update(external or {})
         scope.update(context)
@@ -175,7 +189,9 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         code = _compiled(expression.strip(), "eval")
-        return eval(code, self._globals(copy.copy(context), external_context))  # noqa: S307 - vetted above
+        value = eval(code, self._globals(copy.copy(context), external_context))  # noqa: S307 - vetted above
+        weigh(value)  # SpiffWorkflow prints, compares or stores what an expression gives
+        return value
 
     def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         clash = (set(self.globals) | set(external_context or {})) & set(context)
@@ -186,11 +202,10 @@ class RestrictedEnvironment(BasePythonScriptEngineEnvironment):
         reserved = set(scope)
         scope.update(context)
         exec(code, scope)  # noqa: S102 - vetted above
+        room = MAX_CASE_DATA
         for key, value in scope.items():
             if key not in reserved and not callable(value):
-                if not _storable(value):
-                    raise UnsafeCode(f"biến «{key}» có giá trị kiểu {type(value).__name__} không lưu được vào hồ sơ "
-                                     "(chỉ chuỗi, số, ngày, danh sách, từ điển)")
+                room -= _case_value(key, value, room)
                 context[key] = value
         for key in list(context):
             if key not in scope:
@@ -209,3 +224,9 @@ class RestrictedScriptEngine(PythonScriptEngine):
 
     def validate(self, expression: str) -> None:
         check_source(expression, "eval")
+
+    def evaluate(self, task: Task, expression: str, external_context: dict[str, Any] | None = None) -> Any:
+        """Evaluate, then refuse a value SpiffWorkflow would act on without bound (a cardinality, a timer)."""
+        value = super().evaluate(task, expression, external_context)
+        check_result(task, expression, value)
+        return value

@@ -16,6 +16,9 @@ from SpiffWorkflow.bpmn.serializer.workflow import VERSION, BpmnWorkflowSerializ
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffMultiInstanceConverter
+
+from app.engine.limits import BoundedParallelMultiInstanceTask, BoundedSequentialMultiInstanceTask
 
 SERIALIZER_VERSION = VERSION
 
@@ -48,8 +51,12 @@ def _uuid(value: str) -> Any:
     return UUID(value)
 
 
+_CONFIG = {**SPIFF_CONFIG, BoundedParallelMultiInstanceTask: SpiffMultiInstanceConverter,
+           BoundedSequentialMultiInstanceTask: SpiffMultiInstanceConverter}  # our parser's bounded specs
+
+
 def _registry() -> Any:
-    config = dict(SPIFF_CONFIG)
+    config = dict(_CONFIG)
     config[BpmnWorkflow] = _SpeclessConverter
     return BpmnWorkflowSerializer.configure(config)
 
@@ -59,7 +66,7 @@ class StateSerializer:
 
     def __init__(self) -> None:
         self._serializer = BpmnWorkflowSerializer(_registry())
-        self._spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+        self._spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
         return str(self._serializer.serialize_json(workflow))

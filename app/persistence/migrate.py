@@ -15,7 +15,7 @@ from alembic.config import Config
 from sqlalchemy import create_engine, make_url, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
-APPEND_ONLY = ("audit_events", "account_events", "audit_checkpoints", "audit_checkpoint_entries")
+APPEND_ONLY = ("audit_events", "account_events", "audit_checkpoints", "audit_checkpoint_entries", "case_notes")
 
 
 def alembic_config(url: str) -> Config:

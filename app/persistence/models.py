@@ -176,6 +176,8 @@ class Instance(Base):
     search_key: Mapped[str] = mapped_column(String(400), default="")  # case number and title, folded
     # the organisation the case belongs to (its diagram's ``caseOrganisation`` variable); None: province-level
     organisation: Mapped[str | None] = mapped_column(String(100), index=True)
+    # the day the office received the petition (the data's ``received_on``), for the dashboard; None for a plan
+    received_on: Mapped[date | None] = mapped_column(Date, index=True)
     # the anchor of the case's audit chain (see app.persistence.audit): its length, its last hash, and a keyed
     # MAC over both, written with each event; ``audit_checkpointed`` is bookkeeping for the next checkpoint
     audit_seq: Mapped[int | None] = mapped_column(Integer)
@@ -373,7 +375,26 @@ class Escalation(Base):
     raised_at: Mapped[datetime] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)  # what the officer who acknowledged it wrote (migration 0012)
     instance: Mapped[Instance] = relationship(lazy="joined")
+
+
+class CaseNote(Base):
+    """An officer's internal comment on a case: never part of its data, its documents or its decision.
+
+    Append-only (triggers; the application's PostgreSQL role may only insert and read): a note is
+    corrected by writing another. ``audit_seq`` is the case event that recorded its author, time and
+    keyed SHA-256 (see ``app.services.notes``).
+    """
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    author: Mapped[str] = mapped_column(String(64))
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[str] = mapped_column(Text)
+    audit_seq: Mapped[int] = mapped_column(Integer)
 
 
 class CalendarOverride(Base):
@@ -474,3 +495,37 @@ class ReceptionRecord(Base):
         parts = {"details": self.details, "address": self.address, "content": self.content, name: value}
         self.search_key = search.record_key(parts["details"], parts["address"], parts["content"])
         return value
+
+
+class Organisation(Base):
+    """An entry of the organisation catalogue (danh mục cơ quan): what users, cases and plan units refer to.
+
+    ``code`` is what the diagrams, the users and the cases hold (a DMN output, ``handling_organisation``)
+    and never changes; officers read ``name``. An organisation is never deleted once anything refers to
+    it: it is ended (``valid_to``), so old cases and log entries keep their names.
+    """
+
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(100), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    valid_from: Mapped[date | None] = mapped_column(Date)  # None: since ever
+    valid_to: Mapped[date | None] = mapped_column(Date)  # the last day it exists; None: still exists
+
+    def current_on(self, day: date) -> bool:
+        return (self.valid_from is None or self.valid_from <= day) and (self.valid_to is None or day <= self.valid_to)
+
+
+class CaseCounter(Base):
+    """The last case number given in a series (a prefix such as KN2) and year: one row, locked while a case is made.
+
+    Taken in the transaction that inserts the case, so a creation that rolls back gives its number back.
+    """
+
+    __tablename__ = "case_counters"
+
+    series: Mapped[str] = mapped_column(String(20), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)

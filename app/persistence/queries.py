@@ -18,6 +18,7 @@ from app.persistence.models import (
     AuditEvent,
     CalendarChange,
     CalendarOverride,
+    CaseNote,
     ClosedTask,
     Deployment,
     DeploymentFile,
@@ -223,13 +224,75 @@ def escalation_keys(session: Session, instance_id: int) -> set[tuple[str, date |
 
 def escalations(session: Session, scope: Scope, *, open_only: bool, instance_id: int | None, page: int,
                 per_page: int) -> Page:
-    stmt = scope.apply(select(Escalation).join(Instance, Instance.id == Escalation.instance_id)
-                       .order_by(Escalation.raised_at.desc(), Escalation.id.desc()))
-    if open_only:
-        stmt = stmt.where(Escalation.acknowledged_at.is_(None))
-    if instance_id is not None:
-        stmt = stmt.where(Escalation.instance_id == instance_id)
-    return paginate(session, stmt, page, per_page)
+    return escalation_page(session, scope, EscalationFilter("open" if open_only else None, instance_id),
+                           page, per_page)
+
+
+@dataclass(frozen=True)
+class EscalationFilter:
+    """What the escalations page and API narrow the list to; None everywhere: every escalation in scope."""
+
+    status: str | None = None  # open | acknowledged
+    instance_id: int | None = None
+    codes: frozenset[str] | None = None  # the escalations of one step
+    deadline_by: date | None = None  # overdue at least so many days: the deadline on or before this day
+    organisation: str | None = None
+
+    def apply(self, stmt: Any) -> Any:
+        if self.status == "open":
+            stmt = stmt.where(Escalation.acknowledged_at.is_(None))
+        elif self.status == "acknowledged":
+            stmt = stmt.where(Escalation.acknowledged_at.is_not(None))
+        if self.instance_id is not None:
+            stmt = stmt.where(Escalation.instance_id == self.instance_id)
+        if self.codes is not None:
+            stmt = stmt.where(Escalation.code.in_(sorted(self.codes)))
+        if self.deadline_by is not None:
+            stmt = stmt.where(Escalation.deadline <= self.deadline_by)
+        if self.organisation is not None:
+            stmt = stmt.where(Instance.organisation == self.organisation)
+        return stmt
+
+
+def escalation_page(session: Session, scope: Scope, f: EscalationFilter, page: int, per_page: int) -> Page:
+    """Escalations of the cases in scope, newest first."""
+    stmt = scope.apply(f.apply(select(Escalation).join(Instance, Instance.id == Escalation.instance_id)))
+    return paginate(session, stmt.order_by(Escalation.raised_at.desc(), Escalation.id.desc()), page, per_page)
+
+
+def open_escalation_count(session: Session, scope: Scope) -> int:
+    """How many escalations in scope nobody has acknowledged yet (the navigation's badge)."""
+    stmt = (select(func.count()).select_from(Escalation).join(Instance, Instance.id == Escalation.instance_id)
+            .where(Escalation.acknowledged_at.is_(None)))
+    return int(session.scalar(scope.apply(stmt)) or 0)
+
+
+def escalation_kinds(session: Session, scope: Scope) -> list[tuple[int, str]]:
+    """The distinct (deployment id, escalation code) pairs in scope, for the step filter."""
+    stmt = (select(Instance.deployment_id, Escalation.code).join(Instance, Instance.id == Escalation.instance_id)
+            .group_by(Instance.deployment_id, Escalation.code))
+    return [(int(d), str(c)) for d, c in session.execute(scope.apply(stmt))]
+
+
+def escalation_organisations(session: Session, scope: Scope) -> list[str]:
+    """The organisations whose cases have escalations in scope, for the organisation filter."""
+    stmt = (select(Instance.organisation).join(Escalation, Escalation.instance_id == Instance.id)
+            .where(Instance.organisation.is_not(None)).group_by(Instance.organisation))
+    return sorted(str(o) for o in session.scalars(scope.apply(stmt)) if o)
+
+
+def case_notes(session: Session, instance_id: int) -> Sequence[CaseNote]:
+    return session.scalars(select(CaseNote).where(CaseNote.instance_id == instance_id).order_by(CaseNote.id)).all()
+
+
+def events_at(session: Session, instance_id: int, seqs: Iterable[int]) -> dict[int, AuditEvent]:
+    """Some events of one case's trail, by their sequence number."""
+    wanted = sorted(set(seqs))
+    if not wanted:
+        return {}
+    rows = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                    AuditEvent.seq.in_(wanted)))
+    return {event.seq: event for event in rows}
 
 
 def calendar_overrides(session: Session) -> Sequence[CalendarOverride]:
@@ -328,12 +391,32 @@ def tasks_by_step(session: Session, today: date, organisation: str | None) -> li
     return [(b, n, int(c), int(o or 0)) for b, n, c, o in session.execute(stmt.order_by(TaskRow.name))]
 
 
-def instance_counts(session: Session, scope: Scope, since: datetime) -> dict[str, int]:
-    """Open cases now; cases received and cases finished (by outcome) since a moment; within a scope."""
+@dataclass(frozen=True)
+class Month:
+    """A calendar month both as moments (for when rows were written) and as days (for what they say)."""
+
+    since: datetime
+    until: datetime
+    first_day: date
+    last_day: date
+
+
+def instance_counts(session: Session, scope: Scope, month: Month,
+                    not_petitions: frozenset[str] = frozenset()) -> dict[str, int]:
+    """Open cases now; petitions received and cases finished (by outcome) in a month; within a scope.
+
+    A petition counts by the day the office received it (``received_on``); one saved before that
+    column existed counts by the moment it was created. ``not_petitions``: processes whose cases are
+    no petition (a reception plan).
+    """
     count = select(func.count()).select_from(Instance)
+    received = or_(Instance.received_on.between(month.first_day, month.last_day),
+                   and_(Instance.received_on.is_(None), Instance.created_at >= month.since,
+                        Instance.created_at < month.until, Instance.process_id.not_in(sorted(not_petitions))))
     counts = {"running": session.scalar(scope.apply(count.where(Instance.status == "running"))) or 0,
-              "received": session.scalar(scope.apply(count.where(Instance.created_at >= since))) or 0}
-    finished = session.execute(scope.apply(select(Instance.outcome, func.count()).where(Instance.completed_at >= since))
+              "received": session.scalar(scope.apply(count.where(received))) or 0}
+    finished = session.execute(scope.apply(select(Instance.outcome, func.count())
+                                           .where(Instance.completed_at >= month.since, Instance.completed_at < month.until))
                                .group_by(Instance.outcome))
     for outcome, count in finished:
         counts[f"completed:{outcome or 'none'}"] = int(count)
@@ -357,13 +440,6 @@ def all_users(session: Session) -> Sequence[User]:
 def user_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
     rows = session.execute(select(User.username, User.full_name).where(User.username.in_(sorted(set(usernames)))))
     return {username: full_name for username, full_name in rows}
-
-
-def organisations(session: Session) -> list[str]:
-    """Organisations in use: those of users and those the diagrams routed open tasks to."""
-    names = set(session.scalars(select(User.organisation).where(User.organisation.is_not(None)).distinct()))
-    names |= set(session.scalars(select(TaskRow.organisation).where(TaskRow.organisation.is_not(None)).distinct()))
-    return sorted(n for n in names if n)
 
 
 def next_reception_sequence(session: Session, plan_id: int) -> int:

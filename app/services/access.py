@@ -12,8 +12,14 @@ two in agreement):
   cases and tasks of that organisation; a case or task without one is province-level and belongs to
   province-wide users. Out-of-scope objects answer 404, as if they did not exist, so ids and counts
   of other organisations' cases never leak; a wrong role answers 403.
-- **Tasks** are done (claimed) by the role of their lane, in scope, and once claimed only by the
-  assignee; oversight roles who may read the case read its tasks too.
+- **Tasks** are done (claimed) by the role of their lane, in scope, and once claimed or assigned
+  only by the assignee; oversight roles who may read the case read its tasks too.
+- **Assigning** a step to a named officer (``ASSIGN_TASKS``): the resolver, any step of a case whose
+  procedure it works in; a unit's head, its unit's steps (``ASSIGNED_ROLES``). The officer must be one
+  who may work the step (its role, in scope). The assigner may reassign or take the step back at any
+  time, whoever holds it; it completes the step only if it holds it itself.
+- **Notes** (internal comments beside a case, never part of its decision) are read and written by
+  whoever may read the case.
 - **Letters** addressed to a case (a withdrawal, a suspension decision, a central office's call)
   are recorded by the roles their diagram declares on the message (``recordedBy``).
 - Everything else is a right of a role, in ``ROLE_RIGHTS``.
@@ -26,7 +32,7 @@ from enum import StrEnum
 from sqlalchemy.orm import Session
 
 from app.engine import CompiledProcess
-from app.errors import Forbidden, NotFound
+from app.errors import AppError, Forbidden, NotFound
 from app.persistence import queries
 from app.persistence.models import Instance, TaskRow
 from app.roles import ROLES
@@ -43,6 +49,8 @@ class Right(StrEnum):
     READ_PROCESSES = "read_processes"
     READ_DASHBOARD = "read_dashboard"
     MANAGE_USERS = "manage_users"
+    READ_ORGANISATIONS = "read_organisations"
+    MANAGE_ORGANISATIONS = "manage_organisations"
     READ_ACCOUNT_LOG = "read_account_log"
     READ_INCIDENTS = "read_incidents"
     RETRY_INCIDENTS = "retry_incidents"
@@ -51,14 +59,19 @@ class Right(StrEnum):
     WRITE_REGISTER = "write_register"
     READ_REPORTS = "read_reports"
     VERIFY_AUDIT = "verify_audit"
+    ASSIGN_TASKS = "assign_tasks"
 
 
+# whose steps a role hands to named officers: None, any step of a case it works on; else steps of these roles
+ASSIGNED_ROLES: dict[str, frozenset[str] | None] = {"resolver": None, "unit_head": frozenset({"unit_head"})}
 EVERY_ROLE = frozenset(ROLES)
 ROLE_RIGHTS: dict[Right, frozenset[str]] = {
     Right.DEPLOY: frozenset({"analyst", "admin"}),
     Right.READ_PROCESSES: EVERY_ROLE,
     Right.READ_DASHBOARD: EVERY_ROLE,
     Right.MANAGE_USERS: frozenset({"admin"}),
+    Right.READ_ORGANISATIONS: EVERY_ROLE,
+    Right.MANAGE_ORGANISATIONS: frozenset({"admin"}),
     Right.READ_ACCOUNT_LOG: frozenset({"admin", "auditor"}),
     Right.READ_INCIDENTS: frozenset({"admin", "auditor"}),
     Right.RETRY_INCIDENTS: frozenset({"admin"}),
@@ -67,12 +80,15 @@ ROLE_RIGHTS: dict[Right, frozenset[str]] = {
     Right.WRITE_REGISTER: frozenset({"reception", "inspectorate"}),
     Right.READ_REPORTS: frozenset({"inspectorate", "resolver", "reception", "auditor"}),
     Right.VERIFY_AUDIT: frozenset({"auditor", "admin"}),
+    Right.ASSIGN_TASKS: frozenset(ASSIGNED_ROLES),
 }
 REFUSALS: dict[Right, str] = {
     Right.DEPLOY: "Chỉ cán bộ phân tích quy trình và quản trị mới được triển khai quy trình.",
     Right.READ_PROCESSES: "Tài khoản chưa được giao vai trò nào.",
     Right.READ_DASHBOARD: "Tài khoản chưa được giao vai trò nào.",
     Right.MANAGE_USERS: "Chỉ quản trị mới quản lý người dùng.",
+    Right.READ_ORGANISATIONS: "Tài khoản chưa được giao vai trò nào.",
+    Right.MANAGE_ORGANISATIONS: "Chỉ quản trị mới quản lý danh mục cơ quan.",
     Right.READ_ACCOUNT_LOG: "Chỉ quản trị và kiểm tra, giám sát mới xem nhật ký tài khoản.",
     Right.READ_INCIDENTS: "Chỉ quản trị và kiểm tra, giám sát mới xem sự cố.",
     Right.RETRY_INCIDENTS: "Chỉ quản trị mới được thử lại sự cố.",
@@ -81,6 +97,8 @@ REFUSALS: dict[Right, str] = {
     Right.WRITE_REGISTER: "Chỉ cán bộ tiếp công dân và Thanh tra tỉnh được ghi sổ tiếp công dân.",
     Right.READ_REPORTS: "Bạn không có quyền xem báo cáo tổng hợp.",
     Right.VERIFY_AUDIT: "Chỉ kiểm tra, giám sát và quản trị mới chạy kiểm tra nhật ký.",
+    Right.ASSIGN_TASKS: ("Chỉ người có thẩm quyền giải quyết (các bước của hồ sơ) và thủ trưởng đơn vị (các bước của "
+                         "đơn vị) mới giao việc cho cán bộ."),
 }
 CASE_NOT_FOUND = "Không tìm thấy hồ sơ (hoặc hồ sơ thuộc cơ quan khác)."
 TASK_NOT_FOUND = "Không tìm thấy bước công việc (hoặc bước thuộc cơ quan khác)."
@@ -156,16 +174,29 @@ def require_message(principal: Principal, process: CompiledProcess, instance: In
         raise Forbidden(f"Chỉ {allowed} mới được ghi nhận văn bản này cho hồ sơ.")
 
 
+def require_notes(principal: Principal, process: CompiledProcess, instance: Instance) -> None:
+    """Internal notes on a case are read and written by whoever may read the case (same 404 and 403).
+
+    Oversight roles write them too: a note is a comment beside the file, never an act on the case.
+    """
+    require_case(principal, process, instance)
+
+
 # -- tasks --------------------------------------------------------------------------------------
 
+def may_take(principal: Principal, role: str, organisation: str | None) -> bool:
+    """Whether a principal may work tasks of a role for an organisation: the lane's role, in scope."""
+    return role in principal.roles and in_scope(principal, organisation)
+
+
 def may_work_task(principal: Principal, row: TaskRow) -> bool:
-    return row.role in principal.roles and in_scope(principal, row.organisation)
+    return may_take(principal, row.role, row.organisation)
 
 
 def may_read_task(principal: Principal, process: CompiledProcess, row: TaskRow) -> bool:
-    """The task's own role reads it; so do oversight roles who may read its case."""
-    return may_work_task(principal, row) or bool(principal.roles & OVERSIGHT
-                                                 and may_read_case(principal, process, row.instance))
+    """The task's own role reads it; so do whoever may assign it, and oversight roles who may read its case."""
+    return may_work_task(principal, row) or may_assign(principal, process, row) or bool(
+        principal.roles & OVERSIGHT and may_read_case(principal, process, row.instance))
 
 
 def visible_tasks(principal: Principal, process: CompiledProcess, instance: Instance,
@@ -185,25 +216,49 @@ def require_task_read(principal: Principal, process: CompiledProcess, row: TaskR
 
 
 def require_task_work(principal: Principal, row: TaskRow) -> None:
-    """Complete or claim: the lane's role, in scope, and the assignee once claimed."""
+    """Complete, claim or save a draft: the lane's role, in scope, and the assignee once claimed or assigned."""
     if not in_scope(principal, row.organisation):
         raise NotFound(TASK_NOT_FOUND)
     if row.role not in principal.roles:
         raise Forbidden(f"Bước «{row.name}» thuộc vai trò «{ROLES.get(row.role, row.role)}»; "
                         "bạn không có quyền thực hiện.")
     if row.assignee and row.assignee != principal.username:
-        raise Forbidden(f"Bước này đã được giao cho {row.assignee}.")
+        raise Forbidden("Bước này đã được giao cho cán bộ khác; chỉ người được giao mới thực hiện được.")
 
 
-def require_task_release(principal: Principal, row: TaskRow) -> None:
-    """Give a claimed task back: its holder, or an admin (who manages who works on what)."""
+def may_do_task(principal: Principal, row: TaskRow) -> bool:
+    """Whether a page may offer to complete or claim the task: asked of ``require_task_work`` itself."""
+    try:
+        require_task_work(principal, row)
+    except AppError:
+        return False
+    return True
+
+
+def may_assign(principal: Principal, process: CompiledProcess, row: TaskRow) -> bool:
+    """Hand this step to a named officer, or take it back: see ``ASSIGNED_ROLES``."""
+    if not (in_scope(principal, row.organisation) and works_on(principal, process)):
+        return False
+    return any(role in ASSIGNED_ROLES and row.role in (ASSIGNED_ROLES[role] or process.roles)
+               for role in principal.roles)
+
+
+def require_task_assign(principal: Principal, process: CompiledProcess, row: TaskRow) -> None:
     if not in_scope(principal, row.organisation):
         raise NotFound(TASK_NOT_FOUND)
-    if row.assignee == principal.username or can(principal, Right.MANAGE_USERS):
+    if not may_assign(principal, process, row):
+        raise Forbidden(REFUSALS[Right.ASSIGN_TASKS])
+
+
+def require_task_release(principal: Principal, process: CompiledProcess, row: TaskRow) -> None:
+    """Give a held task back to its role: its holder, whoever assigns the step, or an admin (who manages who works)."""
+    if not in_scope(principal, row.organisation):
+        raise NotFound(TASK_NOT_FOUND)
+    if row.assignee == principal.username or can(principal, Right.MANAGE_USERS) or may_assign(principal, process, row):
         return
     if row.assignee is None and row.role in principal.roles:
         return
-    raise Forbidden(f"Bước này do {row.assignee} đang xử lý; chỉ người đó hoặc quản trị mới trả lại được.")
+    raise Forbidden("Bước này đang do cán bộ khác xử lý; chỉ người đó, người giao việc hoặc quản trị mới trả lại được.")
 
 
 # -- lists ----------------------------------------------------------------------------------------

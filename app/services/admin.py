@@ -1,8 +1,8 @@
 """User management for the admin: accounts, roles and organisations (Quản trị người dùng).
 
 Roles are the lanes of the diagrams (``app.roles``); an organisation is the unit a role is
-limited to (a department's resolver sees only that department's cases), written as the
-diagrams route cases (``handling_organisation``).
+limited to (a department's resolver sees only that department's cases), a code of the organisation
+catalogue (``app.services.organisations``) as the diagrams route cases (``handling_organisation``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from app.errors import Forbidden, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import AccountEvent, User, UserRole
 from app.roles import ROLES
-from app.services import access, integrity, sessions, users
+from app.services import access, integrity, organisations, sessions, users
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -57,10 +57,17 @@ def get_user(rt: Runtime, principal: Principal, user_id: int) -> User:
         return user
 
 
-def organisations(rt: Runtime, principal: Principal) -> list[str]:
+def organisation_choices(rt: Runtime, principal: Principal, held: str | None = None) -> list[tuple[str, str]]:
+    """The organisations a user may be limited to (current catalogue entries), and the one they hold."""
     _require_admin(principal)
+    return organisations.choices(rt, keep=held)
+
+
+def _check_organisation(rt: Runtime, change: UserChange, held: str | None) -> dict[str, str]:
+    code = (change.organisation or "").strip() or None
     with rt.db.reading() as session:
-        return queries.organisations(session)
+        problem = organisations.assignable_problem(session, code, rt.today(), held)
+    return {"organisation": problem} if problem else {}
 
 
 def _check(change: UserChange) -> dict[str, str]:
@@ -82,7 +89,7 @@ def _check(change: UserChange) -> dict[str, str]:
 
 def create_user(rt: Runtime, principal: Principal, username: str, change: UserChange) -> Principal:
     _require_admin(principal)
-    fields = _check(change)
+    fields = {**_check_organisation(rt, change, None), **_check(change)}
     if not USERNAME.fullmatch(username):
         fields["username"] = "Tên đăng nhập gồm 3–64 ký tự: chữ thường không dấu, số, dấu chấm, gạch dưới, gạch ngang."
     if change.password is None:
@@ -96,7 +103,8 @@ def create_user(rt: Runtime, principal: Principal, username: str, change: UserCh
 def update_user(rt: Runtime, principal: Principal, user_id: int, change: UserChange) -> User:
     """Change a user's name, roles, organisation, activity or password; an admin cannot lock themself out."""
     _require_admin(principal)
-    fields = _check(change)
+    held = get_user(rt, principal, user_id).organisation
+    fields = {**_check_organisation(rt, change, held), **_check(change)}
     if fields:
         raise InvalidInput("Thông tin người dùng chưa hợp lệ.", fields=fields)
     if user_id == principal.user_id and (not change.roles & access.ROLE_RIGHTS[Right.MANAGE_USERS] or not change.is_active):

@@ -26,9 +26,11 @@ from app.engine.deadlines import (
 from app.errors import NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Attachment
-from app.services import access, integrity
+from app.services import access, integrity, notes, organisations
 from app.services.cases import CaseView, get_case, list_cases
+from app.services.notes import NoteLine
 from app.services.principal import Principal
+from app.services.register import PLAN_PROCESS
 from app.services.runtime import Runtime
 
 DEADLINE_LABELS = {
@@ -46,7 +48,9 @@ ACTIONS = {
     "escalation_raised": "Cảnh báo quá hạn", "escalation_acknowledged": "Xác nhận cảnh báo",
     "instance_completed": "Kết thúc hồ sơ", "incident_opened": "Sự cố hẹn giờ", "incident_retried": "Thử lại sự cố",
     "task_claimed": "Nhận việc", "task_released": "Trả việc", "attachment_added": "Thêm tài liệu",
+    "task_assigned": "Giao việc cho cán bộ", "duplicate_confirmed": "Vẫn tiếp nhận dù có hồ sơ trùng",
     "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
+    "note_added": "Thêm ghi chú nội bộ",
 }
 CASE_VARIABLES = {  # what the diagrams compute into the case, named for officers
     "case_number": "Số hồ sơ", "regime": "Chế độ pháp lý áp dụng", "filed_in_time": "Đơn còn trong thời hạn khiếu nại",
@@ -118,6 +122,9 @@ class CaseFile:
     from_register: RegisterLink | None = None
     continuation_rule: str | None = None  # how suspension stops and resumption continues the clock
     calendar_pending: list[CalendarEntry] = field(default_factory=list)  # estimated days off in the case's span
+    notes: list[NoteLine] = field(default_factory=list)  # internal comments, never part of the decision
+    workable: frozenset[str] = frozenset()  # ids of the waiting tasks the caller may do (not only read)
+    people: dict[str, str] = field(default_factory=dict)  # user name -> full name, of those in the trail
 
 
 def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
@@ -134,9 +141,12 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
                           for m in view.waiting_messages if access.may_record(principal, process, m)}
         element_names = process.element_names
         openable = frozenset(t.id for t in view.tasks if access.may_read_task(principal, process, t))
+        workable = frozenset(t.id for t in view.tasks if access.may_do_task(principal, t))
+        case_notes = notes.notes_of(session, view.instance)
         from_register = _register_link(session, view.data.get("reception_record"))
         calendar = rt.engine.calendar  # rt.process brought it up to date
-    timeline = [_entry(e, names, element_names, titles) for e in events]
+    org_names = organisations.names(rt)
+    timeline = [_entry(e, names, element_names, titles, org_names) for e in events]
     completed: set[str] = set()
     for event in events:
         completed.update(_steps_of(event.data))
@@ -154,6 +164,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
         from_register=from_register, continuation_rule=continuation_rule(view.data, running, today),
         calendar_pending=pending_days(calendar, view.data, deadlines, local_date(view.instance.created_at)),
+        notes=case_notes, workable=workable, people=names,
     )
 
 
@@ -249,6 +260,12 @@ def startable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
     return found
 
 
+def receivable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
+    """The petitions the caller may register («Tiếp nhận đơn»): what it may start, less the reception plan,
+    which is drawn up from the plans' own page."""
+    return [(process_id, name) for process_id, name in startable(rt, principal) if process_id != PLAN_PROCESS]
+
+
 def start_form(rt: Runtime, principal: Principal, process_id: str) -> FormSpec:
     with rt.db.reading() as session:
         deployment = queries.latest_deployment(session, process_id)
@@ -257,6 +274,8 @@ def start_form(rt: Runtime, principal: Principal, process_id: str) -> FormSpec:
         process = rt.process(session, deployment)
     access.require_start(principal, process)
     schema = process.form_schema(process.start.form)
+    if any(organisations.reference_fields(schema)):  # a plan's units: picked from the catalogue by name
+        schema = organisations.with_pickers(schema, organisations.choices(rt))
     ui = process.form_schema(process.start.ui_form) if process.start.ui_form else None
     return FormSpec(str(schema.get("title") or deployment.name), schema, ui)
 
@@ -309,17 +328,18 @@ def _steps_of(raw: str) -> list[str]:
     return [s for s in steps if isinstance(s, str)] if isinstance(steps, list) else []
 
 
-def _entry(event: Any, names: dict[str, str], elements: dict[str, str], titles: dict[str, str]) -> TimelineEntry:
+def _entry(event: Any, names: dict[str, str], elements: dict[str, str], titles: dict[str, str],
+           org_names: Mapping[str, str]) -> TimelineEntry:
     try:
         data = json.loads(event.data) if event.data else {}
     except ValueError:
         data = {}
     changes: list[tuple[str, str]] = []
-    if isinstance(data, dict):
+    if isinstance(data, dict) and event.action != notes.ACTION:  # a note's text is in the notes section
         changed = data.get("changes")
         changed = changed if isinstance(changed, dict) else {}
         for key, value in (changed.get("set") or {}).items():
-            changes.append((titles.get(key, key), _short(value)))
+            changes.append((titles.get(key, key), _short(organisations.named_value(org_names, key, value))))
         changes += [(titles.get(str(key), str(key)), "(đã xóa)") for key in changed.get("removed") or []]
         changes += [(titles.get(str(k), str(k)), _short(v)) for k, v in data.items() if k not in {"changes", "steps"}]
     return TimelineEntry(

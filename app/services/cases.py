@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from app.engine import CompiledProcess, WorkflowRun, validate_form
 from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
-from app.persistence import audit, queries
+from app.persistence import audit, numbering, queries
 from app.persistence.models import Deployment, Escalation, Instance, TaskRow
-from app.services import access, integrity, uploads
+from app.services import access, duplicates, integrity, organisations, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, record_failure, relock, require_sealed, save_run
@@ -46,18 +46,23 @@ class PreparedStart:
 
 
 def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any,
-               files: list[Upload] | None = None) -> CaseChange:
+               files: list[Upload] | None = None, *, confirm_duplicate: bool | None = None) -> CaseChange:
     """Create an instance from the start form's data, run it to its first wait state, keep its files.
 
     The engine runs first, outside any write transaction; the short write then saves it all at once.
+    The officers' surfaces check for the same petition registered twice: ``confirm_duplicate`` False
+    refuses one (409), True registers it and says so in the trail; None (scripts, seeds) does not check.
     """
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu khởi tạo phải là một đối tượng JSON.")
     with rt.db.reading() as session:
         prepared = prepare_start(rt, session, principal, process_id, data)
+        found = duplicates.find(rt, session, principal, data) if confirm_duplicate is not None else None
+    duplicates.refuse_unless_confirmed(found, bool(confirm_duplicate))
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
         change = insert_started(rt, session, principal, prepared)
+        duplicates.after_start(rt, session, principal, change.instance, data, found)
         uploads.store(rt, session, principal.username, change.instance, checked)
         return change
 
@@ -70,7 +75,8 @@ def prepare_start(rt: Runtime, session: Session, principal: Principal, process_i
         raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
     process = rt.process(session, deployment)
     access.require_start(principal, process)
-    errors = validate_form(process.validator(process.start.form), data)
+    errors = validate_form(process.validator(process.start.form), data) or organisations.check_references(
+        session, process.form_schema(process.start.form), data, rt.today())
     if errors:
         raise FormValidationError(fields=errors)
     return PreparedStart(deployment, process, rt.engine.start(process, data), data)
@@ -88,13 +94,13 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
         raise NotFound(f"Chưa triển khai quy trình «{prepared.deployment.process_id}».")
     instance = Instance(
         deployment_id=deployment.id, process_id=deployment.process_id, title=_title(prepared.data),
+        case_number=case_number(session, deployment.process_id, rt.today().year),
         status="running", state="", serializer_version="", started_by=principal.username, created_at=now,
         updated_at=now,
     )
     instance.deployment = deployment
     session.add(instance)
     session.flush()
-    instance.case_number = _case_number(deployment.process_id, rt.today().year, instance.id)
     audit.open_chain(session, rt.audit_keys, instance)
     prepared.run.put({**(links or {}), "case_number": instance.case_number})
     tasks = save_run(rt, session, instance, prepared.run, actor=principal.username, action="instance_started",
@@ -103,8 +109,14 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
     return CaseChange(instance, access.visible_tasks(principal, prepared.process, instance, tasks))
 
 
-def _case_number(process_id: str, year: int, instance_id: int) -> str:
-    return f"{CASE_PREFIXES.get(process_id, 'HS')}-{year}-{instance_id:06d}"
+def case_number(session: Session, process_id: str, year: int) -> str:
+    """The next number of the process's series in the year (KN2-2026-000001…), in the creating transaction.
+
+    Gapless: the series' counter row stays locked until this transaction ends, and a creation that is
+    refused or rolls back gives its number back. Processes without a prefix of their own share «HS».
+    """
+    series = CASE_PREFIXES.get(process_id, "HS")
+    return f"{series}-{year}-{numbering.next_number(session, series, year):06d}"
 
 
 def _title(data: dict[str, Any]) -> str:

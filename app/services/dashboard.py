@@ -1,18 +1,20 @@
-"""The dashboard's figures: open and overdue work by step, cases received and finished this month.
+"""The dashboard's figures: open and overdue work by step, petitions received and cases finished this month.
 
-Read from the task and instance rows only (indexed counts), never from workflow state.
+Read from the task and instance rows only (indexed counts), never from workflow state. A petition
+counts in the month the office received it (the case's ``received_on``), not the day it was typed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from app.clock import VIETNAM
 from app.persistence import queries
 from app.services import access
 from app.services.access import Right
 from app.services.principal import Principal
+from app.services.register import PLAN_PROCESS
 from app.services.runtime import Runtime
 
 
@@ -46,10 +48,14 @@ def summary(rt: Runtime, principal: Principal) -> Dashboard:
     """Figures for everyone with a role, counted only over the caller's organisation when it is limited to one."""
     access.require(principal, Right.READ_DASHBOARD)
     local = rt.now().astimezone(VIETNAM)
-    month_start = datetime(local.year, local.month, 1, tzinfo=VIETNAM).astimezone(UTC)
+    first = date(local.year, local.month, 1)
+    after = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    month = queries.Month(datetime(first.year, first.month, first.day, tzinfo=VIETNAM).astimezone(UTC),
+                          datetime(after.year, after.month, after.day, tzinfo=VIETNAM).astimezone(UTC),
+                          first, after - timedelta(days=1))
     with rt.db.reading() as session:
         steps = [StepCount(*row) for row in queries.tasks_by_step(session, rt.today(), principal.organisation)]
-        counts = queries.instance_counts(session, access.organisation_scope(principal), month_start)
+        counts = queries.instance_counts(session, access.organisation_scope(principal), month, frozenset({PLAN_PROCESS}))
     finished = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("completed:")}
     return Dashboard(month=f"{local.month:02d}/{local.year}", running=counts["running"],
                      received_this_month=counts["received"], resolved_this_month=finished.get("resolved", 0),

@@ -31,7 +31,7 @@ from app.persistence.models import (
     LogAnchor,
     User,
 )
-from app.services import access
+from app.services import access, notes
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -208,6 +208,8 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
             label = instance.case_number or chain
             report.problems += [_problem(chain, label, b) for b in check.breaks]
             report.problems += _file_problems(rt, chain, label, events, files)
+        report.problems += [Problem(audit.case_chain(case_id), number or audit.case_chain(case_id), seq, "note", text)
+                            for case_id, number, seq, text in notes.problems(session)]
         log, check = account_log_check(rt, session)
         report.account_events = len(log)
         report.problems += [_problem(audit.ACCOUNTS, "Nhật ký tài khoản", b) for b in check.breaks]

@@ -68,6 +68,7 @@ class PlanDashboard:
     may_call: bool  # may record a central office's call now
     may_report: bool
     openable: frozenset[str]  # ids of the waiting tasks the caller may open (to do, or to read)
+    workable: frozenset[str] = frozenset()  # ids of the waiting tasks the caller may do (not only read)
 
 
 @dataclass(frozen=True)
@@ -155,6 +156,7 @@ def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
         may_call=CENTRAL_MESSAGE in waiting and access.may_record(principal, process, CENTRAL_MESSAGE),
         may_report=access.can(principal, Right.READ_REPORTS),
         openable=frozenset(r.id for r in rows if access.may_read_task(principal, process, r)),
+        workable=frozenset(r.id for r in rows if access.may_do_task(principal, r)),
     )
 
 

@@ -22,7 +22,7 @@ from app.engine.forms import compile_schema, validate_form
 from app.errors import FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Instance, ReceptionRecord
-from app.services import access, register_rules
+from app.services import access, duplicates, register_rules
 from app.services.access import Right
 from app.services.cases import PreparedStart, insert_started, prepare_start
 from app.services.principal import Principal
@@ -140,6 +140,7 @@ def _store(rt: Runtime, session: Session, principal: Principal, plan: Instance,
                                 links={"reception_record": {"id": row.id, "sequence": row.sequence,
                                                             "plan_case_number": plan.case_number}})
         row.case_instance_id = change.instance.id
+        duplicates.remember(session, change.instance, prepared.case.data)  # a later desk registration is warned
     audit.append_event(session, rt.audit_keys, plan, at=rt.now(), actor=principal.username, action="reception_recorded",
                        data={"record_id": row.id, "sequence": row.sequence, "received_on": received_on.isoformat(),
                              "source": source, "record": record, "case_instance_id": row.case_instance_id})

@@ -32,7 +32,7 @@ from app.services import access
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.text import has_control
+from app.text import has_control, unfit
 
 SEEN_EVERY = timedelta(seconds=60)  # how often a session's last activity is written (not on every page)
 BAD_CREDENTIALS = "Sai tên đăng nhập hoặc mật khẩu."
@@ -320,6 +320,9 @@ def issue_token(rt: Runtime, principal: Principal, name: str, days: int | None =
     if not 1 <= days <= longest:
         raise InvalidInput("Thời hạn của mã truy cập không hợp lệ.",
                            fields={"days": f"Thời hạn là từ 1 đến {longest} ngày."})
+    reason = unfit(name)  # refused, not silently dropped: the officer sees what was wrong with the name
+    if reason:
+        raise InvalidInput("Tên mã truy cập không hợp lệ.", fields={"name": reason})
     label = _plain(name.strip(), 100) or "api"
     value, now = secrets.token_urlsafe(32), rt.now()
     with rt.db.writing() as session:

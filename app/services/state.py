@@ -17,7 +17,7 @@ from app.errors import EngineError, NotFound, StaleVersion, TrailBroken
 from app.persistence import audit, queries
 from app.persistence.audit import KeyRing
 from app.persistence.models import Escalation, Instance, Job, StepFailure, TaskRow
-from app.services import access
+from app.services import access, assignment
 from app.services.runtime import Runtime
 
 
@@ -81,13 +81,16 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     instance.outcome = data.get("outcome") if isinstance(data.get("outcome"), str) else None
     instance.status = "completed" if run.completed else "running"
     instance.organisation = case_organisation(run)
+    instance.received_on = received_on(data)
     if run.completed and instance.completed_at is None:
         instance.completed_at = now
     session.flush()  # assigns the id of a new instance
     tasks = queries.replace_tasks(session, instance.id, _task_rows(run, instance, now), now)
+    fresh = assignment.fresh_rows(tasks)
     payload = {"changes": data_changes(before, data), "steps": run.steps, **(extra or {})}
     audit.append_event(session, rt.audit_keys, instance, at=now, actor=actor, action=action,
                        task_id=task_id, bpmn_id=bpmn_id, data=payload)
+    assignment.settle(rt, session, instance, tasks, fresh, now)  # routed officers, drafts of finished tasks
     _raise_escalations(session, rt.audit_keys, instance, run, data, now)
     schedule_timer(session, instance.id, None if run.completed else run.next_timer_at(), now)
     if run.completed:
@@ -105,13 +108,22 @@ def case_organisation(run: WorkflowRun) -> str | None:
     return value if isinstance(value, str) and value.strip() else None
 
 
+def received_on(data: dict[str, Any]) -> date | None:
+    """The day the office received the petition, as the case's data says (None when it says none)."""
+    value = data.get("received_on")
+    try:
+        return date.fromisoformat(value[:10]) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 # who is told when a legal deadline passes: those the access policy lets acknowledge it
 ESCALATION_ROLES = tuple(sorted(access.ROLE_RIGHTS[access.Right.ACKNOWLEDGE_ESCALATIONS], reverse=True))
 
 
 def _raise_escalations(session: Session, keys: KeyRing, instance: Instance, run: WorkflowRun, data: dict[str, Any],
                        now: datetime) -> None:
-    """One escalation per deadline per case (a restarted clock is a new deadline): a row for the resolver and
+    """One escalation per deadline per case (a deadline moved by a resumption is a new deadline): a row for the resolver and
     inspectorate, and an audit line."""
     if not run.escalations:
         return

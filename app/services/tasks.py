@@ -1,4 +1,4 @@
-"""The inbox, one task with its form, and completing a task."""
+"""The inbox, one task with its form, completing a task, and who works on it (claim, assign, release)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,22 @@ from sqlalchemy.orm import Session
 
 from app.engine import validate_form
 from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
-from app.persistence import audit, queries
+from app.persistence import audit, queries, worklist
 from app.persistence.models import TaskRow
-from app.services import access, register, uploads
+from app.services import access, assignment, register, uploads
+from app.services.assignment import Officer
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.state import CaseChange, load_run, lock_instance, record_failure, relock, require_sealed, save_run
+from app.services.state import (
+    CaseChange,
+    case_organisation,
+    load_run,
+    lock_instance,
+    record_failure,
+    relock,
+    require_sealed,
+    save_run,
+)
 from app.services.uploads import Upload
 
 
@@ -26,6 +36,11 @@ class TaskView:
     ui_schema: dict[str, Any] | None
     data: dict[str, Any]
     instructions: str | None
+    may_complete: bool = False  # the caller's role, in scope, and not held by someone else
+    may_assign: bool = False  # the caller may hand it to a named officer, or take it back
+    holder_name: str | None = None  # the full name of the officer who holds it
+    officer_choices: dict[str, list[Officer]] | None = None  # form fields that name an officer -> who may be named
+    assignable: list[Officer] | None = None  # who the caller may hand the step to (when it may assign it)
 
 
 def inbox(rt: Runtime, principal: Principal, *, role: str | None, mine: bool, page: int, per_page: int) -> queries.Page:
@@ -37,15 +52,22 @@ def inbox(rt: Runtime, principal: Principal, *, role: str | None, mine: bool, pa
 
 def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
     with rt.db.reading() as session:
-        row = _task_or_error(session, task_id, principal)
+        row = task_or_error(session, task_id, principal)
         process = rt.process(session, row.instance.deployment)
         access.require_task_read(principal, process, row)
         process, run = load_run(rt, session, row.instance)
         info = process.user_tasks[row.bpmn_id]
+        holder = assignment.names(session, [row.assignee]).get(row.assignee or "") if row.assignee else None
+        may_complete, may_assign = access.may_do_task(principal, row), access.may_assign(principal, process, row)
+        choices = {path: assignment.officers(session, role, case_organisation(run))
+                   for path, role in assignment.officer_fields(row.instance.process_id, row.bpmn_id).items()
+                   if may_complete}
         return TaskView(
             task=row, schema=process.form_schema(info.form),
             ui_schema=process.form_schema(info.ui_form) if info.ui_form else None,
-            data=run.data, instructions=info.instructions,
+            data=run.data, instructions=info.instructions, may_complete=may_complete, may_assign=may_assign,
+            holder_name=holder, officer_choices=choices,
+            assignable=assignment.officers(session, row.role, row.organisation) if may_assign else None,
         )
 
 
@@ -60,7 +82,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu biểu mẫu phải là một đối tượng JSON.")
     with rt.db.reading() as session:
-        row = _task_or_error(session, task_id, principal)
+        row = task_or_error(session, task_id, principal)
         instance = row.instance
         access.require_task_work(principal, row)
         if expected_version is not None and expected_version != instance.version:
@@ -83,7 +105,9 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
         instance = relock(rt, session, instance.id, version)
-        access.require_task_work(principal, _task_or_error(session, task_id, principal))
+        access.require_task_work(principal, task_or_error(session, task_id, principal))
+        assignment.route_from_form(session, instance, bpmn_id, data, case_organisation(run), by=principal.username,
+                                   now=rt.now())
         tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
                          before=before, task_id=task_id, bpmn_id=bpmn_id,
                          extra={"submitted": data, **({"branch": branch} if branch else {})})
@@ -92,7 +116,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 
 
-def _task_or_error(session: Session, task_id: str, principal: Principal) -> TaskRow:
+def task_or_error(session: Session, task_id: str, principal: Principal) -> TaskRow:
     """The waiting task; a finished one is 409 only to those who could see its case (404 to anyone else)."""
     row = queries.task_row(session, task_id)
     if row is not None:
@@ -132,7 +156,7 @@ def inbox_steps(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
 def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
     """Take a role's task as one's own, so colleagues see who is on it (nhận việc)."""
     with rt.db.writing() as session:
-        row = _task_or_error(session, task_id, principal)
+        row = task_or_error(session, task_id, principal)
         instance = lock_instance(rt, session, row.instance_id)
         access.require_task_work(principal, row)
         if row.assignee != principal.username:
@@ -143,15 +167,56 @@ def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
 
 
 def release_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
-    """Give a claimed task back to the role (trả việc); only its holder or an admin may."""
+    """Give a held task back to the role (trả việc): its holder, the one who assigns it, or an admin.
+
+    The case's next tasks of that role no longer go to the officer who gave this one back.
+    """
     with rt.db.writing() as session:
-        row = _task_or_error(session, task_id, principal)
+        row = task_or_error(session, task_id, principal)
         instance = lock_instance(rt, session, row.instance_id)
-        access.require_task_release(principal, row)
+        access.require_task_release(principal, rt.process(session, instance.deployment), row)
         if row.assignee is None:
             return row
         audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=principal.username,
                            action="task_released", task_id=row.id, bpmn_id=row.bpmn_id,
                            data={"assignee": row.assignee})
+        routed = worklist.route(session, instance.id, row.role, row.organisation)
+        if routed is not None and routed.username == row.assignee:
+            worklist.clear_route(session, instance.id, row.role, row.organisation)
         row.assignee = None
         return row
+
+
+def assignable_officers(rt: Runtime, principal: Principal, task_id: str) -> list[Officer]:
+    """The officers the caller may hand this step to: active, its role, in its organisation (or province-wide)."""
+    with rt.db.reading() as session:
+        row = task_or_error(session, task_id, principal)
+        access.require_task_assign(principal, rt.process(session, row.instance.deployment), row)
+        return assignment.officers(session, row.role, row.organisation)
+
+
+def assign_task(rt: Runtime, principal: Principal, task_id: str, username: str) -> TaskRow:
+    """Hand a step to a named officer (giao việc), or to another one (giao lại); their next steps of the case follow."""
+    with rt.db.writing() as session:
+        row = task_or_error(session, task_id, principal)
+        instance = lock_instance(rt, session, row.instance_id)
+        access.require_task_assign(principal, rt.process(session, instance.deployment), row)
+        if not assignment.may_take(session, username, row.role, row.organisation):
+            raise FormValidationError("Cán bộ được chọn không nhận được bước này.", fields={
+                "assignee": "Hãy chọn một cán bộ đang hoạt động, giữ vai trò của bước này, thuộc cơ quan của hồ sơ "
+                            "(hoặc toàn tỉnh)."})
+        now = rt.now()
+        worklist.set_route(session, instance.id, row.role, row.organisation, username, by=principal.username, at=now)
+        if row.assignee == username:
+            return row
+        audit.append_event(session, rt.audit_keys, instance, at=now, actor=principal.username, action="task_assigned",
+                           task_id=row.id, bpmn_id=row.bpmn_id,
+                           data={"assignee": username, "step": row.name, "previous": row.assignee})
+        row.assignee = username
+        return row
+
+
+def officer_names(rt: Runtime, usernames: list[str]) -> dict[str, str]:
+    """Full names of officers named on a page (holders of tasks), by user name."""
+    with rt.db.reading() as session:
+        return assignment.names(session, usernames)

@@ -5,6 +5,12 @@ so two workers never take the same job, a claim expires (``locked_until``) so a 
 job is taken over, and firing re-checks the claim under the instance's row lock so a worker
 that wakes up late cannot fire a timer someone else already fired. On SQLite the write lock
 makes every claim exclusive.
+
+One bad timer must not stop the others. Each job runs in a child process killed after
+``JOB_SECONDS`` (``app.services.isolated``), so a job that hangs is recorded as failed and the worker
+moves on; and an attempt is counted when a job is *claimed*, not when it fails, so a job whose worker
+died or hung on it every time becomes an incident after ``MAX_ATTEMPTS`` claims instead of being
+claimed again for ever.
 """
 
 from __future__ import annotations
@@ -15,18 +21,22 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.engine import WorkflowRun
 from app.errors import AppError, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Job
 from app.services import access, integrity
 from app.services.access import Right
+from app.services.isolated import ChildFailed, fire_isolated
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run, lock_instance, require_sealed, save_run, schedule_timer
 
 MAX_ATTEMPTS = 5
 LOCK_SECONDS = 300
+JOB_SECONDS = 30.0  # hard limit on one job, in its child process; a run's code is bounded to 5 s (MAX_RUN_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -44,20 +54,32 @@ class WorkerReport:
 
 
 def claim_due_jobs(rt: Runtime, worker: str, limit: int = 20, lock_seconds: int = LOCK_SECONDS) -> list[Claim]:
-    """Take up to ``limit`` due jobs for ``worker`` until their claim expires."""
+    """Take up to ``limit`` due jobs for ``worker`` until their claim expires, counting each claim as an attempt.
+
+    A job already claimed ``MAX_ATTEMPTS`` times without an outcome (its workers died or hung on it)
+    becomes an incident here instead.
+    """
     now = rt.now()
+    claims: list[Claim] = []
     with rt.db.writing() as session:
-        jobs = queries.due_jobs(session, now, limit, skip_locked=rt.db.dialect == "postgresql")
-        for job in jobs:
+        for job in queries.due_jobs(session, now, limit, skip_locked=rt.db.dialect == "postgresql"):
+            if job.attempts >= MAX_ATTEMPTS:
+                job.last_error = (f"Bộ hẹn giờ đã được nhận {job.attempts} lần mà lần nào tiến trình chạy nó cũng dừng "
+                                  f"hoặc treo trước khi xong. {job.last_error or ''}").strip()[:2000]
+                _open_incident(rt, session, job, now)
+                continue
+            job.attempts += 1
             job.locked_by, job.locked_until, job.updated_at = worker, now + timedelta(seconds=lock_seconds), now
-        return [Claim(job.id, job.instance_id) for job in jobs]
+            claims.append(Claim(job.id, job.instance_id))
+    return claims
 
 
-def fire(rt: Runtime, worker: str, claim: Claim) -> bool:
+def fire(rt: Runtime, worker: str, claim: Claim, job_seconds: float = JOB_SECONDS) -> bool:
     """Fire the instance's due timers if the claim is still ours; False if it was taken over or the case moved.
 
     The timers' code (scripts, conditions, the next deadlines) runs on the case in memory with no write
-    lock held, so a slow or failing script never holds up other writers; the save that follows is one
+    lock held, in a child process killed after ``job_seconds`` (0: in this process), so a slow, failing
+    or hanging script never holds up other writers or other timers; the save that follows is one
     short transaction under the version read. If someone changed the case meanwhile, the claim is
     given back and the next pass fires again on the new state.
     """
@@ -71,7 +93,7 @@ def fire(rt: Runtime, worker: str, claim: Claim) -> bool:
             _, run = load_run(rt, session, instance)
             version = instance.version
         before = run.data
-        run.fire_due_timers()
+        run = fire_isolated(rt.engine, run, job_seconds)
         return _save_fired(rt, worker, claim, run, before, version)
     except Exception as error:
         _record_failure(rt, worker, claim, error)
@@ -87,6 +109,7 @@ def _save_fired(rt: Runtime, worker: str, claim: Claim, run: WorkflowRun, before
             return False
         if instance.version != version:  # an officer's step got in first: fire again on what it left
             job.locked_by = job.locked_until = None
+            job.attempts = max(job.attempts - 1, 0)  # the claim is given back, not used up
             return False
         if run.steps or run.escalations:
             save_run(rt, session, instance, run, actor="system", action="timer_fired", before=before,
@@ -97,34 +120,44 @@ def _save_fired(rt: Runtime, worker: str, claim: Claim, run: WorkflowRun, before
 
 
 def _record_failure(rt: Runtime, worker: str, claim: Claim, error: Exception) -> None:
+    """The claimed attempt failed: back off (30 s, 1, 2, 4 min …), or open an incident after the last one."""
     now = rt.now()
-    message = error.message if isinstance(error, AppError) else f"{type(error).__name__}: {error}"
+    if isinstance(error, AppError):
+        message = error.message
+    else:
+        message = str(error) if isinstance(error, ChildFailed) else f"{type(error).__name__}: {error}"
     with rt.db.writing() as session:
         job = session.get(Job, claim.job_id)
         if job is None or job.locked_by != worker:
             return
-        job.attempts += 1
         job.last_error = message[:2000]
         job.locked_by = job.locked_until = None
         job.updated_at = now
-        job.due_at = now + timedelta(seconds=30 * 2 ** (job.attempts - 1))  # 30 s, 1, 2, 4 min …
+        job.due_at = now + timedelta(seconds=30 * 2 ** (max(job.attempts, 1) - 1))
         if job.attempts >= MAX_ATTEMPTS:
-            job.status = "incident"
-            instance = lock_instance(rt, session, claim.instance_id, checked=False)
-            if not audit.row_is_sealed(rt.audit_keys, instance):
-                return  # the incident stands in the jobs table; the trail, broken, takes no more events
-            audit.append_event(session, rt.audit_keys, instance, at=now, actor="system",
-                               action="incident_opened", data={"job": job.id, "attempts": job.attempts,
-                                                               "error": job.last_error})
+            _open_incident(rt, session, job, now)
 
 
-def run_once(rt: Runtime, worker: str, limit: int = 20, lock_seconds: int = LOCK_SECONDS) -> WorkerReport:
+def _open_incident(rt: Runtime, session: Session, job: Job, now: datetime) -> None:
+    job.status = "incident"
+    job.locked_by = job.locked_until = None
+    job.updated_at = now
+    instance = lock_instance(rt, session, job.instance_id, checked=False)
+    if not audit.row_is_sealed(rt.audit_keys, instance):
+        return  # the incident stands in the jobs table; the trail, broken, takes no more events
+    audit.append_event(session, rt.audit_keys, instance, at=now, actor="system",
+                       action="incident_opened", data={"job": job.id, "attempts": job.attempts,
+                                                       "error": job.last_error})
+
+
+def run_once(rt: Runtime, worker: str, limit: int = 20, lock_seconds: int = LOCK_SECONDS,
+             job_seconds: float = JOB_SECONDS) -> WorkerReport:
     """One pass: claim what is due and fire it; failures are counted, recorded and retried later."""
     claims = claim_due_jobs(rt, worker, limit, lock_seconds)
     fired = failed = skipped = 0
     for claim in claims:
         try:
-            if fire(rt, worker, claim):
+            if fire(rt, worker, claim, job_seconds):
                 fired += 1
             else:
                 skipped += 1
@@ -134,13 +167,13 @@ def run_once(rt: Runtime, worker: str, limit: int = 20, lock_seconds: int = LOCK
 
 
 def run_worker(rt: Runtime, worker: str, *, interval: float = 5.0, until_idle: bool = False,
-               limit: int = 20, lock_seconds: int = LOCK_SECONDS,
+               limit: int = 20, lock_seconds: int = LOCK_SECONDS, job_seconds: float = JOB_SECONDS,
                sleep: Callable[[float], None] = time.sleep) -> WorkerReport:
     """Loop over ``run_once``; with ``until_idle`` stop when a pass finds nothing to do."""
     total = WorkerReport()
     while True:
         integrity.checkpoint_if_due(rt)
-        report = run_once(rt, worker, limit, lock_seconds)
+        report = run_once(rt, worker, limit, lock_seconds, job_seconds)
         total = WorkerReport(*(a + b for a, b in zip(
             (total.claimed, total.fired, total.failed, total.skipped),
             (report.claimed, report.fired, report.failed, report.skipped), strict=True)))

@@ -11,21 +11,27 @@ from dataclasses import dataclass
 
 from sqlalchemy import select, update
 
-from app.persistence import queries
+from app.persistence import queries, worklist
 from app.persistence.models import Instance
-from app.services import integrity
+from app.services import duplicates, integrity, organisation_seed
 from app.services.runtime import Runtime
 from app.services.state import case_organisation, load_run
+
+DUPLICATE_CHECKED = "complaint_second_level"  # the process whose start form names a complainant and a first decision
 
 
 @dataclass(frozen=True)
 class UpkeepReport:
     organisations: int = 0
     rekeyed: int = 0  # chains written before the keyed audit trail, sealed under the key (migration 0010)
+    catalogued: int = 0  # organisation codes in use that the catalogue lacked (migration 0013 took the rest)
+    petitions: int = 0  # complaint cases given their duplicate-check keys (migration 0014)
 
 
 def after_migrate(rt: Runtime) -> UpkeepReport:
-    return UpkeepReport(organisations=fill_case_organisations(rt), rekeyed=integrity.rekey_legacy(rt))
+    filled = fill_case_organisations(rt)  # before the catalogue adopts the codes the filled cases hold
+    return UpkeepReport(organisations=filled, rekeyed=integrity.rekey_legacy(rt),
+                        catalogued=len(organisation_seed.adopt_used(rt)), petitions=fill_petition_keys(rt))
 
 
 def fill_case_organisations(rt: Runtime) -> int:
@@ -42,4 +48,16 @@ def fill_case_organisations(rt: Runtime) -> int:
             if organisation is not None:  # a Core update: the case's version (optimistic lock) stays as it is
                 session.execute(update(Instance).where(Instance.id == instance.id).values(organisation=organisation))
                 filled += 1
+    return filled
+
+
+def fill_petition_keys(rt: Runtime) -> int:
+    """Give complaint cases opened before migration 0014 the keys a registration is checked against for duplicates."""
+    filled = 0
+    with rt.db.writing() as session:
+        for instance in worklist.instances_without_keys(session, DUPLICATE_CHECKED):
+            _, run = load_run(rt, session, instance)
+            keys = duplicates.petition_keys(run.data)
+            worklist.add_keys(session, instance.id, keys)
+            filled += bool(keys)
     return filled

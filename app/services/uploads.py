@@ -3,7 +3,9 @@ the caller's transaction with one audit event each, so a step and its files are 
 not at all.
 
 The type is decided from the file name's extension against an allow-list, and the first bytes must
-look like that type; what the browser claims is not trusted.
+look like that type; what the browser claims is not trusted. A name is kept without its control
+characters, bidirectional controls, line or paragraph separators and lone surrogates (a name
+``x\x01y.txt`` was stored as is and its download then failed in gunicorn, every time).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from app.errors import InvalidInput
 from app.persistence import audit
 from app.persistence.models import Attachment, Instance
 from app.services.runtime import Runtime
+from app.text import clean_file_name
 
 MAX_BYTES = 10 * 1024 * 1024
 _ZIP = b"PK\x03\x04"
@@ -41,7 +44,7 @@ class Upload:
 
 def check_upload(upload: Upload, max_bytes: int = MAX_BYTES) -> str:
     """Return the content type to store, or raise InvalidInput with a Vietnamese reason."""
-    name = upload.filename.strip()
+    name = safe_name(upload.filename)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if extension not in ALLOWED:
         raise InvalidInput(f"Tệp «{name}»: chỉ nhận {', '.join(sorted(ALLOWED))}.")
@@ -87,5 +90,6 @@ def store(rt: Runtime, session: Session, actor: str, instance: Instance, checked
 
 
 def safe_name(filename: str) -> str:
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1].strip().replace("\x00", "")
+    """The name a file is stored under: its last path segment, with nothing that cannot be shown or sent."""
+    name = clean_file_name(filename.replace("\\", "/").rsplit("/", 1)[-1]).strip()
     return name[:255] or "tep"

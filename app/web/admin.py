@@ -1,4 +1,4 @@
-"""The admin's pages: users, their roles and the organisation each is limited to."""
+"""The admin's pages: users, their roles and the organisation each is limited to (picked from the catalogue)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from app.roles import ROLES
 from app.services import admin, sessions
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
-from app.web.filters import vn_datetime
+from app.web.filters import org_name, vn_date, vn_datetime
 from app.web.params import page_number
 
 
@@ -34,8 +34,9 @@ def _user_form(user: Any, values: dict[str, Any], errors: dict[str, str], status
         context = {"sessions": sessions.list_sessions(rt, who, user.username),
                    "tokens": sessions.list_tokens(rt, who, user.username),
                    "locked_until": sessions.locked_until(rt, who, user.username), "now": rt.now()}
+    held = user.organisation if user is not None else None
     return render_template("admin_user.html", user=user, values=values, errors=errors, message=message,
-                           organisations=admin.organisations(rt, who), **context), status
+                           organisations=admin.organisation_choices(rt, who, held), **context), status
 
 
 @bp.route("/admin/users")
@@ -108,6 +109,8 @@ ACCOUNT_ACTIONS = {
     "sign_in_refused": "Từ chối đăng nhập (tên đang bị tạm khóa)", "session_expired": "Phiên hết hạn (8 giờ)",
     "session_idle": "Phiên hết hạn do lâu không thao tác", "checkpoint_signed": "Ký bản chốt nhật ký",
     "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
+    "organisation_created": "Thêm cơ quan vào danh mục", "organisation_changed": "Sửa cơ quan trong danh mục",
+    "organisation_deleted": "Xóa cơ quan khỏi danh mục",
 }
 ACCOUNT_FIELDS = {
     "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
@@ -117,6 +120,8 @@ ACCOUNT_FIELDS = {
     "token": "Mã truy cập số", "name": "Tên", "expires_at": "Hết hạn", "checkpoint": "Bản chốt số",
     "chains": "Số chuỗi", "mac": "Mã xác thực", "legacy_events": "Số sự kiện cũ", "legacy_head": "Mã băm cuối",
     "accounts_before_log": "Tài khoản có trước nhật ký",
+    "code": "Cơ quan", "parent": "Cơ quan cấp trên", "valid_from": "Hoạt động từ ngày",
+    "valid_to": "Hoạt động đến hết ngày",
 }
 SURFACES = {"web": "Trang web", "api": "API", "direct": "Dòng lệnh"}
 
@@ -127,7 +132,15 @@ def _readable(key: str, value: Any) -> Any:
         return SURFACES.get(str(value), str(value))
     if key in {"until", "expires_at"} and isinstance(value, str):
         return vn_datetime(value)
+    if key in {"organisation", "parent", "code"}:  # a code, or [before, after] codes: shown by their names
+        return [_named(v) for v in value] if isinstance(value, list) else _named(value)
+    if key in {"valid_from", "valid_to"}:
+        return [vn_date(v) if v else None for v in value] if isinstance(value, list) else vn_date(value)
     return value
+
+
+def _named(code: Any) -> Any:
+    return org_name(code) if isinstance(code, str) and code else code
 
 
 ACTORS = {"-": "Chưa đăng nhập", "system": "Hệ thống", "setup": "Cài đặt ban đầu", "cli": "Dòng lệnh"}

@@ -7,11 +7,13 @@ from urllib.parse import quote
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from app.errors import FormValidationError, InvalidInput
-from app.services import attachments, casefile, cases
+from app.errors import DuplicatePetition, FormValidationError, InvalidInput
+from app.services import attachments, casefile, cases, duplicates
+from app.text import clean_file_name
 from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
+from app.web.filters import startable_processes
 from app.web.params import page_number
 from app.web.views import PER_PAGE, case_home, uploads
 
@@ -26,10 +28,10 @@ def _form_page(template: str, spec: casefile.FormSpec, values: Any, errors: dict
 @bp.route("/cases/new")
 @login_required
 def new_case_choice() -> Any:
-    found = casefile.startable(runtime(), principal())
+    found = casefile.receivable(runtime(), principal())
     if len(found) == 1:
         return redirect(url_for("web.new_case", process_id=found[0][0]))
-    return render_template("case_choose.html", processes=found)
+    return render_template("case_choose.html", processes=found, plans=startable_processes())
 
 
 @bp.route("/cases/new/<key:process_id>", methods=["GET", "POST"])
@@ -42,7 +44,12 @@ def new_case(process_id: str) -> Any:
     data = forms.parse(spec.schema, spec.ui_schema, request.form)
     files = uploads()
     try:
-        change = cases.start_case(rt, who, process_id, data, files=files)
+        change = cases.start_case(rt, who, process_id, data, files=files,
+                                  confirm_duplicate=request.form.get("_confirm_duplicate") == "1")
+    except DuplicatePetition as error:  # the officer sees the case(s) and may still go on (a confirm button)
+        note = " Nếu vẫn tiếp nhận, các tệp đính kèm cần chọn lại." if files else ""
+        return _form_page("case_new.html", spec, data, {}, 409, None, process_id=process_id,
+                          duplicates=error.details, duplicate_message=error.message + note)
     except InvalidInput as error:
         note = " Các tệp đính kèm cần chọn lại." if files else ""
         status = 422 if isinstance(error, FormValidationError) else 400
@@ -52,11 +59,23 @@ def new_case(process_id: str) -> Any:
 
 
 
+@bp.app_template_filter("duplicate_kind")
+def duplicate_kind(kind: str) -> str:
+    """How a petition matched a case already registered, in Vietnamese."""
+    return duplicates.KINDS.get(kind, "thông tin người khiếu nại")
+
+
 @bp.route("/cases/<id:instance_id>")
 @login_required
 def case(instance_id: int) -> Any:
+    return case_page(instance_id)
+
+
+def case_page(instance_id: int, status: int = 200, **context: Any) -> Any:
+    """The case page (also shown again, with what was typed, when a note on it is refused)."""
     file = casefile.open_case(runtime(), principal(), instance_id)
-    return render_template("case.html", file=file, case=file.view.instance, view=file.view, titles=file.titles)
+    return render_template("case.html", file=file, case=file.view.instance, view=file.view, titles=file.titles,
+                           **context), status
 
 
 @bp.route("/cases/<id:instance_id>/diagram.bpmn")
@@ -84,8 +103,15 @@ def download(attachment_id: int) -> Any:
 
 
 def _disposition(filename: str) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode().replace('"', "") or "tai-lieu"
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename)}"
+    """A header any stored name fits in (RFC 6266): printable ASCII as ``filename``, the rest percent-encoded.
+
+    Files stored before names were cleaned may hold control characters or lone surrogates: they are
+    served under the cleaned name, so they download too.
+    """
+    name = clean_file_name(filename) or "tai-lieu"
+    ascii_name = "".join(c for c in name if " " <= c <= "~" and c not in '"\\').strip() or "tai-lieu"
+    encoded = quote(name, safe="", encoding="utf-8", errors="replace")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
 
 
 @bp.route("/cases/<id:instance_id>/messages/<key:name>", methods=["GET", "POST"])

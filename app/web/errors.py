@@ -13,12 +13,13 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.errors import AppError, NotAuthenticated
+from app.limits import OWN_WORDS
 from app.web.blueprint import bp
 
 TITLES = {
     400: "Yêu cầu không hợp lệ", 401: "Cần đăng nhập", 403: "Không có quyền truy cập", 404: "Không tìm thấy",
-    405: "Thao tác không được hỗ trợ", 409: "Hồ sơ đã thay đổi", 413: "Dữ liệu quá lớn", 422: "Không thực hiện được",
-    429: "Quá nhiều lần thử", 500: "Lỗi hệ thống",
+    405: "Thao tác không được hỗ trợ", 409: "Hồ sơ đã thay đổi", 413: "Dữ liệu quá lớn", 414: "Địa chỉ quá dài",
+    422: "Không thực hiện được", 429: "Quá nhiều lần thử", 431: "Yêu cầu quá lớn", 500: "Lỗi hệ thống",
 }
 MESSAGES = {
     400: "Yêu cầu gửi lên không hợp lệ.",
@@ -26,6 +27,8 @@ MESSAGES = {
     404: "Trang hoặc hồ sơ bạn tìm không tồn tại.",
     405: "Trang này không nhận thao tác đó.",
     413: "Dữ liệu gửi lên quá lớn (tổng các tệp tối đa 32 MB, mỗi tệp tối đa 10 MB).",
+    414: "Địa chỉ (URL) quá dài.",
+    431: "Yêu cầu có quá nhiều tiêu đề (header) hoặc tiêu đề quá dài.",
     429: "Có quá nhiều lần thử trong thời gian ngắn; hãy thử lại sau ít phút.",
     500: "Đã có lỗi hệ thống; sự cố đã được ghi lại. Hãy thử lại sau ít phút.",
 }
@@ -58,8 +61,13 @@ def _http_error(error: HTTPException) -> Any:
             return render_template("login.html", next=request.form.get("next", ""),
                                    username=request.form.get("username", ""), error=error.description), 429
         return error_page(429, error.description, error.get_headers())
-    own_words = error.code == 400 and error.description != type(error).description
-    return error_page(error.code or 500, str(error.description) if own_words else None, error.get_headers())
+    return error_page(error.code or 500, _own_words(error), error.get_headers())
+
+
+def _own_words(error: HTTPException) -> str | None:
+    """Our own Vietnamese description (a control character, too many fields, a URL too long), else None."""
+    own = error.code in OWN_WORDS and error.description != type(error).description
+    return str(error.description) if own else None
 
 
 @bp.errorhandler(Exception)
@@ -75,8 +83,7 @@ def register(app: Flask) -> None:
     def not_routed(error: HTTPException) -> Any:
         if request.path.startswith("/api/") and api_handler is not None:
             return api_handler(error)
-        own_words = error.code == 400 and error.description != type(error).description
-        return error_page(error.code or 404, str(error.description) if own_words else None, error.get_headers())
+        return error_page(error.code or 404, _own_words(error), error.get_headers())
 
-    for code in (400, 404, 405):
+    for code in (400, 404, 405, 413, 414, 431):
         app.register_error_handler(code, not_routed)

@@ -6,12 +6,12 @@ import re
 from datetime import date, datetime
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from markupsafe import Markup, escape
 
 from app.clock import VIETNAM
 from app.roles import ROLES
-from app.services import access, casefile, plans
+from app.services import access, casefile, organisations, plans
 from app.web.auth import current_principal, runtime
 
 STATUS_LABELS = {"running": "Đang giải quyết", "completed": "Đã kết thúc"}
@@ -80,6 +80,14 @@ def instructions(text: str | None, data: dict[str, Any]) -> Markup:
     return Markup(_BOLD.sub(r"<strong>\1</strong>", str(escape(filled))))  # noqa: S704 - escaped first
 
 
+def org_name(code: str | None) -> str:
+    """An organisation as officers read it: its catalogue name, never its code (the catalogue is read once a page)."""
+    names: dict[str, str] | None = g.get("organisation_names")
+    if names is None:
+        names = g.organisation_names = organisations.names(runtime())
+    return organisations.display_name(names, code)
+
+
 def may(right: str) -> bool:
     """Whether the signed-in officer holds a right of the access policy (to show or hide a link)."""
     who = current_principal()
@@ -97,14 +105,22 @@ def startable_processes() -> list[tuple[str, str]]:
     return casefile.startable(runtime(), who) if who is not None else []
 
 
+def reception_processes() -> list[tuple[str, str]]:
+    """The petitions the signed-in officer may register (the navigation's «Tiếp nhận đơn»)."""
+    who = current_principal()
+    return casefile.receivable(runtime(), who) if who is not None else []
+
+
 def register(app: Flask) -> None:
     app.add_template_filter(vn_date, "vn_date")
     app.add_template_filter(vn_datetime, "vn_datetime")
     app.add_template_filter(due_text, "due_text")
     app.add_template_filter(due_class, "due_class")
     app.add_template_filter(instructions, "instructions")
+    app.add_template_filter(org_name, "org_name")
     app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
     app.add_template_global(may, "may")
     app.add_template_global(reads_plans, "reads_plans")
     app.add_template_global(current_principal, "current_principal")
     app.add_template_global(startable_processes, "startable_processes")
+    app.add_template_global(reception_processes, "reception_processes")

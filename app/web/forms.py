@@ -173,51 +173,82 @@ def error_list(root: Field, errors: Mapping[str, str]) -> list[tuple[str, str, s
 # -- parsing ----------------------------------------------------------------------------------
 
 def parse(schema: Mapping[str, Any], ui: Mapping[str, Any] | None, form: MultiDict[str, str]) -> dict[str, Any]:
-    """Typed JSON for ``schema`` from posted fields; what cannot be typed is kept as text for the validator."""
-    value = _parse(schema, ui or {}, form, "", True)
+    """Typed JSON for ``schema`` from posted fields; what cannot be typed is kept as text for the validator.
+
+    The posted names are read once into a tree (``Posted``), so the time is linear in what was posted:
+    each list row used to rescan every field (45,000 fields and 999 rows took 9 s). A list keeps at most
+    one row more than its ``maxItems`` (the validator then says it has too many); rows past ``MAX_ROWS``
+    are never read.
+    """
+    value = _parse(schema, ui or {}, Posted.of(form), "", True)
     return value if isinstance(value, dict) else {}
 
 
-def _posted_under(form: MultiDict[str, str], name: str) -> bool:
-    prefix = name + "."
-    return any((key == name or key.startswith(prefix)) and value.strip() not in {"", CHECKED}
-               for key, value in form.items(multi=True))
+class Posted:
+    """The posted fields as a tree of dotted names, each node knowing whether anything under it was typed."""
+
+    __slots__ = ("children", "filled", "value")
+
+    def __init__(self) -> None:
+        self.children: dict[str, Posted] = {}
+        self.value: str | None = None
+        self.filled = False
+
+    @classmethod
+    def of(cls, form: MultiDict[str, str]) -> Posted:
+        root = cls()
+        for key, value in form.items(multi=True):
+            typed = value.strip() not in {"", CHECKED}
+            node = root
+            node.filled |= typed
+            for part in key.split("."):
+                node = node.children.setdefault(part, cls())
+                node.filled |= typed
+            if node.value is None:  # the first value of a name, as MultiDict.get gives it
+                node.value = value
+        return root
+
+    def child(self, key: str | int) -> Posted:
+        return self.children.get(str(key)) or _NOTHING
 
 
-def _parse(schema: Mapping[str, Any], ui: Mapping[str, Any], form: MultiDict[str, str], name: str,
-           required: bool) -> Any:
+_NOTHING = Posted()
+
+
+def _parse(schema: Mapping[str, Any], ui: Mapping[str, Any], posted: Posted, name: str, required: bool) -> Any:
     kind = kind_of(schema, ui)
     if kind == "object":
-        if name and not required and not _posted_under(form, name):
+        if name and not required and not posted.filled:
             return _MISSING
         result = {}
         mandatory = set(schema.get("required") or [])
         for key, prop in ordered(schema, ui):
-            value = _parse(prop, ui.get(key) or {}, form, _join(name, key), key in mandatory)
+            value = _parse(prop, ui.get(key) or {}, posted.child(key), _join(name, key), key in mandatory)
             if value is not _MISSING:
                 result[key] = value
         return result
     if kind == "array":
-        return _parse_array(schema, ui, form, name, required)
+        return _parse_array(schema, ui, posted, name, required)
     if kind == "checkbox":
-        return bool(form.get(name))
-    return _scalar(schema, kind, form.get(name, ""))
+        return bool(posted.value)
+    return _scalar(schema, kind, posted.value or "")
 
 
-def _parse_array(schema: Mapping[str, Any], ui: Mapping[str, Any], form: MultiDict[str, str], name: str,
-                 required: bool) -> Any:
-    prefix = name + "."
-    indices = sorted({index for key in form if key.startswith(prefix)
-                      for index in [ascii_int(key[len(prefix):].split(".", 1)[0], maximum=MAX_ROWS)]
+def _parse_array(schema: Mapping[str, Any], ui: Mapping[str, Any], posted: Posted, name: str, required: bool) -> Any:
+    indices = sorted({index for key in posted.children for index in [ascii_int(key, maximum=MAX_ROWS)]
                       if index is not None})
+    most = schema.get("maxItems")
+    keep = min(most, MAX_ROWS) + 1 if isinstance(most, int) else MAX_ROWS + 1
     items_schema = _items_schema(schema)
-    items = []
+    items: list[Any] = []
     for index in indices:
-        item_name = _join(name, index)
-        if _posted_under(form, item_name):
-            value = _parse(items_schema, ui.get("items") or {}, form, item_name, True)
+        row = posted.child(index)
+        if row.filled:
+            value = _parse(items_schema, ui.get("items") or {}, row, _join(name, index), True)
             if value is not _MISSING:
                 items.append(value)
+        if len(items) >= keep:  # one more than allowed is enough for the validator to say so
+            break
     return items if items or required else _MISSING
 
 

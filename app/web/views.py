@@ -8,15 +8,16 @@ from flask import flash, redirect, render_template, request, url_for
 
 from app.errors import FormValidationError, InvalidInput
 from app.routing import MAX_ID
-from app.services import attachments, casefile, cases, dashboard, register, tasks
+from app.services import attachments, casefile, cases, dashboard, drafts, register, tasks
 from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
-from app.web import forms
+from app.web import forms, officers
 from app.web.auth import login_required, principal, runtime, safe_next
 from app.web.blueprint import bp
 from app.web.params import ascii_int, page_number
+from app.web.work import task_page
 
 PER_PAGE = 25
-SCOPE_LABELS = {"roles": "Việc của vai trò", "mine": "Việc tôi đã nhận", "unassigned": "Chưa ai nhận"}
+SCOPE_LABELS = {"roles": "Việc của vai trò", "mine": "Việc của tôi", "unassigned": "Chưa ai nhận"}
 STATUS_LABELS = {"overdue": "Quá hạn", "due_soon": "Sắp đến hạn (≤ 3 ngày)", "on_time": "Còn hạn"}
 
 
@@ -47,6 +48,7 @@ def inbox() -> Any:
     page = tasks.search_inbox(runtime(), principal(), scope=scope, q=args.get("q"), step=args.get("step"),
                               status=status, page=page_number(args.get("page")), per_page=PER_PAGE)
     pages = max(1, -(-page.total // PER_PAGE))
+    officers.remember(t.assignee for t in page.items)
     return render_template("inbox.html", page=page, pages=pages, scope=scope, status=status, q=args.get("q", ""),
                            step=args.get("step", ""), steps=tasks.inbox_steps(runtime(), principal()),
                            scopes=SCOPE_LABELS, statuses=STATUS_LABELS)
@@ -68,23 +70,17 @@ def release(task_id: str) -> Any:
     return redirect(safe_next(request.form.get("next")))
 
 
-def _task_page(view: tasks.TaskView, values: Any, errors: dict[str, str], status: int = 200,
-               message: str | None = None) -> Any:
-    root = forms.build(view.schema, view.ui_schema, values, errors)
-    rt = runtime()
-    read_only = view.task.role not in principal().roles
-    return render_template(
-        "task.html", view=view, task=view.task, case=view.task.instance, form=root, errors=errors,
-        error_list=forms.error_list(root, errors), message=message, read_only=read_only,
-        deadlines=casefile.deadline_rows(view.data, rt.today()), data=view.data,
-    ), status
-
-
 @bp.route("/tasks/<task:task_id>", methods=["GET"])
 @login_required
 def task(task_id: str) -> Any:
-    view = tasks.get_task(runtime(), principal(), task_id)
-    return _task_page(view, view.data, {})
+    rt, who = runtime(), principal()
+    view = tasks.get_task(rt, who, task_id)
+    draft = drafts.get_draft(rt, who, task_id)
+    if draft is None:
+        return task_page(view, view.data, {})
+    if draft.fields is not None:
+        return task_page(view, None, {}, posted=draft.fields, draft=draft)
+    return task_page(view, draft.data, {}, draft=draft)
 
 
 @bp.route("/tasks/<task:task_id>", methods=["POST"])
@@ -99,9 +95,9 @@ def complete(task_id: str) -> Any:
         change = tasks.complete_task(rt, who, task_id, data, ascii_int(version, maximum=MAX_ID), files=files)
     except FormValidationError as error:
         note = " Các tệp đính kèm cần chọn lại." if files else ""
-        return _task_page(view, data, error.fields, 422, error.message + note)
+        return task_page(view, data, error.fields, 422, error.message + note)
     except InvalidInput as error:
-        return _task_page(view, data, error.fields, 400, error.message)
+        return task_page(view, data, error.fields, 400, error.message)
     flash(f"Đã hoàn thành bước «{view.task.name}» của hồ sơ {change.instance.case_number}.", "ok")
     if not cases.may_read(rt, who, change.instance.id):  # e.g. a unit's head who did the unit's step of a plan
         return redirect(url_for("web.inbox"))

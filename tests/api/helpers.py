@@ -12,8 +12,10 @@ from tests.cases import office_hours_of
 from tests.conftest import basic
 
 
-def start(client: FlaskClient, data: dict[str, Any], user: str = "reception") -> TestResponse:
-    return client.post("/api/processes/complaint_second_level/instances", json={"data": data}, headers=basic(user))
+def start(client: FlaskClient, data: dict[str, Any], user: str = "reception", *,
+          confirm_duplicate: bool = False) -> TestResponse:
+    body = {"data": data, "confirm_duplicate": True} if confirm_duplicate else {"data": data}
+    return client.post("/api/processes/complaint_second_level/instances", json=body, headers=basic(user))
 
 
 def case(client: FlaskClient, instance_id: int, user: str = "auditor") -> dict[str, Any]:

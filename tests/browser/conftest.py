@@ -29,12 +29,18 @@ ARTIFACTS = Path(os.environ.get("ARTIFACTS_DIR", ROOT / "tests" / "browser" / "a
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    """The environment the server runs in, for a test that runs a command beside it (e.g. the timer worker)."""
     instance = tmp_path_factory.mktemp("browser-instance")
-    env = {**os.environ, "INSTANCE_DIR": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'app.sqlite3'}",
-           "DEMO_USERS": "1",
-           # every step signs in again: a cheap hash keeps scrypt's deliberate cost (~0.1-1 s a login) out of the run
-           "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+    return {**os.environ, "INSTANCE_DIR": str(instance), "DATABASE_URL": f"sqlite:///{instance / 'app.sqlite3'}",
+            "DEMO_USERS": "1",
+            # every step signs in again: a cheap hash keeps scrypt's deliberate cost (~0.1-1 s a login) out of the run
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
+
+
+@pytest.fixture(scope="session")
+def server(server_env: dict[str, str]) -> Iterator[str]:
+    env = server_env
     bin_dir = Path(sys.executable).parent
     setup = subprocess.run([str(bin_dir / "flask"), "--app", "app", "setup"], cwd=ROOT, env=env,
                            capture_output=True, text=True, timeout=180)

@@ -27,9 +27,10 @@ from tests.services.test_reception_plan import group_complaint, record
 
 pytestmark = pytest.mark.browser
 
-UNITS = [{"code": "STNMT", "name": "Sở Tài nguyên và Môi trường", "kind": "department", "organisation": "stnmt"},
-         {"code": "CHUPRONG", "name": "UBND huyện Chư Prông", "kind": "district", "organisation": "chu-prong"},
-         {"code": "PLEIKU", "name": "UBND thành phố Pleiku", "kind": "district", "organisation": "pleiku"}]
+UNITS = [{"code": "SNNMT", "name": "Sở Nông nghiệp và Môi trường", "kind": "department",
+          "organisation": "so_nong_nghiep_moi_truong"},  # codes of the demo catalogue current today
+         {"code": "CHUPRONG", "name": "UBND huyện Chư Prông", "kind": "district", "organisation": "ubnd_x_chu_prong"},
+         {"code": "PLEIKU", "name": "UBND thành phố Pleiku", "kind": "district", "organisation": "ubnd_p_pleiku"}]
 
 
 def _plan(now: datetime) -> dict[str, Any]:

@@ -6,8 +6,12 @@ import time
 
 import pytest
 
+from app.engine import sandbox
+from app.engine.bounded import calendar_guarded
 from app.engine.budget import BudgetExceeded
-from app.engine.sandbox import RestrictedEnvironment, UnsafeCode, check_source
+from app.engine.calendar import LegalCalendar
+from app.engine.deadlines import script_functions
+from app.engine.sandbox import RestrictedEnvironment, UnsafeCode, check_source, normal_text
 
 ESCAPES = [
     "__import__('os').system('true')",
@@ -118,3 +122,91 @@ def test_code_nested_too_deep_for_the_parser_is_refused_not_crashed() -> None:
         check_source("x" + "+x" * 100_000, "eval")
     with pytest.raises((UnsafeCode, SyntaxError)):
         check_source("(" * 5000 + "1" + ")" * 5000, "eval")
+
+
+# C-level work the wall clock cannot interrupt (checked only between Python operations): each of these hung a
+# worker for 30 s, grew without bound or crashed the interpreter before it was bounded before it starts.
+C_LEVEL_ATTACKS = {
+    "round to a hundred million digits": "k = 100000000\nx = round(1, -k)",
+    "sum of lists": "z = [0] * 10000\nx = sum([z] * 3000, [])",
+    "a list extended by a zip of itself": "l = [1]\nfor i in range(40):\n    l.extend(zip(l))",
+    "f-strings doubled": "s = 'a' * 100000\n" + "s = f'{s}{s}'\n" * 9,
+    "an f-string of 3,000 parts": "s = 'a' * 99999\nx = f'" + "{s}" * 3000 + "'",
+    "starred lists doubled": "a = [0] * 100000\n" + "a = [*a, *a]\n" * 8,
+    "starred arguments": "l = list(range(100000))\nx = max(" + "*l, " * 2000 + ")",
+    "dicts merged 2,000 times": "d = {i: i for i in range(100000)}\nx = {" + "**d, " * 2000 + "}",
+    "str of a shared list": "s = 'a' * 100000\nx = str([s] * 100000)",
+    "sorted by str": "l = [['a' * 1000] * 100] * 1000\nx = sorted(l, key=str)",
+    "zip of 1,000 lists": "l = list(range(1000))\nx = list(zip(*[l] * 1000))",
+    "set of a shared tuple": "t = tuple(range(100000))\nx = set([t] * 100000)",
+    "hash of tuples nested 100,000 deep (a segfault)": "t = ()\nfor i in range(100000):\n    t = (t,)\nd = {t: 1}",
+    "tuples nested as a dict key": "t = ()\nfor i in range(100000):\n    t = (t,)\nd = {}\nd[t] = 1",
+    "comparison of shared lists": "a = [[0] * 1000] * 1000\nb = [[0] * 1000] * 1000\nx = [a] * 100 == [b] * 100",
+    "in over a shared list": "s = 'a' * 99999 + 'b'\nl = [s] * 100000\nx = ('a' * 100000) in l",
+    "count over a shared list": "a = [[0] * 1000] * 1000\nl = [a] * 1000\nx = l.count([[0] * 1000] * 1000)",
+    "startswith a shared tuple": "s = 'a' * 100000\nx = s.startswith(tuple([s[:-1] + 'b'] * 100000))",
+    "slices piling up": "s = 'a' * 100000\nl = [s[1:] for i in range(100000)]",
+    "strings piling up": "l = list(range(15000))\n" + "x = str(l)\n" * 1800,
+    "comparisons in a straight line": "l = list(range(100000))\nm = list(range(100000))\n" + "x = l == m\n" * 1800,
+    "upper of 100,000 ß": "x = ('ß' * 100000).upper()",
+    "an integer of 4,000 digits squared": "x = int('9' * 4000)\ny = x * x",
+    "str of a list holding itself": "l = [1]\nl.append(l)\nx = str(l)",
+    "str of lists nested 100,000 deep": "a = []\nfor i in range(100000):\n    a = [a]\nx = str(a)",
+    "a host function given a shared list": "x = normal_text(['a' * 100000] * 100000)",
+}
+
+
+@pytest.mark.parametrize("attack", list(C_LEVEL_ATTACKS))
+def test_c_level_work_is_bounded_before_it_starts(attack: str) -> None:
+    try:
+        sandbox._compiled(C_LEVEL_ATTACKS[attack], "exec")  # what deploy does, once per source
+    except UnsafeCode:
+        return  # its constants already show it: refused at deploy
+    started = time.monotonic()
+    with pytest.raises((BudgetExceeded, UnsafeCode)):
+        RestrictedEnvironment({"normal_text": normal_text}).execute(C_LEVEL_ATTACKS[attack], {})
+    assert time.monotonic() - started < 1.2  # refused before the work, or stopped by the evaluation's second
+
+
+@pytest.mark.parametrize("script", ["s = 'abc'\nr = s.replace\nx = r('', s)", "d = {}\ng = d.get",
+                                    "x = 'a'.upper", "l = [1]\nl[:0] = l"])
+def test_a_method_is_only_called_where_it_is_named(script: str) -> None:
+    with pytest.raises(UnsafeCode):
+        check_source(script, "exec")
+
+
+def test_a_method_on_the_wrong_kind_of_data_is_an_error_not_an_escape() -> None:
+    with pytest.raises(AttributeError, match="không dùng được"):
+        RestrictedEnvironment({}).execute("r = range(3)\nx = r.count(1)", {})
+
+
+@pytest.mark.parametrize(("call", "named"), [
+    ("add_working_days('2021-01-01', 2000000)", "vượt quá"),
+    ("add_days('0001-01-01', 10)", "1990"),
+    ("filing_deadline_for('2021-01-01', False, [{'from': '1990-01-01', 'to': '2100-12-31'}] * 101)", "100"),
+])
+def test_the_calendar_helpers_refuse_what_would_walk_too_many_days(call: str, named: str) -> None:
+    functions = {name: calendar_guarded(f) for name, f in script_functions(LegalCalendar()).items()}
+    started = time.monotonic()
+    with pytest.raises(BudgetExceeded, match=named):
+        RestrictedEnvironment(functions).evaluate(call, {})
+    assert time.monotonic() - started < 0.5
+
+
+def test_bounded_builtins_and_operators_keep_their_meaning() -> None:
+    data: dict[str, object] = {"rows": [{"n": 3, "k": "c"}, {"n": 1, "k": "a"}, {"n": 2, "k": "b"}]}
+    RestrictedEnvironment({}).execute(
+        "ns = [r['n'] for r in rows]\n"
+        "order = [r['k'] for r in sorted(rows, key=len, reverse=True)]\n"
+        "first = min(ns)\nlast = max(ns, default=0)\nnone = max([], default=-1)\nbig = max(4, 9, 2)\n"
+        "total = sum(ns, 10)\npairs = dict(zip(['a', 'b'], ns))\nmerged = {**pairs, 'c': 0}\n"
+        "both = [*ns, *ns[:1]]\nseen = 2 in set(ns)\nhas = 'a' in pairs\nlabel = f'{total:>5}|{first!r}|{ns}'\n"
+        "indexed = [(i, n) for i, n in enumerate(ns, 1)]\nr = round(2.675, 2)\nwords = ' A b '.strip().lower().split()\n"
+        "keys = sorted(pairs.keys())\nl = [1]\nl.extend(zip(l))\nt = {(1, 2): 'x'}[(1, 2)]", data)
+    assert data["order"] == ["c", "a", "b"] and (data["first"], data["last"], data["none"], data["big"]) == (1, 3, -1, 9)
+    assert data["total"] == 16 and data["pairs"] == {"a": 3, "b": 1} and data["merged"] == {"a": 3, "b": 1, "c": 0}
+    assert data["both"] == [3, 1, 2, 3] and data["seen"] is True and data["has"] is True
+    assert (data["label"] == "   16|1|[3, 1, 2]" and data["indexed"] == [[1, 3], [2, 1], [3, 2]]) or \
+        data["indexed"] == [(1, 3), (2, 1), (3, 2)]
+    assert data["r"] == 2.67 and data["words"] == ["a", "b"] and data["keys"] == ["a", "b"]
+    assert data["l"] == [1, (1,)] and data["t"] == "x"  # a self-growing extend reads its argument first, bounded

@@ -52,8 +52,9 @@ class Desk:
                 return case_service.start_case(self.rt, self._who("reception"), PROCESS, copy.deepcopy(petition)).instance.id
             except FormValidationError as error:
                 raise Refused(error.fields) from None
-        response = self.client.post(f"/api/processes/{PROCESS}/instances", json={"data": petition},
-                                    headers=basic("reception"))
+        # the same complainant against the same decision, case after case: registered knowingly (no duplicate warning)
+        response = self.client.post(f"/api/processes/{PROCESS}/instances",
+                                    json={"data": petition, "confirm_duplicate": True}, headers=basic("reception"))
         self._check(response)
         return int(response.get_json()["id"])
 

@@ -191,7 +191,7 @@ def test_a_whole_case_deleted_after_a_checkpoint_is_caught(app: Flask, client: F
     integrity.checkpoint(rt)
     intrude(owner_url, *[f"DELETE FROM {table} WHERE instance_id = {instance_id}"
                          for table in ("audit_events", "tasks", "closed_tasks", "step_failures", "jobs", "escalations",
-                                       "attachments")],
+                                       "attachments", "case_notes", "task_routes", "task_drafts", "petition_keys")],
             f"DELETE FROM instances WHERE id = {instance_id}")
     code, output, _, _ = _verdicts(app, client, None)
     assert code == 1 and f"case:{instance_id}" in output and "(deleted)" in output

@@ -1,22 +1,28 @@
-"""Timers fire on the law's clock, once, through the job table; failures retry, then become incidents."""
+"""Timers fire on the law's clock, once, through the job table; failures retry, then become incidents.
+
+A timer that hangs or kills its worker stops nothing else: each job runs in a child process killed after
+its time, and an attempt counts when a job is claimed.
+"""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from app.clock import FrozenClock
+from app.engine import bounded
 from app.engine.instance import WorkflowRun
 from app.errors import Forbidden
 from app.persistence import queries
 from app.persistence.models import AuditEvent, Escalation, Job
-from app.services import escalations, tasks, timers
+from app.services import deploy, escalations, tasks, timers
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from tests.conftest import vn
-from tests.services.timer_demo import RESOLVER, deploy_timer_demo, start_timer_demo
+from tests.services.timer_demo import ANALYST, FIXTURE, RESOLVER, deploy_timer_demo, start_timer_demo
 
 ADMIN = Principal(0, "admin", "Admin", frozenset({"admin"}))
 INSPECTORATE = Principal(0, "inspectorate", "Thanh tra", frozenset({"inspectorate"}))
@@ -131,3 +137,77 @@ def test_completing_the_task_in_time_cancels_the_timer(rt: Runtime, clock: Froze
     clock.set(vn(2021, 4, 1))
     assert timers.run_once(rt, "w1").claimed == 0
     assert _count(rt, Escalation) == 0
+
+
+def test_a_job_whose_worker_dies_on_it_every_time_becomes_an_incident_instead_of_being_claimed_for_ever(
+        rt: Runtime, clock: FrozenClock) -> None:
+    deploy_timer_demo(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    clock.set(vn(2021, 3, 4, 8))
+    for attempt in range(1, timers.MAX_ATTEMPTS + 1):
+        assert len(timers.claim_due_jobs(rt, f"worker-{attempt}", lock_seconds=60)) == 1  # ... and dies with it
+        with rt.db.reading() as session:
+            job = session.scalar(select(Job).where(Job.instance_id == instance_id))
+            assert job is not None and job.attempts == attempt  # counted when claimed, not only when it fails
+        clock.advance(timedelta(seconds=61))
+    assert timers.run_once(rt, "worker-6").claimed == 0
+    incidents = timers.list_incidents(rt, ADMIN)
+    assert [(i.instance_id, i.status, i.attempts) for i in incidents] == [(instance_id, "incident", timers.MAX_ATTEMPTS)]
+    assert "dừng hoặc treo" in (incidents[0].last_error or "") and "incident_opened" in _actions(rt, instance_id)
+
+
+def _deploy_trap(rt: Runtime, script: str) -> None:
+    """The timer fixture with ``script`` between its timer and its escalation, as a new deployment."""
+    files = {f"{'processes' if p.suffix == '.bpmn' else 'forms'}/timer_demo/{p.name}": p.read_text(encoding="utf-8")
+             for p in FIXTURE.iterdir()}
+    bpmn = "processes/timer_demo/timer_demo.bpmn"
+    files[bpmn] = files[bpmn].replace(
+        '<bpmn:sequenceFlow id="f3" sourceRef="demo_overdue_timer" targetRef="demo_overdue_raised"/>',
+        '<bpmn:sequenceFlow id="f3" sourceRef="demo_overdue_timer" targetRef="trap"/>'
+        f'<bpmn:scriptTask id="trap" name="Bẫy"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:sequenceFlow id="f3b" sourceRef="trap" targetRef="demo_overdue_raised"/>')
+    assert deploy.deploy(rt, ANALYST, "timer_demo", files).created
+
+
+TRAP = "k = 1000000000\nz = round(1, -k)"  # computed, so that deploy cannot see it: 10**1000000000 in C
+
+
+@pytest.mark.parametrize("hole", [False, True], ids=["refused by the budget", "a hole in the budget, killed"])
+def test_a_trap_timer_becomes_an_incident_and_every_other_timer_still_fires(
+        rt: Runtime, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, hole: bool) -> None:
+    deploy_timer_demo(rt)
+    other = start_timer_demo(rt, "2021-03-03")  # on the sound deployment
+    _deploy_trap(rt, TRAP)
+    trapped = start_timer_demo(rt, "2021-03-02")  # on the trap, due first
+    if hole:  # as if the budget had missed this builtin: the child hangs in C, where no Python check reaches
+        monkeypatch.setattr(bounded._Bounded, "round_", lambda self, number, ndigits=None: round(number, ndigits))
+    clock.set(vn(2021, 3, 4, 8))
+    started = time.monotonic()
+    first = timers.run_once(rt, "w1", job_seconds=1.5)
+    assert (first.claimed, first.fired, first.failed) == (2, 1, 1)
+    assert time.monotonic() - started < 5  # the trap was killed after 1.5 s, then the other case's timer fired
+    assert _count(rt, Escalation, instance_id=other) == 1
+    for _attempt in range(2, timers.MAX_ATTEMPTS + 1):
+        with rt.db.reading() as session:
+            job = session.scalar(select(Job).where(Job.instance_id == trapped))
+            assert job is not None and job.status == "pending"
+            clock.set(job.due_at)
+        assert timers.run_once(rt, "w1", job_seconds=1.5).failed == 1
+    with rt.db.reading() as session:
+        job = session.scalar(select(Job).where(Job.instance_id == trapped))
+        assert job is not None and (job.status, job.attempts) == ("incident", timers.MAX_ATTEMPTS)
+        assert ("quá 1.5 giây" if hole else "round()") in (job.last_error or ""), job.last_error
+    assert timers.run_once(rt, "w1", job_seconds=1.5).claimed == 0
+    assert _actions(rt, trapped) == ["instance_started", "incident_opened"]  # the case itself never changed
+
+
+def test_a_timer_job_that_allocates_without_bound_fails_in_its_child_and_the_worker_carries_on(
+        rt: Runtime, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch) -> None:
+    deploy_timer_demo(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    monkeypatch.setattr(WorkflowRun, "fire_due_timers", lambda self: bytearray(8 * 1024 ** 3))
+    clock.set(vn(2021, 3, 4, 8))
+    assert timers.run_once(rt, "w1").failed == 1
+    with rt.db.reading() as session:
+        job = session.scalar(select(Job).where(Job.instance_id == instance_id))
+        assert job is not None and (job.last_error or "").startswith("MemoryError")

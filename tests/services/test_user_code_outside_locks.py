@@ -9,6 +9,7 @@ A script that goes over its budget becomes a failing job, then an incident; othe
 
 from __future__ import annotations
 
+import multiprocessing
 import threading
 from typing import Any
 
@@ -47,7 +48,8 @@ def test_an_officer_completes_a_step_while_a_timer_script_is_running(rt: Runtime
     other = start_case(rt)
     timed = start_timer_demo(rt, "2021-02-18")
     clock.set(vn(2021, 2, 20))
-    inside, done = threading.Event(), threading.Event()
+    fork = multiprocessing.get_context("fork")  # the worker runs each job in a child process it forks
+    inside, done = fork.Event(), fork.Event()
     worker = threading.current_thread()
     real_step = budget.Budget.step
 

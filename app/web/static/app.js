@@ -1,6 +1,7 @@
 /* Progressive enhancement only: every form works without it by posting indexed names. */
 (function () {
   "use strict";
+  document.documentElement.classList.add("js");  /* the phone's menu folds away only when it can be opened */
 
   function renumber(container) {
     var empty = container.querySelector(":scope > [data-empty]");
@@ -9,6 +10,13 @@
   }
 
   document.addEventListener("click", function (event) {
+    var toggle = event.target.closest(".menu-toggle");
+    if (toggle) {
+      var open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      toggle.closest(".top").classList.toggle("open", open);
+      return;
+    }
     var add = event.target.closest("[data-add]");
     if (add) {
       var array = add.closest("[data-array]");

@@ -1,0 +1,100 @@
+"""Work to a named officer: who may take a step, and the routes that hand a case's next steps to them.
+
+A route says "this case's next tasks of this role (for this organisation) go to this officer". It is
+set when an assigner hands a step to a named officer, and when a form names the officer: the
+verification decision's «Người được giao» (``assign_verification``, ``verifier.officer``), whose
+page offers the verifier-role officers by name and stores the chosen user name. Each task that
+becomes ready is then given to the route's officer — if that officer still may work it (active,
+the role, the organisation) — with an event in the case's trail. Giving a task back clears the route.
+
+A value the form names that is no user who may take the work (a name typed through the API) routes
+nothing: the steps stay with the role, as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import inspect
+from sqlalchemy.orm import Session
+
+from app.persistence import audit, queries, worklist
+from app.persistence.models import Instance, TaskRow, User
+from app.services import access
+from app.services.runtime import Runtime
+from app.services.sessions import principal_of
+
+# (process, step) -> (path of the field naming the officer, role whose tasks go to that officer)
+OFFICER_FIELDS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
+    ("complaint_second_level", "assign_verification"): (("verifier", "officer"), "verifier"),
+}
+
+
+@dataclass(frozen=True)
+class Officer:
+    username: str
+    full_name: str
+    organisation: str | None
+
+
+def officers(session: Session, role: str, organisation: str | None) -> list[Officer]:
+    """The active users who may work tasks of ``role`` for ``organisation``, by name (the access policy decides)."""
+    return [Officer(u.username, u.full_name, u.organisation) for u in worklist.role_holders(session, role)
+            if access.may_take(principal_of(u), role, organisation)]
+
+
+def may_take(session: Session, username: str, role: str, organisation: str | None) -> bool:
+    user = queries.user_by_username(session, username)
+    return user is not None and user.is_active and access.may_take(principal_of(user), role, organisation)
+
+
+def names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    return queries.user_names(session, [u for u in usernames if u])
+
+
+def officer_fields(process_id: str, bpmn_id: str) -> dict[str, str]:
+    """The form fields of a step that name an officer, as dotted paths, with the role they route."""
+    found = OFFICER_FIELDS.get((process_id, bpmn_id))
+    return {".".join(found[0]): found[1]} if found else {}
+
+
+def route_from_form(session: Session, instance: Instance, bpmn_id: str, data: dict[str, Any], organisation: str | None,
+                    *, by: str, now: datetime) -> str | None:
+    """Route the role a completed form names an officer for to that officer; the user name, or None."""
+    found = OFFICER_FIELDS.get((instance.process_id, bpmn_id))
+    if found is None:
+        return None
+    path, role = found
+    value: Any = data
+    for key in path:
+        value = value.get(key) if isinstance(value, dict) else None
+    if not isinstance(value, str) or not may_take(session, value, role, organisation):
+        return None
+    worklist.set_route(session, instance.id, role, organisation, value, by=by, at=now)
+    return value
+
+
+def settle(rt: Runtime, session: Session, instance: Instance, waiting: Sequence[TaskRow], fresh: Sequence[TaskRow],
+           now: datetime) -> None:
+    """After a save: give each newly ready task to its case's routed officer; drop drafts of tasks gone."""
+    worklist.drop_drafts_except(session, instance.id, [t.id for t in waiting])
+    for row in fresh:
+        found = worklist.route(session, instance.id, row.role, row.organisation)
+        if found is None or row.assignee or not may_take(session, found.username, row.role, row.organisation):
+            continue
+        row.assignee = found.username
+        audit.append_event(session, rt.audit_keys, instance, at=now, actor="system", action="task_assigned",
+                           task_id=row.id, bpmn_id=row.bpmn_id,
+                           data={"assignee": found.username, "step": row.name, "routed_by": found.set_by})
+
+
+def fresh_rows(rows: Sequence[TaskRow]) -> list[TaskRow]:
+    """The rows a save has just added (not yet flushed): the tasks that have just become ready."""
+    return [row for row in rows if inspect(row).pending]
+
+
+def user(session: Session, username: str) -> User | None:
+    return queries.user_by_username(session, username)
