@@ -24,6 +24,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from app.engine.forms import compile_schema
 from app.engine.limits import BoundedBpmnParser, check_constants
+from app.engine.links import settle_links
 from app.engine.safe_xml import parse_xml
 from app.engine.sandbox import UnsafeCode, check_source
 from app.errors import DiagramError, UnsafeDiagram
@@ -119,6 +120,7 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
         subprocess_specs = parser.get_subprocess_specs(process_id)
     except (ValidationException, SpiffWorkflowException, KeyError) as exc:
         raise DiagramError(f"Không dựng được quy trình {process_id}: {exc}") from exc
+    settle_links([spec, *subprocess_specs.values()])  # shared by every workflow: never linked while one runs
     forms = _load_forms(files)
     validators = {name: _compile(name, schema, check_forms) for name, schema in forms.items()}
     lanes, names = _lanes_and_names(trees.values())

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
-from app.errors import DuplicatePetition, FormValidationError, InvalidInput
+from app.errors import DuplicatePetition, EngineError, FormValidationError, InvalidInput
 from app.services import attachments, casefile, cases, duplicates
 from app.text import clean_file_name
 from app.web import forms
@@ -54,6 +54,9 @@ def new_case(process_id: str) -> Any:
         note = " Các tệp đính kèm cần chọn lại." if files else ""
         status = 422 if isinstance(error, FormValidationError) else 400
         return _form_page("case_new.html", spec, data, error.fields, status, error.message + note, process_id=process_id)
+    except EngineError as error:  # the diagram could not start: say so in Vietnamese, keep what was typed
+        note = " Các tệp đính kèm cần chọn lại." if files else ""
+        return _form_page("case_new.html", spec, data, {}, 422, error.message + note, process_id=process_id)
     flash(f"Đã tạo hồ sơ {change.instance.case_number}.", "ok")
     return redirect(case_home(process_id, change.instance.id))
 
@@ -129,6 +132,8 @@ def message(instance_id: int, name: str) -> Any:
     except InvalidInput as error:
         status = 422 if isinstance(error, FormValidationError) else 400
         return _form_page("message.html", spec, payload, error.fields, status, error.message, **context)
+    except EngineError as error:
+        return _form_page("message.html", spec, payload, {}, 422, error.message, **context)
     flash(f"Đã ghi nhận «{spec.title}» cho hồ sơ {change.instance.case_number}.", "ok")
     return redirect(back)
 

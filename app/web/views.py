@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 
-from app.errors import FormValidationError, InvalidInput
+from app.errors import EngineError, FormValidationError, InvalidInput
 from app.routing import MAX_ID
 from app.services import attachments, casefile, cases, dashboard, drafts, register, tasks
 from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
@@ -98,6 +98,9 @@ def complete(task_id: str) -> Any:
         return task_page(view, data, error.fields, 422, error.message + note)
     except InvalidInput as error:
         return task_page(view, data, error.fields, 400, error.message)
+    except EngineError as error:  # the diagram could not go on: say so in Vietnamese, keep what was typed
+        note = " Các tệp đính kèm cần chọn lại." if files else ""
+        return task_page(view, data, {}, 422, error.message + note)
     flash(f"Đã hoàn thành bước «{view.task.name}» của hồ sơ {change.instance.case_number}.", "ok")
     if not cases.may_read(rt, who, change.instance.id):  # e.g. a unit's head who did the unit's step of a plan
         return redirect(url_for("web.inbox"))

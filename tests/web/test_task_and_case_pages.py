@@ -9,7 +9,8 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from app.clock import FrozenClock
-from app.services import casefile, tasks, users
+from app.services import casefile, deploy, tasks, users
+from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.web import forms
 from tests import cases
@@ -172,3 +173,29 @@ def test_a_withdrawal_letter_is_recorded_from_the_case_page(client: FlaskClient,
     assert [t.bpmn_id for t in casefile.open_case(rt, auditor, instance_id).view.tasks] == ["issue_termination"]
     sign_in(client, "clerk")
     assert client.get(f"/cases/{instance_id}/messages/withdrawal").status_code == 403
+
+
+def test_a_diagram_that_fails_says_so_in_vietnamese_and_keeps_what_was_typed(client: FlaskClient, rt: Runtime,
+                                                                            clock: FrozenClock) -> None:
+    pid, bpmn = "complaint_second_level", "processes/complaint_second_level/complaint_second_level.bpmn"
+    files = deploy.read_sources(rt.processes_dir, rt.forms_dir, pid)
+    script = ("resolution_deadline = resolution_deadline_for(acceptance_notice['issued_on'], complex_case, "
+              "remote_area, regime)")
+    assert script in files[bpmn]
+    files[bpmn] = files[bpmn].replace(script, "resolution_deadline = resolution_deadline_for(no_such_field, 1, 2)", 1)
+    deploy.deploy(rt, Principal(0, "analyst", "A", frozenset({"analyst"})), pid, files)
+    instance_id = start_case(rt)
+    task_id = ready_task_id(rt, instance_id)
+    clock.set(vn(2021, 3, 1))
+    sign_in(client, "resolver")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    body = {"accepted": "true", "acceptance_notice.number": "45/TB-UBND-typed", "acceptance_notice.issued_on": "2021-03-01",
+            **{f"eligibility.{k}": "on" for k in cases.ELIGIBLE}, "_version": re.search(
+                r'name="_version" value="(\d+)"', page).group(1)}  # type: ignore[union-attr]
+    response = post(client, f"/tasks/{task_id}", body)
+    shown = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "Quy trình không thực hiện được" in shown and "Hồ sơ giữ nguyên" in shown
+    assert 'value="45/TB-UBND-typed"' in shown and 'id="task-form"' in shown  # the form again, as typed
+    assert " object at 0x" not in shown and "Traceback" not in shown and "SubWorkflowTask" not in shown
+    assert ready_task_id(rt, instance_id) == task_id
