@@ -217,14 +217,14 @@ def test_code_doing_unbounded_work_at_run_time_is_refused_at_once_naming_the_ste
                        headers=basic("analyst")).status_code == 201, "only the budget can see this one"
     case = client.post("/api/processes/timer_demo/instances", json={"data": {"demo_deadline": "2021-03-01"}},
                        headers=basic("resolver")).get_json()
-    before, started = _counts(rt), time.monotonic()
+    before, started = _counts(rt), time.thread_time()  # work done, not time waited on a loaded machine
     answer = client.post(f"/api/tasks/{case['tasks'][0]['id']}/complete", json={"data": {"note": "xong"}},
                          headers=basic("resolver"))
-    took = time.monotonic() - started
+    took = time.thread_time() - started
     body = answer.get_json()
     assert answer.status_code == 422 and body["error"] == "engine_error", body
     assert "ở bước «Tính toán»" in body["message"] and named in body["message"], body["message"]
-    assert took < 1.0, f"refused in {took:.2f} s"
+    assert took < 1.0, f"refused after {took:.2f} s of work"
     assert _counts(rt) == before
     still = client.get(f"/api/instances/{case['id']}", headers=basic("resolver")).get_json()
     assert [t["id"] for t in still["tasks"]] == [case["tasks"][0]["id"]]  # the step is still to do

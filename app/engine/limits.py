@@ -32,6 +32,7 @@ from SpiffWorkflow.spiff.specs.defaults import ParallelMultiInstanceTask, Sequen
 from SpiffWorkflow.task import Task
 
 from app.engine.budget import MAX_INSTANCES, BudgetExceeded
+from app.engine.pyast import AST_LOCK
 from app.engine.timers import TimerValueError, check_timer_value, engine_now
 from app.errors import DiagramError
 
@@ -132,7 +133,8 @@ def _refuse(node: etree._Element, path: str, reason: str) -> DiagramError:
 
 def _constant(text: str | None) -> tuple[bool, Any]:
     try:
-        return True, ast.literal_eval((text or "").strip())
+        with AST_LOCK:
+            return True, ast.literal_eval((text or "").strip())
     except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
         return False, None
 

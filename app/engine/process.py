@@ -23,6 +23,8 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
 from app.engine.forms import compile_schema
+from app.engine.instructions import InstructionsRefused, check_instructions
+from app.engine.labels import FormLabels, form_labels
 from app.engine.limits import BoundedBpmnParser, check_constants
 from app.engine.links import settle_links
 from app.engine.safe_xml import parse_xml
@@ -80,6 +82,7 @@ class CompiledProcess:
     forms: dict[str, dict[str, Any]] = field(repr=False)
     validators: dict[str, Draft202012Validator] = field(repr=False)
     element_names: dict[str, str] = field(repr=False)
+    labels: FormLabels = field(repr=False, default_factory=FormLabels)  # the forms' field and option titles
 
     def form_schema(self, name: str) -> dict[str, Any]:
         return self.forms[name]
@@ -143,6 +146,7 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
         forms=forms,
         validators=validators,
         element_names=names,
+        labels=form_labels(forms),
     )
 
 
@@ -275,6 +279,11 @@ def _user_task(task_spec: Any, lanes: Mapping[str, str],
     ui_form = props.get(_UI_FORM)
     if ui_form is not None and ui_form not in validators:
         raise DiagramError(f"Bước {bpmn_id}: không có tệp giao diện biểu mẫu {ui_form!r}.")
+    try:
+        check_instructions(ext.get("instructionsForEndUser") or "")
+    except InstructionsRefused as exc:
+        raise DiagramError(f"Hướng dẫn của bước «{task_spec.bpmn_name or bpmn_id}» ({bpmn_id}) bị từ chối: {exc}.",
+                           details={"element": bpmn_id}) from exc
     return UserTaskInfo(
         bpmn_id=bpmn_id, name=task_spec.bpmn_name or bpmn_id, role=role, form=form, ui_form=ui_form,
         due_expression=(props.get(_DUE) or "").strip() or None,

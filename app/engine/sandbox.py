@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import ast
 import copy
-import threading
 import unicodedata
 from collections.abc import Callable, Mapping
 from functools import lru_cache
@@ -28,6 +27,7 @@ from SpiffWorkflow.task import Task
 from app.engine.bounded import builtins, guarded
 from app.engine.budget import MAX_CASE_DATA, Budget, BudgetExceeded, NotStorable, data_size, weigh
 from app.engine.limits import check_result
+from app.engine.pyast import AST_LOCK
 from app.engine.rewrite import instrument, static_check
 
 
@@ -134,7 +134,8 @@ def check_source(source: str, mode: str = "exec") -> ast.Module | ast.Expression
     if len(source) > MAX_SOURCE:
         raise UnsafeCode(f"đoạn mã dài quá {MAX_SOURCE:,} ký tự".replace(",", "."))
     try:
-        tree = cast(ast.Module | ast.Expression, ast.parse(source, mode=mode))
+        with AST_LOCK:
+            tree = cast(ast.Module | ast.Expression, ast.parse(source, mode=mode))
         _Checker().visit(tree)
         static_check(tree)
     except (RecursionError, MemoryError) as exc:
@@ -147,17 +148,10 @@ def check_source(source: str, mode: str = "exec") -> ast.Module | ast.Expression
 MAX_SOURCE = 20_000  # characters of one script or expression
 
 
-_COMPILING = threading.Lock()
-
-
 @lru_cache(maxsize=4096)
 def _compiled(source: str, mode: str) -> CodeType:
-    """Vetted, then rewritten to draw on a budget (``app.engine.budget``), then compiled; once per source.
-
-    One thread at a time: CPython 3.11 keeps the AST converter's recursion depth in interpreter state,
-    so two threads compiling AST objects at once fail with «AST constructor recursion depth mismatch».
-    """
-    with _COMPILING:
+    """Vetted, then rewritten to draw on a budget (``app.engine.budget``), then compiled; once per source."""
+    with AST_LOCK:  # see app.engine.pyast
         return compile(instrument(check_source(source, mode)), "<diagram>", mode)
 
 

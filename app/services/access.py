@@ -168,7 +168,7 @@ def may_record(principal: Principal, process: CompiledProcess, name: str) -> boo
 def require_message(principal: Principal, process: CompiledProcess, instance: Instance, name: str) -> None:
     require_case(principal, process, instance)
     if name not in process.message_roles:
-        raise NotFound(f"Quy trình không có thông điệp «{name}».")
+        raise NotFound("Quy trình của hồ sơ không nhận loại văn bản này.")
     if not may_record(principal, process, name):
         allowed = ", ".join(ROLES.get(r, r) for r in sorted(process.message_roles[name]))
         raise Forbidden(f"Chỉ {allowed} mới được ghi nhận văn bản này cho hồ sơ.")

@@ -61,6 +61,11 @@ def officer_fields(process_id: str, bpmn_id: str) -> dict[str, str]:
     return {".".join(found[0]): found[1]} if found else {}
 
 
+def officer_paths(process_id: str) -> set[str]:
+    """Every form field of a process that names an officer (by user name), as dotted paths."""
+    return {".".join(path) for (pid, _), (path, _) in OFFICER_FIELDS.items() if pid == process_id}
+
+
 def route_from_form(session: Session, instance: Instance, bpmn_id: str, data: dict[str, Any], organisation: str | None,
                     *, by: str, now: datetime) -> str | None:
     """Route the role a completed form names an officer for to that officer; the user name, or None."""

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.clock import local_date
 from app.engine import LegalCalendar
 from app.engine.calendar import CalendarEntry
@@ -23,10 +25,11 @@ from app.engine.deadlines import (
     regime_for,
     suspension_allowed,
 )
+from app.engine.labels import FormLabels
 from app.errors import NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Attachment
-from app.services import access, integrity, notes, organisations
+from app.services import access, assignment, integrity, notes, organisations
 from app.services.cases import CaseView, get_case, list_cases
 from app.services.notes import NoteLine
 from app.services.principal import Principal
@@ -41,6 +44,10 @@ DEADLINE_LABELS = {
     "sending_deadline": "Hạn gửi quyết định",
     "publication_deadline": "Hạn công khai quyết định",
     "suspension_notice_deadline": "Hạn thông báo tạm đình chỉ",
+    "termination_notice_deadline": "Hạn gửi quyết định đình chỉ",
+    "plan_deadline": "Hạn trình kế hoạch",
+    "unit_report_deadline": "Hạn báo cáo của đơn vị",
+    "report_deadline": "Hạn báo cáo tổng hợp",
 }
 ACTIONS = {
     "instance_started": "Tạo hồ sơ", "task_completed": "Hoàn thành bước", "task_failed": "Bước bị từ chối",
@@ -57,6 +64,14 @@ CASE_VARIABLES = {  # what the diagrams compute into the case, named for officer
     "outcome": "Kết quả", "withdrawal_received": "Đã nhận đơn rút khiếu nại",
     "competent_authority": "Thẩm quyền giải quyết", "competent_authority_name": "Người có thẩm quyền giải quyết",
     "handling_organisation": "Cơ quan giải quyết",
+}
+CHOICES_OF = {"competent_authority": "submitted_to"}  # a computed variable -> the field whose options it takes
+EVENT_FIELDS = {  # what the events themselves record beside the case's changes, named for officers
+    "assignee": "Cán bộ được giao", "previous": "Cán bộ trước đó", "routed_by": "Người giao", "step": "Bước",
+    "filename": "Tệp", "size": "Dung lượng (byte)", "duplicates": "Hồ sơ trùng", "other_organisations":
+    "Hồ sơ trùng ở cơ quan khác", "characters": "Số ký tự", "name": "Cảnh báo", "subject": "Nội dung cảnh báo",
+    "attempts": "Số lần thử", "error": "Lỗi", "last_error": "Lỗi gần nhất", "sequence": "Lượt tiếp số",
+    "received_on": "Ngày tiếp nhận",
 }
 OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",
             "withdrawn": "Rút khiếu nại"}
@@ -81,7 +96,8 @@ class TimelineEntry:
     action: str
     label: str
     step: str | None
-    changes: list[tuple[str, str]]
+    changes: list[tuple[str, Any]]  # (field path, value as stored): the page names and shows it by the forms
+    removed: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -134,9 +150,10 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         events = list(queries.audit_events(session, instance_id))
         chain = integrity.case_check(rt, session, view.instance, events)
         files = list(queries.attachments(session, instance_id))
-        names = queries.user_names(session, {e.actor for e in events})
+        names = queries.user_names(session, {e.actor for e in events} | _people_in(events) | {view.instance.started_by})
         process = rt.process(session, view.instance.deployment)
-        titles, choices = _field_titles(process.forms)
+        titles, choices = _field_titles(process.labels)
+        choices |= _officer_choices(session, view.instance.process_id, [view.data, *_changed_data(events)])
         message_titles = {m: str(process.forms.get(f"{m}.schema.json", {}).get("title") or m)
                           for m in view.waiting_messages if access.may_record(principal, process, m)}
         element_names = process.element_names
@@ -145,8 +162,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         case_notes = notes.notes_of(session, view.instance)
         from_register = _register_link(session, view.data.get("reception_record"))
         calendar = rt.engine.calendar  # rt.process brought it up to date
-    org_names = organisations.names(rt)
-    timeline = [_entry(e, names, element_names, titles, org_names) for e in events]
+    timeline = [_entry(e, names, element_names) for e in events]
     completed: set[str] = set()
     for event in events:
         completed.update(_steps_of(event.data))
@@ -286,37 +302,18 @@ def message_form(rt: Runtime, principal: Principal, instance_id: int, name: str)
     with rt.db.reading() as session:
         process = rt.process(session, view.instance.deployment)
     access.require_message(principal, process, view.instance, name)
+    schema = process.forms.get(f"{name}.schema.json") or {"type": "object", "properties": {}}
+    title = str(schema.get("title") or "Văn bản")
     if name not in view.waiting_messages:
-        raise NotFound(f"Hồ sơ không chờ văn bản «{name}».")
-    schema = process.forms.get(f"{name}.schema.json") or {"type": "object", "title": name, "properties": {}}
-    return FormSpec(str(schema.get("title") or name), schema, process.forms.get(f"{name}.uischema.json"),
-                    view.instance.process_id)
+        raise NotFound(f"Hồ sơ không chờ văn bản «{title}» ở bước hiện tại.")
+    return FormSpec(title, schema, process.forms.get(f"{name}.uischema.json"), view.instance.process_id)
 
 
-def _field_titles(forms: dict[str, dict[str, Any]]) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
-    """Titles and option labels of every field of the process's forms, by dotted path."""
-    titles = {**DEADLINE_LABELS, **CASE_VARIABLES}
-    choices: dict[str, dict[str, str]] = {"outcome": dict(OUTCOMES)}
-    for name, schema in forms.items():
-        if name.endswith(".schema.json"):
-            _walk_titles(schema, "", titles, choices)
-    return titles, choices
-
-
-def _walk_titles(schema: dict[str, Any], prefix: str, titles: dict[str, str],
-                 choices: dict[str, dict[str, str]]) -> None:
-    for key, prop in (schema.get("properties") or {}).items():
-        if not isinstance(prop, dict):
-            continue
-        path = f"{prefix}.{key}" if prefix else key
-        if prop.get("title"):
-            titles.setdefault(path, str(prop["title"]))
-        options = [c for c in prop.get("oneOf") or [] if isinstance(c, dict) and "const" in c and c.get("title")]
-        if options:
-            choices.setdefault(path, {str(c["const"]): str(c["title"]) for c in options})
-        _walk_titles(prop, path, titles, choices)
-        if isinstance(prop.get("items"), dict):
-            _walk_titles(prop["items"], path, titles, choices)
+def _field_titles(labels: FormLabels) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """Titles and option labels of every field of the process's forms, with what the diagrams compute."""
+    choices = {"outcome": dict(OUTCOMES), **labels.choices}
+    choices |= {variable: choices[field] for variable, field in CHOICES_OF.items() if field in choices}
+    return {**DEADLINE_LABELS, **CASE_VARIABLES, **EVENT_FIELDS, **labels.titles}, choices
 
 
 def _steps_of(raw: str) -> list[str]:
@@ -328,34 +325,69 @@ def _steps_of(raw: str) -> list[str]:
     return [s for s in steps if isinstance(s, str)] if isinstance(steps, list) else []
 
 
-def _entry(event: Any, names: dict[str, str], elements: dict[str, str], titles: dict[str, str],
-           org_names: Mapping[str, str]) -> TimelineEntry:
+def _changed_data(events: list[Any]) -> list[dict[str, Any]]:
+    found = []
+    for event in events:
+        try:
+            data = json.loads(event.data) if event.data else {}
+        except ValueError:
+            continue
+        changed = data.get("changes") if isinstance(data, dict) else None
+        if isinstance(changed, dict) and isinstance(changed.get("set"), dict):
+            found.append(changed["set"])
+    return found
+
+
+def _officer_choices(session: Session, process_id: str, datas: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
+    """Fields that name an officer by user name, shown by the officer's full name."""
+    choices = {}
+    for path in assignment.officer_paths(process_id):
+        usernames = set()
+        for data in datas:
+            value: Any = data
+            for key in path.split("."):
+                value = value.get(key) if isinstance(value, dict) else None
+            if isinstance(value, str):
+                usernames.add(value)
+        choices[path] = queries.user_names(session, usernames) if usernames else {}
+    return choices
+
+
+def _people_in(events: list[Any]) -> set[str]:
+    """The officers an event names beside its actor (who a step was given to, by whom)."""
+    found: set[str] = set()
+    for event in events:
+        if event.action in {"task_assigned", "task_claimed", "task_released"} and event.data:
+            try:
+                data = json.loads(event.data)
+            except ValueError:
+                continue
+            found |= {v for k, v in data.items() if k in _PEOPLE_FIELDS and isinstance(v, str)}
+    return found
+
+
+def _entry(event: Any, names: dict[str, str], elements: dict[str, str]) -> TimelineEntry:
     try:
         data = json.loads(event.data) if event.data else {}
     except ValueError:
         data = {}
-    changes: list[tuple[str, str]] = []
+    changes: list[tuple[str, Any]] = []
+    removed: list[str] = []
     if isinstance(data, dict) and event.action != notes.ACTION:  # a note's text is in the notes section
         changed = data.get("changes")
         changed = changed if isinstance(changed, dict) else {}
-        for key, value in (changed.get("set") or {}).items():
-            changes.append((titles.get(key, key), _short(organisations.named_value(org_names, key, value))))
-        changes += [(titles.get(str(key), str(key)), "(đã xóa)") for key in changed.get("removed") or []]
-        changes += [(titles.get(str(k), str(k)), _short(v)) for k, v in data.items() if k not in {"changes", "steps"}]
+        changes += [(str(key), value) for key, value in (changed.get("set") or {}).items()]
+        removed += [str(key) for key in changed.get("removed") or []]
+        changes += [(str(k), names.get(v, v) if k in _PEOPLE_FIELDS and isinstance(v, str) else v)
+                    for k, v in data.items() if k not in {"changes", "steps"}]
     return TimelineEntry(
         seq=event.seq, at=event.at, actor=event.actor, actor_name=names.get(event.actor, event.actor),
-        action=event.action, label=ACTIONS.get(event.action, event.action),
-        step=elements.get(event.bpmn_id, event.bpmn_id) if event.bpmn_id else None, changes=changes,
+        action=event.action, label=ACTIONS.get(event.action, "Sự kiện khác"),
+        step=elements.get(event.bpmn_id, "") if event.bpmn_id else None, changes=changes, removed=removed,
     )
 
 
-def _short(value: Any, limit: int = 160) -> str:
-    if value is True:
-        return "có"
-    if value is False:
-        return "không"
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+_PEOPLE_FIELDS = frozenset({"assignee", "previous", "routed_by"})
 
 
 def search_cases(rt: Runtime, principal: Principal, *, q: str | None, status: str | None, page: int,

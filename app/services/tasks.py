@@ -6,9 +6,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
-from app.engine import validate_form
+from app.engine import WorkflowRun, validate_form
+from app.engine.instructions import render_instructions
+from app.engine.labels import shown_values
 from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries, worklist
 from app.persistence.models import TaskRow
@@ -36,6 +39,7 @@ class TaskView:
     ui_schema: dict[str, Any] | None
     data: dict[str, Any]
     instructions: str | None
+    instructions_html: Markup  # the instructions filled from what the step sees, as officers read them
     may_complete: bool = False  # the caller's role, in scope, and not held by someone else
     may_assign: bool = False  # the caller may hand it to a named officer, or take it back
     holder_name: str | None = None  # the full name of the officer who holds it
@@ -62,13 +66,24 @@ def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
         choices = {path: assignment.officers(session, role, case_organisation(run))
                    for path, role in assignment.officer_fields(row.instance.process_id, row.bpmn_id).items()
                    if may_complete}
+        seen = _seen_by(run, row.id)
         return TaskView(
             task=row, schema=process.form_schema(info.form),
             ui_schema=process.form_schema(info.ui_form) if info.ui_form else None,
-            data=run.data, instructions=info.instructions, may_complete=may_complete, may_assign=may_assign,
+            data=seen, instructions=info.instructions, instructions_html=render_instructions(
+                info.instructions, shown_values(seen, process.labels.choices)),
+            may_complete=may_complete, may_assign=may_assign,
             holder_name=holder, officer_choices=choices,
             assignable=assignment.officers(session, row.role, row.organisation) if may_assign else None,
         )
+
+
+def _seen_by(run: WorkflowRun, task_id: str) -> dict[str, Any]:
+    """What the step itself sees (in a multi-instance activity, its own day or unit), else the case's data."""
+    try:
+        return run.task_data(task_id)
+    except (TaskNotReady, NotFound):  # the row outlived the task by a moment: the case as it stands
+        return run.data
 
 
 def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,

@@ -130,6 +130,9 @@ def _readable(key: str, value: Any) -> Any:
     """A logged value as an officer reads it: channels named, moments as dd/mm/yyyy hh:mm."""
     if key == "surface":
         return SURFACES.get(str(value), str(value))
+    if key == "roles":  # a list of roles, or [before, after] lists: shown by their Vietnamese names
+        return [_readable(key, v) if isinstance(v, list) else ROLES.get(str(v), str(v)) for v in value] \
+            if isinstance(value, list) else value
     if key in {"until", "expires_at"} and isinstance(value, str):
         return vn_datetime(value)
     if key in {"organisation", "parent", "code"}:  # a code, or [before, after] codes: shown by their names

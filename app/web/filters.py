@@ -7,7 +7,6 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Flask, g
-from markupsafe import Markup, escape
 
 from app.clock import VIETNAM
 from app.roles import ROLES
@@ -41,6 +40,20 @@ def vn_datetime(value: Any) -> str:
     return vn_date(value)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:\d{2}|Z)?")
+
+
+def vn_text(value: Any) -> str:
+    """A stored text as officers read it: an ISO date or moment in the Vietnamese order, anything else as is."""
+    text = "" if value is None else str(value)
+    if _ISO_DATE.fullmatch(text):
+        return vn_date(text)
+    if _ISO_MOMENT.fullmatch(text):
+        return vn_datetime(text)
+    return text
+
+
 def days_left(due: date | None) -> int | None:
     return (due - runtime().today()).days if isinstance(due, date) else None
 
@@ -59,25 +72,6 @@ def due_class(due: date | None) -> str:
     if left is None:
         return "due-none"
     return "due-over" if left < 0 else "due-soon" if left <= 3 else "due-ok"
-
-
-_PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\}\}")
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-
-
-def instructions(text: str | None, data: dict[str, Any]) -> Markup:
-    """A diagram's instructions for the officer: ``{{ field }}`` filled from the case, ``**bold**``; nothing else.
-
-    The text comes from the analysts' diagram, so it is escaped and never run as a template.
-    """
-    def value(match: re.Match[str]) -> str:
-        found: Any = data
-        for part in match.group(1).split("."):
-            found = found.get(part) if isinstance(found, dict) else None
-        return "" if found is None or isinstance(found, dict | list) else str(found)
-
-    filled = _PLACEHOLDER.sub(value, text or "")
-    return Markup(_BOLD.sub(r"<strong>\1</strong>", str(escape(filled))))  # noqa: S704 - escaped first
 
 
 def org_name(code: str | None) -> str:
@@ -116,8 +110,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(vn_datetime, "vn_datetime")
     app.add_template_filter(due_text, "due_text")
     app.add_template_filter(due_class, "due_class")
-    app.add_template_filter(instructions, "instructions")
     app.add_template_filter(org_name, "org_name")
+    app.add_template_filter(vn_text, "vn_text")
     app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
     app.add_template_global(may, "may")
     app.add_template_global(reads_plans, "reads_plans")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from werkzeug.datastructures import MultiDict
@@ -58,6 +58,8 @@ class Field:
             return "true" if self.value else "false"
         if self.kind == "datetime":
             return local_minute(str(self.value))
+        if self.kind == "date":
+            return day_month_year(str(self.value))
         return str(self.value)
 
 
@@ -260,6 +262,8 @@ def _scalar(schema: Mapping[str, Any], kind: str, raw: str) -> Any:
         return {"true": True, "false": False}.get(text, text)
     if kind == "datetime":
         return with_offset(text)
+    if kind == "date":
+        return iso_day(text)
     if kind in {"select", "radio"}:
         for value, _ in options_of(schema):
             if Field(name="", label="", kind="", value=value).text == text:
@@ -279,24 +283,55 @@ def _number(kind: str, text: str) -> Any:
     return float(text.replace(",", "."))
 
 
-# -- moments (format date-time) ---------------------------------------------------------------
-# A browser's datetime-local input has no time zone; officers mean Vietnam's time (UTC+7 all year).
+# -- days and moments, typed in the Vietnamese order ------------------------------------------------
+# A browser's date input shows the browser's own order (mm/dd/yyyy in an English build), so dates are
+# typed as text, «ngày/tháng/năm», and stored as ISO 8601; a moment is «ngày/tháng/năm giờ:phút» in
+# Vietnam's time (UTC+7 all year). ISO text is accepted as well (scripts, pasted values).
+
+_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
+_DMY_HM = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[ T,]+(\d{1,2})[:hg](\d{2})")
+
+
+def day_month_year(value: str) -> str:
+    """A stored ISO day as officers type it (dd/mm/yyyy); anything else as is."""
+    try:
+        return date.fromisoformat(value).strftime("%d/%m/%Y") if len(value) == 10 else value
+    except ValueError:
+        return value
+
+
+def iso_day(text: str) -> str:
+    """A typed day (dd/mm/yyyy, or ISO) as ISO 8601; what is not a day stays as typed, for the form's error."""
+    found = _DMY.fullmatch(text)
+    if found is None:
+        return text
+    day, month, year = (int(g) for g in found.groups())
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return text
+
 
 def local_minute(value: str) -> str:
-    """A stored moment as the datetime-local input shows it (Vietnam time, to the minute); else as is."""
+    """A stored moment as officers type it (dd/mm/yyyy HH:MM, Vietnam time); else as is."""
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return value
     if moment.tzinfo is not None:
         moment = moment.astimezone(VIETNAM)
-    return moment.strftime("%Y-%m-%dT%H:%M")
+    return moment.strftime("%d/%m/%Y %H:%M")
 
 
 def with_offset(text: str) -> str:
-    """What a datetime-local input posts, as an RFC 3339 moment in Vietnam time; anything else as typed."""
+    """A typed moment (dd/mm/yyyy HH:MM, or ISO) as an RFC 3339 moment in Vietnam time; else as typed."""
+    found = _DMY_HM.fullmatch(text)
     try:
-        moment = datetime.fromisoformat(text)
+        if found is not None:
+            day, month, year, hour, minute = (int(g) for g in found.groups())
+            moment = datetime(year, month, day, hour, minute)
+        else:
+            moment = datetime.fromisoformat(text)
     except ValueError:
         return text
     if moment.tzinfo is None:

@@ -95,8 +95,8 @@ def test_sign_ins_and_failed_sign_ins_are_in_the_account_log(client: FlaskClient
     sign_in(client, "auditor")
     log = client.get("/admin/log").get_data(as_text=True)  # newest first
     rows = re.findall(r"<tr>(.*?)</tr>", log, flags=re.S)
-    failed = [r for r in rows if ">Đăng nhập không thành công</td>" in r and '"Tài khoản">verifier<' in r]
-    signed = [r for r in rows if ">Đăng nhập</td>" in r and '"Tài khoản">verifier<' in r]
+    failed = [r for r in rows if ">Đăng nhập không thành công</td>" in r and '"Tài khoản"><code>verifier</code><' in r]
+    signed = [r for r in rows if ">Đăng nhập</td>" in r and '"Tài khoản"><code>verifier</code><' in r]
     assert failed and signed, log
     assert "Trang web" in failed[0] and "Chưa đăng nhập" in failed[0] and "17/02/2021 09:00" in signed[0]
     assert "sign_in_failed" not in log and "signed_in" not in log

@@ -133,7 +133,7 @@ def test_the_inspectorate_records_a_central_call_and_the_competent_units_head_ge
     call = f"/cases/{plan_id}/messages/central_coordination"
     form = client.get(call).get_data(as_text=True)
     assert "Thông báo của cơ quan Trung ương về công dân của tỉnh" in form
-    assert 'type="datetime-local"' in form and 'name="reported_by"' in form and f'href="/plans/{plan_id}"' in form
+    assert 'placeholder="ngày/tháng/năm giờ:phút"' in form and 'name="reported_by"' in form and f'href="/plans/{plan_id}"' in form
     body = {"reported_by": "central_reception_board", "reported_at": "2021-03-30T08:30", "channel": "phone",
             "location": "Trụ sở Tiếp công dân Trung ương, số 1 Ngô Thì Nhậm, Hà Nội", "people_count": "8",
             "home_area": "Huyện Chư Prông", "content": "Đề nghị giải quyết bồi thường đất rẫy."}
