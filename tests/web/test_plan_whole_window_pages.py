@@ -50,6 +50,15 @@ def _waiting(rt: Runtime, plan_id: int, bpmn_id: str, organisation: str | None =
     return rows[0]
 
 
+def _instructions(client: FlaskClient, user: str, task_id: str) -> str:
+    """The step's instructions as its page shows them, tags removed."""
+    sign_in(client, user)
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    found = re.search(r'<div class="instructions">(.*?)</div>', page, re.S)
+    assert found, (user, task_id)
+    return re.sub(r"<[^>]+>", "", found.group(1))
+
+
 def _complete(client: FlaskClient, rt: Runtime, user: str, task_id: str, data: dict[str, Any]) -> str:
     """Sign in as ``user``, open the task page and post ``data`` as its form, drawn by the same renderer."""
     sign_in(client, user)
@@ -95,6 +104,7 @@ def test_the_2021_session_plan_runs_its_whole_window_through_the_pages(client: F
         "assigned_on": "2021-03-23", "officers": [{"full_name": "Trần Văn T", "agency": "Thanh tra tỉnh"}]}})
     for organisation in ("unit-01", "unit-02"):
         task = _waiting(rt, plan_id, "report_unit", organisation)
+        assert _instructions(client, HEADS[organisation], task.id).startswith(f"Đơn vị {organisation[-2:]}: rà soát")
         sign_in(client, HEADS[organisation])
         assert f'href="/tasks/{task.id}"' in client.get("/inbox").get_data(as_text=True)
         _complete(client, rt, HEADS[organisation], task.id, unit_report("2021-03-23"))
@@ -107,6 +117,8 @@ def test_the_2021_session_plan_runs_its_whole_window_through_the_pages(client: F
         _nights_until(rt, clock, d)
         entry = _waiting(rt, plan_id, "record_reception_day")
         assert entry.due_on == d  # opened on its own day, at midnight
+        said = _instructions(client, "reception", entry.id)  # that entry's own day, as officers write it
+        assert said.startswith(f"Ngày {d:%d/%m/%Y} — Trụ sở Tiếp công dân tỉnh Gia Lai."), said
         if day == "2021-03-25":  # 24/03 was the due day: U03 is flagged on the dashboard
             sign_in(client, "inspectorate")
             page = client.get(base).get_data(as_text=True)
@@ -125,9 +137,15 @@ def test_the_2021_session_plan_runs_its_whole_window_through_the_pages(client: F
             assert call.status_code == 302 and call.headers["Location"] == base
             central = client.get(base).get_data(as_text=True).split('id="central"')[1].split("</section>")[0]
             assert "30/03/2021 08:30" in central and "Chờ Thanh tra tỉnh xác định đơn vị có trách nhiệm" in central
-            _complete(client, rt, "inspectorate", _waiting(rt, plan_id, "alert_competent_unit").id, {"alert": {
+            alert = _waiting(rt, plan_id, "alert_competent_unit").id
+            said = _instructions(client, "inspectorate", alert)
+            assert said.startswith("8 công dân (Huyện Chư Prông) đang ở Trụ sở Tiếp công dân Trung ương"), said
+            _complete(client, rt, "inspectorate", alert, {"alert": {
                 "unit_code": "U02", "alerted_at": "2021-03-30T09:00:00+07:00", "instructions": "Cử cán bộ ra Hà Nội"}})
             bring = _waiting(rt, plan_id, "bring_citizens_back", "unit-02")
+            said = _instructions(client, "head02", bring.id)
+            assert said == ("8 công dân đang ở Trụ sở Tiếp công dân Trung ương, số 1 Ngô Thì Nhậm, Hà Nội. "
+                            "Yêu cầu của Thanh tra tỉnh: Cử cán bộ ra Hà Nội"), said
             sign_in(client, "head02")
             assert f'href="/tasks/{bring.id}"' in client.get("/inbox").get_data(as_text=True)
             _complete(client, rt, "head02", bring.id, {"central_outcome": {
