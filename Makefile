@@ -47,7 +47,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/lint-imports
 
 test: lint $(VENDOR)/.installed $(CHROMIUM)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python -m bench.run

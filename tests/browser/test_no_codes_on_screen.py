@@ -102,9 +102,10 @@ def _api(server: str, method: str, path: str, user: str, body: Any) -> Any:
 
 def _seed(server: str) -> None:
     """A complaint at each of its first steps, one carried to publication, and a plan with a central call."""
-    for steps in (0, 2, 5, len(cases.RESOLVED_PATH)):
+    for n, steps in enumerate((0, 2, 5, len(cases.RESOLVED_PATH))):
+        first = {**cases.petition()["first_decision"], "number": f"{90 + n}/QĐ-UBND"}  # not another test's petition
         created = _api(server, "POST", "/api/processes/complaint_second_level/instances", "reception",
-                       {"data": cases.petition(), "confirm_duplicate": True})
+                       {"data": cases.petition(first_decision=first)})
         for bpmn_id, role, payload in cases.RESOLVED_PATH[:steps]:
             task = next(t for t in created["tasks"] if t["bpmn_id"] == bpmn_id)
             created = _api(server, "POST", f"/api/tasks/{task['id']}/complete", role, {"data": payload()})

@@ -170,10 +170,10 @@ def test_errors_are_bounded_and_a_list_over_its_max_items_is_refused_before_anyt
     many = _form({f"f{i}": _text(f"Trường {i}") for i in range(200)}, required=[f"f{i}" for i in range(200)])
     errors = validate_form(many, {})
     assert len(errors) == MAX_ERRORS + 1 and "còn lỗi khác" in errors["_form"]
-    started = time.monotonic()
+    started = time.thread_time()
     errors = validate_form(_real("register_petition"), cases.petition(excluded_days=[{}] * 40_000))
     assert errors == {"excluded_days": "«Thời gian trở ngại khách quan» có tối đa 50 mục."}
-    assert time.monotonic() - started < 2
+    assert time.thread_time() - started < 2
 
 
 def _exponential(levels: int) -> dict[str, Any]:
@@ -187,9 +187,9 @@ def _exponential(levels: int) -> dict[str, Any]:
                          ids=["exponential anyOf", "self-reference"])
 def test_a_form_deployed_before_the_bounds_answers_in_a_second_with_one_sentence(schema: dict[str, Any]) -> None:
     validator = compile_schema(schema, "cu.schema.json", check=False)  # as an old deployment is loaded
-    started = time.monotonic()
+    started = time.thread_time()  # the work done, whatever else the machine is doing
     assert validate_form(validator, {"x": "s"}) == {"_form": TOO_COMPLEX}
-    assert time.monotonic() - started < 3
+    assert time.thread_time() - started < 3
 
 
 BAD_FORMS: list[tuple[str, Any, str]] = [
@@ -212,10 +212,10 @@ BAD_FORMS: list[tuple[str, Any, str]] = [
 
 @pytest.mark.parametrize(("kind", "schema", "named"), BAD_FORMS, ids=[b[0] for b in BAD_FORMS])
 def test_deploy_refuses_a_form_that_would_hang_crash_or_take_anything(kind: str, schema: Any, named: str) -> None:
-    started = time.monotonic()
+    started = time.thread_time()
     with pytest.raises(FormRefused, match=re.escape(named)) as refused:
         compile_schema(schema, "xau.schema.json")
-    assert "xau.schema.json" in str(refused.value) and time.monotonic() - started < 2
+    assert "xau.schema.json" in str(refused.value) and time.thread_time() - started < 2
 
 
 def test_deploy_refuses_a_780_kb_schema_at_once() -> None:
@@ -223,10 +223,10 @@ def test_deploy_refuses_a_780_kb_schema_at_once() -> None:
     for _ in range(15):
         node = '{"anyOf": [' + ", ".join([node] * 2) + "]}"
     schema = json.loads('{"type": "object", "properties": {"x": ' + node + "}}")
-    started = time.monotonic()
+    started = time.thread_time()
     with pytest.raises(FormRefused, match="quá lớn"):
         compile_schema(schema, "lon.schema.json")
-    assert time.monotonic() - started < 2  # was 8.3 s
+    assert time.thread_time() - started < 2  # was 8.3 s
 
 
 def test_closed_choices_and_dates_need_no_max_length_and_every_form_of_ours_deploys() -> None:

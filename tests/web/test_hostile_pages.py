@@ -51,10 +51,10 @@ def test_forty_five_thousand_fields_are_refused_at_once_with_a_vietnamese_page(c
     fields = [*_petition_fields(rt), *((f"x{i}", "y") for i in range(45_000)),
               *((f"representatives.{i}.full_name", "A") for i in range(999))]
     body = _posted_body(client, fields)
-    started = time.monotonic()
+    started = time.thread_time()
     response = client.post("/cases/new/complaint_second_level", data=body,
                            content_type="application/x-www-form-urlencoded")
-    elapsed = time.monotonic() - started
+    elapsed = time.thread_time() - started
     page = response.get_data(as_text=True)
     assert response.status_code == 413 and "quá nhiều trường (tối đa 5.000)" in page, page[:500]
     assert elapsed < 3, elapsed  # was 9.1 s (the bound is loose for a loaded test machine)
@@ -66,10 +66,10 @@ def test_999_list_rows_under_the_field_bound_are_read_in_linear_time_and_refused
     sign_in(client, "reception")
     fields = [*_petition_fields(rt), *((f"x{i}", "y") for i in range(3_900)),
               *((f"representatives.{i}.full_name", "A") for i in range(999))]
-    started = time.monotonic()
+    started = time.thread_time()
     response = client.post("/cases/new/complaint_second_level", data=_posted_body(client, fields),
                            content_type="application/x-www-form-urlencoded")
-    elapsed = time.monotonic() - started
+    elapsed = time.thread_time() - started
     page = response.get_data(as_text=True)
     assert response.status_code == 422 and "«Người đại diện» có tối đa 20 mục." in page
     assert elapsed < 4, elapsed
@@ -83,9 +83,9 @@ def test_the_form_parser_is_linear_in_what_was_posted() -> None:
         "other": {"type": "string", "maxLength": 10}}}
     posted = MultiDict([*((f"x{i}", "y") for i in range(45_000)),
                         *((f"people.{i}.name", f"n{i}") for i in range(999)), ("other", "z")])
-    started = time.monotonic()
+    started = time.thread_time()
     parsed = forms.parse(schema, {}, posted)
-    assert time.monotonic() - started < 3  # rows × fields took about 10 s
+    assert time.thread_time() - started < 3  # rows × fields took about 10 s
     assert len(parsed["people"]) == 999 and parsed["people"][998] == {"name": "n998"} and parsed["other"] == "z"
     capped = forms.parse({**schema, "properties": {**schema["properties"], "people": {
         **schema["properties"]["people"], "maxItems": 20}}}, {}, posted)
