@@ -264,6 +264,8 @@ REQUEST_ATTACKS: list[tuple[str, str, dict[str, Any], int]] = [
     ("GET", "/api/tasks?role=%00", {}, 400),
     ("POST", START_CASE, {"data": b'{"data": ' + b"[" * 50_000 + b"]" * 50_000 + b"}"}, 400),
     ("POST", START_CASE, {"data": b'{"data": {"x": NaN}}'}, 400),
+    ("POST", START_CASE, {"data": b'{"data": {"x": 1e400}}'}, 400),  # was infinity: 500 in multipleOf, bad JSON out
+    ("POST", START_CASE, {"data": b'{"data": {"x": -1e400}}'}, 400),
     ("POST", START_CASE, {"json": {"data": {"content": "a\x00b"}}}, 400),
     ("POST", START_CASE, {"data": b"{" + b"x" * (3 * 1024 * 1024)}, 413),
     ("POST", START_CASE, {"data": b"\xff\xfe"}, 400),

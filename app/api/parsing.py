@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import http
 import json
+import math
 import re
 from typing import Any, NoReturn
 
@@ -53,6 +54,14 @@ def _no_constant(name: str) -> NoReturn:
     raise BodyError("", f"JSON không được chứa {name}.")
 
 
+def _finite(text: str) -> float:
+    """A JSON number with a fraction or exponent; one past a float's range (``1e400``) is refused, not infinity."""
+    value = float(text)
+    if math.isinf(value):
+        raise BodyError("", f"Số {text[:30]} vượt quá giới hạn của số thực.")
+    return value
+
+
 def _integer(digits: str) -> int | str:
     return int(digits) if len(digits) <= MAX_DIGITS else digits
 
@@ -77,7 +86,7 @@ def load_json(raw: bytes | str) -> Any:
         raise TooManyValues(f"Dữ liệu JSON có quá nhiều giá trị (tối đa {MAX_VALUES:,} giá trị: số, chuỗi, "
                             "danh sách, đối tượng).".replace(",", ".", 1))
     try:
-        value = json.loads(text, parse_constant=_no_constant, parse_int=_integer)
+        value = json.loads(text, parse_constant=_no_constant, parse_int=_integer, parse_float=_finite)
     except RecursionError:
         raise BodyError("", f"JSON lồng nhau quá sâu (tối đa {MAX_DEPTH} tầng).") from None
     _walk(value)

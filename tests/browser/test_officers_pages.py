@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests import cases
-from tests.browser.conftest import fill, shot, sign_in
+from tests.browser.conftest import ARTIFACTS, fill, shot, sign_in
 from tests.conftest import basic
 
 pytestmark = pytest.mark.browser
@@ -80,6 +80,12 @@ def test_a_complaint_is_carried_from_reception_to_publication(page: Page, server
     expect(page.get_by_role("button", name="Hoàn thành bước")).to_have_count(0)
     shot(page, "05-case-auditor")
     shot(page, "case", height=1400)  # docs/screenshots/case.png
+    history = page.locator("#history")
+    for opener in history.locator("details summary").all()[:4]:  # the first steps' changes, opened
+        opener.click()
+    expect(history).not_to_contain_text("null")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    history.screenshot(path=str(ARTIFACTS / "history.png"))  # docs/screenshots/history.png
     page.goto(f"{server}/dashboard")
     expect(page.locator("#stat-resolved")).to_have_text("1")
     shot(page, "06-dashboard")
