@@ -65,6 +65,7 @@ CASE_VARIABLES = {  # what the diagrams compute into the case, named for officer
     "competent_authority": "Thẩm quyền giải quyết", "competent_authority_name": "Người có thẩm quyền giải quyết",
     "handling_organisation": "Cơ quan giải quyết",
 }
+NON_PERSONS = {"system": "Hệ thống", "setup": "Cài đặt ban đầu", "cli": "Dòng lệnh"}  # actors who are no officer
 CHOICES_OF = {"competent_authority": "submitted_to"}  # a computed variable -> the field whose options it takes
 EVENT_FIELDS = {  # what the events themselves record beside the case's changes, named for officers
     "assignee": "Cán bộ được giao", "previous": "Cán bộ trước đó", "routed_by": "Người giao", "step": "Bước",
@@ -381,7 +382,8 @@ def _entry(event: Any, names: dict[str, str], elements: dict[str, str]) -> Timel
         changes += [(str(k), names.get(v, v) if k in _PEOPLE_FIELDS and isinstance(v, str) else v)
                     for k, v in data.items() if k not in {"changes", "steps"}]
     return TimelineEntry(
-        seq=event.seq, at=event.at, actor=event.actor, actor_name=names.get(event.actor, event.actor),
+        seq=event.seq, at=event.at, actor=event.actor,
+        actor_name=names.get(event.actor) or NON_PERSONS.get(event.actor, event.actor),
         action=event.action, label=ACTIONS.get(event.action, "Sự kiện khác"),
         step=elements.get(event.bpmn_id, "") if event.bpmn_id else None, changes=changes, removed=removed,
     )

@@ -10,7 +10,7 @@ from flask import flash, redirect, render_template, request, url_for
 from app.errors import InvalidInput
 from app.persistence.queries import Page
 from app.roles import ROLES
-from app.services import admin, sessions
+from app.services import admin, casefile, sessions
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
 from app.web.filters import org_name, vn_date, vn_datetime
@@ -146,7 +146,7 @@ def _named(code: Any) -> Any:
     return org_name(code) if isinstance(code, str) and code else code
 
 
-ACTORS = {"-": "Chưa đăng nhập", "system": "Hệ thống", "setup": "Cài đặt ban đầu", "cli": "Dòng lệnh"}
+ACTORS = {"-": "Chưa đăng nhập", **casefile.NON_PERSONS}
 LOG_PAGE = 50
 
 

@@ -36,7 +36,7 @@ SKIP = re.compile(r"/logout|\.(xlsx|bpmn|pdf|docx|png|jpg|css|js)$|/attachments/
 
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_RAW = re.compile(r"\{%|%\}|\{\{|\}\}|\bNone\b|\bnull\b|\bTrue\b|\bFalse\b|object at 0x|Traceback|\bundefined\b")
+_RAW = re.compile(r"\{%|%\}|\{\{|\}\}|\bNone\b|\bnull\b|\bTrue\b|\bFalse\b|object at 0x|Traceback|\bundefined\b|\bsystem\b")
 
 _VISIBLE_TEXT = """() => {
   const skip = new Set(["SCRIPT", "STYLE", "CODE", "NOSCRIPT", "TEMPLATE", "TEXTAREA", "SELECT", "OPTION"]);
