@@ -39,7 +39,7 @@ def test_the_admin_keeps_the_catalogue_on_its_pages(client: FlaskClient, rt: Run
     assert created.status_code == 302
     entry = _id(rt, "so_ngoai_vu")
     form = client.get(f"{LIST}/{entry}").get_data(as_text=True)
-    assert 'value="2020-01-01"' in form and '<option value="ubnd_tinh" selected>UBND tỉnh</option>' in form
+    assert 'value="01/01/2020"' in form and '<option value="ubnd_tinh" selected>UBND tỉnh</option>' in form
     assert "Xóa khỏi danh mục" in form  # nothing refers to it yet
     ended = post(client, f"{LIST}/{entry}", {"name": "Sở Ngoại vụ tỉnh", "parent": "ubnd_tinh",
                                              "valid_from": "2020-01-01", "valid_to": "2021-02-16"}, token_from=LIST)
