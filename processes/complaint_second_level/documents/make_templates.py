@@ -167,7 +167,8 @@ def dialogue_minutes(doc: DocxDocument) -> None:
     para(doc, "Ngày {{ dialogue.held_on }}, tại {{ dialogue.place }}, tổ chức đối thoại giải quyết khiếu nại của "
          "{{ complainant.full_name }} đối với " + FIRST_DECISION + ".", indent=True)
     para(doc, "I. Thành phần tham gia đối thoại", bold=True)
-    para(doc, "Người chủ trì: {{ dialogue.chair }}{% if dialogue.chair_capacity %} ({{ dialogue.chair_capacity }})"
+    para(doc, "Người chủ trì: {{ dialogue.chair }}"
+         "{% if dialogue.chair_capacity and dialogue.chair_capacity != dialogue.chair %} ({{ dialogue.chair_capacity }})"
          "{% endif %}{% if dialogue.chair_authority %}; {{ dialogue.chair_authority }}{% endif %}.", indent=True)
     para(doc, "Người ghi biên bản: {{ dialogue.recorder }}.", indent=True)
     tag(doc, "{%p for person in dialogue.participants %}")
@@ -223,14 +224,14 @@ def decision(doc: DocxDocument) -> None:
     para(doc, "II. Kết quả giải quyết khiếu nại lần đầu: " + FIRST_DECISION + ".", indent=True)
     para(doc, "III. Kết quả xác minh: {{ verification.findings }} {{ verification_report.content }}", indent=True)
     para(doc, "IV. Kết quả đối thoại: {{ dialogue.result }}", indent=True)
-    para(doc, "V. Kết luận: nội dung khiếu nại {{ decision.conclusion }}.", indent=True)
+    para(doc, "V. Kết luận: {{ decision.conclusion }}.", indent=True)
     para(doc, "Từ những nhận định và căn cứ trên,", indent=True)
     para(doc, "QUYẾT ĐỊNH:", bold=True, align=CENTER)
     para(doc, "Điều 1. {{ decision.order }} " + FIRST_DECISION + ". {{ decision.content }}", indent=True)
     para(doc, "Điều 2. {% if decision.right_to_sue %}Trong thời hạn theo quy định của Luật Tố tụng hành chính, nếu "
          "không đồng ý với Quyết định này, {{ complainant.full_name }} có quyền khởi kiện vụ án hành chính tại "
          "Tòa án.{% else %}Quyết định này là quyết định giải quyết khiếu nại lần hai.{% endif %}", indent=True)
-    para(doc, "Điều 3. Quyết định này có hiệu lực pháp luật sau 30 ngày kể từ ngày ban hành. {{ respondent.name }}, "
+    para(doc, "Điều 3. Quyết định này có hiệu lực pháp luật theo Điều 44 Luật Khiếu nại. {{ respondent.name }}, "
          "{{ complainant.full_name }} và các cơ quan, tổ chức, cá nhân có liên quan chịu trách nhiệm thi hành "
          "Quyết định này.", indent=True)
     signature(doc)
