@@ -18,6 +18,7 @@ from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from docx.table import _Cell
@@ -27,6 +28,12 @@ FONT = "Times New Roman"
 CENTER, JUSTIFY, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
 
 Container = DocxDocument | _Cell
+# What follows w:pBdr inside w:pPr in the WordprocessingML schema (ECMA-376 CT_PPrBase).
+AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
+                "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+                "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
+                "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+                "w:rPr", "w:sectPr", "w:pPrChange")
 
 
 def para(where: Container, text: str = "", *, bold: bool = False, italic: bool = False, size: float = 14,
@@ -62,6 +69,19 @@ def new_document() -> DocxDocument:
     return doc
 
 
+def underline_short(where: Container, indent_mm: float) -> None:
+    """Decree 30's short rule under the body's name and under the motto: a bottom border between indents."""
+    paragraph = where.paragraphs[-1]
+    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Mm(indent_mm)
+    borders = OxmlElement("w:pBdr")
+    bottom = OxmlElement("w:bottom")
+    for attribute, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
+        bottom.set(qn(attribute), value)
+    borders.append(bottom)
+    properties = paragraph._p.get_or_add_pPr()
+    properties.insert_element_before(borders, *AFTER_BORDER)  # the schema's order, or Word calls the file damaged
+
+
 def first_cell_paragraph_removed(cell: _Cell) -> _Cell:
     cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
     return cell
@@ -70,13 +90,17 @@ def first_cell_paragraph_removed(cell: _Cell) -> _Cell:
 def header(doc: DocxDocument) -> None:
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
     left, right = (first_cell_paragraph_removed(cell) for cell in table.rows[0].cells)
     left.width, right.width = Mm(65), Mm(100)
+    table.columns[0].width, table.columns[1].width = Mm(65), Mm(100)
     para(left, "{{ issuer.upper_line }}", size=13, align=CENTER)
     para(left, "{{ issuer.lower_line }}", bold=True, size=13, align=CENTER)
+    underline_short(left, 18)
     para(left, "Số: {{ number }}", size=13, align=CENTER)
     para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13, align=CENTER)
     para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=14, align=CENTER)
+    underline_short(right, 22)
     para(right, "{{ place }}, {{ date_line }}", italic=True, size=14, align=CENTER)
 
 
@@ -98,6 +122,7 @@ def signature(doc: DocxDocument, recipients: bool = True) -> None:
     table = doc.add_table(rows=1, cols=2)
     left, right = (first_cell_paragraph_removed(cell) for cell in table.rows[0].cells)
     left.width, right.width = Mm(75), Mm(90)
+    table.columns[0].width, table.columns[1].width = Mm(75), Mm(90)
     if recipients:
         para(left, "Nơi nhận:", bold=True, italic=True, size=12, align=LEFT)
         tag(left, "{%p for recipient in recipients %}")
@@ -292,6 +317,7 @@ def build(kind: str, target: Path) -> None:
     doc = new_document()
     header(doc)
     BODIES[kind](doc)
+    doc.add_paragraph()  # Word wants the body to end with a paragraph, not a table
     doc.core_properties.title = kind
     doc.save(str(target))
 
