@@ -30,6 +30,8 @@ from app.engine.deadlines import regime_for
 from app.errors import DiagramError
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+FIXED_NAMES = ("kind", "title", "legal_form", "regime", "legal_bases", "number", "issued_on", "date_line", "place",
+               "issuer", "signer", "recipients")
 UNREADABLE = (TemplateError, ValueError, KeyError, zipfile.BadZipFile, PackageNotFoundError)
 
 
@@ -108,6 +110,15 @@ def document_context(kind: DocumentKind, case_data: Mapping[str, Any], number: s
         "recipients": _recipients(kind.name, shown),
     }
     return {**shown, **fixed}
+
+
+def deployable_names(field_paths: Iterable[str], messages: Iterable[str] = ()) -> set[str]:
+    """What a template may name at deploy, before any case: the document's facts, the forms' fields, the messages.
+
+    ``field_paths`` are the deployment's dotted field paths (``CompiledProcess.labels.titles``); a message's
+    payload is kept under the message's name (``CompiledProcess.messages``).
+    """
+    return set(FIXED_NAMES) | {path.split(".", 1)[0] for path in field_paths} | set(messages)
 
 
 def _shown(value: Any, path: str, choices: Mapping[str, Mapping[str, str]]) -> Any:

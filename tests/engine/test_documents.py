@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,13 @@ from docx import Document
 
 from app.engine import deadlines
 from app.engine.documents import (
+    FIXED_NAMES,
     Issuer,
     Signer,
     amount,
     check_template,
     date_line,
+    deployable_names,
     document_context,
     load_kinds,
     render,
@@ -33,8 +36,8 @@ KINDS = load_kinds(DOCUMENTS)
 ISSUER = Issuer(name="Ủy ban nhân dân tỉnh Gia Lai", upper_line="Ủy ban nhân dân", lower_line="Tỉnh Gia Lai",
                 head="Chủ tịch Ủy ban nhân dân tỉnh Gia Lai", place="Gia Lai")
 SIGNER = Signer(name="Nguyễn Thị Hoa", title="Phó Chủ tịch", authority="KT. Chủ tịch")
-CHOICES = form_labels({path.name: json.loads(path.read_text(encoding="utf-8"))
-                       for path in FORMS.glob("*.schema.json")}).choices
+LABELS = form_labels({path.name: json.loads(path.read_text(encoding="utf-8")) for path in FORMS.glob("*.schema.json")})
+CHOICES = LABELS.choices
 # Each kind issued on a day of the regime it applies to; suspension and resumption exist from 01/07/2026.
 ISSUED = {"suspension": date(2026, 8, 6), "resumption": date(2026, 9, 14)}
 
@@ -138,6 +141,18 @@ def test_the_declared_legal_forms_agree_with_the_regimes(kind: str) -> None:
 def test_every_template_names_only_what_the_context_provides(kind: str) -> None:
     context, _ = filled(kind)
     check_template((DOCUMENTS / KINDS[kind].file).read_bytes(), context, kind)
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_every_template_passes_the_check_a_deploy_can_make_without_a_case(kind: str) -> None:
+    diagram = (ROOT / "processes" / "complaint_second_level" / "complaint_second_level.bpmn").read_text(encoding="utf-8")
+    messages = re.findall(r'<bpmn:message id="[^"]+" name="([^"]+)"', diagram)
+    check_template((DOCUMENTS / KINDS[kind].file).read_bytes(), deployable_names(LABELS.titles, messages), kind)
+
+
+def test_the_document_facts_are_all_in_the_context() -> None:
+    context, _ = filled("decision")
+    assert set(FIXED_NAMES) <= set(context)
 
 
 def one_paragraph(text: str) -> bytes:
