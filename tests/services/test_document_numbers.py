@@ -16,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from alembic import command
+from sqlalchemy import create_engine, inspect, select
 
 from app import create_app
 from app.clock import FrozenClock
 from app.errors import Conflict, Forbidden, InvalidInput
+from app.persistence.migrate import alembic_config, upgrade
 from app.persistence.models import AccountEvent
 from app.services import document_numbers, organisations, users
 from app.services.document_numbers import KINDS, issue_number
@@ -193,3 +195,12 @@ def test_threads_issuing_at_once_on_sqlite_get_1_to_n(sqlite_url: str, tmp_path:
     assert failures == []
     assert sorted(given) == list(range(1, threads * EACH + 1))
     rt.db.dispose()
+
+
+def test_migration_0015_goes_down_and_up_again(sqlite_url: str) -> None:
+    command.downgrade(alembic_config(sqlite_url), "0014")
+    engine = create_engine(sqlite_url)
+    assert not {"document_counters", "document_symbols"} & set(inspect(engine).get_table_names())
+    upgrade(sqlite_url)
+    assert {"document_counters", "document_symbols"} <= set(inspect(engine).get_table_names())
+    engine.dispose()
