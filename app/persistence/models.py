@@ -529,3 +529,30 @@ class CaseCounter(Base):
     series: Mapped[str] = mapped_column(String(20), primary_key=True)
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class DocumentCounter(Base):
+    """The last official document number an issuing body gave for a kind of document in a year (số văn bản).
+
+    Like ``CaseCounter``: moved in the transaction that issues the document, so a rollback gives it back.
+    """
+
+    __tablename__ = "document_counters"
+
+    organisation: Mapped[str] = mapped_column(String(100), primary_key=True)  # a catalogue code
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    last: Mapped[int] = mapped_column(Integer)
+
+
+class DocumentSymbol(Base):
+    """A symbol an issuing body sets for its documents (ký hiệu): its own abbreviation (kind ``""``) or a kind's.
+
+    A kind without a row of its own uses the default of the kind vocabulary (``app.services.document_numbers``).
+    """
+
+    __tablename__ = "document_symbols"
+
+    organisation: Mapped[str] = mapped_column(String(100), primary_key=True)  # a catalogue code
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # "" = the body's abbreviation (UBND, TTr)
+    symbol: Mapped[str] = mapped_column(String(20))

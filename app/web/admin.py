@@ -111,6 +111,7 @@ ACCOUNT_ACTIONS = {
     "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
     "organisation_created": "Thêm cơ quan vào danh mục", "organisation_changed": "Sửa cơ quan trong danh mục",
     "organisation_deleted": "Xóa cơ quan khỏi danh mục",
+    "organisation_symbol_set": "Đặt ký hiệu văn bản của cơ quan",
 }
 ACCOUNT_FIELDS = {
     "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
@@ -121,7 +122,7 @@ ACCOUNT_FIELDS = {
     "chains": "Số chuỗi", "mac": "Mã xác thực", "legacy_events": "Số sự kiện cũ", "legacy_head": "Mã băm cuối",
     "accounts_before_log": "Tài khoản có trước nhật ký",
     "code": "Cơ quan", "parent": "Cơ quan cấp trên", "valid_from": "Hoạt động từ ngày",
-    "valid_to": "Hoạt động đến hết ngày",
+    "valid_to": "Hoạt động đến hết ngày", "kind": "Ký hiệu", "symbol": "Giá trị",
 }
 SURFACES = {"web": "Trang web", "api": "API", "direct": "Dòng lệnh"}
 

@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app.roles import ROLES
-from app.services import admin, organisations, users
+from app.services import admin, document_numbers, organisations, users
 from app.services.runtime import Runtime
 from tests.web.helpers import post, sign_in, start_case
 
@@ -152,3 +152,12 @@ def test_an_ended_organisation_is_still_named_on_its_users_page(client: FlaskCli
                                                                                          None))
     sign_in(client, "admin")
     assert "Đơn vị 05" in client.get(f"/admin/users/{user.id}").get_data(as_text=True)
+
+
+def test_the_account_log_shows_a_body_abbreviation_set_without_codes(client: FlaskClient, rt: Runtime) -> None:
+    document_numbers.set_body_symbol(rt, users.authenticate_password(rt, "admin", "demo"), "ubnd_tinh", "UBND")
+    sign_in(client, "admin")
+    log = visible(client.get("/admin/log").get_data(as_text=True))
+    assert "Đặt ký hiệu văn bản của cơ quan" in log and "Ký hiệu viết tắt của cơ quan" in log
+    assert re.search(r"Giá trị:\s+→\s+UBND\s", log)
+    assert "organisation_symbol_set" not in log and "ubnd_tinh" not in log
