@@ -20,7 +20,10 @@ MAX_ID = 2**31 - 1  # PostgreSQL's integer; every id column is one
 class IdConverter(IntegerConverter):
     """A row id: 1 to 2³¹−1, ASCII digits only."""
 
-    regex = r"[0-9]{1,10}"
+    # exactly 1 to 2147483647, no leading zero: an id out of range matches no rule (404), never another
+    # method's rule for the same path (Werkzeug would answer 405 when only the converter refused it)
+    regex = (r"(?:[1-9][0-9]{0,8}|1[0-9]{9}|20[0-9]{8}|21[0-3][0-9]{7}|214[0-6][0-9]{6}|2147[0-3][0-9]{5}"
+             r"|21474[0-7][0-9]{4}|214748[0-2][0-9]{3}|2147483[0-5][0-9]{2}|21474836[0-3][0-9]|214748364[0-7])")
 
     def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         super().__init__(url_map, min=1, max=MAX_ID)

@@ -255,6 +255,9 @@ REQUEST_ATTACKS: list[tuple[str, str, dict[str, Any], int]] = [
     ("GET", "/api/instances/99999999999999999999", {}, 404),
     ("GET", "/api/instances/2147483648", {}, 404),
     ("GET", "/api/instances/-1", {}, 404),
+    ("GET", "/api/instances/01", {}, 404),  # one id, one address
+    ("POST", "/api/instances/0/notes", {"json": {"text": "x"}}, 404),  # was 405: a GET rule matched the path
+    ("POST", "/api/instances/2147483648/notes", {"json": {"text": "x"}}, 404),
     ("GET", "/api/instances/%D9%A3", {}, 404),  # Arabic-Indic three
     ("GET", "/api/instances?page=99999999999999999999", {}, 400),
     ("GET", "/api/instances?page=%C2%B2", {}, 400),  # superscript two
