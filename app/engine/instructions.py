@@ -16,9 +16,10 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
-from jinja2 import ChainableUndefined, TemplateSyntaxError, nodes
+from jinja2 import ChainableUndefined, Template, TemplateSyntaxError, nodes
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, escape
 
@@ -102,13 +103,19 @@ def check_instructions(text: str) -> None:
                 f"không dùng được «{type(node).__name__}» (dòng {node.lineno})")
 
 
+@lru_cache(maxsize=512)
+def _template(text: str) -> Template:
+    """Checked and compiled once per text: a deployment's instructions, rendered on every task page."""
+    check_instructions(text)
+    return _ENV.from_string(text)
+
+
 def render_instructions(text: str | None, data: Mapping[str, Any]) -> Markup:
     """The instructions filled from the case's data, escaped, with ``**bold**``; plain text if they do not render."""
     if not text:
         return Markup("")
     try:
-        check_instructions(text)
-        rendered = _ENV.from_string(text).render(dict(data))
+        rendered = _template(text).render(dict(data))
     except Exception:  # a deployment older than the check: show the words, never the error or the syntax
         rendered = re.sub(r"\{[{%].*?[%}]\}", "", text)
     return Markup(_BOLD.sub(r"<strong>\1</strong>", str(escape(rendered))))  # noqa: S704 - escaped first

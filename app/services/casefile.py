@@ -12,8 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from app.clock import local_date
 from app.engine import LegalCalendar
 from app.engine.calendar import CalendarEntry
@@ -151,10 +149,13 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         events = list(queries.audit_events(session, instance_id))
         chain = integrity.case_check(rt, session, view.instance, events)
         files = list(queries.attachments(session, instance_id))
-        names = queries.user_names(session, {e.actor for e in events} | _people_in(events) | {view.instance.started_by})
+        payloads = [_payload(e.data) for e in events]  # each event's data, parsed once for the whole page
+        officers = _officers_named(view.instance.process_id, [view.data, *map(_changed_set, payloads)])
+        people = {e.actor for e in events} | _people_in(events, payloads) | {view.instance.started_by}
+        names = queries.user_names(session, people | {u for found in officers.values() for u in found})
         process = rt.process(session, view.instance.deployment)
         titles, choices = _field_titles(process.labels)
-        choices |= _officer_choices(session, view.instance.process_id, [view.data, *_changed_data(events)])
+        choices |= {path: {u: names[u] for u in found if u in names} for path, found in officers.items()}
         message_titles = {m: str(process.forms.get(f"{m}.schema.json", {}).get("title") or m)
                           for m in view.waiting_messages if access.may_record(principal, process, m)}
         element_names = process.element_names
@@ -163,10 +164,10 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         case_notes = notes.notes_of(session, view.instance)
         from_register = _register_link(session, view.data.get("reception_record"))
         calendar = rt.engine.calendar  # rt.process brought it up to date
-    timeline = [_entry(e, names, element_names) for e in events]
+    timeline = [_entry(e, data, names, element_names) for e, data in zip(events, payloads, strict=True)]
     completed: set[str] = set()
-    for event in events:
-        completed.update(_steps_of(event.data))
+    for event, data in zip(events, payloads, strict=True):
+        completed.update(_steps_of(data))
         if event.action == "task_completed" and event.bpmn_id:
             completed.add(event.bpmn_id)
     active = sorted({t.bpmn_id for t in view.tasks})
@@ -317,64 +318,50 @@ def _field_titles(labels: FormLabels) -> tuple[dict[str, str], dict[str, dict[st
     return {**DEADLINE_LABELS, **CASE_VARIABLES, **EVENT_FIELDS, **labels.titles}, choices
 
 
-def _steps_of(raw: str) -> list[str]:
+def _payload(raw: str | None) -> dict[str, Any]:
     try:
         data = json.loads(raw) if raw else {}
     except ValueError:
-        return []
-    steps = data.get("steps") if isinstance(data, dict) else None
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _steps_of(data: dict[str, Any]) -> list[str]:
+    steps = data.get("steps")
     return [s for s in steps if isinstance(s, str)] if isinstance(steps, list) else []
 
 
-def _changed_data(events: list[Any]) -> list[dict[str, Any]]:
-    found = []
-    for event in events:
-        try:
-            data = json.loads(event.data) if event.data else {}
-        except ValueError:
-            continue
-        changed = data.get("changes") if isinstance(data, dict) else None
-        if isinstance(changed, dict) and isinstance(changed.get("set"), dict):
-            found.append(changed["set"])
-    return found
+def _changed_set(data: dict[str, Any]) -> dict[str, Any]:
+    changed = data.get("changes")
+    found = changed.get("set") if isinstance(changed, dict) else None
+    return found if isinstance(found, dict) else {}
 
 
-def _officer_choices(session: Session, process_id: str, datas: list[dict[str, Any]]) -> dict[str, dict[str, str]]:
-    """Fields that name an officer by user name, shown by the officer's full name."""
-    choices = {}
+def _officers_named(process_id: str, datas: list[dict[str, Any]]) -> dict[str, set[str]]:
+    """The user names found in the fields that name an officer (shown by the officer's full name)."""
+    found: dict[str, set[str]] = {}
     for path in assignment.officer_paths(process_id):
-        usernames = set()
+        found[path] = set()
         for data in datas:
             value: Any = data
             for key in path.split("."):
                 value = value.get(key) if isinstance(value, dict) else None
             if isinstance(value, str):
-                usernames.add(value)
-        choices[path] = queries.user_names(session, usernames) if usernames else {}
-    return choices
-
-
-def _people_in(events: list[Any]) -> set[str]:
-    """The officers an event names beside its actor (who a step was given to, by whom)."""
-    found: set[str] = set()
-    for event in events:
-        if event.action in {"task_assigned", "task_claimed", "task_released"} and event.data:
-            try:
-                data = json.loads(event.data)
-            except ValueError:
-                continue
-            found |= {v for k, v in data.items() if k in _PEOPLE_FIELDS and isinstance(v, str)}
+                found[path].add(value)
     return found
 
 
-def _entry(event: Any, names: dict[str, str], elements: dict[str, str]) -> TimelineEntry:
-    try:
-        data = json.loads(event.data) if event.data else {}
-    except ValueError:
-        data = {}
+def _people_in(events: list[Any], payloads: list[dict[str, Any]]) -> set[str]:
+    """The officers an event names beside its actor (who a step was given to, by whom)."""
+    return {v for event, data in zip(events, payloads, strict=True)
+            if event.action in {"task_assigned", "task_claimed", "task_released"}
+            for k, v in data.items() if k in _PEOPLE_FIELDS and isinstance(v, str)}
+
+
+def _entry(event: Any, data: dict[str, Any], names: dict[str, str], elements: dict[str, str]) -> TimelineEntry:
     changes: list[tuple[str, Any]] = []
     removed: list[str] = []
-    if isinstance(data, dict) and event.action != notes.ACTION:  # a note's text is in the notes section
+    if event.action != notes.ACTION:  # a note's text is in the notes section
         changed = data.get("changes")
         changed = changed if isinstance(changed, dict) else {}
         changes += [(str(key), value) for key, value in (changed.get("set") or {}).items()]
