@@ -52,13 +52,13 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def call(base: str, method: str, path: str, user: str, body: Any = None) -> tuple[int, Any]:
+def call(base: str, method: str, path: str, user: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:
     token = base64.b64encode(f"{user}:demo".encode()).decode()
     request = urllib.request.Request(f"{base}{path}", method=method,
                                      data=json.dumps(body).encode() if body is not None else None,
                                      headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"})
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read())

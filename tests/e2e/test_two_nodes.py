@@ -8,8 +8,6 @@ step (`app.engine.links`). Two gunicorn processes serve the same SQLite file her
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 import subprocess
 import sys
@@ -25,6 +23,7 @@ import pytest
 
 from app.clock import VIETNAM
 from tests.conftest import _free_port
+from tests.e2e.test_gunicorn import call
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -60,15 +59,7 @@ class Node:
             self.proc = None
 
     def call(self, method: str, path: str, user: str, body: Any = None) -> tuple[int, Any]:
-        token = base64.b64encode(f"{user}:demo".encode()).decode()
-        request = urllib.request.Request(f"{self.base}{path}", method=method,
-                                         data=json.dumps(body).encode() if body is not None else None,
-                                         headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+        return call(self.base, method, path, user, body, timeout=30)
 
 
 @pytest.fixture

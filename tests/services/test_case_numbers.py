@@ -11,8 +11,6 @@ import contextlib
 import multiprocessing
 import re
 import tempfile
-import threading
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -28,6 +26,7 @@ from app.services.runtime import Runtime
 from tests import cases as payloads
 from tests.conftest import TEST_CONFIG, vn
 from tests.services.test_reception_plan import UNITS
+from tests.threads import run_at_once
 
 REFUSED = "Hồ sơ này thuộc thẩm quyền của cơ quan khác"
 
@@ -80,24 +79,6 @@ def test_each_series_counts_from_one_per_year_and_a_refused_creation_leaves_no_g
     assert cases.start_case(rt, reception, "complaint_second_level", later).instance.case_number == "KN2-2022-000001"
 
 
-def _run_threads(count: int, work: Callable[[int], None]) -> list[BaseException]:
-    barrier, failures = threading.Barrier(count), []
-
-    def run(index: int) -> None:
-        barrier.wait()
-        try:
-            work(index)
-        except BaseException as error:
-            failures.append(error)
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return failures
-
-
 @pytest.mark.fixed_clock
 def test_cases_started_at_once_from_many_threads_are_numbered_1_to_n(rt: Runtime) -> None:
     reception, limited = users.authenticate_password(rt, "reception", "demo"), _limited_reception(rt)
@@ -113,7 +94,7 @@ def test_cases_started_at_once_from_many_threads_are_numbered_1_to_n(rt: Runtime
                 refused.append(n)
             cases.start_case(rt, reception, "complaint_second_level", petition(n))
 
-    assert _run_threads(threads, work) == []
+    assert run_at_once(threads, work) == []
     assert len(refused) == 6
     assert _sequence(_numbers(rt), "KN2", 2021) == list(range(1, threads * each + 1))
 

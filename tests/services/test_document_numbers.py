@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import threading
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from app.services.document_numbers import KINDS, issue_number
 from app.services.organisations import OrganisationChange
 from app.services.runtime import Runtime
 from tests.conftest import TEST_CONFIG, vn
+from tests.threads import run_at_once
 
 BODY = "ubnd_tinh"  # in every seeded catalogue
 
@@ -176,23 +176,8 @@ def test_two_processes_issuing_at_once_on_postgresql_get_1_to_n(postgres_url: st
 def test_threads_issuing_at_once_on_sqlite_get_1_to_n(sqlite_url: str, tmp_path: Path) -> None:
     rt = _runtime(sqlite_url, str(tmp_path / "instance"))
     document_numbers.set_body_symbol(rt, _admin(rt), BODY, "UBND")
-    threads, barrier = 2, threading.Barrier(2)
-    given: list[int] = []
-    failures: list[BaseException] = []
-
-    def run(worker: int) -> None:
-        barrier.wait()
-        try:
-            given.extend(_issue_many(rt, worker))
-        except BaseException as error:
-            failures.append(error)
-
-    started = [threading.Thread(target=run, args=(w,)) for w in range(threads)]
-    for thread in started:
-        thread.start()
-    for thread in started:
-        thread.join(timeout=300)
-    assert failures == []
+    threads, given = 2, list[int]()
+    assert run_at_once(threads, lambda worker: given.extend(_issue_many(rt, worker))) == []
     assert sorted(given) == list(range(1, threads * EACH + 1))
     rt.db.dispose()
 
