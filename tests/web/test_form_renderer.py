@@ -112,3 +112,21 @@ def test_a_moment_is_typed_in_vietnam_time_and_stored_with_its_offset() -> None:
     assert (field.kind, field.text) == ("datetime", "30/03/2021 08:30")  # as officers type it, Vietnam time
     assert forms.parse(schema, {}, MultiDict([("at", "2021-03-30T08:30")])) == {"at": "2021-03-30T08:30:00+07:00"}
     assert forms.parse(schema, {}, MultiDict([("at", "30/03 8h30")])) == {"at": "30/03 8h30"}  # kept for the page
+
+
+@pytest.mark.parametrize(("typed", "stored"), [
+    ("17/02/2021", "2021-02-17"), ("1/2/2021", "2021-02-01"), ("29.02.2024", "2024-02-29"), ("05-03-2021", "2021-03-05"),
+    ("2021-02-17", "2021-02-17"),  # ISO, as a script or a paste gives it
+    ("29/02/2021", "29/02/2021"), ("31/04/2021", "31/04/2021"), ("17/2/21", "17/2/21"), ("2/17/2021", "2/17/2021"),
+])
+def test_a_day_is_typed_in_the_vietnamese_order_and_a_wrong_one_is_kept_for_the_page(typed: str, stored: str) -> None:
+    schema = {"type": "object", "properties": {"on": {"type": "string", "title": "Ngày", "format": "date"}}}
+    assert forms.parse(schema, {}, MultiDict([("on", typed)])) == {"on": stored}
+    (field,) = forms.build(schema, {}, {"on": "2021-02-17"}, {}).children
+    assert (field.kind, field.text) == ("date", "17/02/2021")
+
+
+def test_a_moment_typed_in_the_vietnamese_order_is_stored_in_vietnam_time() -> None:
+    schema = {"type": "object", "properties": {"at": {"type": "string", "title": "Thời điểm", "format": "date-time"}}}
+    assert forms.parse(schema, {}, MultiDict([("at", "30/03/2021 08:30")])) == {"at": "2021-03-30T08:30:00+07:00"}
+    assert forms.parse(schema, {}, MultiDict([("at", "31/03/2021 24:30")])) == {"at": "31/03/2021 24:30"}

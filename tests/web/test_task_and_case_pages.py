@@ -199,3 +199,24 @@ def test_a_diagram_that_fails_says_so_in_vietnamese_and_keeps_what_was_typed(cli
     assert 'value="45/TB-UBND-typed"' in shown and 'id="task-form"' in shown  # the form again, as typed
     assert " object at 0x" not in shown and "Traceback" not in shown and "SubWorkflowTask" not in shown
     assert ready_task_id(rt, instance_id) == task_id
+
+
+def test_a_day_typed_wrong_is_a_vietnamese_field_error_and_stays_as_typed(client: FlaskClient, rt: Runtime,
+                                                                         clock: FrozenClock) -> None:
+    instance_id = start_case(rt)
+    task_id = ready_task_id(rt, instance_id)
+    clock.set(vn(2021, 3, 1))
+    sign_in(client, "resolver")
+    page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
+    assert 'placeholder="ngày/tháng/năm"' in page and 'type="date"' not in page
+    body = {"accepted": "true", "acceptance_notice.number": "45/TB-UBND", "acceptance_notice.issued_on": "31/02/2021",
+            **{f"eligibility.{k}": "on" for k in cases.ELIGIBLE}, "_version": re.search(
+                r'name="_version" value="(\d+)"', page).group(1)}  # type: ignore[union-attr]
+    response = post(client, f"/tasks/{task_id}", body)
+    shown = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'value="31/02/2021"' in shown and 'id="f-acceptance_notice-issued_on-error"' in shown
+    error = re.search(r'id="f-acceptance_notice-issued_on-error">([^<]*)<', shown).group(1)  # type: ignore[union-attr]
+    assert "ngày" in error.lower() and "format" not in error and "date" not in error, error
+    body["acceptance_notice.issued_on"] = "01/03/2021"
+    assert post(client, f"/tasks/{task_id}", body).status_code == 302  # the nearest lawful entry goes through
