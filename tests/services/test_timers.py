@@ -18,11 +18,11 @@ from app.engine.instance import WorkflowRun
 from app.errors import Forbidden
 from app.persistence import queries
 from app.persistence.models import AuditEvent, Escalation, Job
-from app.services import deploy, escalations, tasks, timers
+from app.services import escalations, tasks, timers
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from tests.conftest import vn
-from tests.services.timer_demo import ANALYST, FIXTURE, RESOLVER, deploy_timer_demo, start_timer_demo
+from tests.services.timer_demo import RESOLVER, deploy_timer_demo, deploy_with_script, start_timer_demo
 
 ADMIN = Principal(0, "admin", "Admin", frozenset({"admin"}))
 INSPECTORATE = Principal(0, "inspectorate", "Thanh tra", frozenset({"inspectorate"}))
@@ -156,19 +156,6 @@ def test_a_job_whose_worker_dies_on_it_every_time_becomes_an_incident_instead_of
     assert "dừng hoặc treo" in (incidents[0].last_error or "") and "incident_opened" in _actions(rt, instance_id)
 
 
-def _deploy_trap(rt: Runtime, script: str) -> None:
-    """The timer fixture with ``script`` between its timer and its escalation, as a new deployment."""
-    files = {f"{'processes' if p.suffix == '.bpmn' else 'forms'}/timer_demo/{p.name}": p.read_text(encoding="utf-8")
-             for p in FIXTURE.iterdir()}
-    bpmn = "processes/timer_demo/timer_demo.bpmn"
-    files[bpmn] = files[bpmn].replace(
-        '<bpmn:sequenceFlow id="f3" sourceRef="demo_overdue_timer" targetRef="demo_overdue_raised"/>',
-        '<bpmn:sequenceFlow id="f3" sourceRef="demo_overdue_timer" targetRef="trap"/>'
-        f'<bpmn:scriptTask id="trap" name="Bẫy"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
-        '<bpmn:sequenceFlow id="f3b" sourceRef="trap" targetRef="demo_overdue_raised"/>')
-    assert deploy.deploy(rt, ANALYST, "timer_demo", files).created
-
-
 TRAP = "k = 1000000000\nz = round(1, -k)"  # computed, so that deploy cannot see it: 10**1000000000 in C
 
 
@@ -177,7 +164,7 @@ def test_a_trap_timer_becomes_an_incident_and_every_other_timer_still_fires(
         rt: Runtime, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, hole: bool) -> None:
     deploy_timer_demo(rt)
     other = start_timer_demo(rt, "2021-03-03")  # on the sound deployment
-    _deploy_trap(rt, TRAP)
+    deploy_with_script(rt, TRAP)
     trapped = start_timer_demo(rt, "2021-03-02")  # on the trap, due first
     if hole:  # as if the budget had missed this builtin: the child hangs in C, where no Python check reaches
         monkeypatch.setattr(bounded._Bounded, "round_", lambda self, number, ndigits=None: round(number, ndigits))

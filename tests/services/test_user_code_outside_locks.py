@@ -18,33 +18,20 @@ import pytest
 from app.clock import FrozenClock
 from app.engine import budget
 from app.persistence import queries
-from app.services import deploy, tasks, timers, users
+from app.services import tasks, timers, users
 from app.services.runtime import Runtime
 from tests import cases
 from tests.conftest import vn
-from tests.services.timer_demo import ANALYST, FIXTURE, start_timer_demo
+from tests.services.timer_demo import deploy_with_script, start_timer_demo
 from tests.web.helpers import ready_task_id, start_case
 
 SLOW = "total = 0\nfor i in range(5000):\n    total += i"
 RUNAWAY = "total = 0\nfor i in range(100000):\n    for j in range(100):\n        total += 1"
 
 
-def _deploy_with_script(rt: Runtime, script: str) -> None:
-    """The timer fixture with a script task between its timer and its escalation."""
-    files = {f"{'processes' if p.suffix == '.bpmn' else 'forms'}/timer_demo/{p.name}": p.read_text(encoding="utf-8")
-             for p in FIXTURE.iterdir()}
-    bpmn = "processes/timer_demo/timer_demo.bpmn"
-    files[bpmn] = files[bpmn].replace(
-        '<bpmn:sequenceFlow id="f3" sourceRef="demo_overdue_timer" targetRef="demo_overdue_raised"/>',
-        '<bpmn:sequenceFlow id="f3" sourceRef="demo_overdue_timer" targetRef="count"/>'
-        f'<bpmn:scriptTask id="count" name="Đếm"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
-        '<bpmn:sequenceFlow id="f3b" sourceRef="count" targetRef="demo_overdue_raised"/>')
-    assert deploy.deploy(rt, ANALYST, "timer_demo", files).created
-
-
 def test_an_officer_completes_a_step_while_a_timer_script_is_running(rt: Runtime, clock: FrozenClock,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
-    _deploy_with_script(rt, SLOW)
+    deploy_with_script(rt, SLOW)
     other = start_case(rt)
     timed = start_timer_demo(rt, "2021-02-18")
     clock.set(vn(2021, 2, 20))
@@ -76,7 +63,7 @@ def test_an_officer_completes_a_step_while_a_timer_script_is_running(rt: Runtime
 
 def test_a_runaway_timer_script_becomes_an_incident_and_other_cases_carry_on(rt: Runtime,
                                                                            clock: FrozenClock) -> None:
-    _deploy_with_script(rt, RUNAWAY)
+    deploy_with_script(rt, RUNAWAY)
     timed = start_timer_demo(rt, "2021-02-18")
     other = start_case(rt)
     resolver = users.authenticate_password(rt, "resolver", "demo")

@@ -13,12 +13,25 @@ ANALYST = Principal(0, "analyst", "Analyst", frozenset({"analyst"}))
 RESOLVER = Principal(0, "resolver", "Resolver", frozenset({"resolver"}))
 
 
+def _files() -> dict[str, str]:
+    return {f"{'processes' if p.suffix == '.bpmn' else 'forms'}/timer_demo/{p.name}": p.read_text(encoding="utf-8")
+            for p in FIXTURE.iterdir()}
+
+
 def deploy_timer_demo(rt: Runtime) -> None:
-    files = {
-        f"{'processes' if p.suffix == '.bpmn' else 'forms'}/timer_demo/{p.name}": p.read_text(encoding="utf-8")
-        for p in FIXTURE.iterdir()
-    }
-    deploy.deploy(rt, ANALYST, "timer_demo", files)
+    deploy.deploy(rt, ANALYST, "timer_demo", _files())
+
+
+def deploy_with_script(rt: Runtime, script: str, name: str = "Tính toán") -> None:
+    """The fixture with a script task ``script`` between its timer and its escalation, as a new deployment."""
+    files = _files()
+    bpmn = "processes/timer_demo/timer_demo.bpmn"
+    files[bpmn] = files[bpmn].replace(
+        '<bpmn:sequenceFlow id="f3" sourceRef="demo_overdue_timer" targetRef="demo_overdue_raised"/>',
+        '<bpmn:sequenceFlow id="f3" sourceRef="demo_overdue_timer" targetRef="script"/>'
+        f'<bpmn:scriptTask id="script" name="{name}"><bpmn:script>{script}</bpmn:script></bpmn:scriptTask>'
+        '<bpmn:sequenceFlow id="f3b" sourceRef="script" targetRef="demo_overdue_raised"/>')
+    assert deploy.deploy(rt, ANALYST, "timer_demo", files).created
 
 
 def start_timer_demo(rt: Runtime, deadline: str) -> int:
