@@ -22,6 +22,8 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from app.engine.deadlines import REGIMES
+from app.engine.documents import DOCUMENTS_DIR, DocumentKind, check_kinds, declared_kinds, deployable_names
 from app.engine.forms import compile_schema
 from app.engine.instructions import InstructionsRefused, check_instructions
 from app.engine.labels import FormLabels, form_labels
@@ -62,6 +64,7 @@ class StartInfo:
     role: str
     form: str
     ui_form: str | None
+    event_id: str = ""
 
 
 @dataclass
@@ -83,6 +86,11 @@ class CompiledProcess:
     validators: dict[str, Draft202012Validator] = field(repr=False)
     element_names: dict[str, str] = field(repr=False)
     labels: FormLabels = field(repr=False, default_factory=FormLabels)  # the forms' field and option titles
+    documents: dict[str, DocumentKind] = field(repr=False, default_factory=dict)  # the official papers it issues
+
+    def documents_of(self, step: str) -> list[DocumentKind]:
+        """The kinds a step (user task, message or start event) may issue, in their declared order."""
+        return [kind for kind in self.documents.values() if kind.step == step]
 
     def form_schema(self, name: str) -> dict[str, Any]:
         return self.forms[name]
@@ -131,7 +139,7 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
     start = _start_info(trees, diagrams, process_id, lanes, validators)
     _check_roles(lanes)
     message_roles = _messages(trees, diagrams)
-    return CompiledProcess(
+    compiled = CompiledProcess(
         process_id=process_id,
         name=spec.description or process_id,
         spec=spec,
@@ -148,6 +156,19 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
         element_names=names,
         labels=form_labels(forms),
     )
+    compiled.documents = _documents(files, compiled)
+    return compiled
+
+
+def _documents(files: Mapping[str, str], process: CompiledProcess) -> dict[str, DocumentKind]:
+    """The process's document kinds, each checked against the step that issues it and the forms' fields."""
+    kinds = declared_kinds(files)
+    if kinds:
+        step_forms = {task.bpmn_id: process.forms[task.form] for task in process.user_tasks.values()}
+        step_forms |= {name: process.forms[form] for name in process.messages if (form := process.message_form(name))}
+        step_forms[process.start.event_id] = process.forms[process.start.form]
+        check_kinds(kinds, step_forms, deployable_names(process.labels.titles, process.messages), REGIMES)
+    return kinds
 
 
 def _parse(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str],
@@ -225,7 +246,7 @@ def _owner_id(node: etree._Element) -> str:
 def _load_forms(files: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     forms: dict[str, dict[str, Any]] = {}
     for path, text in files.items():
-        if path.endswith(".json"):
+        if path.endswith(".json") and f"/{DOCUMENTS_DIR}/" not in f"/{path}":
             try:
                 forms[path.rsplit("/", 1)[-1]] = json.loads(text)
             except json.JSONDecodeError as exc:
@@ -301,7 +322,8 @@ def _start_info(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, 
                 props = {p.get("name"): p.get("value") for p in start.iterfind(".//spiff:property", namespaces=NS)}
                 form = props.get(_FORM)
                 if form in validators and lanes.get(str(start.get("id"))):
-                    return StartInfo(role=lanes[str(start.get("id"))], form=str(form), ui_form=props.get(_UI_FORM))
+                    return StartInfo(role=lanes[str(start.get("id"))], form=str(form), ui_form=props.get(_UI_FORM),
+                                     event_id=str(start.get("id")))
     raise DiagramError(f"Sự kiện bắt đầu của {process_id} phải nằm trong một làn và có biểu mẫu ({_FORM}).")
 
 

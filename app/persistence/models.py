@@ -556,3 +556,70 @@ class DocumentSymbol(Base):
     organisation: Mapped[str] = mapped_column(String(100), primary_key=True)  # a catalogue code
     kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # "" = the body's abbreviation (UBND, TTr)
     symbol: Mapped[str] = mapped_column(String(20))
+
+
+class DocumentIssuer(Base):
+    """How an issuing body heads and signs its documents (Decree 30/2020): set by the admin per catalogue entry.
+
+    ``upper_line`` is the governing body (or the body's kind) and ``lower_line`` the body itself, as the
+    header's two lines read; ``head`` is who decides («Chủ tịch Ủy ban nhân dân tỉnh Gia Lai»); the
+    signer is who signs by default, with ``signer_authority`` when signing on the head's behalf («KT. CHỦ TỊCH»).
+    """
+
+    __tablename__ = "document_issuers"
+
+    organisation: Mapped[str] = mapped_column(String(100), primary_key=True)  # a catalogue code
+    name: Mapped[str] = mapped_column(String(300))
+    upper_line: Mapped[str] = mapped_column(String(300))
+    lower_line: Mapped[str] = mapped_column(String(300))
+    place: Mapped[str] = mapped_column(String(100))
+    head: Mapped[str] = mapped_column(String(300))
+    signer_name: Mapped[str] = mapped_column(String(200))
+    signer_title: Mapped[str] = mapped_column(String(200))
+    signer_authority: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Document(Base):
+    """An official document a case issued: its number in the body's register and its date, never changed.
+
+    Its files are ``DocumentVersion`` rows: the generated .docx (again after a correction, as a new
+    version) and the signed scan; each version's SHA-256 is in the case's audit trail.
+    """
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("organisation", "year", "kind", "number", name="uq_documents_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    organisation: Mapped[str] = mapped_column(String(100))
+    year: Mapped[int] = mapped_column(Integer)
+    number: Mapped[int] = mapped_column(Integer)
+    number_text: Mapped[str] = mapped_column(String(80))  # 45/TB-UBND
+    issued_on: Mapped[date] = mapped_column(Date)
+    step: Mapped[str] = mapped_column(String(100))  # the user task, message or start event that issued it
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class DocumentVersion(Base):
+    """One file of a document: a generated .docx (``generated``) or the signed scan (``signed``)."""
+
+    __tablename__ = "document_versions"
+
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(20))  # generated | signed
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary)
+    deployment_version: Mapped[int | None] = mapped_column(Integer)  # the version whose template made it
+    template_sha256: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text, default="")  # why it was made again
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    audit_seq: Mapped[int | None] = mapped_column(Integer)  # the case event that recorded its SHA-256 (keyed)

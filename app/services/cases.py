@@ -12,7 +12,7 @@ from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, numbering, queries
 from app.persistence.models import Deployment, Escalation, Instance, TaskRow
-from app.services import access, duplicates, integrity, organisations, uploads
+from app.services import access, document_sources, documents, duplicates, integrity, organisations, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, record_failure, relock, require_sealed, save_run
@@ -103,8 +103,12 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
     session.flush()
     audit.open_chain(session, rt.audit_keys, instance)
     prepared.run.put({**(links or {}), "case_number": instance.case_number})
+    step = prepared.process.start.event_id
+    numbered = documents.number_step(rt, session, instance, prepared.process, prepared.run, step, prepared.data)
     tasks = save_run(rt, session, instance, prepared.run, actor=principal.username, action="instance_started",
                      before={}, extra={"deployment_version": deployment.version})
+    documents.store_numbered(rt, session, principal.username, instance, prepared.process, prepared.run, numbered,
+                             step=step, task_id=None, sources=document_sources.SOURCES)
     access.require_own_new_case(principal, instance)
     return CaseChange(instance, access.visible_tasks(principal, prepared.process, instance, tasks))
 
@@ -143,6 +147,7 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
         access.require_message(principal, process, instance, name)
         require_sealed(rt, instance)
         form = process.message_form(name)
+        payload = documents.without_assigned(process, name, payload)
         errors = validate_form(process.validator(form), payload) if form else {}
         if errors:
             raise FormValidationError(fields=errors)
@@ -155,9 +160,12 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
         raise
     with rt.db.writing() as session:
         instance = relock(rt, session, instance_id, version)
+        numbered = documents.number_step(rt, session, instance, process, run, name, payload, prefix=f"{name}.")
         tasks = save_run(rt, session, instance, run, actor=principal.username, action="message_received",
                          before=before, extra={"message": name, "payload": payload,
                                                **({"branches": branches} if branches else {})})
+        documents.store_numbered(rt, session, principal.username, instance, process, run, numbered, step=name,
+                                 task_id=None, sources=document_sources.SOURCES)
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 
 

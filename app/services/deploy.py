@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.engine import compile_process
+from app.engine.documents import DOCUMENTS_DIR, TEMPLATE_SUFFIX, encode_template
 from app.errors import DiagramError
 from app.persistence import queries
 from app.persistence.models import Deployment, DeploymentFile
@@ -32,13 +33,22 @@ class DeployResult:
 
 
 def read_sources(processes_dir: Path, forms_dir: Path, process_id: str) -> dict[str, str]:
-    """The files of one process as repository-relative paths, diagrams and forms together."""
+    """The files of one process as repository-relative paths: diagrams, forms and document templates together.
+
+    A .docx template is kept base64-encoded among the text files, so the deployment's hash and its
+    stored files cover the templates a case renders with.
+    """
     files: dict[str, str] = {}
-    for base, prefix in ((processes_dir / process_id, "processes"), (forms_dir / process_id, "forms")):
+    folders = ((processes_dir / process_id, f"processes/{process_id}"),
+               (processes_dir / process_id / DOCUMENTS_DIR, f"processes/{process_id}/{DOCUMENTS_DIR}"),
+               (forms_dir / process_id, f"forms/{process_id}"))
+    for base, prefix in folders:
         if base.is_dir():
             for path in sorted(base.iterdir()):
-                if path.is_file() and path.suffix in _SOURCE_SUFFIXES:
-                    files[f"{prefix}/{process_id}/{path.name}"] = path.read_text(encoding="utf-8")
+                if path.is_file() and path.suffix == TEMPLATE_SUFFIX:
+                    files[f"{prefix}/{path.name}"] = encode_template(path.read_bytes())
+                elif path.is_file() and path.suffix in _SOURCE_SUFFIXES:
+                    files[f"{prefix}/{path.name}"] = path.read_text(encoding="utf-8")
     return files
 
 

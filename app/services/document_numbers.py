@@ -1,6 +1,7 @@
 """Official document numbers (số và ký hiệu văn bản): ``45/TB-UBND`` — a number per issuing body, year and kind.
 
-The kind vocabulary, with each kind's default symbol and Vietnamese name, lives here and nowhere else.
+The kinds, with their default symbols and titles, are those the deployed processes declare
+(``documents/documents.json``, read by ``app.engine.documents``); a body may override a kind's symbol.
 A number is issued inside the caller's transaction (the one that records the document), so it is gapless
 and unique per series (``app.persistence.document_numbers``). The issuing body's abbreviation (UBND,
 TTr, SNNMT) is set by the admin per catalogue organisation and written to the account log; a body that
@@ -17,36 +18,16 @@ from datetime import date, datetime
 from sqlalchemy.orm import Session
 
 from app.clock import local_date
+from app.engine.documents import DocumentKind
 from app.errors import Conflict, InvalidInput, NotFound
-from app.persistence import audit, catalogue
+from app.persistence import audit, catalogue, queries
 from app.persistence import document_numbers as counters
+from app.persistence.models import Deployment
 from app.services import access
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.text import unfit
-
-
-@dataclass(frozen=True)
-class DocumentKind:
-    symbol: str  # the default kind symbol (Nghị định 30/2020/NĐ-CP, Phụ lục III)
-    title: str
-
-
-KINDS: dict[str, DocumentKind] = {
-    "receipt": DocumentKind("GBN", "Giấy biên nhận"),
-    "acceptance_notice": DocumentKind("TB", "Thông báo thụ lý"),
-    "non_acceptance_notice": DocumentKind("TB", "Thông báo không thụ lý"),
-    "verification_assignment": DocumentKind("QĐ", "Quyết định giao xác minh"),
-    "dialogue_minutes": DocumentKind("BB", "Biên bản đối thoại"),
-    "verification_report": DocumentKind("BC", "Báo cáo kết quả xác minh"),
-    "decision": DocumentKind("QĐ", "Quyết định giải quyết khiếu nại"),
-    "termination_decision": DocumentKind("QĐ", "Quyết định đình chỉ giải quyết khiếu nại"),
-    "suspension_decision": DocumentKind("QĐ", "Quyết định tạm đình chỉ giải quyết khiếu nại"),
-    "resumption_decision": DocumentKind("QĐ", "Quyết định tiếp tục giải quyết khiếu nại"),
-    "reception_plan": DocumentKind("KH", "Kế hoạch tiếp công dân"),
-    "final_report": DocumentKind("BC", "Báo cáo kết quả"),
-}
 
 MAX_SYMBOL = 20
 _UPPER = "A-ZÀÁẢÃẠĂẰẮẲẴẶÂẦẤẨẪẬĐÈÉẺẼẸÊỀẾỂỄỆÌÍỈĨỊÒÓỎÕỌÔỒỐỔỖỘƠỜỚỞỠỢÙÚỦŨỤƯỪỨỬỮỰỲÝỶỸỴ"
@@ -62,20 +43,31 @@ class DocumentNumber:
     text: str  # 45/TB-UBND
 
 
-def issue_number(rt: Runtime, session: Session, organisation: str, kind: str, on_date: date) -> DocumentNumber:
+def issue_number(rt: Runtime, session: Session, organisation: str, kind: str, symbol: str,
+                 on_date: date) -> DocumentNumber:
     """Give the next number of ``kind`` for ``organisation`` in the issue date's year, in the caller's transaction.
 
-    :raises InvalidInput: an unknown kind. :raises Conflict: the body has no abbreviation set yet.
+    ``symbol`` is the kind's default (its declaration's), used unless the body set its own.
+    :raises Conflict: the body has no abbreviation set yet.
     """
-    if kind not in KINDS:
-        raise InvalidInput(f"Không có loại văn bản «{kind}».")
     symbols = counters.symbols(session, organisation)
     body = symbols.get(counters.BODY)
     if body is None:
         raise Conflict("Cơ quan ban hành chưa có ký hiệu viết tắt: quản trị cần đặt ký hiệu trước khi cấp số văn bản.")
     year = _issue_year(on_date)
     number = counters.next_document_number(session, organisation, year, kind)
-    return DocumentNumber(number, f"{number}/{symbols.get(kind, KINDS[kind].symbol)}-{body}")
+    return DocumentNumber(number, f"{number}/{symbols.get(kind, symbol)}-{body}")
+
+
+def deployed_kinds(rt: Runtime, session: Session) -> dict[str, DocumentKind]:
+    """Every document kind the latest version of each deployed process declares."""
+    latest: dict[str, Deployment] = {}
+    for deployment in queries.deployments(session):
+        latest[deployment.process_id] = deployment  # ordered by version
+    kinds: dict[str, DocumentKind] = {}
+    for deployment in latest.values():
+        kinds.update(rt.process(session, deployment).documents)
+    return kinds
 
 
 def _issue_year(on_date: date) -> int:
@@ -102,8 +94,6 @@ def set_body_symbol(rt: Runtime, principal: Principal, organisation: str, symbol
 
 def set_kind_symbol(rt: Runtime, principal: Principal, organisation: str, kind: str, symbol: str) -> None:
     """Override a kind's symbol for one body (a body whose notices are «TB» by default but wants another)."""
-    if kind not in KINDS:
-        raise InvalidInput(f"Không có loại văn bản «{kind}».")
     _set(rt, principal, organisation, kind, symbol)
 
 
@@ -116,21 +106,25 @@ def _set(rt: Runtime, principal: Principal, organisation: str, kind: str, symbol
     with rt.db.writing() as session:
         if catalogue.by_code(session, organisation) is None:
             raise NotFound("Không có cơ quan này trong danh mục.")
+        kinds = deployed_kinds(rt, session)
+        if kind != counters.BODY and kind not in kinds:
+            raise InvalidInput("Không có loại văn bản này trong các quy trình đã triển khai.")
         before = counters.set_symbol(session, organisation, kind, symbol)
         if before != symbol:
             audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=principal.username,
                                        action="organisation_symbol_set", username="",
-                                       data={"code": organisation, "kind": _kind_title(kind),
+                                       data={"code": organisation, "kind": _kind_title(kinds, kind),
                                              "symbol": [before or "", symbol]})
 
 
-def _kind_title(kind: str) -> str:
+def _kind_title(kinds: dict[str, DocumentKind], kind: str) -> str:
     """How the account log names what was set (read by officers, so no codes)."""
-    return "Ký hiệu viết tắt của cơ quan" if kind == counters.BODY else KINDS[kind].title
+    return "Ký hiệu viết tắt của cơ quan" if kind == counters.BODY else kinds[kind].title
 
 
 def symbols_of(rt: Runtime, organisation: str) -> dict[str, str]:
     """Kind -> the symbol the body uses (its overrides, else the defaults), and ``""`` -> its abbreviation if set."""
     with rt.db.reading() as session:
         own = counters.symbols(session, organisation)
-    return {**{kind: k.symbol for kind, k in KINDS.items()}, **own}
+        defaults = {kind: k.symbol for kind, k in deployed_kinds(rt, session).items()}
+    return {**defaults, **own}

@@ -15,7 +15,7 @@ from app.engine.labels import shown_values
 from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries, worklist
 from app.persistence.models import TaskRow
-from app.services import access, assignment, register, uploads
+from app.services import access, assignment, document_sources, documents, register, uploads
 from app.services.assignment import Officer
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -104,6 +104,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
             raise StaleVersion()
         require_sealed(rt, instance)
         process, run = load_run(rt, session, instance)
+        data = documents.without_assigned(process, row.bpmn_id, data)
         errors = validate_form(process.validator(row.form), data)
         if errors:
             raise FormValidationError(fields=errors)
@@ -123,9 +124,12 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         access.require_task_work(principal, task_or_error(session, task_id, principal))
         assignment.route_from_form(session, instance, bpmn_id, data, case_organisation(run), by=principal.username,
                                    now=rt.now())
+        numbered = documents.number_step(rt, session, instance, process, run, bpmn_id, data)
         tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
                          before=before, task_id=task_id, bpmn_id=bpmn_id,
                          extra={"submitted": data, **({"branch": branch} if branch else {})})
+        documents.store_numbered(rt, session, principal.username, instance, process, run, numbered, step=bpmn_id,
+                                 task_id=task_id, sources=document_sources.SOURCES)
         register.store_entry(rt, session, principal, instance, entry)
         uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=bpmn_id)
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
