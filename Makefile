@@ -7,6 +7,9 @@ WORKERS ?= 2
 BIN     = $(VENV)/bin
 VENDOR  = app/web/static/vendor
 CHROMIUM ?= /usr/bin/chromium
+LIBREOFFICE ?= /usr/bin/soffice
+SERIF_FONT  ?= /usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf
+PDF_PACKAGES = libreoffice-writer-nogui fonts-liberation2
 
 .PHONY: run test lint setup bench clean
 
@@ -33,6 +36,12 @@ $(VENDOR)/.installed: web/package.json web/package-lock.json
 $(CHROMIUM):
 	apt-get install -y chromium || (apt-get update && apt-get install -y chromium)
 
+# The PDF tests convert the official documents with LibreOffice headless. Liberation Serif 2 stands in for the
+# templates' Times New Roman (same metrics) and has the Vietnamese letters; fonts-liberation 1.x lacks ễ, ị, Ủ …
+$(LIBREOFFICE) $(SERIF_FONT):
+	apt-get install -y --no-install-recommends $(PDF_PACKAGES) || \
+	  (apt-get update && apt-get install -y --no-install-recommends $(PDF_PACKAGES))
+
 setup: $(VENV)/.installed $(VENDOR)/.installed
 	$(BIN)/flask --app app setup
 
@@ -46,7 +55,7 @@ lint: $(VENV)/.installed-test
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint $(VENDOR)/.installed $(CHROMIUM)
+test: lint $(VENDOR)/.installed $(CHROMIUM) $(LIBREOFFICE) $(SERIF_FONT)
 	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: $(VENV)/.installed-test

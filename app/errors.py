@@ -16,7 +16,8 @@ Hierarchy (``code`` is stable and appears in API responses; ``status`` is the HT
     │   ├── TaskNotReady          409  task_not_ready
     │   ├── DuplicatePetition     409  duplicate_petition  (details: the matching cases the caller may read, and how many others)
     │   └── TrailBroken           409  audit_broken        (a chain no longer matches its anchor: nothing more is written)
-    └── EngineError               422  engine_error        (a script or expression failed at run time)
+    ├── EngineError               422  engine_error        (a script or expression failed at run time)
+    └── PdfUnavailable            503  pdf_unavailable     (LibreOffice missing, failed or too slow)
 
 Messages are in Vietnamese because officers read them; codes are English for programs.
 
@@ -153,6 +154,15 @@ class EngineError(AppError):
     default_message = "Quy trình không thể thực hiện bước tiếp theo."
 
 
+class PdfUnavailable(AppError):
+    code = "pdf_unavailable"
+    status = 503
+    default_message = "Không chuyển được văn bản sang PDF."
+    NOT_INSTALLED = "Không chuyển được văn bản sang PDF: máy chủ chưa cài LibreOffice."
+    TIMED_OUT = "Không chuyển được văn bản sang PDF: quá thời gian."
+    UNREADABLE = "Không chuyển được văn bản sang PDF: LibreOffice không đọc được văn bản."
+
+
 ALL_ERRORS: tuple[type[AppError], ...] = (
     AppError,
     InvalidInput,
@@ -169,4 +179,5 @@ ALL_ERRORS: tuple[type[AppError], ...] = (
     DuplicatePetition,
     TrailBroken,
     EngineError,
+    PdfUnavailable,
 )
