@@ -110,6 +110,7 @@ def _seed(url: str, *, migrate: bool = True) -> None:
     ensure_demo_users(rt)
     organisation_seed.ensure_demo(rt)
     organisation_seed.ensure(rt, organisations.SUITE)
+    organisation_seed.ensure_demo_issuers(rt, organisations.SUITE_ISSUERS)
     rt.db.dispose()
 
 

@@ -7,7 +7,7 @@ unit); a plan unit or a user must name a catalogue entry now.
 
 from __future__ import annotations
 
-from app.services.organisation_seed import Seed
+from app.services.organisation_seed import IssuerSeed, Seed
 
 SUITE = (
     Seed("Sở Tài chính", "Sở Tài chính"),
@@ -17,3 +17,10 @@ SUITE = (
     Seed("pleiku", "UBND thành phố Pleiku"),
     *(Seed(f"unit-{i:02d}", f"Đơn vị {i:02d}") for i in range(1, 21)),
 )
+
+# Their documents' headers and abbreviations, so the suite's cases in these bodies issue their papers.
+SUITE_ISSUERS = {
+    seed.code: IssuerSeed(f"CQ{index:02d}", seed.name, "UBND tỉnh Gia Lai", seed.name, f"Thủ trưởng {seed.name}",
+                          "Thủ trưởng", "", "Trần Văn Thử")
+    for index, seed in enumerate(SUITE, start=1)
+}

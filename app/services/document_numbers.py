@@ -97,8 +97,17 @@ def set_kind_symbol(rt: Runtime, principal: Principal, organisation: str, kind: 
     _set(rt, principal, organisation, kind, symbol)
 
 
+def seed_body_symbol(rt: Runtime, organisation: str, symbol: str) -> None:
+    """Setup's own write of a demo body's abbreviation (actor ``setup`` in the account log)."""
+    _store(rt, "setup", organisation, counters.BODY, symbol)
+
+
 def _set(rt: Runtime, principal: Principal, organisation: str, kind: str, symbol: str) -> None:
     access.require(principal, Right.MANAGE_ORGANISATIONS)
+    _store(rt, principal.username, organisation, kind, symbol)
+
+
+def _store(rt: Runtime, actor: str, organisation: str, kind: str, symbol: str) -> None:
     symbol = unicodedata.normalize("NFC", symbol.strip())
     problem = symbol_problem(symbol)
     if problem:
@@ -111,7 +120,7 @@ def _set(rt: Runtime, principal: Principal, organisation: str, kind: str, symbol
             raise InvalidInput("Không có loại văn bản này trong các quy trình đã triển khai.")
         before = counters.set_symbol(session, organisation, kind, symbol)
         if before != symbol:
-            audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=principal.username,
+            audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=actor,
                                        action="organisation_symbol_set", username="",
                                        data={"code": organisation, "kind": _kind_title(kinds, kind),
                                              "symbol": [before or "", symbol]})

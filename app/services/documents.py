@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from app.engine import CompiledProcess, WorkflowRun
 from app.engine.documents import DocumentKind, Issuer, Signer, document_context, field_value, render, with_field
+from app.engine.pdf import to_pdf
 from app.errors import Conflict, InvalidInput, NotFound, TrailBroken
 from app.persistence import audit
 from app.persistence import documents as stored
@@ -270,7 +271,7 @@ def document_file(rt: Runtime, principal: Principal, document_id: int, *, versio
             raise TrailBroken(f"Không cung cấp văn bản: {problem}. Hãy báo quản trị kiểm tra (flask audit verify).")
         content, filename, content_type, digest = row.content, row.filename, row.content_type, row.sha256
     if pdf and content_type == DOCX:
-        raise Conflict("Chưa chuyển được văn bản sang PDF.")  # wired to LibreOffice in the next commit
+        return DocumentFile(filename.rsplit(".", 1)[0] + ".pdf", PDF, to_pdf(content), digest)
     return DocumentFile(filename, content_type, content, digest)
 
 

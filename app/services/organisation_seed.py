@@ -16,9 +16,11 @@ from __future__ import annotations
 from datetime import date
 from typing import NamedTuple
 
-from app.persistence import catalogue
+from app.persistence import catalogue, documents
+from app.persistence import document_numbers as counters
 from app.persistence.models import Organisation
-from app.services import organisations
+from app.services import document_numbers, organisations
+from app.services import issuers as issuers_service
 from app.services.runtime import Runtime
 
 KNOWN_NAMES = {"ubnd_tinh": "UBND tỉnh"}  # codes the diagrams themselves produce
@@ -76,7 +78,9 @@ def ensure(rt: Runtime, seeds: tuple[Seed, ...] | list[Seed]) -> list[str]:
 
 
 def ensure_demo(rt: Runtime) -> list[str]:
-    return ensure(rt, DEMO)
+    added = ensure(rt, DEMO)
+    ensure_demo_issuers(rt)
+    return added
 
 
 def adopt_used(rt: Runtime) -> list[str]:
@@ -84,3 +88,56 @@ def adopt_used(rt: Runtime) -> list[str]:
     with rt.db.reading() as session:
         used = catalogue.used_codes(session) - set(catalogue.names(session))
     return ensure(rt, [Seed(code, KNOWN_NAMES.get(code, code)) for code in sorted(used)])
+
+
+class IssuerSeed(NamedTuple):
+    """A demo body's abbreviation and document header (``app.services.issuers``)."""
+
+    symbol: str
+    name: str
+    upper_line: str
+    lower_line: str
+    head: str
+    signer_title: str
+    signer_authority: str
+    signer_name: str
+
+
+PROVINCE = "Gia Lai"
+_UBND_TINH = "UBND tỉnh Gia Lai"
+DEMO_ISSUERS = {
+    "ubnd_tinh": IssuerSeed("UBND", "Ủy ban nhân dân tỉnh Gia Lai", "Ủy ban nhân dân", "Tỉnh Gia Lai",
+                            "Chủ tịch Ủy ban nhân dân tỉnh Gia Lai", "Phó Chủ tịch", "KT. Chủ tịch", "Nguyễn Văn Bình"),
+    "thanh_tra_tinh": IssuerSeed("TTr", "Thanh tra tỉnh Gia Lai", _UBND_TINH, "Thanh tra tỉnh",
+                                 "Chánh Thanh tra tỉnh", "Chánh Thanh tra", "", "Lê Văn Hùng"),
+    "van_phong_ubnd_tinh": IssuerSeed("VP", "Văn phòng Ủy ban nhân dân tỉnh Gia Lai", _UBND_TINH, "Văn phòng",
+                                      "Chánh Văn phòng", "Chánh Văn phòng", "", "Phạm Thị Lan"),
+    "ban_tiep_cong_dan_tinh": IssuerSeed("BTCD", "Ban Tiếp công dân tỉnh Gia Lai", _UBND_TINH, "Ban Tiếp công dân",
+                                         "Trưởng Ban Tiếp công dân tỉnh", "Trưởng ban", "", "Võ Minh Tâm"),
+    "so_tai_chinh": IssuerSeed("STC", "Sở Tài chính tỉnh Gia Lai", _UBND_TINH, "Sở Tài chính",
+                               "Giám đốc Sở Tài chính", "Giám đốc", "", "Đặng Quốc Việt"),
+    "so_noi_vu": IssuerSeed("SNV", "Sở Nội vụ tỉnh Gia Lai", _UBND_TINH, "Sở Nội vụ", "Giám đốc Sở Nội vụ",
+                            "Giám đốc", "", "Hoàng Thị Mai"),
+    "so_tu_phap": IssuerSeed("STP", "Sở Tư pháp tỉnh Gia Lai", _UBND_TINH, "Sở Tư pháp", "Giám đốc Sở Tư pháp",
+                             "Giám đốc", "", "Bùi Văn Khánh"),
+    "so_xay_dung": IssuerSeed("SXD", "Sở Xây dựng tỉnh Gia Lai", _UBND_TINH, "Sở Xây dựng", "Giám đốc Sở Xây dựng",
+                              "Giám đốc", "", "Trịnh Công Sơn"),
+    "so_nong_nghiep_moi_truong": IssuerSeed("SNNMT", "Sở Nông nghiệp và Môi trường tỉnh Gia Lai", _UBND_TINH,
+                                            "Sở Nông nghiệp và Môi trường", "Giám đốc Sở Nông nghiệp và Môi trường",
+                                            "Giám đốc", "", "Đỗ Thanh Hải"),
+}
+
+
+def ensure_demo_issuers(rt: Runtime, issuers: dict[str, IssuerSeed] | None = None) -> list[str]:
+    """Give the demo bodies that have none their abbreviation and document header; return their codes."""
+    seeded = []
+    with rt.db.reading() as session:
+        symbols = {code: counters.symbols(session, code).get(counters.BODY) for code in (issuers or DEMO_ISSUERS)}
+        headers = {code: documents.issuer(session, code) for code in (issuers or DEMO_ISSUERS)}
+    for code, seed in (issuers or DEMO_ISSUERS).items():
+        if symbols[code] is None:
+            document_numbers.seed_body_symbol(rt, code, seed.symbol)
+        if headers[code] is None:
+            issuers_service.seed_header(rt, code, {**seed._asdict(), "place": PROVINCE})
+            seeded.append(code)
+    return seeded
