@@ -162,13 +162,19 @@ def bases(doc: DocxDocument, authority: str | None = "{{ issuer.head_upper }}") 
     tag(doc, "{%p endfor %}")
 
 
-def signature(doc: DocxDocument, recipients: bool = True) -> None:
-    """«Nơi nhận:» (those of the context's ``recipients``, then the archive) beside the signer's block."""
+def signature(doc: DocxDocument, recipients: bool = True, *, loop: str = "recipient in recipients",
+              line: str = "{{ recipient }}", fixed: Sequence[str] = ()) -> None:
+    """«Nơi nhận:» (one line per item of ``loop``, then ``fixed`` lines and the archive) beside the signer's block.
+
+    By default the recipients are the context's ``recipients``; a plan lists its units (``unit in units``).
+    """
     left, right = two_columns(doc, SIGNATURE_COLUMNS_MM)
     if recipients:
         para(left, "Nơi nhận:", bold=True, italic=True, size=12, align=LEFT)
-        tag(left, "{%p for recipient in recipients %}")
-        para(left, "- {{ recipient }};", size=11, align=LEFT)
+        for text in fixed:
+            para(left, f"- {text};", size=11, align=LEFT)
+        tag(left, "{%p for " + loop + " %}")
+        para(left, "- " + line + ";", size=11, align=LEFT)
         tag(left, "{%p endfor %}")
         para(left, "- Lưu: VT, hồ sơ.", size=11, align=LEFT)
     else:
@@ -204,6 +210,7 @@ def row_table(doc: DocxDocument, headings: Sequence[str], cells: Sequence[str], 
     table = doc.add_table(rows=4, cols=len(headings))
     table.style = doc.styles["Table Grid"]
     fixed_widths(table, widths_mm)
+    narrow_cell_margins(table, 1)
     rows = table.rows
     for cell, heading in zip(rows[0].cells, headings, strict=True):
         para(first_cell_paragraph_removed(cell), heading, bold=True, size=size, align=CENTER)
@@ -211,6 +218,17 @@ def row_table(doc: DocxDocument, headings: Sequence[str], cells: Sequence[str], 
     for cell, text in zip(rows[2].cells, cells, strict=True):
         para(first_cell_paragraph_removed(cell), text, size=size, align=LEFT)
     _loop_row(rows[3], "{%tr endfor %}")
+
+
+def narrow_cell_margins(table: Table, side_mm: float) -> None:
+    """Left and right cell margins of ``side_mm`` (default ≈ 1.9 mm): narrow columns keep a date on one line."""
+    margins = OxmlElement("w:tblCellMar")
+    for side in ("w:left", "w:right"):
+        margin = OxmlElement(side)
+        margin.set(qn("w:w"), str(round(Mm(side_mm).twips)))
+        margin.set(qn("w:type"), "dxa")
+        margins.append(margin)
+    table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption", "w:tblDescription", "w:tblPrChange")
 
 
 def _loop_row(row: _Row, text: str) -> None:
