@@ -77,7 +77,7 @@ def plan(doc: DocxDocument) -> None:
     para(doc, "Thanh tra tỉnh phối hợp với Ban Tiếp công dân tỉnh phân công cán bộ trực tiếp công dân tại "
          "{{ reception_office }} trong thời gian trên.", indent=True)
     tag(doc, "{%p endif %}")
-    para(doc, "2. Các sở, ban, ngành và Ủy ban nhân dân cấp huyện", bold=True, indent=True)
+    para(doc, "2. Các cơ quan, đơn vị thực hiện", bold=True, indent=True)  # no district level after 01/07/2025
     para(doc, "Rà soát các vụ việc khiếu nại, tố cáo, kiến nghị, phản ánh thuộc thẩm quyền, bố trí lãnh đạo tiếp "
          "công dân, đối thoại và báo cáo kết quả:", indent=True)
     tag(doc, "{%p for unit in units %}")
