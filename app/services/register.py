@@ -22,7 +22,7 @@ from app.engine.forms import compile_schema, validate_form
 from app.errors import FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Instance, ReceptionRecord
-from app.services import access, duplicates, register_rules
+from app.services import access, duplicates, register_columns, register_rules
 from app.services.access import Right
 from app.services.cases import PreparedStart, insert_started, prepare_start
 from app.services.principal import Principal
@@ -212,6 +212,31 @@ def list_records(rt: Runtime, principal: Principal, plan_id: int, *, day: date |
     with rt.db.reading() as session:
         readable_plan(rt, session, principal, plan_id)
         return list(queries.reception_records(session, plan_id, day=day, q=q, kind=kind))
+
+
+def document_rows(session: Session, plan_id: int) -> list[dict[str, str]]:
+    """The plan's register as a document lists it («register» of a template): one row per record, in order.
+
+    Mẫu số 03/TCD's columns as shown to readers (``register_columns``): dates dd/mm/yyyy, choices by their
+    titles, never a code; «x» marks a yes; an empty text where the record says nothing. ``people_count``
+    is plain digits, so a template may add the rows up (``register|map(attribute="people_count")|map("int")|sum``).
+    """
+    records = queries.reception_records(session, plan_id, day=None, q=None, kind=None)
+    numbers = queries.case_numbers(session, [r.case_instance_id for r in records if r.case_instance_id])
+    rows = []
+    for line in register_columns.lines(records, {}, numbers):
+        r = line.record
+        rows.append({
+            "sequence": str(r.sequence), "day": f"{r.received_on:%d/%m/%Y}", "full_name": line.names,
+            "address": line.address, "id_number": line.id_numbers, "content": r.content, "kind": line.kind,
+            "people_count": str(r.people_count), "prior_handling": str((r.details or {}).get("prior_handling") or ""),
+            "within_competence": "x" if r.within_competence else "", "handling": line.handling,
+            "guided_to": line.guided_to, "transferred_to": line.transferred_to, "follow_up": line.follow_up,
+            "note": line.note, "refusal_notice": line.refusal_notice, "representatives": line.representatives,
+            "case_number": line.case_number, "group_case": "x" if r.group_case else "",
+            "bypassing": "x" if r.bypassing else "", "protracted": "x" if r.protracted else "",
+        })
+    return rows
 
 
 def readable_plan(rt: Runtime, session: Session, principal: Principal, plan_id: int) -> Instance:

@@ -69,7 +69,7 @@ def text_of(docx_bytes: bytes) -> str:
 
 
 def test_every_kind_has_its_template_and_a_legal_form() -> None:
-    assert set(KINDS) == {"acceptance_notice", "non_acceptance_notice", "verification_assignment", "dialogue_minutes",
+    assert set(KINDS) == {"receipt", "acceptance_notice", "non_acceptance_notice", "verification_assignment", "dialogue_minutes",
                           "verification_report", "decision", "termination", "suspension", "resumption"}
     for kind in KINDS.values():
         assert (DOCUMENTS / kind.file).is_file()
@@ -90,7 +90,7 @@ def test_every_template_is_filled_from_case_a(kind: str) -> None:
     doc = Document(io.BytesIO(docx_bytes))
     assert doc.styles["Normal"].font.name == "Times New Roman"
     assert all(run.font.name in (None, "Times New Roman") for p in doc.paragraphs for run in p.runs)
-    if kind != "dialogue_minutes":
+    if kind not in ("dialogue_minutes", "receipt"):
         assert "Nơi nhận:" in text and "KT. CHỦ TỊCH" in text and "PHÓ CHỦ TỊCH" in text and "Nguyễn Thị Hoa" in text
     assert "None" not in text and "partly_right" not in text and "2021-" not in text
 
@@ -124,6 +124,50 @@ def test_from_july_2026_a_termination_follows_form_14a_and_cites_decree_155() ->
     assert context["legal_form"].startswith("Mẫu số 14a")
     assert filled("termination")[0]["legal_form"].startswith("Mẫu số 12-KN")
     assert "Nghị định số 155/2026/NĐ-CP" in text_of(docx_bytes)
+
+
+def test_the_receipt_lists_the_dossier_and_is_signed_by_the_citizen_and_the_receiver() -> None:
+    data = case_a()
+    data["complainant"]["id_number"] = "064085001234"
+    data["dossier"] = {"petition_signature": "fingerprinted", "representation_document": True,
+                       "first_decision_copy": True,
+                       "evidence": [{"name": "Giấy chứng nhận quyền sử dụng đất số BK 123456", "is_original": True},
+                                    {"name": "Biên bản kiểm đếm ngày 20/11/2020", "is_original": False}]}
+    context, docx_bytes = filled("receipt", date(2021, 2, 17), data)
+    text = text_of(docx_bytes)
+    assert context["legal_form"] == "Mẫu số 02 ban hành kèm theo Thông tư 04/2021/TT-TTCP"
+    assert ("Ngày 17/02/2021, Ủy ban nhân dân tỉnh Gia Lai đã nhận của Nguyễn Văn A, địa chỉ: Xã Ia Mơ, huyện Chư "
+            "Prông, tỉnh Gia Lai, số định danh cá nhân: 064085001234") in text
+    assert f"- Đơn khiếu nại ({CHOICES['dossier.petition_signature']['fingerprinted']});" in text
+    assert "- Bản sao Quyết định số 15/QĐ-UBND ngày 08/01/2021" in text
+    assert "- Văn bản cử người đại diện, giấy ủy quyền;" in text
+    assert "- Giấy chứng nhận quyền sử dụng đất số BK 123456 (bản gốc);" in text
+    assert "- Biên bản kiểm đếm ngày 20/11/2020 (bản sao);" in text
+    assert "NGƯỜI NỘP" in text and "NGƯỜI NHẬN" in text and "Nguyễn Thị Hoa" in text
+    bare = {**data, "dossier": {"petition_signature": "signed", "representation_document": False,
+                                "first_decision_copy": False, "evidence": []}}
+    text = text_of(filled("receipt", date(2026, 7, 15), bare)[1])
+    assert "ủy quyền" not in text and "bản gốc" not in text and "Bản sao Quyết định" not in text
+    assert filled("receipt", date(2026, 7, 15), bare)[0]["legal_form"].startswith("Mẫu số 02/TCD")
+
+
+def test_the_declared_steps_and_fields_are_the_diagrams_and_the_forms() -> None:
+    declared = json.loads((DOCUMENTS / "documents.json").read_text(encoding="utf-8"))["documents"]
+    diagram = (ROOT / "processes" / "complaint_second_level" / "complaint_second_level.bpmn").read_text(encoding="utf-8")
+    steps = set(re.findall(r'<bpmn:(?:userTask|startEvent) id="([^"]+)"', diagram))
+    steps |= set(re.findall(r'<bpmn:message id="[^"]+" name="([^"]+)"', diagram))
+    fields = set(LABELS.titles)
+    for kind, entry in declared.items():
+        assert entry["step"] in steps, kind
+        assert entry["symbol"] in {"TB", "QĐ", "BB", "BC", "GBN"}, kind
+        for key in ("number_field", "date_field"):
+            if key in entry:
+                assert entry[key] in fields or entry["step"] in {"suspension", "resumption"}, (kind, key)
+        for path in entry.get("when", {}):
+            assert path in fields, kind
+    assert declared["receipt"]["step"] == "petition_received"
+    assert declared["acceptance_notice"]["when"] == {"accepted": True}
+    assert declared["non_acceptance_notice"]["when"] == {"accepted": False}
 
 
 def test_a_suspension_is_not_issued_under_the_2021_rules() -> None:

@@ -2,147 +2,60 @@
 
 The .docx files next to this script are the source: an analyst edits them in Word afterwards. Run this
 script only to start again from scratch (it overwrites them): ``.venv/bin/python make_templates.py``.
-Layout of Decree 30/2020/NĐ-CP: a two-column header (issuing body and number | national motto and the
-place-date line), the title in capitals, the body, the signer's block beside «Nơi nhận:»; Times New
-Roman 14 pt (13 pt for the small lines), A4, margins 20/20/30/15 mm. What each template is (kind, title,
-legal form per regime) is declared once, in ``documents.json``.
+The layout of Decree 30/2020/NĐ-CP is built by ``app/engine/decree30.py``, shared with the other
+processes' templates. What each template is (kind, title, legal form per regime, step) is declared
+once, in ``documents.json``.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from docx import Document
 from docx.document import Document as DocxDocument
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from docx.table import _Cell
 
 HERE = Path(__file__).resolve().parent
-FONT = "Times New Roman"
-CENTER, JUSTIFY, LEFT = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.JUSTIFY, WD_ALIGN_PARAGRAPH.LEFT
+sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere: the repository's app package
 
-Container = DocxDocument | _Cell
-# What follows w:pBdr inside w:pPr in the WordprocessingML schema (ECMA-376 CT_PPrBase).
-AFTER_BORDER = ("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct",
-                "w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
-                "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap", "w:jc",
-                "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
-                "w:rPr", "w:sectPr", "w:pPrChange")
-
-
-def para(where: Container, text: str = "", *, bold: bool = False, italic: bool = False, size: float = 14,
-         align: WD_ALIGN_PARAGRAPH = JUSTIFY, indent: bool = False) -> None:
-    """One paragraph in one run, so a Jinja tag is never split across runs."""
-    paragraph = where.add_paragraph()
-    paragraph.alignment = align
-    paragraph.paragraph_format.space_after = Pt(3)
-    if indent:
-        paragraph.paragraph_format.first_line_indent = Mm(10)
-    run = paragraph.add_run(text)
-    run.bold, run.italic, run.font.size = bold, italic, Pt(size)
-
-
-def tag(where: Container, text: str) -> None:
-    """A paragraph holding only a docxtpl paragraph tag ({%p … %}), removed when rendered."""
-    where.add_paragraph(text)
-
-
-def new_document() -> DocxDocument:
-    doc = Document()
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    section.left_margin, section.right_margin = Mm(30), Mm(15)
-    for name in ("Normal", "Table Grid"):
-        style = doc.styles[name]
-        style.font.name = FONT
-        style.font.size = Pt(14)
-        fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
-        for attribute in ("w:ascii", "w:hAnsi", "w:eastAsia", "w:cs"):
-            fonts.set(qn(attribute), FONT)
-    return doc
-
-
-def underline_short(where: Container, indent_mm: float) -> None:
-    """Decree 30's short rule under the body's name and under the motto: a bottom border between indents."""
-    paragraph = where.paragraphs[-1]
-    paragraph.paragraph_format.left_indent = paragraph.paragraph_format.right_indent = Mm(indent_mm)
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for attribute, value in (("w:val", "single"), ("w:sz", "6"), ("w:space", "1"), ("w:color", "000000")):
-        bottom.set(qn(attribute), value)
-    borders.append(bottom)
-    properties = paragraph._p.get_or_add_pPr()
-    properties.insert_element_before(borders, *AFTER_BORDER)  # the schema's order, or Word calls the file damaged
-
-
-def first_cell_paragraph_removed(cell: _Cell) -> _Cell:
-    cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
-    return cell
-
-
-def header(doc: DocxDocument) -> None:
-    table = doc.add_table(rows=1, cols=2)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    left, right = (first_cell_paragraph_removed(cell) for cell in table.rows[0].cells)
-    left.width, right.width = Mm(65), Mm(100)
-    table.columns[0].width, table.columns[1].width = Mm(65), Mm(100)
-    para(left, "{{ issuer.upper_line }}", size=13, align=CENTER)
-    para(left, "{{ issuer.lower_line }}", bold=True, size=13, align=CENTER)
-    underline_short(left, 18)
-    para(left, "Số: {{ number }}", size=13, align=CENTER)
-    para(right, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, size=13, align=CENTER)
-    para(right, "Độc lập - Tự do - Hạnh phúc", bold=True, size=14, align=CENTER)
-    underline_short(right, 22)
-    para(right, "{{ place }}, {{ date_line }}", italic=True, size=14, align=CENTER)
-
-
-def title(doc: DocxDocument, name: str, subject: str) -> None:
-    para(doc, "")
-    para(doc, name, bold=True, align=CENTER)
-    para(doc, subject, bold=True, align=CENTER)
-
-
-def bases(doc: DocxDocument, authority: str | None = "{{ issuer.head_upper }}") -> None:
-    if authority:
-        para(doc, authority, bold=True, align=CENTER)
-    tag(doc, "{%p for basis in legal_bases %}")
-    para(doc, "{{ basis }};", italic=True, indent=True)
-    tag(doc, "{%p endfor %}")
-
-
-def signature(doc: DocxDocument, recipients: bool = True) -> None:
-    table = doc.add_table(rows=1, cols=2)
-    left, right = (first_cell_paragraph_removed(cell) for cell in table.rows[0].cells)
-    left.width, right.width = Mm(75), Mm(90)
-    table.columns[0].width, table.columns[1].width = Mm(75), Mm(90)
-    if recipients:
-        para(left, "Nơi nhận:", bold=True, italic=True, size=12, align=LEFT)
-        tag(left, "{%p for recipient in recipients %}")
-        para(left, "- {{ recipient }};", size=11, align=LEFT)
-        tag(left, "{%p endfor %}")
-        para(left, "- Lưu: VT, hồ sơ.", size=11, align=LEFT)
-    else:
-        para(left, "")
-    para(right, "{{ signer.authority }}", bold=True, align=CENTER)
-    para(right, "{{ signer.title }}", bold=True, align=CENTER)
-    para(right, "(Ký, ghi rõ họ tên và đóng dấu)", italic=True, size=13, align=CENTER)
-    for _ in range(3):
-        para(right, "", align=CENTER)
-    para(right, "{{ signer.name }}", bold=True, align=CENTER)
-
+from app.engine.decree30 import (  # noqa: E402
+    CENTER,
+    bases,
+    header,
+    new_document,
+    para,
+    save,
+    signature,
+    signatures,
+    tag,
+    title,
+)
 
 COMPLAINANT = ("{{ complainant.full_name }}, địa chỉ: {{ complainant.address }}"
                "{% if complainant.id_number %}, số định danh cá nhân: {{ complainant.id_number }}{% endif %}")
 FIRST_DECISION = ("Quyết định số {{ first_decision.number }} ngày {{ first_decision.issued_on }} "
                   "của {{ first_decision.issuer }}")
+
+
+def receipt(doc: DocxDocument) -> None:
+    """Giấy biên nhận: what the receiving body took from the complainant with the petition, signed by both."""
+    title(doc, "GIẤY BIÊN NHẬN", "Thông tin, tài liệu, bằng chứng")
+    para(doc, "Ngày {{ received_on }}, {{ issuer.name }} đã nhận của " + COMPLAINANT + " đơn khiếu nại đối với "
+         + FIRST_DECISION + " và các thông tin, tài liệu, bằng chứng sau:", indent=True)
+    para(doc, "- Đơn khiếu nại ({{ dossier.petition_signature }});", indent=True)
+    tag(doc, "{%p if dossier.first_decision_copy %}")
+    para(doc, "- Bản sao " + FIRST_DECISION + " (quyết định giải quyết khiếu nại lần đầu);", indent=True)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p if dossier.representation_document %}")
+    para(doc, "- Văn bản cử người đại diện, giấy ủy quyền;", indent=True)
+    tag(doc, "{%p endif %}")
+    tag(doc, "{%p for item in dossier.evidence %}")
+    para(doc, "- {{ item.name }} ({% if item.is_original %}bản gốc{% else %}bản sao{% endif %});", indent=True)
+    tag(doc, "{%p endfor %}")
+    para(doc, "Giấy biên nhận được lập thành 02 bản, người nộp giữ 01 bản, {{ issuer.name }} giữ 01 bản.", indent=True)
+    signatures(doc, [("NGƯỜI NỘP", "(Ký hoặc điểm chỉ, ghi rõ họ tên)", "{{ complainant.full_name }}"),
+                     ("NGƯỜI NHẬN", "(Ký, ghi rõ họ tên)", "{{ signer.name }}")])
 
 
 def acceptance_notice(doc: DocxDocument) -> None:
@@ -212,10 +125,8 @@ def dialogue_minutes(doc: DocxDocument) -> None:
     para(doc, "{{ person.full_name }} không ký biên bản, lý do: {{ person.refusal_reason }}.", indent=True)
     tag(doc, "{%p endfor %}")
     para(doc, "Biên bản được lập thành 03 bản, đã đọc lại cho những người tham gia đối thoại cùng nghe.", indent=True)
-    table = doc.add_table(rows=1, cols=2)
-    for cell, role in zip(table.rows[0].cells, ("NGƯỜI GHI BIÊN BẢN", "NGƯỜI CHỦ TRÌ ĐỐI THOẠI"), strict=True):
-        para(first_cell_paragraph_removed(cell), role, bold=True, align=CENTER)
-        para(cell, "(Ký, ghi rõ họ tên)", italic=True, size=13, align=CENTER)
+    signatures(doc, [("NGƯỜI GHI BIÊN BẢN", "(Ký, ghi rõ họ tên)", ""),
+                     ("NGƯỜI CHỦ TRÌ ĐỐI THOẠI", "(Ký, ghi rõ họ tên)", "")])
     para(doc, "NHỮNG NGƯỜI THAM GIA ĐỐI THOẠI", bold=True, align=CENTER)
     para(doc, "(Ký hoặc điểm chỉ, ghi rõ họ tên)", italic=True, size=13, align=CENTER)
 
@@ -306,6 +217,7 @@ def resumption(doc: DocxDocument) -> None:
 
 
 BODIES: dict[str, Callable[[DocxDocument], None]] = {
+    "receipt": receipt,
     "acceptance_notice": acceptance_notice, "non_acceptance_notice": non_acceptance_notice,
     "verification_assignment": verification_assignment, "dialogue_minutes": dialogue_minutes,
     "verification_report": verification_report, "decision": decision, "termination": termination,
@@ -317,9 +229,7 @@ def build(kind: str, target: Path) -> None:
     doc = new_document()
     header(doc)
     BODIES[kind](doc)
-    doc.add_paragraph()  # Word wants the body to end with a paragraph, not a table
-    doc.core_properties.title = kind
-    doc.save(str(target))
+    save(doc, kind, target)
 
 
 def main() -> None:
