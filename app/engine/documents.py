@@ -197,11 +197,13 @@ def _kind(name: str, entry: Any, bases: dict[str, list[str]], files: Mapping[str
 
 
 def check_kinds(kinds: Mapping[str, DocumentKind], step_forms: Mapping[str, Mapping[str, Any]],
-                names: Iterable[str], regimes: Iterable[str]) -> None:
+                names: Iterable[str], regimes: Iterable[str], task_forms: Iterable[Mapping[str, Any]] = ()) -> None:
     """What each kind says of its diagram holds: its step exists, its fields are the step's, its tags are known.
 
     ``step_forms`` maps every step that may issue a document (user task, message, start event) to its
-    form's JSON Schema; ``names`` are what a template may read (``deployable_names``).
+    form's JSON Schema; ``names`` are what a template may read (``deployable_names``). The number field
+    may also be a read-only field of an earlier step's form (``task_forms``): a plan drafted without a
+    number gets it when it is approved.
     :raises DiagramError: naming the kind and what is wrong.
     """
     known_regimes, provided = set(regimes), set(names)
@@ -211,18 +213,26 @@ def check_kinds(kinds: Mapping[str, DocumentKind], step_forms: Mapping[str, Mapp
             raise DiagramError(f"{where}: bước «{kind.step}» không có trong sơ đồ (cần một công việc, "
                                "thông điệp hoặc sự kiện bắt đầu có biểu mẫu).", details={"document": kind.name})
         paths = form_paths(step_forms[kind.step])
-        fields = [f for f in (kind.number_field, kind.date_field, *kind.when) if f is not None]
+        fields = [f for f in (kind.date_field, *kind.when) if f is not None]
         missing = [f for f in fields if f not in paths]
+        number_form = _form_with(kind.number_field, step_forms[kind.step], task_forms) if kind.number_field else None
+        if kind.number_field and number_form is None:
+            missing.append(kind.number_field)
         if missing:
             raise DiagramError(f"{where}: biểu mẫu của bước «{kind.step}» không có trường {', '.join(missing)}.",
                                details={"document": kind.name, "fields": missing})
-        if kind.number_field and not _field_schema(step_forms[kind.step], kind.number_field).get("readOnly"):
+        if number_form is not None and not _field_schema(number_form, str(kind.number_field)).get("readOnly"):
             raise DiagramError(f"{where}: trường số «{kind.number_field}» phải là «readOnly» (số do sổ đăng ký cấp, "
                                "người dùng không nhập).", details={"document": kind.name})
         if not set(kind.legal_forms) <= known_regimes:
             raise DiagramError(f"{where}: chế độ pháp lý không có: "
                                f"{', '.join(sorted(set(kind.legal_forms) - known_regimes))}.")
         check_template(kind.template, provided | set(kind.sources), kind.file)
+
+
+def _form_with(path: str, own: Mapping[str, Any], others: Iterable[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The form holding a field: the step's own first, else another task's."""
+    return next((form for form in (own, *others) if path in form_paths(form)), None)
 
 
 def form_paths(schema: Mapping[str, Any], prefix: str = "") -> set[str]:

@@ -167,7 +167,8 @@ def _documents(files: Mapping[str, str], process: CompiledProcess) -> dict[str, 
         step_forms = {task.bpmn_id: process.forms[task.form] for task in process.user_tasks.values()}
         step_forms |= {name: process.forms[form] for name in process.messages if (form := process.message_form(name))}
         step_forms[process.start.event_id] = process.forms[process.start.form]
-        check_kinds(kinds, step_forms, deployable_names(process.labels.titles, process.messages), REGIMES)
+        task_forms = [process.forms[task.form] for task in process.user_tasks.values()]
+        check_kinds(kinds, step_forms, deployable_names(process.labels.titles, process.messages), REGIMES, task_forms)
     return kinds
 
 

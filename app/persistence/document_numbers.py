@@ -18,7 +18,10 @@ BODY = ""  # the kind under which a body's own abbreviation is kept
 
 
 def next_document_number(session: Session, organisation: str, year: int, kind: str) -> int:
-    """The next number of ``kind`` for ``organisation`` in ``year`` (1 for the first), locked until the transaction ends."""
+    """The next number of a series (``kind``: a symbol such as QĐ) for ``organisation`` in ``year`` (1 for the first).
+
+    The row stays locked until the transaction ends.
+    """
     table = DocumentCounter.__table__
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(table).values(organisation=organisation, year=year, kind=kind, last=1)

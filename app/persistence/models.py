@@ -541,7 +541,7 @@ class DocumentCounter(Base):
 
     organisation: Mapped[str] = mapped_column(String(100), primary_key=True)  # a catalogue code
     year: Mapped[int] = mapped_column(Integer, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(40), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40), primary_key=True)  # the series: a symbol such as QĐ
     last: Mapped[int] = mapped_column(Integer)
 
 
@@ -587,7 +587,7 @@ class Document(Base):
     """
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("organisation", "year", "kind", "number", name="uq_documents_number"),)
+    __table_args__ = (UniqueConstraint("organisation", "year", "series", "number", name="uq_documents_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
@@ -595,6 +595,7 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(300))
     organisation: Mapped[str] = mapped_column(String(100))
     year: Mapped[int] = mapped_column(Integer)
+    series: Mapped[str] = mapped_column(String(40))  # the symbol whose numbers it takes (TB, QĐ)
     number: Mapped[int] = mapped_column(Integer)
     number_text: Mapped[str] = mapped_column(String(80))  # 45/TB-UBND
     issued_on: Mapped[date] = mapped_column(Date)

@@ -2,6 +2,7 @@
 
 The kinds, with their default symbols and titles, are those the deployed processes declare
 (``documents/documents.json``, read by ``app.engine.documents``); a body may override a kind's symbol.
+Numbers run per symbol (the series): a body's acceptance and non-acceptance notices share «TB».
 A number is issued inside the caller's transaction (the one that records the document), so it is gapless
 and unique per series (``app.persistence.document_numbers``). The issuing body's abbreviation (UBND,
 TTr, SNNMT) is set by the admin per catalogue organisation and written to the account log; a body that
@@ -41,22 +42,25 @@ SYMBOL_RULE = ("Ký hiệu gồm 1–20 ký tự: chữ cái tiếng Việt vi�
 class DocumentNumber:
     number: int
     text: str  # 45/TB-UBND
+    series: str  # TB
 
 
 def issue_number(rt: Runtime, session: Session, organisation: str, kind: str, symbol: str,
                  on_date: date) -> DocumentNumber:
-    """Give the next number of ``kind`` for ``organisation`` in the issue date's year, in the caller's transaction.
+    """Give the next number of the body's series for ``kind`` in the issue date's year, in the caller's transaction.
 
-    ``symbol`` is the kind's default (its declaration's), used unless the body set its own.
+    A series is the kind's symbol as the body writes it (``symbol``, the declaration's default, unless
+    the body set its own for the kind): all of a body's decisions of a year share the «QĐ» series, so
+    no two of its documents ever carry the same number and symbol.
     :raises Conflict: the body has no abbreviation set yet.
     """
     symbols = counters.symbols(session, organisation)
     body = symbols.get(counters.BODY)
     if body is None:
         raise Conflict("Cơ quan ban hành chưa có ký hiệu viết tắt: quản trị cần đặt ký hiệu trước khi cấp số văn bản.")
-    year = _issue_year(on_date)
-    number = counters.next_document_number(session, organisation, year, kind)
-    return DocumentNumber(number, f"{number}/{symbols.get(kind, symbol)}-{body}")
+    series = symbols.get(kind, symbol)
+    number = counters.next_document_number(session, organisation, _issue_year(on_date), series)
+    return DocumentNumber(number, f"{number}/{series}-{body}", series)
 
 
 def deployed_kinds(rt: Runtime, session: Session) -> dict[str, DocumentKind]:

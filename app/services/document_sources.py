@@ -13,4 +13,13 @@ from sqlalchemy.orm import Session
 
 from app.persistence.models import Instance
 
-SOURCES: Mapping[str, Callable[[Session, Instance], Any]] = {}
+
+def _register(session: Session, plan: Instance) -> list[dict[str, str]]:
+    # Imported here: the register opens cases from its records (app.services.cases), and opening a case
+    # issues its documents, which reach these sources.
+    from app.services import register
+
+    return register.document_rows(session, plan.id)
+
+
+SOURCES: Mapping[str, Callable[[Session, Instance], Any]] = {"register": _register}

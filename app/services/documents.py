@@ -143,7 +143,8 @@ def store_numbered(rt: Runtime, session: Session, actor: str, instance: Instance
         content = _render(session, instance, process, run.data, item.kind, item.organisation, item.number.text,
                           item.issued_on, sources)
         document = Document(instance_id=instance.id, kind=item.kind.name, title=item.kind.title,
-                            organisation=item.organisation, year=item.issued_on.year, number=item.number.number,
+                            organisation=item.organisation, year=item.issued_on.year, series=item.number.series,
+                            number=item.number.number,
                             number_text=item.number.text, issued_on=item.issued_on, step=step, task_id=task_id,
                             issued_by=actor, issued_at=rt.now())
         session.add(document)
@@ -261,8 +262,9 @@ def document_file(rt: Runtime, principal: Principal, document_id: int, *, versio
         if document is None:
             raise NotFound(NOT_FOUND)
         instance = session.get(Instance, document.instance_id)
-        if instance is None or not access.may_read_case(principal, rt.process(session, instance.deployment), instance):
+        if instance is None or not access.in_scope(principal, instance.organisation):
             raise NotFound(NOT_FOUND)
+        access.require_case(principal, rt.process(session, instance.deployment), instance)
         row = stored.version(session, document_id, version, None if version else GENERATED)
         if row is None:
             raise NotFound("Văn bản không có phiên bản này.")
@@ -335,9 +337,10 @@ def _workable(rt: Runtime, session: Session, principal: Principal,
     if document is None:
         raise NotFound(NOT_FOUND)
     instance = lock_instance(rt, session, document.instance_id)
-    process = rt.process(session, instance.deployment)
-    if not access.may_read_case(principal, process, instance):
+    if not access.in_scope(principal, instance.organisation):
         raise NotFound(NOT_FOUND)
+    process = rt.process(session, instance.deployment)
+    access.require_case(principal, process, instance)
     access.require_work(principal, process, instance)
     return document, instance, process
 

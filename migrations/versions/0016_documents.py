@@ -1,7 +1,7 @@
 """Official documents a case issues, their files, and how each issuing body heads and signs them.
 
 ``documents``: one row per document issued (kind, number in the body's register, date), unique per
-body, year, kind and number. ``document_versions``: its files — each generated .docx (a correction
+body, year, series (the symbol: QĐ, TB) and number. ``document_counters`` (0015) counts per series. ``document_versions``: its files — each generated .docx (a correction
 makes a new version, never an overwrite) and the signed scan — with their SHA-256, which the case's
 audit trail also records. ``document_issuers``: the header lines, place, deciding head and default
 signer of a catalogue organisation, set by the admin (the demo province's by ``flask setup``).
@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('organisation', sa.String(length=100), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('series', sa.String(length=40), nullable=False),
     sa.Column('number', sa.Integer(), nullable=False),
     sa.Column('number_text', sa.String(length=80), nullable=False),
     sa.Column('issued_on', sa.Date(), nullable=False),
@@ -51,7 +52,7 @@ def upgrade() -> None:
     sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['instance_id'], ['instances.id'], ),
     sa.PrimaryKeyConstraint('id'),
-    sa.UniqueConstraint('organisation', 'year', 'kind', 'number', name='uq_documents_number'),
+    sa.UniqueConstraint('organisation', 'year', 'series', 'number', name='uq_documents_number'),
     )
     op.create_index('ix_documents_instance_id', 'documents', ['instance_id'])
     op.create_table('document_versions',

@@ -22,9 +22,9 @@ from app import create_app
 from app.clock import FrozenClock
 from app.errors import Conflict, Forbidden, InvalidInput
 from app.persistence.migrate import alembic_config, upgrade
-from app.persistence.models import AccountEvent
+from app.persistence.models import AccountEvent, DocumentSymbol
 from app.services import document_numbers, organisations, users
-from app.services.document_numbers import KINDS, issue_number
+from app.services.document_numbers import deployed_kinds, issue_number
 from app.services.organisations import OrganisationChange
 from app.services.runtime import Runtime
 from tests.conftest import TEST_CONFIG, vn
@@ -43,7 +43,12 @@ def _admin(rt: Runtime) -> Any:
 
 def _issue(rt: Runtime, kind: str, on: date, organisation: str = BODY) -> str:
     with rt.db.writing() as session:
-        return issue_number(rt, session, organisation, kind, on).text
+        return issue_number(rt, session, organisation, kind, _symbol(rt, session, kind), on).text
+
+
+def _symbol(rt: Runtime, session: Any, kind: str) -> str:
+    """The kind's default symbol as its deployed process declares it."""
+    return deployed_kinds(rt, session)[kind].symbol
 
 
 def _other_body(rt: Runtime) -> str:
@@ -57,13 +62,14 @@ def test_numbers_count_from_one_per_body_year_and_kind(rt: Runtime) -> None:
     inspectorate = _other_body(rt)
     issued = [_issue(rt, "acceptance_notice", date(2026, 3, 2)) for _ in range(3)]
     assert issued == ["1/TB-UBND", "2/TB-UBND", "3/TB-UBND"]
-    assert _issue(rt, "non_acceptance_notice", date(2026, 3, 2)) == "1/TB-UBND"  # its own series
+    assert _issue(rt, "non_acceptance_notice", date(2026, 3, 2)) == "4/TB-UBND"  # the body's one «TB» series
     assert _issue(rt, "decision", date(2026, 3, 2)) == "1/QĐ-UBND"
+    assert _issue(rt, "verification_assignment", date(2026, 3, 2)) == "2/QĐ-UBND"  # never two «1/QĐ-UBND»
     assert _issue(rt, "receipt", date(2026, 3, 2)) == "1/GBN-UBND"
-    assert _issue(rt, "reception_plan", date(2026, 3, 2), inspectorate) == "1/KH-TTr"
+    assert _issue(rt, "plan", date(2026, 3, 2), inspectorate) == "1/KH-TTr"
     assert _issue(rt, "acceptance_notice", date(2026, 3, 2), inspectorate) == "1/TB-TTr"
     assert _issue(rt, "acceptance_notice", date(2027, 1, 4)) == "1/TB-UBND"  # a new year starts again
-    assert _issue(rt, "acceptance_notice", date(2026, 12, 30)) == "4/TB-UBND"
+    assert _issue(rt, "acceptance_notice", date(2026, 12, 30)) == "5/TB-UBND"
 
 
 def test_the_year_is_vietnams_and_a_rolled_back_issue_gives_its_number_back(rt: Runtime) -> None:
@@ -71,7 +77,7 @@ def test_the_year_is_vietnams_and_a_rolled_back_issue_gives_its_number_back(rt: 
     new_year_in_hanoi = datetime(2026, 12, 31, 17, 30, tzinfo=UTC)  # 00:30 on 1 January 2027 in Vietnam
     assert _issue(rt, "decision", new_year_in_hanoi) == "1/QĐ-UBND"
     with pytest.raises(Rollback), rt.db.writing() as session:
-        assert issue_number(rt, session, BODY, "decision", date(2027, 2, 1)).number == 2
+        assert issue_number(rt, session, BODY, "decision", "QĐ", date(2027, 2, 1)).number == 2
         raise Rollback
     assert _issue(rt, "decision", date(2027, 2, 1)) == "2/QĐ-UBND"
     assert _issue(rt, "decision", vn(2026, 12, 31)) == "1/QĐ-UBND"
@@ -81,20 +87,23 @@ def test_every_kind_has_its_symbol_and_a_body_may_override_one(rt: Runtime) -> N
     document_numbers.set_body_symbol(rt, _admin(rt), BODY, "SNNMT")
     expected = {"receipt": "GBN", "acceptance_notice": "TB", "non_acceptance_notice": "TB",
                 "verification_assignment": "QĐ", "dialogue_minutes": "BB", "verification_report": "BC",
-                "decision": "QĐ", "termination_decision": "QĐ", "suspension_decision": "QĐ",
-                "resumption_decision": "QĐ", "reception_plan": "KH", "final_report": "BC"}
-    assert {kind: _issue(rt, kind, date(2026, 5, 5)) for kind in KINDS} == {
-        kind: f"1/{symbol}-SNNMT" for kind, symbol in expected.items()}
+                "decision": "QĐ", "termination": "QĐ", "suspension": "QĐ", "resumption": "QĐ", "plan": "KH",
+                "register_extract": "TrS", "final_report": "BC"}
+    with rt.db.reading() as session:
+        assert {kind: k.symbol for kind, k in deployed_kinds(rt, session).items()} == expected
     document_numbers.set_kind_symbol(rt, _admin(rt), BODY, "final_report", "BC-KQ")
-    assert _issue(rt, "final_report", date(2026, 5, 5)) == "2/BC-KQ-SNNMT"
+    assert [_issue(rt, kind, date(2026, 5, 5)) for kind in ("verification_report", "final_report", "final_report")] \
+        == ["1/BC-SNNMT", "1/BC-KQ-SNNMT", "2/BC-KQ-SNNMT"]  # the override is a series of its own
 
 
 def test_an_unknown_kind_or_a_body_without_abbreviation_issues_nothing(rt: Runtime) -> None:
+    with rt.db.writing() as session:  # the demo province's, seeded at setup, taken away
+        session.execute(DocumentSymbol.__table__.delete().where(DocumentSymbol.organisation == BODY))
     with pytest.raises(Conflict, match="chưa có ký hiệu viết tắt"):
         _issue(rt, "decision", date(2026, 5, 5))
     document_numbers.set_body_symbol(rt, _admin(rt), BODY, "UBND")
     with pytest.raises(InvalidInput, match="Không có loại văn bản"):
-        _issue(rt, "memo", date(2026, 5, 5))
+        document_numbers.set_kind_symbol(rt, _admin(rt), BODY, "memo", "CV")
     assert _issue(rt, "decision", date(2026, 5, 5)) == "1/QĐ-UBND"
 
 
@@ -110,14 +119,13 @@ def test_a_bad_abbreviation_is_refused_in_vietnamese(rt: Runtime, bad: str) -> N
 def test_setting_an_abbreviation_is_for_the_admin_and_is_logged(rt: Runtime) -> None:
     with pytest.raises(Forbidden):
         document_numbers.set_body_symbol(rt, users.authenticate_password(rt, "resolver", "demo"), BODY, "UBND")
-    for symbol in ("UBND", "UBND", "ĐĐBQH-HĐND"):
+    for symbol in ("UBND", "UBND", "ĐĐBQH-HĐND"):  # the demo seed set «UBND» already: the first two change nothing
         document_numbers.set_body_symbol(rt, _admin(rt), BODY, symbol)
     with rt.db.reading() as session:
-        events = session.scalars(select(AccountEvent).where(AccountEvent.action == "organisation_symbol_set")
-                                 .order_by(AccountEvent.seq))
+        events = session.scalars(select(AccountEvent).where(AccountEvent.action == "organisation_symbol_set",
+                                                            AccountEvent.actor != "setup").order_by(AccountEvent.seq))
         logged = [(e.actor, json.loads(e.data)) for e in events]
-    assert logged == [("admin", {"code": BODY, "kind": "Ký hiệu viết tắt của cơ quan", "symbol": ["", "UBND"]}),
-                      ("admin", {"code": BODY, "kind": "Ký hiệu viết tắt của cơ quan",
+    assert logged == [("admin", {"code": BODY, "kind": "Ký hiệu viết tắt của cơ quan",
                                  "symbol": ["UBND", "ĐĐBQH-HĐND"]})]
     assert _issue(rt, "dialogue_minutes", date(2026, 5, 5)) == "1/BB-ĐĐBQH-HĐND"
 
@@ -133,7 +141,7 @@ def _issue_many(rt: Runtime, worker: int) -> list[int]:
     for k in range(EACH):
         if (k + worker) % 5 == 0:
             with pytest.raises(Rollback), rt.db.writing() as session:
-                issue_number(rt, session, BODY, "decision", date(2026, 6, 1))
+                issue_number(rt, session, BODY, "decision", "QĐ", date(2026, 6, 1))
                 raise Rollback
         given.append(int(_issue(rt, "decision", date(2026, 6, 1)).split("/")[0]))
     return given

@@ -151,7 +151,7 @@ def test_a_correction_makes_a_new_version_and_the_signed_scan_is_kept_beside_it(
         documents.regenerate(rt, resolver, notice.document.id, "  ")
     again = documents.regenerate(rt, resolver, notice.document.id, "Sửa lỗi chính tả tên người khiếu nại")
     scan = documents.attach_signed(rt, resolver, notice.document.id,
-                                   Upload("thong-bao-da-ky.pdf", "application/pdf", b"%PDF-1.4\n%signed\n"))
+                                   Upload("thong-bao-da-ky.pdf", b"%PDF-1.4\n%signed\n"))
     info = documents.case_documents(rt, resolver, desk.instance_id)[1]
     assert (again.version, scan.version, info.latest.version, info.signed.version if info.signed else None) == (2, 3, 2, 3)
     assert info.document.number_text == "1/TB-UBND" and [v.version for v in info.versions] == [1, 2, 3]
@@ -164,13 +164,13 @@ def test_who_may_not_read_the_case_gets_no_paper_and_may_not_remake_one(rt: Runt
     desk.act(date(2021, 3, 1), "review_acceptance", "resolver", payloads.acceptance(issued_on="2021-03-01"))
     resolver = authenticate_password(rt, "resolver", "demo")
     notice = documents.case_documents(rt, resolver, desk.instance_id)[1].document.id
-    for role in ("analyst", "admin"):
+    for role in ("analyst", "admin"):  # as for the case itself: a role with no part in it is refused
         outsider = authenticate_password(rt, role, "demo")
-        with pytest.raises(NotFound):
+        with pytest.raises(Forbidden):
             documents.document_file(rt, outsider, notice)
-        with pytest.raises(NotFound):
+        with pytest.raises(Forbidden):
             documents.case_documents(rt, outsider, desk.instance_id)
-        with pytest.raises(NotFound):
+        with pytest.raises(Forbidden):
             documents.regenerate(rt, outsider, notice, "thử")
     auditor = authenticate_password(rt, "auditor", "demo")
     assert documents.document_file(rt, auditor, notice).content  # auditors read every case's papers
