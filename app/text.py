@@ -11,6 +11,7 @@ no line or paragraph separator), because they end up in an HTTP header.
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 BIDI = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 CONTROL = frozenset(
@@ -42,3 +43,15 @@ def unfit(text: str) -> str | None:
 def clean_file_name(name: str) -> str:
     """A file name with every control, separator and lone surrogate left out (what is stored and served)."""
     return _SURROGATE.sub("", "".join(c for c in name if c not in NOT_IN_FILE_NAMES))
+
+
+def content_disposition(filename: str) -> str:
+    """A header any stored name fits in (RFC 6266): printable ASCII as ``filename``, the rest percent-encoded.
+
+    Files stored before names were cleaned may hold control characters or lone surrogates: they are
+    served under the cleaned name, so they download too.
+    """
+    name = clean_file_name(filename) or "tai-lieu"
+    ascii_name = "".join(c for c in name if " " <= c <= "~" and c not in '"\\').strip() or "tai-lieu"
+    encoded = quote(name, safe="", encoding="utf-8", errors="replace")
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"

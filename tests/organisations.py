@@ -13,6 +13,7 @@ SUITE = (
     Seed("Sở Tài chính", "Sở Tài chính"),
     Seed("Sở Nông nghiệp và PTNT", "Sở Nông nghiệp và PTNT"),
     Seed("stnmt", "Sở Tài nguyên và Môi trường"),
+    Seed("Sở Tài nguyên và Môi trường", "Sở Tài nguyên và Môi trường"),
     Seed("chu-prong", "UBND huyện Chư Prông"),
     Seed("pleiku", "UBND thành phố Pleiku"),
     *(Seed(f"unit-{i:02d}", f"Đơn vị {i:02d}") for i in range(1, 21)),

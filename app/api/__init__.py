@@ -51,9 +51,9 @@ def init_app(app: Flask) -> None:
     api = ProductApi(app)
     for converter, schema in SCHEMAS.items():
         api.register_converter(converter, lambda _converter, schema=schema: dict(schema))
-    from app.api import auth, instances, operations, organisations, plans, processes, tasks
+    from app.api import auth, documents, instances, operations, organisations, plans, processes, tasks
 
-    for module in (auth, processes, instances, tasks, operations, plans, organisations):
+    for module in (auth, processes, instances, tasks, operations, plans, organisations, documents):
         api_sign_in(module.blp)  # failed authentications (401) from one address are throttled
         api.register_blueprint(module.blp)
     _register_errors(app)
@@ -61,7 +61,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _api_body_limit() -> None:
         """A JSON request is small; only the pages' forms carry files (``MAX_CONTENT_LENGTH``)."""
-        if request.path.startswith("/api/"):
+        if request.path.startswith("/api/") and not (request.path.startswith("/api/documents/")
+                                                     and request.path.endswith(documents.SIGNED_PATH)):
             request.max_content_length = int(app.config["API_MAX_BODY"])
 
 

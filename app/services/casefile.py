@@ -27,8 +27,9 @@ from app.engine.labels import FormLabels
 from app.errors import NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Attachment
-from app.services import access, assignment, integrity, notes, organisations
+from app.services import access, assignment, documents, integrity, notes, organisations
 from app.services.cases import CaseView, get_case, list_cases
+from app.services.documents import DocumentInfo
 from app.services.notes import NoteLine
 from app.services.principal import Principal
 from app.services.register import PLAN_PROCESS
@@ -56,6 +57,8 @@ ACTIONS = {
     "task_assigned": "Giao việc cho cán bộ", "duplicate_confirmed": "Vẫn tiếp nhận dù có hồ sơ trùng",
     "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
     "note_added": "Thêm ghi chú nội bộ",
+    "document_issued": "Ban hành văn bản", "document_regenerated": "Tạo lại văn bản",
+    "document_signed_added": "Đính kèm bản đã ký của văn bản",
 }
 CASE_VARIABLES = {  # what the diagrams compute into the case, named for officers
     "case_number": "Số hồ sơ", "regime": "Chế độ pháp lý áp dụng", "filed_in_time": "Đơn còn trong thời hạn khiếu nại",
@@ -70,7 +73,8 @@ EVENT_FIELDS = {  # what the events themselves record beside the case's changes,
     "filename": "Tệp", "size": "Dung lượng (byte)", "duplicates": "Hồ sơ trùng", "other_organisations":
     "Hồ sơ trùng ở cơ quan khác", "characters": "Số ký tự", "name": "Cảnh báo", "subject": "Nội dung cảnh báo",
     "attempts": "Số lần thử", "error": "Lỗi", "last_error": "Lỗi gần nhất", "sequence": "Lượt tiếp số",
-    "received_on": "Ngày tiếp nhận",
+    "received_on": "Ngày tiếp nhận", "title": "Văn bản", "number": "Số, ký hiệu", "issued_on": "Ngày ban hành",
+    "version": "Phiên bản", "file": "Tệp", "sha256": "Dấu vân tay SHA-256", "reason": "Lý do",
 }
 OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",
             "withdrawn": "Rút khiếu nại"}
@@ -140,6 +144,7 @@ class CaseFile:
     notes: list[NoteLine] = field(default_factory=list)  # internal comments, never part of the decision
     workable: frozenset[str] = frozenset()  # ids of the waiting tasks the caller may do (not only read)
     people: dict[str, str] = field(default_factory=dict)  # user name -> full name, of those in the trail
+    documents: list[DocumentInfo] = field(default_factory=list)  # the official papers the case issued
 
 
 def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
@@ -162,6 +167,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         openable = frozenset(t.id for t in view.tasks if access.may_read_task(principal, process, t))
         workable = frozenset(t.id for t in view.tasks if access.may_do_task(principal, t))
         case_notes = notes.notes_of(session, view.instance)
+        papers = documents.list_documents(session, instance_id)
         from_register = _register_link(session, view.data.get("reception_record"))
         calendar = rt.engine.calendar  # rt.process brought it up to date
     timeline = [_entry(e, data, names, element_names) for e, data in zip(events, payloads, strict=True)]
@@ -182,7 +188,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
         from_register=from_register, continuation_rule=continuation_rule(view.data, running, today),
         calendar_pending=pending_days(calendar, view.data, deadlines, local_date(view.instance.created_at)),
-        notes=case_notes, workable=workable, people=names,
+        notes=case_notes, workable=workable, people=names, documents=papers,
     )
 
 

@@ -12,7 +12,7 @@ from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, numbering, queries
 from app.persistence.models import Deployment, Escalation, Instance, TaskRow
-from app.services import access, document_sources, documents, duplicates, integrity, organisations, uploads
+from app.services import access, documents, duplicates, integrity, organisations, uploads
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, record_failure, relock, require_sealed, save_run
@@ -108,7 +108,7 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
     tasks = save_run(rt, session, instance, prepared.run, actor=principal.username, action="instance_started",
                      before={}, extra={"deployment_version": deployment.version})
     documents.store_numbered(rt, session, principal.username, instance, prepared.process, prepared.run, numbered,
-                             step=step, task_id=None, sources=document_sources.SOURCES)
+                             step=step, task_id=None)
     access.require_own_new_case(principal, instance)
     return CaseChange(instance, access.visible_tasks(principal, prepared.process, instance, tasks))
 
@@ -165,7 +165,7 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
                          before=before, extra={"message": name, "payload": payload,
                                                **({"branches": branches} if branches else {})})
         documents.store_numbered(rt, session, principal.username, instance, process, run, numbered, step=name,
-                                 task_id=None, sources=document_sources.SOURCES)
+                                 task_id=None)
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 
 

@@ -12,25 +12,23 @@ served only if its bytes are those the trail recorded.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.engine import CompiledProcess, WorkflowRun
 from app.engine.documents import DocumentKind, Issuer, Signer, document_context, field_value, render, with_field
 from app.engine.pdf import to_pdf
-from app.errors import Conflict, InvalidInput, NotFound, TrailBroken
-from app.persistence import audit
+from app.errors import Conflict, InvalidInput, NotFound, PdfUnavailable, TrailBroken
+from app.persistence import audit, catalogue
 from app.persistence import documents as stored
-from app.persistence.models import AuditEvent, Document, DocumentIssuer, DocumentVersion, Instance
-from app.services import access, document_numbers
+from app.persistence.models import Document, DocumentIssuer, DocumentVersion, Instance
+from app.services import access, document_numbers, document_sources, integrity
 from app.services.document_numbers import DocumentNumber
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -43,8 +41,6 @@ GENERATED, SIGNED = "generated", "signed"
 NOT_FOUND = "Không tìm thấy văn bản."
 PREVIEW_NUMBER = "      (chưa cấp số)"
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
-
-Sources = Mapping[str, Callable[[Session, Instance], Any]]
 
 
 @dataclass(frozen=True)
@@ -101,8 +97,10 @@ def number_step(rt: Runtime, session: Session, instance: Instance, process: Comp
         return []
     organisation = issuing_body(process, run.data, instance)
     if stored.issuer(session, organisation) is None:
-        raise Conflict("Cơ quan ban hành chưa có thông tin tiêu đề và người ký văn bản: quản trị cần khai báo "
-                       "trước khi ban hành văn bản.")
+        entry = catalogue.by_code(session, organisation)
+        name = entry.name if entry is not None else organisation
+        raise Conflict(f"Cơ quan «{name}» chưa có thông tin tiêu đề và người ký văn bản, nên chưa ban hành được "
+                       f"«{kinds[0].title}»: quản trị cần khai báo ở trang Danh mục cơ quan.")
     data, numbered = run.data, []
     for kind in kinds:
         issued_on = _day(field_value(submitted, kind.date_field) if kind.date_field else None) or rt.today()
@@ -135,13 +133,12 @@ def issuing_body(process: CompiledProcess, data: Mapping[str, Any], instance: In
 
 
 def store_numbered(rt: Runtime, session: Session, actor: str, instance: Instance, process: CompiledProcess,
-                   run: WorkflowRun, numbered: list[Numbered], *, step: str, task_id: str | None,
-                   sources: Sources | None = None) -> list[Document]:
+                   run: WorkflowRun, numbered: list[Numbered], *, step: str, task_id: str | None) -> list[Document]:
     """Make and keep the numbered documents from the saved case, each recorded in its audit trail."""
     made = []
     for item in numbered:
         content = _render(session, instance, process, run.data, item.kind, item.organisation, item.number.text,
-                          item.issued_on, sources)
+                          item.issued_on)
         document = Document(instance_id=instance.id, kind=item.kind.name, title=item.kind.title,
                             organisation=item.organisation, year=item.issued_on.year, series=item.number.series,
                             number=item.number.number,
@@ -157,16 +154,14 @@ def store_numbered(rt: Runtime, session: Session, actor: str, instance: Instance
 
 
 def _render(session: Session, instance: Instance, process: CompiledProcess, data: Mapping[str, Any],
-            kind: DocumentKind, organisation: str, number: str, issued_on: date, sources: Sources | None) -> bytes:
+            kind: DocumentKind, organisation: str, number: str, issued_on: date) -> bytes:
     header = stored.issuer(session, organisation)
     if header is None:
         raise Conflict("Cơ quan ban hành chưa có thông tin tiêu đề và người ký văn bản.")
     context = document_context(kind, data, number, issued_on, _issuer(header), _signer(header),
                                process.labels.choices)
-    for name in kind.sources:
-        if sources is None or name not in sources:
-            raise Conflict(f"Không có nguồn dữ liệu «{name}» cho văn bản «{kind.title}».")
-        context[name] = sources[name](session, instance)
+    for name in kind.sources:  # the deploy check admits only the sources there are
+        context[name] = document_sources.SOURCES[name](session, instance)
     return render(kind.template, context)
 
 
@@ -243,6 +238,17 @@ def list_documents(session: Session, instance_id: int) -> list[DocumentInfo]:
     return listed
 
 
+def case_of(rt: Runtime, principal: Principal, document_id: int) -> tuple[str, int]:
+    """The process and case a document belongs to, for whoever may read that case."""
+    with rt.db.reading() as session:
+        document = session.get(Document, document_id)
+        instance = session.get(Instance, document.instance_id) if document is not None else None
+        if instance is None or not access.in_scope(principal, instance.organisation):
+            raise NotFound(NOT_FOUND)
+        access.require_case(principal, rt.process(session, instance.deployment), instance)
+        return instance.process_id, instance.id
+
+
 @dataclass(frozen=True)
 class DocumentFile:
     filename: str
@@ -277,30 +283,22 @@ def document_file(rt: Runtime, principal: Principal, document_id: int, *, versio
     return DocumentFile(filename, content_type, content, digest)
 
 
+def readable(filename: str, content: bytes) -> DocumentFile:
+    """A .docx as a browser shows it: PDF when LibreOffice is there, else the Word file itself."""
+    try:
+        return DocumentFile(filename.rsplit(".", 1)[0] + ".pdf", PDF, to_pdf(content), hashlib.sha256(content).hexdigest())
+    except PdfUnavailable:
+        return DocumentFile(filename, DOCX, content, hashlib.sha256(content).hexdigest())
+
+
 def file_problem(rt: Runtime, session: Session, document: Document, row: DocumentVersion) -> str | None:
     """Why a stored document file is not the one its case's trail recorded (None when it is)."""
-    event = session.scalar(select(AuditEvent).where(AuditEvent.instance_id == document.instance_id,
-                                                    AuditEvent.seq == (row.audit_seq or 0)))
-    return version_problem(rt.audit_keys, document, row, event)
-
-
-def version_problem(keys: audit.KeyRing, document: Document, row: DocumentVersion, event: AuditEvent | None) -> str | None:
-    name = f"«{document.title}» số {document.number_text}, phiên bản {row.version}"
-    if event is None or not event.action.startswith("document_"):
-        return f"văn bản {name} không có sự kiện ghi nhận trong nhật ký"
-    expected = keys.mac(event.key_id, audit.event_material(event))
-    data = json.loads(event.data)
-    if expected is None or expected != event.hash or (data.get("document"), data.get("version")) != (document.id, row.version):
-        return f"sự kiện ghi nhận văn bản {name} không hợp lệ"
-    if data.get("sha256") != hashlib.sha256(row.content).hexdigest() or data.get("number") != document.number_text:
-        return f"nội dung văn bản {name} khác với dấu vân tay SHA-256 đã ghi trong nhật ký"
-    return None
+    return integrity.document_check(rt, session, document, row)
 
 
 # -- after issuing: made again, signed scan, preview -------------------------------------------------------
 
-def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str,
-               sources: Sources | None = None) -> DocumentVersion:
+def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str) -> DocumentVersion:
     """Make a document again from the case as it stands (after a correction): a new version, same number and date."""
     reason = (reason or "").strip()
     if not reason:
@@ -312,7 +310,7 @@ def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str,
             raise Conflict("Phiên bản quy trình của hồ sơ không còn mẫu văn bản này.")
         _, run = load_run(rt, session, instance)
         content = _render(session, instance, process, run.data, kind, document.organisation, document.number_text,
-                          document.issued_on, sources)
+                          document.issued_on)
         version = stored.next_version(session, document.id)
         return _keep(rt, session, principal.username, instance, document, version=version, source=GENERATED,
                      content=content, filename=_filename(document, version), content_type=DOCX, kind=kind,
@@ -346,8 +344,7 @@ def _workable(rt: Runtime, session: Session, principal: Principal,
 
 
 def preview(rt: Runtime, session: Session, instance: Instance, process: CompiledProcess, data: Mapping[str, Any],
-            step: str, submitted: Mapping[str, Any], kind_name: str, *, prefix: str = "",
-            sources: Sources | None = None) -> tuple[str, bytes]:
+            step: str, submitted: Mapping[str, Any], kind_name: str, *, prefix: str = "") -> tuple[str, bytes]:
     """The document a step would issue from what the officer typed, unnumbered and kept nowhere."""
     kind = process.documents.get(kind_name)
     if kind is None or kind.step != step:
@@ -357,5 +354,5 @@ def preview(rt: Runtime, session: Session, instance: Instance, process: Compiled
         merged = with_field(merged, prefix + key, value)
     issued_on = _day(field_value(submitted, kind.date_field) if kind.date_field else None) or rt.today()
     organisation = issuing_body(process, merged, instance)
-    content = _render(session, instance, process, merged, kind, organisation, PREVIEW_NUMBER, issued_on, sources)
+    content = _render(session, instance, process, merged, kind, organisation, PREVIEW_NUMBER, issued_on)
     return f"du-thao-{kind.name}.docx", content

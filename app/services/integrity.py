@@ -27,6 +27,8 @@ from app.persistence.models import (
     AuditCheckpoint,
     AuditCheckpointEntry,
     AuditEvent,
+    Document,
+    DocumentVersion,
     Instance,
     LogAnchor,
     User,
@@ -208,6 +210,7 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
             label = instance.case_number or chain
             report.problems += [_problem(chain, label, b) for b in check.breaks]
             report.problems += _file_problems(rt, chain, label, events, files)
+            report.problems += _document_problems(rt, session, chain, label, events, instance.id)
         report.problems += [Problem(audit.case_chain(case_id), number or audit.case_chain(case_id), seq, "note", text)
                             for case_id, number, seq, text in notes.problems(session)]
         log, check = account_log_check(rt, session)
@@ -256,6 +259,41 @@ def _file_problems(rt: Runtime, chain: str, label: str, events: list[AuditEvent]
         if found:
             problems.append(Problem(chain, label, attachment.audit_seq, "attachment", found))
     return problems
+
+
+def _document_problems(rt: Runtime, session: Session, chain: str, label: str, events: list[AuditEvent],
+                       instance_id: int) -> list[Problem]:
+    """Every file of every document a case issued against the SHA-256 its trail recorded."""
+    by_seq = {e.seq: e for e in events}
+    problems = []
+    for document in session.scalars(select(Document).where(Document.instance_id == instance_id)):
+        for row in session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == document.id)):
+            found = document_problem(rt.audit_keys, document, row, by_seq.get(row.audit_seq or 0))
+            if found:
+                problems.append(Problem(chain, label, row.audit_seq, "document", found))
+    return problems
+
+
+def document_check(rt: Runtime, session: Session, document: Document, row: DocumentVersion) -> str | None:
+    """Why a stored document file is not the one its case's trail recorded (None when it is)."""
+    event = session.scalar(select(AuditEvent).where(AuditEvent.instance_id == document.instance_id,
+                                                    AuditEvent.seq == (row.audit_seq or 0)))
+    return document_problem(rt.audit_keys, document, row, event)
+
+
+def document_problem(keys: audit.KeyRing, document: Document, row: DocumentVersion,
+                     event: AuditEvent | None) -> str | None:
+    name = f"«{document.title}» số {document.number_text}, phiên bản {row.version}"
+    if event is None or not event.action.startswith("document_"):
+        return f"văn bản {name} không có sự kiện ghi nhận trong nhật ký"
+    expected = keys.mac(event.key_id, audit.event_material(event))
+    data = json.loads(event.data)
+    if expected is None or expected != event.hash or (data.get("document"), data.get("version")) != (document.id,
+                                                                                                     row.version):
+        return f"sự kiện ghi nhận văn bản {name} không hợp lệ"
+    if data.get("sha256") != hashlib.sha256(row.content).hexdigest() or data.get("number") != document.number_text:
+        return f"nội dung văn bản {name} khác với dấu vân tay SHA-256 đã ghi trong nhật ký"
+    return None
 
 
 def _missing_accounts(session: Session, log: list[AccountEvent]) -> list[Problem]:

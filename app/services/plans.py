@@ -7,15 +7,16 @@ sees), its task rows, its register and its escalations. Writes stay where they a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from app.errors import Forbidden
 from app.persistence import queries
 from app.persistence.models import Instance, ReceptionRecord, TaskRow
-from app.services import access, register, register_columns
+from app.services import access, documents, register, register_columns
 from app.services.access import Right
+from app.services.documents import DocumentInfo
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run
@@ -69,6 +70,9 @@ class PlanDashboard:
     may_report: bool
     openable: frozenset[str]  # ids of the waiting tasks the caller may open (to do, or to read)
     workable: frozenset[str] = frozenset()  # ids of the waiting tasks the caller may do (not only read)
+    documents: list[DocumentInfo] = field(default_factory=list)  # the plan's papers: plan, register extract, report
+    people: dict[str, str] = field(default_factory=dict)  # who issued them -> full name
+    may_remake: bool = False  # may make a paper again or add its signed scan
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,9 @@ def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
         today_records = _lines(rt, session, plan,
                                list(queries.reception_records(session, plan.id, day=today, q=None, kind=None)))
         waiting = run.waiting_messages()
+        papers = documents.list_documents(session, plan.id)
+        people = queries.user_names(session, {p.document.issued_by for p in papers})
+        may_remake = access.works_on(principal, process) and plan.status == "running"
     waiting_units = {str((seen[r.id].get("unit") or {}).get("code")): r for r in rows if r.bpmn_id == UNIT_STEP}
     units = []
     for unit in data.get("units") or []:
@@ -151,7 +158,7 @@ def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
     return PlanDashboard(
         plan=_summary(plan, data), today=today, units=units, today_records=today_records,
         central_events=events,
-        tasks=[r for r in rows if r.bpmn_id != UNIT_STEP],
+        tasks=[r for r in rows if r.bpmn_id != UNIT_STEP], documents=papers, people=people, may_remake=may_remake,
         may_record=access.can(principal, Right.WRITE_REGISTER) and plan.status == "running",
         may_call=CENTRAL_MESSAGE in waiting and access.may_record(principal, process, CENTRAL_MESSAGE),
         may_report=access.can(principal, Right.READ_REPORTS),

@@ -15,7 +15,7 @@ from app.engine.labels import shown_values
 from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries, worklist
 from app.persistence.models import TaskRow
-from app.services import access, assignment, document_sources, documents, register, uploads
+from app.services import access, assignment, documents, register, uploads
 from app.services.assignment import Officer
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -45,6 +45,7 @@ class TaskView:
     holder_name: str | None = None  # the full name of the officer who holds it
     officer_choices: dict[str, list[Officer]] | None = None  # form fields that name an officer -> who may be named
     assignable: list[Officer] | None = None  # who the caller may hand the step to (when it may assign it)
+    documents: dict[str, str] | None = None  # kind -> title of the papers completing the step may issue
 
 
 def inbox(rt: Runtime, principal: Principal, *, role: str | None, mine: bool, page: int, per_page: int) -> queries.Page:
@@ -75,7 +76,22 @@ def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
             may_complete=may_complete, may_assign=may_assign,
             holder_name=holder, officer_choices=choices,
             assignable=assignment.officers(session, row.role, row.organisation) if may_assign else None,
+            documents={kind.name: kind.title for kind in process.documents_of(row.bpmn_id)},
         )
+
+
+def preview_document(rt: Runtime, principal: Principal, task_id: str, data: Any, kind: str) -> documents.DocumentFile:
+    """The paper the step would issue from what the officer typed so far: unnumbered, kept nowhere, as PDF if it can."""
+    if not isinstance(data, dict):
+        raise InvalidInput("Dữ liệu biểu mẫu phải là một đối tượng JSON.")
+    with rt.db.reading() as session:
+        row = task_or_error(session, task_id, principal)
+        access.require_task_work(principal, row)
+        process, run = load_run(rt, session, row.instance)
+        typed = documents.without_assigned(process, row.bpmn_id, data)
+        filename, content = documents.preview(rt, session, row.instance, process, run.task_data(task_id), row.bpmn_id,
+                                              typed, kind)
+    return documents.readable(filename, content)
 
 
 def _seen_by(run: WorkflowRun, task_id: str) -> dict[str, Any]:
@@ -129,7 +145,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
                          before=before, task_id=task_id, bpmn_id=bpmn_id,
                          extra={"submitted": data, **({"branch": branch} if branch else {})})
         documents.store_numbered(rt, session, principal.username, instance, process, run, numbered, step=bpmn_id,
-                                 task_id=task_id, sources=document_sources.SOURCES)
+                                 task_id=task_id)
         register.store_entry(rt, session, principal, instance, entry)
         uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=bpmn_id)
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))

@@ -12,11 +12,25 @@ from __future__ import annotations
 
 from flask import Flask
 
-from app.web import account, admin, auth, calendar_page, cases, errors, escalations, filters, notes, organisations, plans, views
+from app.web import (
+    account,
+    admin,
+    auth,
+    calendar_page,
+    cases,
+    documents,
+    errors,
+    escalations,
+    filters,
+    notes,
+    organisations,
+    plans,
+    views,
+)
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
-__all__ = ["account", "admin", "auth", "calendar_page", "cases", "escalations", "init_app", "notes", "organisations",
+__all__ = ["account", "admin", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes", "organisations",
            "plans", "views"]
 
 

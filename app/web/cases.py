@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import DuplicatePetition, EngineError, FormValidationError, InvalidInput
 from app.services import attachments, casefile, cases, duplicates
-from app.text import clean_file_name
+from app.text import content_disposition
 from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
@@ -101,20 +100,8 @@ def upload(instance_id: int) -> Any:
 def download(attachment_id: int) -> Any:
     found = attachments.download(runtime(), principal(), attachment_id)
     response = Response(found.content, mimetype=found.content_type)
-    response.headers["Content-Disposition"] = _disposition(found.filename)
+    response.headers["Content-Disposition"] = content_disposition(found.filename)
     return response
-
-
-def _disposition(filename: str) -> str:
-    """A header any stored name fits in (RFC 6266): printable ASCII as ``filename``, the rest percent-encoded.
-
-    Files stored before names were cleaned may hold control characters or lone surrogates: they are
-    served under the cleaned name, so they download too.
-    """
-    name = clean_file_name(filename) or "tai-lieu"
-    ascii_name = "".join(c for c in name if " " <= c <= "~" and c not in '"\\').strip() or "tai-lieu"
-    encoded = quote(name, safe="", encoding="utf-8", errors="replace")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{encoded}"
 
 
 @bp.route("/cases/<id:instance_id>/messages/<key:name>", methods=["GET", "POST"])

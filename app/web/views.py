@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import EngineError, FormValidationError, InvalidInput
 from app.routing import MAX_ID
 from app.services import attachments, casefile, cases, dashboard, drafts, register, tasks
 from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
+from app.text import content_disposition
 from app.web import forms, officers
 from app.web.auth import login_required, principal, runtime, safe_next
 from app.web.blueprint import bp
@@ -105,6 +106,20 @@ def complete(task_id: str) -> Any:
     if not cases.may_read(rt, who, change.instance.id):  # e.g. a unit's head who did the unit's step of a plan
         return redirect(url_for("web.inbox"))
     return redirect(case_home(change.instance.process_id, change.instance.id))
+
+
+@bp.route("/tasks/<task:task_id>/preview/<key:kind>", methods=["POST"])
+@login_required
+def preview_document(task_id: str, kind: str) -> Any:
+    """The paper built from what is typed on the task page, shown before the step is completed (nothing kept)."""
+    rt, who = runtime(), principal()
+    view = tasks.get_task(rt, who, task_id)
+    data = forms.parse(view.schema, view.ui_schema, request.form)
+    shown = tasks.preview_document(rt, who, task_id, data, kind)
+    response = Response(shown.content, mimetype=shown.content_type)
+    response.headers["Content-Disposition"] = content_disposition(shown.filename).replace("attachment", "inline", 1)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/dashboard")

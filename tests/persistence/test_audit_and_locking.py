@@ -32,14 +32,14 @@ from tests.web.helpers import ready_task_id, sign_in, start_case
 
 
 def _case(rt: Runtime) -> int:
-    """A case with four events: registered, claimed, released, accepted."""
+    """A case with six events: registered, its receipt issued, claimed, released, accepted, its notice issued."""
     instance_id = start_case(rt)
     resolver = users.authenticate_password(rt, "resolver", "demo")
     task_id = ready_task_id(rt, instance_id)
     tasks.claim_task(rt, resolver, task_id)
     tasks.release_task(rt, resolver, task_id)
     tasks.complete_task(rt, resolver, task_id, cases.acceptance())
-    assert len(_events(rt, instance_id)) == 4
+    assert len(_events(rt, instance_id)) == 6
     return instance_id
 
 
@@ -71,10 +71,10 @@ def test_an_untouched_trail_verifies_everywhere(app: Flask, client: FlaskClient,
     integrity.checkpoint(rt)
     code, output, chain, page = _verdicts(app, client, instance_id)
     assert code == 0 and "intact" in output
-    assert chain == {"ok": True, "events": 4, "broken_at": None, "reason": None, "breaks": []}
-    assert "✔ Kiểm tra toàn vẹn: chuỗi 4 sự kiện khớp" in page
+    assert chain == {"ok": True, "events": 6, "broken_at": None, "reason": None, "breaks": []}
+    assert "✔ Kiểm tra toàn vẹn: chuỗi 6 sự kiện khớp" in page
     events = _events(rt, instance_id)
-    assert [e.seq for e in events] == [1, 2, 3, 4] and events[1].prev_hash == events[0].hash
+    assert [e.seq for e in events] == [1, 2, 3, 4, 5, 6] and events[1].prev_hash == events[0].hash
     assert {e.key_id for e in events} == {rt.audit_keys.current}
 
 
@@ -115,7 +115,7 @@ def test_a_deleted_middle_event_is_caught(app: Flask, client: FlaskClient, rt: R
 
 def test_the_deleted_last_event_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
     instance_id = _case(rt)
-    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq = 4")
+    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq = 6")
     _assert_caught(app, client, instance_id, "truncated")
 
 
@@ -124,7 +124,7 @@ def test_every_event_of_a_case_deleted_is_caught(app: Flask, client: FlaskClient
     instance_id = _case(rt)
     intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id}")
     _assert_caught(app, client, instance_id, "truncated")
-    assert "mốc neo ghi 4 sự kiện, chỉ còn 0" in _verdicts(app, client, instance_id)[1]
+    assert "mốc neo ghi 6 sự kiện, chỉ còn 0" in _verdicts(app, client, instance_id)[1]
 
 
 def _forged(instance_id: int, seq: int, prev_hash: str, key_id: str) -> dict[str, Any]:
@@ -146,7 +146,7 @@ def test_an_appended_event_with_an_unkeyed_hash_is_caught(app: Flask, client: Fl
                                                           owner_url: str, key_id: str) -> None:
     instance_id = _case(rt)
     last = _events(rt, instance_id)[-1]
-    forged = _forged(instance_id, 5, last.hash, rt.audit_keys.current if key_id == "current" else "")
+    forged = _forged(instance_id, 7, last.hash, rt.audit_keys.current if key_id == "current" else "")
     intrude(owner_url, (INSERT, forged))
     _assert_caught(app, client, instance_id, "unkeyed" if key_id == "" else "altered")
     _assert_caught(app, client, instance_id, "extra")  # and the anchor knows only four
@@ -179,7 +179,7 @@ def test_an_anchor_put_back_to_an_earlier_genuine_value_is_caught_by_the_checkpo
                                   .where(Instance.id == instance_id)).one()  # copied by the intruder, earlier
     tasks.complete_task(rt, resolver, task_id, cases.acceptance())
     assert integrity.checkpoint(rt) is not None
-    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq = 3",
+    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq > {earlier[0]}",
             (f"UPDATE instances SET audit_seq = :s, audit_head = :h, audit_anchor = :a WHERE id = {instance_id}",
              {"s": earlier[0], "h": earlier[1], "a": earlier[2]}))
     _assert_caught(app, client, instance_id, "rewound")
@@ -189,9 +189,12 @@ def test_a_whole_case_deleted_after_a_checkpoint_is_caught(app: Flask, client: F
                                                            owner_url: str) -> None:
     instance_id = _case(rt)
     integrity.checkpoint(rt)
-    intrude(owner_url, *[f"DELETE FROM {table} WHERE instance_id = {instance_id}"
+    intrude(owner_url, f"DELETE FROM document_versions WHERE document_id IN "
+                       f"(SELECT id FROM documents WHERE instance_id = {instance_id})",
+            *[f"DELETE FROM {table} WHERE instance_id = {instance_id}"
                          for table in ("audit_events", "tasks", "closed_tasks", "step_failures", "jobs", "escalations",
-                                       "attachments", "case_notes", "task_routes", "task_drafts", "petition_keys")],
+                                       "attachments", "case_notes", "task_routes", "task_drafts", "petition_keys",
+                                       "documents")],
             f"DELETE FROM instances WHERE id = {instance_id}")
     code, output, _, _ = _verdicts(app, client, None)
     assert code == 1 and f"case:{instance_id}" in output and "(deleted)" in output
@@ -293,7 +296,7 @@ def test_forged_events_behind_a_deleted_anchor_are_never_sealed(app: Flask, clie
     upkeep.after_migrate(rt)  # the one-time sealing of pre-0010 chains is done (as after any `flask setup`)
     instance_id = _case(rt)
     last = _events(rt, instance_id)[-1]
-    intrude(owner_url, (INSERT, _forged(instance_id, 5, last.hash, "")),
+    intrude(owner_url, (INSERT, _forged(instance_id, 7, last.hash, "")),
             f"UPDATE instances SET audit_anchor = NULL WHERE id = {instance_id}")
     task_id = _events(rt, instance_id)[-2].task_id
     refused = client.post(f"/api/tasks/{task_id}/claim", headers=basic("resolver"))
@@ -302,7 +305,7 @@ def test_forged_events_behind_a_deleted_anchor_are_never_sealed(app: Flask, clie
                                  headers=basic("reception"))
     assert start_response.status_code == 409 and start_response.get_json()["error"] == "audit_broken"
     assert upkeep.after_migrate(rt).rekeyed == 0  # a later setup does not seal it either
-    assert len(_events(rt, instance_id)) == 5
+    assert len(_events(rt, instance_id)) == 7
     _assert_caught(app, client, instance_id, "no_anchor")
     _assert_caught(app, client, instance_id, "unkeyed")
 
@@ -315,7 +318,7 @@ def test_the_case_row_edited_is_caught_and_nothing_more_is_written_on_it(app: Fl
     refused = client.post(f"/api/instances/{instance_id}/messages/withdrawal", json={"payload": cases.withdrawal()},
                           headers=basic("reception"))
     assert refused.status_code == 409 and refused.get_json()["error"] == "audit_broken"
-    assert len(_events(rt, instance_id)) == 4
+    assert len(_events(rt, instance_id)) == 6
 
 
 @pytest.mark.parametrize("which", ["newest", "all"])

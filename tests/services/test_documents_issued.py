@@ -21,7 +21,7 @@ from sqlalchemy import select, update
 from app.clock import FrozenClock
 from app.errors import Conflict, Forbidden, InvalidInput, NotFound, TrailBroken
 from app.persistence.models import AuditEvent, DocumentIssuer, DocumentVersion
-from app.services import documents, issuers
+from app.services import documents, integrity, issuers
 from app.services.runtime import Runtime
 from app.services.uploads import Upload
 from app.services.users import authenticate_password
@@ -97,7 +97,7 @@ def test_a_file_changed_behind_the_application_is_not_served(rt: Runtime, clock:
     decision = next(i for i in documents.case_documents(rt, resolver, desk.instance_id) if i.document.kind == "decision")
     with rt.db.writing() as session:
         session.execute(update(DocumentVersion).where(DocumentVersion.document_id == decision.document.id)
-                        .values(content=decision.latest.content + b"x"))
+                        .values(content=b"PK\x03\x04 forged"))
     with pytest.raises(TrailBroken, match="khác với dấu vân tay SHA-256"):
         documents.document_file(rt, resolver, decision.document.id)
 
@@ -155,7 +155,8 @@ def test_a_correction_makes_a_new_version_and_the_signed_scan_is_kept_beside_it(
     info = documents.case_documents(rt, resolver, desk.instance_id)[1]
     assert (again.version, scan.version, info.latest.version, info.signed.version if info.signed else None) == (2, 3, 2, 3)
     assert info.document.number_text == "1/TB-UBND" and [v.version for v in info.versions] == [1, 2, 3]
-    assert documents.document_file(rt, resolver, notice.document.id, version=1).content == notice.latest.content
+    first = documents.document_file(rt, resolver, notice.document.id, version=1)
+    assert first.sha256 == notice.latest.sha256 and first.content.startswith(b"PK")
     assert documents.document_file(rt, resolver, notice.document.id, version=3).content.startswith(b"%PDF")
 
 
@@ -199,3 +200,15 @@ def _header(**changes: Any) -> dict[str, str]:
     return {"name": "Ủy ban nhân dân tỉnh Gia Lai", "upper_line": "Ủy ban nhân dân", "lower_line": "Tỉnh Gia Lai",
             "place": "Gia Lai", "head": "Chủ tịch Ủy ban nhân dân tỉnh Gia Lai", "signer_name": "Nguyễn Văn Bình",
             "signer_title": "Phó Chủ tịch", "signer_authority": "KT. Chủ tịch", **changes}
+
+
+def test_audit_verify_names_a_paper_whose_bytes_changed(rt: Runtime, clock: FrozenClock) -> None:
+    desk = Desk(rt, clock)
+    desk.act(date(2021, 3, 1), "review_acceptance", "resolver", payloads.acceptance(issued_on="2021-03-01"))
+    assert integrity.verify_all(rt).problems == []
+    with rt.db.writing() as session:
+        session.execute(update(DocumentVersion).where(DocumentVersion.document_id == 2)
+                        .values(content=b"PK forged"))
+    problems = integrity.verify_all(rt).problems
+    assert [(p.kind, p.seq) for p in problems] == [("document", 4)]
+    assert "Thông báo về việc thụ lý" in problems[0].message and "SHA-256" in problems[0].message

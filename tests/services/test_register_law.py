@@ -304,8 +304,9 @@ def test_a_reception_window_past_the_session_is_refused_on_its_field(rt: Runtime
 
 
 def legacy_files(rt: Runtime) -> dict[str, str]:
-    """The plan's diagram and start form as they were before the reception window (session dates only)."""
-    files = read_sources(rt.processes_dir, rt.forms_dir, "na_session_reception")
+    """The plan's diagram and start form as they were before the reception window (session dates only), without papers."""
+    files = {path: text for path, text in read_sources(rt.processes_dir, rt.forms_dir, "na_session_reception").items()
+             if "/documents/" not in path}
     bpmn = next(k for k in files if k.endswith(".bpmn"))
     form = next(k for k in files if k.endswith("start_plan.schema.json"))
     start = json.loads(files[form])
