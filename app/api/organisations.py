@@ -6,6 +6,7 @@ Lengths and characters are checked by the service, which answers in Vietnamese b
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from functools import wraps
 from typing import Any
 
@@ -15,7 +16,7 @@ from marshmallow import Schema, fields
 from app.api.auth import current_principal, login_required, runtime
 from app.api.parsing import ApiBlueprint
 from app.persistence.models import Organisation
-from app.services import organisations
+from app.services import issuers, organisations
 from app.services.organisations import MAX_CODE, MAX_NAME, OrganisationChange
 
 blp = ApiBlueprint("organisations", __name__, url_prefix="/api/organisations", description="Danh mục cơ quan")
@@ -119,3 +120,41 @@ class OrganisationItem(MethodView):
     def delete(self, organisation_id: int) -> None:
         """Xóa cơ quan nhập nhầm (quản trị); cơ quan đã được dùng: 409, hãy ghi ngày kết thúc."""
         organisations.delete_organisation(runtime(), current_principal(), organisation_id)
+
+
+class DocumentProfileSchema(Schema):
+    symbol = fields.String(required=True, allow_none=True,
+                           metadata={"description": "Ký hiệu viết tắt của cơ quan trong số văn bản (UBND, TTr)"})
+    name = fields.String(required=True, metadata={"description": "Tên cơ quan trong văn bản"})
+    upper_line = fields.String(required=True, metadata={"description": "Dòng trên của tiêu đề (cơ quan chủ quản)"})
+    lower_line = fields.String(required=True, metadata={"description": "Dòng dưới của tiêu đề (cơ quan ban hành)"})
+    place = fields.String(required=True, metadata={"description": "Địa danh ghi trước ngày tháng"})
+    head = fields.String(required=True, metadata={"description": "Người có thẩm quyền (Chủ tịch UBND tỉnh …)"})
+    signer_name = fields.String(required=True)
+    signer_title = fields.String(required=True, metadata={"description": "Chức vụ người ký (Phó Chủ tịch)"})
+    signer_authority = fields.String(load_default="", metadata={"description": "KT. / TM. / TL. … (có thể để trống)"})
+
+
+@blp.route("/<id:organisation_id>/documents")
+class OrganisationDocuments(MethodView):
+    @manager_only
+    @blp.response(200, DocumentProfileSchema)
+    def get(self, organisation_id: int) -> Any:
+        """Ký hiệu viết tắt, tiêu đề và người ký văn bản của cơ quan (quản trị); chưa khai báo: các trường rỗng."""
+        rt, who = runtime(), current_principal()
+        entry = organisations.get_organisation(rt, who, organisation_id)
+        return _profile(issuers.profile_of(rt, who, entry.code))
+
+    @manager_only
+    @blp.arguments(DocumentProfileSchema)
+    @blp.response(200, DocumentProfileSchema)
+    def put(self, body: dict[str, Any], organisation_id: int) -> Any:
+        """Đặt ký hiệu, tiêu đề và người ký văn bản (quản trị; cơ quan chưa có thì chưa ban hành được văn bản)."""
+        rt, who = runtime(), current_principal()
+        entry = organisations.get_organisation(rt, who, organisation_id)
+        return _profile(issuers.set_profile(rt, who, entry.code, body["symbol"] or "", body))
+
+
+def _profile(profile: issuers.DocumentProfile) -> dict[str, Any]:
+    header = asdict(profile.header) if profile.header else {f: "" for f in issuers.LABELS}
+    return {"symbol": profile.symbol, **header}

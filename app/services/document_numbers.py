@@ -112,22 +112,33 @@ def _set(rt: Runtime, principal: Principal, organisation: str, kind: str, symbol
 
 
 def _store(rt: Runtime, actor: str, organisation: str, kind: str, symbol: str) -> None:
+    symbol = checked_symbol(symbol)
+    with rt.db.writing() as session:
+        if catalogue.by_code(session, organisation) is None:
+            raise NotFound("Không có cơ quan này trong danh mục.")
+        store_symbol(rt, session, actor, organisation, kind, symbol)
+
+
+def checked_symbol(symbol: str) -> str:
+    """The symbol as it is kept (NFC, trimmed). :raises InvalidInput: why it cannot be one, beside «symbol»."""
     symbol = unicodedata.normalize("NFC", symbol.strip())
     problem = symbol_problem(symbol)
     if problem:
         raise InvalidInput(problem, fields={"symbol": problem})
-    with rt.db.writing() as session:
-        if catalogue.by_code(session, organisation) is None:
-            raise NotFound("Không có cơ quan này trong danh mục.")
-        kinds = deployed_kinds(rt, session)
-        if kind != counters.BODY and kind not in kinds:
-            raise InvalidInput("Không có loại văn bản này trong các quy trình đã triển khai.")
-        before = counters.set_symbol(session, organisation, kind, symbol)
-        if before != symbol:
-            audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=actor,
-                                       action="organisation_symbol_set", username="",
-                                       data={"code": organisation, "kind": _kind_title(kinds, kind),
-                                             "symbol": [before or "", symbol]})
+    return symbol
+
+
+def store_symbol(rt: Runtime, session: Session, actor: str, organisation: str, kind: str, symbol: str) -> None:
+    """Keep a checked symbol in the caller's transaction, logged when it changes."""
+    kinds = deployed_kinds(rt, session)
+    if kind != counters.BODY and kind not in kinds:
+        raise InvalidInput("Không có loại văn bản này trong các quy trình đã triển khai.")
+    before = counters.set_symbol(session, organisation, kind, symbol)
+    if before != symbol:
+        audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=actor,
+                                   action="organisation_symbol_set", username="",
+                                   data={"code": organisation, "kind": _kind_title(kinds, kind),
+                                         "symbol": [before or "", symbol]})
 
 
 def _kind_title(kinds: dict[str, DocumentKind], kind: str) -> str:

@@ -11,11 +11,14 @@ import unicodedata
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from app.errors import InvalidInput, NotFound
 from app.persistence import audit, catalogue
+from app.persistence import document_numbers as counters
 from app.persistence import documents as stored
 from app.persistence.models import DocumentIssuer
-from app.services import access
+from app.services import access, document_numbers
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -40,13 +43,6 @@ LABELS = {"name": "Tên cơ quan", "upper_line": "Dòng trên (cơ quan chủ qu
 LIMITS = {"place": 100, "signer_name": 200, "signer_title": 200, "signer_authority": 200}
 
 
-def header_of(rt: Runtime, principal: Principal, organisation: str) -> IssuerHeader | None:
-    access.require(principal, Right.READ_ORGANISATIONS)
-    with rt.db.reading() as session:
-        row = stored.issuer(session, organisation)
-        return None if row is None else IssuerHeader(**{f.name: getattr(row, f.name) for f in fields(IssuerHeader)})
-
-
 def problems(values: dict[str, Any]) -> dict[str, str]:
     """Each field's problem, in Vietnamese (empty when the header may be kept)."""
     found = {}
@@ -66,10 +62,42 @@ def problems(values: dict[str, Any]) -> dict[str, str]:
     return found
 
 
-def set_header(rt: Runtime, principal: Principal, organisation: str, values: dict[str, Any]) -> IssuerHeader:
-    """Keep a body's header and signer (all fields at once), logged with what changed."""
+@dataclass(frozen=True)
+class DocumentProfile:
+    """What a body's documents need from it: its abbreviation in every number, and its header."""
+
+    symbol: str | None  # UBND, TTr; None until the admin sets it
+    header: IssuerHeader | None
+
+
+def profile_of(rt: Runtime, principal: Principal, organisation: str) -> DocumentProfile:
     access.require(principal, Right.MANAGE_ORGANISATIONS)
-    return _store(rt, principal.username, organisation, values)
+    with rt.db.reading() as session:
+        if catalogue.by_code(session, organisation) is None:
+            raise NotFound("Không có cơ quan này trong danh mục.")
+        row = stored.issuer(session, organisation)
+        symbol = counters.symbols(session, organisation).get(counters.BODY)
+    header = None if row is None else IssuerHeader(**{f.name: getattr(row, f.name) for f in fields(IssuerHeader)})
+    return DocumentProfile(symbol, header)
+
+
+def set_profile(rt: Runtime, principal: Principal, organisation: str, symbol: str,
+                values: dict[str, Any]) -> DocumentProfile:
+    """Set the abbreviation and the header together: both are checked before either is kept."""
+    access.require(principal, Right.MANAGE_ORGANISATIONS)
+    found = problems(values)
+    try:
+        symbol = document_numbers.checked_symbol(symbol if isinstance(symbol, str) else "")
+    except InvalidInput as error:
+        found |= error.fields
+    if found:
+        raise InvalidInput("Thông tin văn bản của cơ quan chưa hợp lệ.", fields=found)
+    with rt.db.writing() as session:
+        if catalogue.by_code(session, organisation) is None:
+            raise NotFound("Không có cơ quan này trong danh mục.")
+        document_numbers.store_symbol(rt, session, principal.username, organisation, counters.BODY, symbol)
+        header = _keep(rt, session, principal.username, organisation, values)
+    return DocumentProfile(symbol, header)
 
 
 def seed_header(rt: Runtime, organisation: str, values: dict[str, Any]) -> IssuerHeader:
@@ -81,22 +109,25 @@ def _store(rt: Runtime, actor: str, organisation: str, values: dict[str, Any]) -
     found = problems(values)
     if found:
         raise InvalidInput("Thông tin văn bản của cơ quan chưa hợp lệ.", fields=found)
-    header = IssuerHeader(**{f.name: unicodedata.normalize("NFC", values.get(f.name, "").strip())
-                             for f in fields(IssuerHeader)})
     with rt.db.writing() as session:
         if catalogue.by_code(session, organisation) is None:
             raise NotFound("Không có cơ quan này trong danh mục.")
-        row = stored.issuer(session, organisation)
-        before = {} if row is None else {f.name: getattr(row, f.name) for f in fields(IssuerHeader)}
-        if row is None:
-            row = DocumentIssuer(organisation=organisation, **asdict(header))
-            session.add(row)
-        else:
-            for key, value in asdict(header).items():
-                setattr(row, key, value)
-        changed = {LABELS[k]: [before.get(k, ""), v] for k, v in asdict(header).items() if before.get(k, "") != v}
-        if changed:
-            audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=actor,
-                                       action="organisation_header_set", username="",
-                                       data={"code": organisation, **changed})
+        return _keep(rt, session, actor, organisation, values)
+
+
+def _keep(rt: Runtime, session: Session, actor: str, organisation: str, values: dict[str, Any]) -> IssuerHeader:
+    """Keep checked header values in the caller's transaction, logged with what changed."""
+    header = IssuerHeader(**{f.name: unicodedata.normalize("NFC", values.get(f.name, "").strip())
+                             for f in fields(IssuerHeader)})
+    row = stored.issuer(session, organisation)
+    before = {} if row is None else {f.name: getattr(row, f.name) for f in fields(IssuerHeader)}
+    if row is None:
+        session.add(DocumentIssuer(organisation=organisation, **asdict(header)))
+    else:
+        for key, value in asdict(header).items():
+            setattr(row, key, value)
+    changed = {LABELS[k]: [before.get(k, ""), v] for k, v in asdict(header).items() if before.get(k, "") != v}
+    if changed:
+        audit.append_account_event(session, rt.audit_keys, at=rt.now(), actor=actor,
+                                   action="organisation_header_set", username="", data={"code": organisation, **changed})
     return header

@@ -112,6 +112,7 @@ ACCOUNT_ACTIONS = {
     "organisation_created": "Thêm cơ quan vào danh mục", "organisation_changed": "Sửa cơ quan trong danh mục",
     "organisation_deleted": "Xóa cơ quan khỏi danh mục",
     "organisation_symbol_set": "Đặt ký hiệu văn bản của cơ quan",
+    "organisation_header_set": "Đặt tiêu đề và người ký văn bản của cơ quan",
 }
 ACCOUNT_FIELDS = {
     "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
 from typing import Any
 
@@ -9,7 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import Conflict, InvalidInput
 from app.persistence.models import Organisation
-from app.services import organisations
+from app.services import issuers, organisations
 from app.services.organisations import OrganisationChange
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
@@ -40,13 +41,18 @@ def _change() -> tuple[OrganisationChange, dict[str, str]]:
 
 
 def _form(entry: Organisation | None, values: dict[str, Any], errors: dict[str, str], status: int = 200,
-          message: str | None = None) -> Any:
+          message: str | None = None, *, profile: dict[str, Any] | None = None,
+          profile_errors: dict[str, str] | None = None, profile_message: str | None = None) -> Any:
     rt, who = runtime(), principal()
     options = [(c, n) for c, n in organisations.choices(rt, keep=values.get("parent"))
                if entry is None or c != entry.code]
     usage = organisations.usage_of(rt, who, entry.id) if entry is not None else None
+    if entry is not None and profile is None:
+        kept = issuers.profile_of(rt, who, entry.code)
+        profile = {"symbol": kept.symbol or "", **(asdict(kept.header) if kept.header else {})}
     return render_template("admin_organisation.html", entry=entry, values=values, errors=errors, message=message,
-                           parents=options, usage=usage), status
+                           parents=options, usage=usage, profile=profile or {}, profile_errors=profile_errors or {},
+                           profile_message=profile_message, profile_labels=issuers.LABELS), status
 
 
 @bp.route("/admin/organisations")
@@ -107,6 +113,24 @@ def admin_organisation(organisation_id: int) -> Any:
         return _form(entry, _values(change), {**error.fields, **errors}, 422, error.message)
     flash(f"Đã lưu «{entry.name}».", "ok")
     return redirect(url_for("web.admin_organisations"))
+
+
+@bp.route("/admin/organisations/<id:organisation_id>/documents", methods=["POST"])
+@login_required
+def admin_organisation_documents(organisation_id: int) -> Any:
+    """The body's abbreviation, document header and signer: what its papers need before it may issue any."""
+    rt, who = runtime(), principal()
+    organisations.require_manager(who)
+    entry = organisations.get_organisation(rt, who, organisation_id)
+    typed = {key: request.form.get(key, "") for key in ("symbol", *issuers.LABELS)}
+    try:
+        issuers.set_profile(rt, who, entry.code, typed["symbol"], typed)
+    except InvalidInput as error:
+        values = {"name": entry.name, "parent": organisations.parent_code(rt, entry), "valid_from": entry.valid_from,
+                  "valid_to": entry.valid_to}
+        return _form(entry, values, {}, 422, profile=typed, profile_errors=error.fields, profile_message=error.message)
+    flash(f"Đã lưu thông tin văn bản của «{entry.name}».", "ok")
+    return redirect(url_for("web.admin_organisation", organisation_id=organisation_id, _anchor="documents"))
 
 
 @bp.route("/admin/organisations/<id:organisation_id>/delete", methods=["POST"])

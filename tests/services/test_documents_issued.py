@@ -191,7 +191,7 @@ def test_a_body_without_a_header_issues_nothing_and_the_step_is_not_saved(rt: Ru
     with rt.db.reading() as session:
         assert session.scalars(select(AuditEvent.action).where(AuditEvent.instance_id == desk.instance_id)).all() \
             == ["instance_started", "document_issued"]
-    issuers.set_header(rt, authenticate_password(rt, "admin", "demo"), "ubnd_tinh", _header())
+    issuers.set_profile(rt, authenticate_password(rt, "admin", "demo"), "ubnd_tinh", "UBND", _header())
     desk.act(date(2021, 3, 1), "review_acceptance", "resolver", payloads.acceptance(issued_on="2021-03-01"))
     assert _listed(rt, desk.instance_id)[-1][:2] == ("acceptance_notice", "1/TB-UBND")
 
