@@ -10,12 +10,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from docx import Document as Docx
 from openpyxl import load_workbook
 
 from app.clock import FrozenClock, local_date
 from app.errors import FormValidationError
 from app.persistence import queries
-from app.services import cases, register, reports, tasks, timers
+from app.services import cases, documents, register, reports, tasks, timers
 from app.services.runtime import Runtime
 from app.services.users import authenticate_password
 from tests import cases as payloads
@@ -192,6 +193,25 @@ def test_the_2021_session_plan_runs_its_whole_window(rt: Runtime, clock: FrozenC
     plan.act(date(2021, 4, 9), "consolidated_report", "inspectorate", {"final_report": {
         "number": "20/BC-TTr", "issued_on": "2021-04-09", "assessment": "Tình hình ổn định"}})
     assert cases.get_case(rt, plan.user("auditor"), plan.id).instance.status == "completed"
+
+    # the plan's papers: the plan when approved, the register extract and the final report at the end,
+    # numbered in the reception board's register (the typed «20/BC-TTr» is read-only and ignored)
+    papers = documents.case_documents(rt, plan.user("auditor"), plan.id)
+    assert [(p.document.kind, p.document.number_text, p.document.issued_on.isoformat()) for p in papers] == [
+        ("plan", "1/KH-BTCD", "2021-03-22"), ("register_extract", "1/TrS-BTCD", "2021-04-09"),
+        ("final_report", "1/BC-BTCD", "2021-04-09")]
+    assert cases.get_case(rt, plan.user("auditor"), plan.id).data["final_report"]["number"] == "1/BC-BTCD"
+    extract = _docx_text(documents.document_file(rt, plan.user("auditor"), papers[1].document.id).content)
+    assert all(r["persons"][0]["full_name"] in extract for r in all_records)
+    assert "Số: 1/TrS-BTCD" in extract and "{{" not in extract
+    final = _docx_text(documents.document_file(rt, plan.user("auditor"), papers[2].document.id).content)
+    assert "Số: 1/BC-BTCD" in final and "ngày 09 tháng 4 năm 2021" in final and "{{" not in final
+
+
+def _docx_text(content: bytes) -> str:
+    doc = Docx(io.BytesIO(content))
+    cells = [p.text for t in doc.tables for r in t.rows for c in r.cells for p in c.paragraphs]
+    return "\n".join([*cells, *(p.text for p in doc.paragraphs)])
 
 
 def test_a_record_that_cannot_open_a_case_is_refused_and_nothing_is_kept(rt: Runtime, clock: FrozenClock) -> None:
