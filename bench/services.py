@@ -22,7 +22,7 @@ from app.clock import FrozenClock
 from app.engine import CompiledProcess, validate_form
 from app.persistence import queries
 from app.persistence.migrate import upgrade
-from app.services import cases, deploy, tasks, users
+from app.services import cases, deploy, organisation_seed, tasks, users
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from bench.common import BENCH_PID, CASE_DAY, REAL_PID, ROOT, Scenario, cases_for, model_files, on_its_day, summary
@@ -49,6 +49,7 @@ class ServiceBench:
         })
         deploy.deploy(self.rt, None, BENCH_PID, model_files(BENCH_PID))
         deploy.deploy(self.rt, None, REAL_PID, deploy.read_sources(self.rt.processes_dir, self.rt.forms_dir, REAL_PID))
+        organisation_seed.ensure_demo(self.rt)  # the province's bodies, with what their papers need
 
     def principal(self, role: str) -> Principal:
         if role not in self.principals:

@@ -69,7 +69,7 @@ def _setup(tmp: Path) -> tuple[Any, Any, list[int]]:
     from app import create_app
     from app.persistence.migrate import upgrade
     from app.services import cases as case_service
-    from app.services import tasks, users
+    from app.services import organisation_seed, tasks, users
     from app.services.deploy import deploy_directory
     from tests import cases
 
@@ -80,6 +80,7 @@ def _setup(tmp: Path) -> tuple[Any, Any, list[int]]:
     rt = app.extensions["runtime"]
     deploy_directory(rt)
     users.ensure_demo_users(rt)
+    organisation_seed.ensure_demo(rt)  # the demo bodies, with what their papers need
     reception = users.authenticate_password(rt, "reception", "demo")
     templates = []
     for steps in range(len(cases.RESOLVED_PATH)):  # one real case waiting at each step

@@ -129,12 +129,13 @@ DEMO_ISSUERS = {
 
 
 def ensure_demo_issuers(rt: Runtime, issuers: dict[str, IssuerSeed] | None = None) -> list[str]:
-    """Give the demo bodies that have none their abbreviation and document header; return their codes."""
-    seeded = []
+    """Give the demo bodies in the catalogue that have none their abbreviation and document header; return their codes."""
+    seeded, wanted = [], issuers or DEMO_ISSUERS
     with rt.db.reading() as session:
-        symbols = {code: counters.symbols(session, code).get(counters.BODY) for code in (issuers or DEMO_ISSUERS)}
-        headers = {code: documents.issuer(session, code) for code in (issuers or DEMO_ISSUERS)}
-    for code, seed in (issuers or DEMO_ISSUERS).items():
+        present = {code for code in wanted if catalogue.by_code(session, code) is not None}
+        symbols = {code: counters.symbols(session, code).get(counters.BODY) for code in present}
+        headers = {code: documents.issuer(session, code) for code in present}
+    for code, seed in ((c, s) for c, s in wanted.items() if c in present):
         if symbols[code] is None:
             document_numbers.seed_body_symbol(rt, code, seed.symbol)
         if headers[code] is None:

@@ -49,11 +49,11 @@ def test_whole_case_is_carried_to_publication_by_the_demo_users(client: FlaskCli
     assert [s["actor"] for s in body["completed_steps"]] == [r for _, r, _ in cases.RESOLVED_PATH]
     history = client.get(f"/api/instances/{instance['id']}/history", headers=basic("auditor")).get_json()
     # the verification decision names the officer (``verifier``): its three steps are assigned to them, one event each
-    assert history["chain"] == {"ok": True, "events": len(cases.RESOLVED_PATH) + 2 + 3, "broken_at": None,
+    assert history["chain"] == {"ok": True, "events": len(cases.RESOLVED_PATH) + 2 + 3 + 6, "broken_at": None,
                                 "reason": None, "breaks": []}
     actions = [e["action"] for e in history["events"]]
     assert actions[0] == "instance_started" and actions[-1] == "instance_completed"
-    assert history["events"][1]["data"]["changes"]["set"]["resolution_deadline"] == "2021-04-15"
+    assert history["events"][2]["data"]["changes"]["set"]["resolution_deadline"] == "2021-04-15"  # after the receipt
 
 
 def test_inbox_shows_due_date_and_days_left(client: FlaskClient) -> None:

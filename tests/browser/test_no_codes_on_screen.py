@@ -32,7 +32,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 PER_KIND = 2
 MAX_PAGES = 30  # per role: every kind of page the navigation leads to (two of each), within a minute or two
-SKIP = re.compile(r"/logout|\.(xlsx|bpmn|pdf|docx|png|jpg|css|js)$|/attachments/|/download|/export|/static/")
+SKIP = re.compile(r"/logout|\.(xlsx|bpmn|pdf|docx|png|jpg|css|js)$|/attachments/|/documents/|/download|/export|/static/")
 
 _SNAKE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
 _ISO = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")

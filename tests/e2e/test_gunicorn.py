@@ -79,9 +79,14 @@ def test_a_case_is_started_and_advanced_through_gunicorn(server: str) -> None:
     _, history = call(server, "GET", f"/api/instances/{created['id']}/history", "auditor")
     assert history["chain"]["ok"] is True
     actions = [e["action"] for e in history["events"]]
-    # the assignment names the demo verifier: the verification task goes to that officer, on the record
-    assert [a for a in actions if a != "escalation_raised"] == ["instance_started", "task_completed", "task_completed",
-                                                                "task_assigned"]
+    # each step issues its paper; the assignment names the demo verifier: the verification task goes to that
+    # officer, on the record
+    assert [a for a in actions if a != "escalation_raised"] == [
+        "instance_started", "document_issued", "task_completed", "document_issued", "task_completed",
+        "task_assigned", "document_issued"]
+    _, papers = call(server, "GET", f"/api/instances/{created['id']}/documents", "auditor")
+    assert [(p["kind"], p["number"]) for p in papers] == [
+        ("receipt", "1/GBN-UBND"), ("acceptance_notice", "1/TB-UBND"), ("verification_assignment", "1/QĐ-UBND")]
     # the server runs on today's clock and Case A's 2021 deadlines are long past: they escalate at once
     _, escalated = call(server, "GET", f"/api/escalations?instance_id={created['id']}", "inspectorate")
     assert {"acceptance_overdue", "resolution_overdue"} <= {e["code"] for e in escalated["items"]}

@@ -84,6 +84,7 @@ def test_existing_numbers_and_organisations_carry_over(empty_url: str) -> None:
     deploy_directory(rt)
     ensure_demo_users(rt)
     assert organisation_seed.adopt_used(rt) == []  # the migration took every code in use
+    organisation_seed.ensure_demo_issuers(rt)  # what the demo setup gives the province's bodies to issue papers
     reception = users.authenticate_password(rt, "reception", "demo")
     data = petition(1)
     data.update(received_on="2026-03-02")

@@ -34,7 +34,7 @@ def test_a_step_completed_with_a_file_keeps_both_in_the_audit_trail(rt: Runtime)
         actions = session.scalars(select(AuditEvent.action).where(AuditEvent.instance_id == instance_id)
                                   .order_by(AuditEvent.seq)).all()
     assert (stored.task_id, stored.bpmn_id, stored.uploaded_by) == (task_id, "review_acceptance", "resolver")
-    assert actions[-2:] == ["task_completed", "attachment_added"]
+    assert actions[-3:] == ["task_completed", "document_issued", "attachment_added"]  # the notice, then the file
 
 
 def test_a_bad_file_refuses_the_step_and_an_invalid_step_keeps_no_file(rt: Runtime) -> None:

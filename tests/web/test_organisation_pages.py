@@ -155,9 +155,9 @@ def test_an_ended_organisation_is_still_named_on_its_users_page(client: FlaskCli
 
 
 def test_the_account_log_shows_a_body_abbreviation_set_without_codes(client: FlaskClient, rt: Runtime) -> None:
-    document_numbers.set_body_symbol(rt, users.authenticate_password(rt, "admin", "demo"), "ubnd_tinh", "UBND")
+    document_numbers.set_body_symbol(rt, users.authenticate_password(rt, "admin", "demo"), "ubnd_tinh", "UBT")
     sign_in(client, "admin")
     log = visible(client.get("/admin/log").get_data(as_text=True))
     assert "Đặt ký hiệu văn bản của cơ quan" in log and "Ký hiệu viết tắt của cơ quan" in log
-    assert re.search(r"Giá trị:\s+→\s+UBND\s", log)
+    assert re.search(r"Giá trị:\s+UBND\s+→\s+UBT\s", log)  # from the demo seed's
     assert "organisation_symbol_set" not in log and "ubnd_tinh" not in log

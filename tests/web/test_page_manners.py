@@ -112,7 +112,8 @@ def test_a_phone_gets_a_menu_button_the_dashboard_labels_its_figures_and_the_cas
     assert 'id="site-menu"' in header
     toc = page.split('<nav class="toc"', 1)[1].split("</nav>", 1)[0]
     anchors = re.findall(r'href="#([a-z-]+)"', toc)
-    assert anchors == ["summary", "process-diagram", "deadlines", "data", "attachments", "notes", "history"]
+    assert anchors == ["summary", "process-diagram", "deadlines", "data", "documents", "attachments", "notes",
+                       "history"]
     for anchor in anchors:
         assert f'id="{anchor}"' in page, anchor
     ids = re.findall(r'\sid="([^"]+)"', page)

@@ -115,7 +115,7 @@ def test_the_case_page_shows_history_with_the_chain_check_and_the_diagram_marks(
     tasks.complete_task(rt, resolver, ready_task_id(rt, instance_id), cases.acceptance())
     sign_in(client, "auditor")
     page = client.get(f"/cases/{instance_id}").get_data(as_text=True)
-    assert "Kiểm tra toàn vẹn: chuỗi 2 sự kiện khớp" in page
+    assert "Kiểm tra toàn vẹn: chuỗi 4 sự kiện khớp" in page
     assert "Tạo hồ sơ" in page and "Hoàn thành bước" in page and "Xem xét thụ lý đơn khiếu nại" in page
     assert "Người có thẩm quyền giải quyết lần hai (demo)" in page and "Thông báo thụ lý" in page
     assert 'data-active="[&#34;assign_verification&#34;]"' in page and "review_acceptance" in page
