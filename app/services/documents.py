@@ -34,6 +34,7 @@ from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run, lock_instance
 from app.services.uploads import Upload, check_upload, safe_name
+from app.text import unfit
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
@@ -303,6 +304,9 @@ def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Cần nêu lý do tạo lại văn bản.", fields={"reason": "Cần nêu lý do tạo lại văn bản."})
+    problem = unfit(reason)  # the pages' form is not the API's parser: a NUL must not reach the database
+    if problem is not None:
+        raise InvalidInput(f"Lý do tạo lại văn bản: {problem}", fields={"reason": problem})
     with rt.db.writing() as session:
         document, instance, process = _workable(rt, session, principal, document_id)
         kind = process.documents.get(document.kind)
