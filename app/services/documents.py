@@ -39,6 +39,7 @@ from app.text import unfit
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 GENERATED, SIGNED = "generated", "signed"
+SCAN_TYPES = frozenset({PDF, "image/jpeg", "image/png"})
 NOT_FOUND = "Không tìm thấy văn bản."
 PREVIEW_NUMBER = "      (chưa cấp số)"
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -323,8 +324,11 @@ def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str)
 
 
 def attach_signed(rt: Runtime, principal: Principal, document_id: int, upload: Upload) -> DocumentVersion:
-    """Keep the signed and sealed scan of a document beside the file it was printed from."""
+    """Keep the signed and sealed scan of a document beside the file it was printed from (PDF or image)."""
     content_type = check_upload(upload)
+    if content_type not in SCAN_TYPES:  # the case's other files may be Word or text; a signed scan may not
+        raise InvalidInput(f"Tệp «{safe_name(upload.filename)}»: bản đã ký phải là bản chụp PDF hoặc ảnh "
+                           "(pdf, jpg, jpeg, png).")
     with rt.db.writing() as session:
         document, instance, _ = _workable(rt, session, principal, document_id)
         version = stored.next_version(session, document.id)

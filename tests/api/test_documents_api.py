@@ -229,6 +229,8 @@ def test_a_signed_scan_too_big_or_not_a_scan_is_refused(client: FlaskClient, rt:
     _refused(_upload(client, notice, "resolver", b"MZ\x90\x00\x03" + b"\x00" * 100, "scan.exe"), 400)
     _refused(_upload(client, notice, "resolver", b"MZ\x90\x00\x03" + b"\x00" * 100, "scan.pdf"), 400)  # not a PDF
     _refused(_upload(client, notice, "resolver", b"", "rong.pdf"), 400)
+    for name, content in (("ban-ky.txt", b"da ky"), ("ban-ky.docx", b"PK\x03\x04xx"), ("ban-ky.xlsx", b"PK\x03\x04xx")):
+        assert "PDF hoặc ảnh" in _refused(_upload(client, notice, "resolver", content, name), 400)  # a file, no scan
     no_file = client.post(f"/api/documents/{notice}/signed", headers=basic("resolver"), data={},
                           content_type="multipart/form-data")
     _refused(no_file, 400)
@@ -276,7 +278,7 @@ def test_the_pages_refuse_what_the_api_refuses(app: Flask, client: FlaskClient, 
         _page_refused(_page_post(client, f"/documents/{notice}/versions", {"reason": reason}, case_page), 400)
     big = b"%PDF-1.4\n" + b"0" * (10 * 1024 * 1024)
     for content, name in ((big, "lon.pdf"), (b"MZ\x90\x00" + b"\x00" * 100, "scan.exe"),
-                          (b"MZ\x90\x00" + b"\x00" * 100, "scan.pdf")):
+                          (b"MZ\x90\x00" + b"\x00" * 100, "scan.pdf"), (b"da ky", "ban-ky.txt")):
         _page_refused(_page_post(client, f"/documents/{notice}/signed", {"file": (io.BytesIO(content), name)},
                                  case_page, content_type="multipart/form-data"), 400, 413)
 
