@@ -312,3 +312,19 @@ def test_a_reason_the_api_refuses_is_refused_by_the_page_and_nothing_is_kept(cli
                                     f"/cases/{desk.instance_id}"), 400)
     assert "ký tự điều khiển" in page
     assert _versions(rt) == before
+
+
+def test_odd_accept_headers_bodies_and_no_credentials_are_answered_without_a_500(client: FlaskClient, rt: Runtime,
+                                                                                 clock: FrozenClock) -> None:
+    desk = _accepted(rt, clock)
+    notice = _notice(client, desk.instance_id)
+    before = _versions(rt)
+    for accept in ("*/*", "application/pdf;q=0", "text/html", "application/pdf;q=abc", "á/é", f"{DOCX}, application/pdf"):
+        served = client.get(f"/api/documents/{notice}", headers={**basic("resolver"), "Accept": accept})
+        assert served.status_code == 200 and served.mimetype == DOCX, accept
+    for body in ({"reason": ["x"]}, {"reason": 1}, {"reason": "x", "extra": 1}, {"reason": None}):
+        _refused(client.post(f"/api/documents/{notice}/versions", json=body, headers=basic("resolver")), 400)
+    _refused(client.post(f"/api/documents/{notice}/signed", json={"file": "x"}, headers=basic("resolver")), 400)
+    _refused(client.get(f"/api/documents/{notice}"), 401)
+    _refused(client.get(f"/api/documents/{notice}", headers=basic("resolver", "sai")), 401)
+    assert _versions(rt) == before
