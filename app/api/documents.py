@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, request
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
 from app.api.auth import current_principal, login_required, runtime
 from app.api.parsing import ApiBlueprint
@@ -53,6 +53,14 @@ class DocumentQuery(Schema):
     format = fields.String(load_default=None, validate=validate.OneOf(["docx", "pdf"]),
                            metadata={"description": "pdf: bản PDF (LibreOffice); mặc định .docx hoặc theo Accept"})
     version = fields.Integer(load_default=None, validate=validate.Range(1, 10_000))
+
+    @pre_load
+    def _ascii_version(self, data: Any, **_: Any) -> Any:
+        """``int()`` reads «١» (Arabic-Indic one) as 1: a version is written in ASCII digits, as an id is."""
+        version = data.get("version")
+        if isinstance(version, str) and not version.isascii():
+            raise ValidationError("Phải là số nguyên, viết bằng chữ số.", "version")
+        return data
 
 
 class RegenerateBody(Schema):

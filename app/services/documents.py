@@ -34,10 +34,12 @@ from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run, lock_instance
 from app.services.uploads import Upload, check_upload, safe_name
+from app.text import unfit
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"
 GENERATED, SIGNED = "generated", "signed"
+SCAN_TYPES = frozenset({PDF, "image/jpeg", "image/png"})
 NOT_FOUND = "Không tìm thấy văn bản."
 PREVIEW_NUMBER = "      (chưa cấp số)"
 ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
@@ -303,6 +305,9 @@ def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str)
     reason = (reason or "").strip()
     if not reason:
         raise InvalidInput("Cần nêu lý do tạo lại văn bản.", fields={"reason": "Cần nêu lý do tạo lại văn bản."})
+    problem = unfit(reason)  # the pages' form is not the API's parser: a NUL must not reach the database
+    if problem is not None:
+        raise InvalidInput(f"Lý do tạo lại văn bản: {problem}", fields={"reason": problem})
     with rt.db.writing() as session:
         document, instance, process = _workable(rt, session, principal, document_id)
         kind = process.documents.get(document.kind)
@@ -319,8 +324,11 @@ def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str)
 
 
 def attach_signed(rt: Runtime, principal: Principal, document_id: int, upload: Upload) -> DocumentVersion:
-    """Keep the signed and sealed scan of a document beside the file it was printed from."""
+    """Keep the signed and sealed scan of a document beside the file it was printed from (PDF or image)."""
     content_type = check_upload(upload)
+    if content_type not in SCAN_TYPES:  # the case's other files may be Word or text; a signed scan may not
+        raise InvalidInput(f"Tệp «{safe_name(upload.filename)}»: bản đã ký phải là bản chụp PDF hoặc ảnh "
+                           "(pdf, jpg, jpeg, png).")
     with rt.db.writing() as session:
         document, instance, _ = _workable(rt, session, principal, document_id)
         version = stored.next_version(session, document.id)

@@ -19,9 +19,14 @@ from app.web.views import case_home
 @bp.route("/documents/<id:document_id>")
 @login_required
 def document_file(document_id: int) -> Any:
-    version = ascii_int(request.args.get("version"), maximum=10_000)
-    found = documents.document_file(runtime(), principal(), document_id, version=version,
-                                    pdf=request.args.get("format") == "pdf")
+    # what the API refuses (app.api.documents.DocumentQuery) is refused here too, never read as «the latest»
+    wanted, shape = request.args.get("version"), request.args.get("format")
+    version = ascii_int(wanted, maximum=10_000) if wanted is not None else None
+    if wanted is not None and not version:
+        raise InvalidInput("Phiên bản văn bản phải là số nguyên từ 1 đến 10000, viết bằng chữ số.")
+    if shape not in (None, "docx", "pdf"):
+        raise InvalidInput("Chỉ tải được văn bản dạng Word (docx) hoặc PDF.")
+    found = documents.document_file(runtime(), principal(), document_id, version=version, pdf=shape == "pdf")
     response = Response(found.content, mimetype=found.content_type)
     response.headers["Content-Disposition"] = content_disposition(found.filename)
     return response
