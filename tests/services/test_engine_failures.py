@@ -32,7 +32,8 @@ def test_failing_script_leaves_the_case_as_it_was_and_records_an_incident(rt: Ru
     after = case(client, instance["id"])
     assert (after["version"], after["data"], after["tasks"]) == (before["version"], before["data"], before["tasks"])
     history = client.get(f"/api/instances/{instance['id']}/history", headers=basic("auditor")).get_json()
-    assert [e["action"] for e in history["events"]] == ["instance_started", "document_issued"]  # a refused step is not the case's history
+    assert [e["action"] for e in history["events"]] == ["instance_started",
+                                                           "document_issued"]  # a refused step is not in the history
     assert history["chain"]["ok"] is True
     incidents = client.get("/api/incidents", headers=basic("admin")).get_json()
     assert [(i["kind"], i["status"], i["actor"], i["bpmn_id"], i["instance_id"]) for i in incidents] == [
