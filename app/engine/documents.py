@@ -40,7 +40,7 @@ from app.errors import DiagramError
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 FIXED_NAMES = ("kind", "title", "legal_form", "regime", "legal_bases", "number", "issued_on", "date_line", "place",
-               "issuer", "signer", "recipients")
+               "issuer", "signer", "recipients", "officer")
 UNREADABLE = (TemplateError, ValueError, KeyError, TypeError, zipfile.BadZipFile, PackageNotFoundError)
 DOCUMENTS_DIR = "documents"
 DECLARATION = "documents.json"
@@ -67,6 +67,8 @@ class DocumentKind:
     date_field: str | None = None  # the step's form field holding the document's date
     sources: tuple[str, ...] = ()  # extra lists the services supply (``SOURCES``)
     issuer: str | None = None  # the body issuing it when the case names none (``documents.json``'s «issuer»)
+    recipients_from: tuple[str, ...] = ()  # dotted paths, each to a name or a list of names/objects with «name»
+    recipients: tuple[str, ...] = ()  # fixed «Nơi nhận» lines after those
     template: bytes = field(default=b"", repr=False)
     template_sha256: str = ""
 
@@ -152,8 +154,8 @@ def declared_kinds(files: Mapping[str, str]) -> dict[str, DocumentKind]:
         entries = declared["documents"].items()
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         raise DiagramError(f"{DECLARATION} không đúng cấu trúc (cần «legal_bases» và «documents»).") from exc
-    issuer = declared.get("issuer")
-    kinds = {str(name): _kind(str(name), entry, bases, by_name, issuer) for name, entry in entries}
+    issuer, addressed = declared.get("issuer"), declared.get("recipients_from") or []
+    kinds = {str(name): _kind(str(name), entry, bases, by_name, issuer, addressed) for name, entry in entries}
     listed = {f"{DOCUMENTS_DIR}/{kind.file}" for kind in kinds.values()} | {f"{DOCUMENTS_DIR}/{DECLARATION}"}
     stray = sorted(set(by_name) - listed)
     if stray:
@@ -165,11 +167,12 @@ def _tail(path: str) -> str:
     return "/".join(path.split("/")[-2:])
 
 
-_KEYS = {"file", "title", "step", "legal_forms", "symbol", "when", "number_field", "date_field", "sources"}
+_KEYS = {"file", "title", "step", "legal_forms", "symbol", "when", "number_field", "date_field", "sources",
+         "recipients_from", "recipients"}
 
 
 def _kind(name: str, entry: Any, bases: dict[str, list[str]], files: Mapping[str, str],
-          issuer: Any = None) -> DocumentKind:
+          issuer: Any = None, addressed: Any = ()) -> DocumentKind:
     where = f"{DECLARATION}, văn bản «{name}»"
     if not isinstance(entry, dict) or not {"file", "title", "step", "legal_forms", "symbol"} <= set(entry):
         raise DiagramError(f"{where}: cần «file», «title», «step», «legal_forms» và «symbol».")
@@ -185,6 +188,9 @@ def _kind(name: str, entry: Any, bases: dict[str, list[str]], files: Mapping[str
     when = entry.get("when") or {}
     if not isinstance(when, dict) or not isinstance(entry["legal_forms"], dict) or not entry["legal_forms"]:
         raise DiagramError(f"{where}: «when» và «legal_forms» phải là đối tượng, «legal_forms» không rỗng.")
+    recipients_from, recipients = entry.get("recipients_from", addressed), entry.get("recipients") or []
+    if not all(isinstance(x, list) and all(isinstance(i, str) for i in x) for x in (recipients_from, recipients)):
+        raise DiagramError(f"{where}: «recipients_from» và «recipients» phải là danh sách chuỗi.")
     template = decode_template(files[f"{DOCUMENTS_DIR}/{file}"], f"{DOCUMENTS_DIR}/{file}")
     return DocumentKind(
         name=name, file=file, title=str(entry["title"]),
@@ -192,7 +198,7 @@ def _kind(name: str, entry: Any, bases: dict[str, list[str]], files: Mapping[str
         step=str(entry["step"]), symbol=str(entry["symbol"]), when=dict(when),
         number_field=entry.get("number_field"), date_field=entry.get("date_field"), sources=sources,
         template=template, template_sha256=hashlib.sha256(template).hexdigest(),
-        issuer=str(issuer) if issuer else None,
+        issuer=str(issuer) if issuer else None, recipients_from=tuple(recipients_from), recipients=tuple(recipients),
     )
 
 
@@ -287,7 +293,7 @@ def amount(value: float) -> str:
 
 def document_context(kind: DocumentKind, case_data: Mapping[str, Any], number: str, issued_on: date,
                      issuer: Issuer, signer: Signer,
-                     choices: Mapping[str, Mapping[str, str]] | None = None) -> dict[str, Any]:
+                     choices: Mapping[str, Mapping[str, str]] | None = None, officer: str = "") -> dict[str, Any]:
     """The names a template may use: the case's data as shown to readers plus the document's own facts.
 
     ``choices`` are the deployment's option titles (``CompiledProcess.labels.choices``).
@@ -306,7 +312,8 @@ def document_context(kind: DocumentKind, case_data: Mapping[str, Any], number: s
         "issuer": {"name": issuer.name, "upper_line": issuer.upper_line.upper(), "lower_line": issuer.lower_line.upper(),
                    "head": issuer.head, "head_upper": issuer.head.upper()},
         "signer": {"name": signer.name, "title": signer.title.upper(), "authority": signer.authority.upper()},
-        "recipients": _recipients(kind.name, shown),
+        "recipients": _recipients(kind, shown),
+        "officer": {"name": officer},  # who completed the step (the receipt's receiver)
     }
     return {**shown, **fixed}
 
@@ -338,16 +345,16 @@ def _shown(value: Any, path: str, choices: Mapping[str, Mapping[str, str]]) -> A
     return value
 
 
-def _recipients(kind: str, shown: Mapping[str, Any]) -> list[str]:
-    """«Nơi nhận»: those the case sent the document to, else the complainant and the respondent."""
-    sent = {"decision": "sending", "termination": "termination_notice", "suspension": "suspension_notice"}.get(kind)
-    listed = (shown.get(sent) or {}).get("recipients") if sent else None
-    if kind == "termination" and not listed:
-        listed = (shown.get("termination") or {}).get("recipients")
-    if listed:
-        return [str(item.get("name")) if isinstance(item, Mapping) else str(item) for item in listed]
-    parties = [(shown.get("complainant") or {}).get("full_name"), (shown.get("respondent") or {}).get("name")]
-    return [str(name) for name in parties if name]
+def _recipients(kind: DocumentKind, shown: Mapping[str, Any]) -> list[str]:
+    """«Nơi nhận»: the names at the declared paths (a name, or a list of names or objects with «name»), then fixed lines."""
+    names: list[str] = []
+    for path in kind.recipients_from:
+        value = field_value(shown, path)
+        for item in value if isinstance(value, list) else [value]:
+            name = item.get("name") if isinstance(item, Mapping) else item
+            if isinstance(name, str) and name.strip() and name not in names:
+                names.append(name)
+    return [*names, *kind.recipients]
 
 
 class _TemplateSandbox(ImmutableSandboxedEnvironment):

@@ -25,7 +25,7 @@ from app.engine import CompiledProcess, WorkflowRun
 from app.engine.documents import DocumentKind, Issuer, Signer, document_context, field_value, render, with_field
 from app.engine.pdf import to_pdf
 from app.errors import Conflict, InvalidInput, NotFound, PdfUnavailable, TrailBroken
-from app.persistence import audit, catalogue
+from app.persistence import audit, catalogue, queries
 from app.persistence import documents as stored
 from app.persistence.models import Document, DocumentIssuer, DocumentVersion, Instance
 from app.services import access, document_numbers, document_sources, integrity
@@ -137,10 +137,10 @@ def issuing_body(process: CompiledProcess, data: Mapping[str, Any], instance: In
 def store_numbered(rt: Runtime, session: Session, actor: str, instance: Instance, process: CompiledProcess,
                    run: WorkflowRun, numbered: list[Numbered], *, step: str, task_id: str | None) -> list[Document]:
     """Make and keep the numbered documents from the saved case, each recorded in its audit trail."""
-    made = []
+    made, officer = [], _full_name(session, actor)
     for item in numbered:
         content = _render(session, instance, process, run.data, item.kind, item.organisation, item.number.text,
-                          item.issued_on)
+                          item.issued_on, officer)
         document = Document(instance_id=instance.id, kind=item.kind.name, title=item.kind.title,
                             organisation=item.organisation, year=item.issued_on.year, series=item.number.series,
                             number=item.number.number,
@@ -156,15 +156,20 @@ def store_numbered(rt: Runtime, session: Session, actor: str, instance: Instance
 
 
 def _render(session: Session, instance: Instance, process: CompiledProcess, data: Mapping[str, Any],
-            kind: DocumentKind, organisation: str, number: str, issued_on: date) -> bytes:
+            kind: DocumentKind, organisation: str, number: str, issued_on: date, officer: str) -> bytes:
     header = stored.issuer(session, organisation)
     if header is None:
         raise Conflict("Cơ quan ban hành chưa có thông tin tiêu đề và người ký văn bản.")
     context = document_context(kind, data, number, issued_on, _issuer(header), _signer(header),
-                               process.labels.choices)
+                               process.labels.choices, officer)
     for name in kind.sources:  # the deploy check admits only the sources there are
         context[name] = document_sources.SOURCES[name](session, instance)
     return render(kind.template, context)
+
+
+def _full_name(session: Session, username: str) -> str:
+    """How a paper names the officer who made it (the receipt's receiver): the account's full name."""
+    return queries.user_names(session, [username]).get(username, username)
 
 
 def _issuer(row: DocumentIssuer) -> Issuer:
@@ -315,7 +320,7 @@ def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str)
             raise Conflict("Phiên bản quy trình của hồ sơ không còn mẫu văn bản này.")
         _, run = load_run(rt, session, instance)
         content = _render(session, instance, process, run.data, kind, document.organisation, document.number_text,
-                          document.issued_on)
+                          document.issued_on, _full_name(session, document.issued_by))
         version = stored.next_version(session, document.id)
         return _keep(rt, session, principal.username, instance, document, version=version, source=GENERATED,
                      content=content, filename=_filename(document, version), content_type=DOCX, kind=kind,
@@ -352,7 +357,8 @@ def _workable(rt: Runtime, session: Session, principal: Principal,
 
 
 def preview(rt: Runtime, session: Session, instance: Instance, process: CompiledProcess, data: Mapping[str, Any],
-            step: str, submitted: Mapping[str, Any], kind_name: str, *, prefix: str = "") -> tuple[str, bytes]:
+            step: str, submitted: Mapping[str, Any], kind_name: str, officer: str, *,
+            prefix: str = "") -> tuple[str, bytes]:
     """The document a step would issue from what the officer typed, unnumbered and kept nowhere."""
     kind = process.documents.get(kind_name)
     if kind is None or kind.step != step:
@@ -362,5 +368,6 @@ def preview(rt: Runtime, session: Session, instance: Instance, process: Compiled
         merged = with_field(merged, prefix + key, value)
     issued_on = _day(field_value(submitted, kind.date_field) if kind.date_field else None) or rt.today()
     organisation = issuing_body(process, merged, instance)
-    content = _render(session, instance, process, merged, kind, organisation, PREVIEW_NUMBER, issued_on)
+    content = _render(session, instance, process, merged, kind, organisation, PREVIEW_NUMBER, issued_on,
+                      _full_name(session, officer))
     return f"du-thao-{kind.name}.docx", content

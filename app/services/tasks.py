@@ -90,7 +90,7 @@ def preview_document(rt: Runtime, principal: Principal, task_id: str, data: Any,
         process, run = load_run(rt, session, row.instance)
         typed = documents.without_assigned(process, row.bpmn_id, data)
         filename, content = documents.preview(rt, session, row.instance, process, run.task_data(task_id), row.bpmn_id,
-                                              typed, kind)
+                                              typed, kind, principal.username)
     return documents.readable(filename, content)
 
 

@@ -38,6 +38,7 @@ ISSUER = Issuer(name="Ủy ban nhân dân tỉnh Gia Lai", upper_line="Ủy ban 
 SIGNER = Signer(name="Nguyễn Thị Hoa", title="Phó Chủ tịch", authority="KT. Chủ tịch")
 LABELS = form_labels({path.name: json.loads(path.read_text(encoding="utf-8")) for path in FORMS.glob("*.schema.json")})
 CHOICES = LABELS.choices
+OFFICER = "Phạm Văn Tiếp"  # who completed the step
 # Each kind issued on a day of the regime it applies to; suspension and resumption exist from 01/07/2026.
 ISSUED = {"suspension": date(2026, 8, 6), "resumption": date(2026, 9, 14)}
 
@@ -56,7 +57,7 @@ def case_a() -> dict[str, Any]:
 
 def filled(kind: str, issued_on: date | None = None, data: dict[str, Any] | None = None) -> tuple[dict[str, Any], bytes]:
     context = document_context(KINDS[kind], data or case_a(), "250/QĐ-UBND", issued_on or ISSUED.get(kind, date(2021, 2, 17)),
-                               ISSUER, SIGNER, CHOICES)
+                               ISSUER, SIGNER, CHOICES, OFFICER)
     return context, render((DOCUMENTS / KINDS[kind].file).read_bytes(), context)
 
 
@@ -102,7 +103,9 @@ def test_a_decision_reads_the_case_by_its_titles_and_sends_to_its_recipients() -
     assert CHOICES["decision.conclusion"]["partly_right"] in text
     assert "Căn cứ Nghị định số 124/2020/NĐ-CP" in text and "155/2026" not in text
     assert "ngày 08/01/2021" in text  # the first decision's date, dd/mm/yyyy
-    for recipient in ("Trần Thị B", "Thanh tra tỉnh Gia Lai", "UBND huyện Chư Prông"):
+    # «Nơi nhận» as documents.json declares it: the parties, then the decision's fixed lines
+    for recipient in ("Nguyễn Văn A", "Chủ tịch UBND huyện Chư Prông", "Thanh tra tỉnh",
+                      "Cơ quan, tổ chức, cá nhân có quyền, nghĩa vụ liên quan"):
         assert f"- {recipient};" in text
 
 
@@ -143,7 +146,7 @@ def test_the_receipt_lists_the_dossier_and_is_signed_by_the_citizen_and_the_rece
     assert "- Văn bản cử người đại diện, giấy ủy quyền;" in text
     assert "- Giấy chứng nhận quyền sử dụng đất số BK 123456 (bản gốc);" in text
     assert "- Biên bản kiểm đếm ngày 20/11/2020 (bản sao);" in text
-    assert "NGƯỜI NỘP" in text and "NGƯỜI NHẬN" in text and "Nguyễn Thị Hoa" in text
+    assert "NGƯỜI NỘP" in text and "NGƯỜI NHẬN" in text and OFFICER in text  # the officer who received it
     bare = {**data, "dossier": {"petition_signature": "signed", "representation_document": False,
                                 "first_decision_copy": False, "evidence": []}}
     text = text_of(filled("receipt", date(2026, 7, 15), bare)[1])

@@ -73,6 +73,8 @@ def test_case_a_carried_to_publication_leaves_every_paper_of_its_path(rt: Runtim
     text = _text(documents.document_file(rt, clerk, decision.document.id).content)
     assert "Số: 2/QĐ-UBND" in text and "ngày 14 tháng 4 năm 2021" in text
     assert payloads.petition()["complainant"]["full_name"] in text and "{{" not in text and "{%" not in text
+    receipt = _text(documents.document_file(rt, clerk, infos[0].document.id).content)
+    assert "NGƯỜI NHẬN" in receipt and "Cán bộ tiếp công dân (demo)" in receipt  # the officer who received it
     # the number the register gave is the case's own from then on: later papers cite it
     assignment = next(i for i in infos if i.document.kind == "verification_assignment")
     assert "Thông báo thụ lý giải quyết khiếu nại số 1/TB-UBND" in _text(
@@ -123,6 +125,11 @@ def test_a_withdrawn_case_leaves_its_termination_decision(rt: Runtime, clock: Fr
     desk.message(date(2021, 3, 20), "withdrawal", payloads.withdrawal())
     desk.act(date(2021, 3, 22), "issue_termination", "resolver", payloads.termination())
     assert _listed(rt, desk.instance_id)[-1] == ("termination", "1/QĐ-UBND", "2021-03-22", 1)
+    resolver = authenticate_password(rt, "resolver", "demo")
+    paper = _text(documents.document_file(rt, resolver, documents.case_documents(rt, resolver, desk.instance_id)[-1]
+                                          .document.id).content)
+    sent_to = payloads.termination()["termination"]["recipients"]
+    assert sent_to and all(f"- {name};" in paper for name in sent_to)  # «Nơi nhận»: those the decision names
 
 
 def test_a_2026_suspension_and_resumption_issue_their_decisions(rt: Runtime, clock: FrozenClock) -> None:

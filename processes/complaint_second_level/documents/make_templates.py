@@ -55,7 +55,7 @@ def receipt(doc: DocxDocument) -> None:
     tag(doc, "{%p endfor %}")
     para(doc, "Giấy biên nhận được lập thành 02 bản, người nộp giữ 01 bản, {{ issuer.name }} giữ 01 bản.", indent=True)
     signatures(doc, [("NGƯỜI NỘP", "(Ký hoặc điểm chỉ, ghi rõ họ tên)", "{{ complainant.full_name }}"),
-                     ("NGƯỜI NHẬN", "(Ký, ghi rõ họ tên)", "{{ signer.name }}")])
+                     ("NGƯỜI NHẬN", "(Ký, ghi rõ họ tên)", "{{ officer.name }}")])
 
 
 def acceptance_notice(doc: DocxDocument) -> None:
