@@ -10,8 +10,9 @@ from app.api.auth import current_principal, login_required, runtime
 from app.api.parsing import ApiBlueprint
 from app.api.schemas import CaseChangeSchema, DeployBody, DeploymentSchema, DeployResultSchema, StartBody
 from app.api.tasks import change_dict
+from app.api.version_schemas import DiffArgs, DiffSchema, VersionSchema
 from app.errors import InvalidInput
-from app.services import cases, deploy
+from app.services import cases, deploy, versions
 
 blp = ApiBlueprint("processes", __name__, url_prefix="/api/processes", description="Quy trình đã triển khai")
 
@@ -36,6 +37,23 @@ def deploy_files(body: dict[str, Any], process_id: str) -> Any:
     if bad:
         raise InvalidInput(f"Tệp phải nằm trong processes/{process_id}/ hoặc forms/{process_id}/: {bad}")
     return deploy.deploy(runtime(), current_principal(), process_id, body["files"])
+
+
+@blp.route("/<key:process_id>/versions")
+@blp.response(200, VersionSchema(many=True))
+@login_required
+def list_versions(process_id: str) -> Any:
+    """Các phiên bản của quy trình: người và thời điểm triển khai, số hồ sơ đang chạy và đã kết thúc trên mỗi bản."""
+    return versions.deployments_of(runtime(), current_principal(), process_id)
+
+
+@blp.route("/<key:process_id>/diff")
+@blp.arguments(DiffArgs, location="query")
+@blp.response(200, DiffSchema)
+@login_required
+def diff_versions(args: dict[str, Any], process_id: str) -> Any:
+    """Những gì thay đổi từ phiên bản ``from`` đến ``to``: phần tử sơ đồ, biểu mẫu, mẫu văn bản, tệp khác."""
+    return versions.diff(runtime(), current_principal(), process_id, args["from_"], args["to"])
 
 
 @blp.route("/<key:process_id>/instances", methods=["POST"])

@@ -92,6 +92,28 @@ def deployments(session: Session) -> Sequence[Deployment]:
     return session.scalars(select(Deployment).order_by(Deployment.process_id, Deployment.version)).all()
 
 
+def process_deployments(session: Session, process_id: str) -> Sequence[Deployment]:
+    return session.scalars(
+        select(Deployment).where(Deployment.process_id == process_id).order_by(Deployment.version)
+    ).all()
+
+
+def deployment_of(session: Session, process_id: str, version: int) -> Deployment | None:
+    return session.scalar(select(Deployment).where(Deployment.process_id == process_id, Deployment.version == version))
+
+
+def case_counts_by_deployment(session: Session, process_id: str) -> dict[int, dict[str, int]]:
+    """Cases per deployment of a process and status, in one grouped query: deployment id → status → count."""
+    rows = session.execute(
+        select(Instance.deployment_id, Instance.status, func.count())
+        .where(Instance.process_id == process_id).group_by(Instance.deployment_id, Instance.status)
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for deployment_id, status, count in rows:
+        counts.setdefault(deployment_id, {})[status] = count
+    return counts
+
+
 def deployment_files(session: Session, deployment_id: int) -> dict[str, str]:
     rows = session.execute(
         select(DeploymentFile.path, DeploymentFile.content).where(DeploymentFile.deployment_id == deployment_id)

@@ -46,6 +46,7 @@ class Right(StrEnum):
     """What a role may do regardless of any one case."""
 
     DEPLOY = "deploy"
+    READ_VERSIONS = "read_versions"
     READ_PROCESSES = "read_processes"
     READ_DASHBOARD = "read_dashboard"
     MANAGE_USERS = "manage_users"
@@ -67,6 +68,8 @@ ASSIGNED_ROLES: dict[str, frozenset[str] | None] = {"resolver": None, "unit_head
 EVERY_ROLE = frozenset(ROLES)
 ROLE_RIGHTS: dict[Right, frozenset[str]] = {
     Right.DEPLOY: frozenset({"analyst", "admin"}),
+    # a right of its own (today the deployers) so a refusal to read says so, not «only … may deploy»
+    Right.READ_VERSIONS: frozenset({"analyst", "admin"}),
     Right.READ_PROCESSES: EVERY_ROLE,
     Right.READ_DASHBOARD: EVERY_ROLE,
     Right.MANAGE_USERS: frozenset({"admin"}),
@@ -84,6 +87,7 @@ ROLE_RIGHTS: dict[Right, frozenset[str]] = {
 }
 REFUSALS: dict[Right, str] = {
     Right.DEPLOY: "Chỉ cán bộ phân tích quy trình và quản trị mới được triển khai quy trình.",
+    Right.READ_VERSIONS: "Chỉ cán bộ phân tích quy trình và quản trị mới xem được các phiên bản và thay đổi của quy trình.",
     Right.READ_PROCESSES: "Tài khoản chưa được giao vai trò nào.",
     Right.READ_DASHBOARD: "Tài khoản chưa được giao vai trò nào.",
     Right.MANAGE_USERS: "Chỉ quản trị mới quản lý người dùng.",
