@@ -12,7 +12,8 @@ are files an analyst edits in Word afterwards, and ``app.engine.documents`` fill
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from docx import Document
@@ -234,6 +235,18 @@ def narrow_cell_margins(table: Table, side_mm: float) -> None:
 def _loop_row(row: _Row, text: str) -> None:
     """A row holding only a docxtpl row tag, in its first cell (the row is removed when rendered)."""
     row.cells[0].paragraphs[0].add_run(text)
+
+
+def build_all(folder: Path, bodies: Mapping[str, Callable[[DocxDocument], None]],
+              landscape: frozenset[str] = frozenset()) -> None:
+    """(Re)make every template ``folder/documents.json`` declares: the header, the kind's body, saved as its file."""
+    declared = json.loads((folder / "documents.json").read_text(encoding="utf-8"))["documents"]
+    for kind, entry in declared.items():
+        doc = new_document(landscape=kind in landscape)
+        header(doc)
+        bodies[kind](doc)
+        save(doc, kind, folder / entry["file"])
+        print(f"{entry['file']}: {entry['title']}")
 
 
 def save(doc: DocxDocument, kind: str, target: Path) -> None:

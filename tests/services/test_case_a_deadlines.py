@@ -22,6 +22,18 @@ from app.services.users import authenticate_password
 from tests import cases as payloads
 from tests.conftest import vn
 
+# Case A handled on time: each step on its day (domain.md §5), with its officer and payload.
+CASE_A_ON_TIME: tuple[tuple[date, str, str, Callable[[], dict[str, Any]]], ...] = (
+    (date(2021, 3, 1), "review_acceptance", "resolver", lambda: payloads.acceptance(issued_on="2021-03-01")),
+    (date(2021, 3, 2), "assign_verification", "resolver", payloads.assignment),
+    (date(2021, 3, 15), "verify_complaint", "verifier", payloads.verification),
+    (date(2021, 4, 6), "record_dialogue", "verifier", payloads.dialogue),
+    (date(2021, 4, 9), "submit_verification_report", "verifier", lambda: payloads.report("2021-04-09")),
+    (date(2021, 4, 14), "issue_decision", "resolver", lambda: payloads.decision("2021-04-14")),
+    (date(2021, 4, 16), "send_decision", "clerk", payloads.sending),
+    (date(2021, 4, 19), "publish_decision", "clerk", payloads.publication),
+)
+
 
 class Desk:
     """The officers of Case A, and a worker that runs at 00:30 every night until each action."""
@@ -51,6 +63,13 @@ class Desk:
         self.nights_until(day)
         cases.deliver_message(self.rt, authenticate_password(self.rt, "resolver", "demo"), self.instance_id, name, payload)
 
+    def carry(self, until: str | None = None) -> None:
+        """Case A handled on time, step by step on its own days, up to (not including) the step ``until``."""
+        for day, bpmn_id, role, payload in CASE_A_ON_TIME:
+            if bpmn_id == until:
+                return
+            self.act(day, bpmn_id, role, payload())
+
     def escalations(self) -> list[tuple[str, str, str]]:
         with self.rt.db.reading() as session:
             rows = session.scalars(select(Escalation).where(Escalation.instance_id == self.instance_id)
@@ -67,14 +86,7 @@ def _with(payload: Callable[..., dict[str, Any]], key: str, field: str, value: s
 
 def test_case_a_handled_on_time_raises_no_escalation(rt: Runtime, clock: FrozenClock) -> None:
     desk = Desk(rt, clock)
-    desk.act(date(2021, 3, 1), "review_acceptance", "resolver", payloads.acceptance(issued_on="2021-03-01"))
-    desk.act(date(2021, 3, 2), "assign_verification", "resolver", payloads.assignment())
-    desk.act(date(2021, 3, 15), "verify_complaint", "verifier", payloads.verification())
-    desk.act(date(2021, 4, 6), "record_dialogue", "verifier", payloads.dialogue())
-    desk.act(date(2021, 4, 9), "submit_verification_report", "verifier", payloads.report("2021-04-09"))
-    desk.act(date(2021, 4, 14), "issue_decision", "resolver", payloads.decision("2021-04-14"))
-    desk.act(date(2021, 4, 16), "send_decision", "clerk", payloads.sending())
-    desk.act(date(2021, 4, 19), "publish_decision", "clerk", payloads.publication())
+    desk.carry()
     desk.nights_until(date(2021, 6, 30))
     assert desk.escalations() == []
     assert timers.next_due(rt) is None

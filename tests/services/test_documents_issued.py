@@ -44,14 +44,7 @@ def _listed(rt: Runtime, instance_id: int, role: str = "resolver") -> list[tuple
 
 def _case_a_resolved(rt: Runtime, clock: FrozenClock) -> Desk:
     desk = Desk(rt, clock)
-    desk.act(date(2021, 3, 1), "review_acceptance", "resolver", payloads.acceptance(issued_on="2021-03-01"))
-    desk.act(date(2021, 3, 2), "assign_verification", "resolver", payloads.assignment())
-    desk.act(date(2021, 3, 15), "verify_complaint", "verifier", payloads.verification())
-    desk.act(date(2021, 4, 6), "record_dialogue", "verifier", payloads.dialogue())
-    desk.act(date(2021, 4, 9), "submit_verification_report", "verifier", payloads.report("2021-04-09"))
-    desk.act(date(2021, 4, 14), "issue_decision", "resolver", payloads.decision("2021-04-14"))
-    desk.act(date(2021, 4, 16), "send_decision", "clerk", payloads.sending())
-    desk.act(date(2021, 4, 19), "publish_decision", "clerk", payloads.publication())
+    desk.carry()
     return desk
 
 

@@ -9,7 +9,6 @@ once, in ``documents.json``.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,10 +21,8 @@ sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere: the r
 from app.engine.decree30 import (  # noqa: E402
     CENTER,
     bases,
-    header,
-    new_document,
+    build_all,
     para,
-    save,
     signature,
     signatures,
     tag,
@@ -225,18 +222,8 @@ BODIES: dict[str, Callable[[DocxDocument], None]] = {
 }
 
 
-def build(kind: str, target: Path) -> None:
-    doc = new_document()
-    header(doc)
-    BODIES[kind](doc)
-    save(doc, kind, target)
-
-
 def main() -> None:
-    declared = json.loads((HERE / "documents.json").read_text(encoding="utf-8"))["documents"]
-    for kind, entry in declared.items():
-        build(kind, HERE / entry["file"])
-        print(f"{entry['file']}: {entry['title']}")
+    build_all(HERE, BODIES)
 
 
 if __name__ == "__main__":

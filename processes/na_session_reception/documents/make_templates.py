@@ -11,7 +11,6 @@ the top-level fields of the plan's forms, and ``register`` (the register's rows 
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -24,11 +23,9 @@ sys.path.insert(0, str(HERE.parents[2]))  # run as a script from anywhere: the r
 from app.engine.decree30 import (  # noqa: E402
     CENTER,
     bases,
-    header,
-    new_document,
+    build_all,
     para,
     row_table,
-    save,
     signature,
     tag,
     title,
@@ -148,18 +145,8 @@ BODIES: dict[str, Callable[[DocxDocument], None]] = {
 LANDSCAPE = {"register_extract"}
 
 
-def build(kind: str, target: Path) -> None:
-    doc = new_document(landscape=kind in LANDSCAPE)
-    header(doc)
-    BODIES[kind](doc)
-    save(doc, kind, target)
-
-
 def main() -> None:
-    declared = json.loads((HERE / "documents.json").read_text(encoding="utf-8"))["documents"]
-    for kind, entry in declared.items():
-        build(kind, HERE / entry["file"])
-        print(f"{entry['file']}: {entry['title']}")
+    build_all(HERE, BODIES, frozenset(LANDSCAPE))
 
 
 if __name__ == "__main__":
