@@ -82,6 +82,24 @@ def test_a_lane_that_is_no_role_is_refused(rt: Runtime) -> None:
     try:
         deploy.deploy(rt, ANALYST, PID, files)
     except DiagramError as error:
-        assert error.details == {"lanes": ["Lane_1"]}
+        problems = error.details["problems"]
+        assert {p["rule"] for p in problems} == {"lane-unknown-role"}
+        assert all("Lane_1" in p["message"] and p["line"] for p in problems)
+        assert sorted(p["element"] for p in problems) == ["publish_decision", "send_decision"]
         return
     raise AssertionError("a diagram whose tasks reach no role was deployed")
+
+
+def test_a_deploy_names_every_problem_at_once_and_stores_nothing(rt: Runtime) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('id="clerk"', 'id="Lane_1"', 1).replace(
+        "competent_authority == submitted_to", "__import__(&apos;os&apos;) is None", 1)
+    try:
+        deploy.deploy(rt, ANALYST, PID, files)
+    except DiagramError as error:
+        assert error.code == "unsafe_diagram"
+        assert {p["rule"] for p in error.details["problems"]} == {"lane-unknown-role", "unsafe-expression"}
+        assert "Lane_1" in error.message and "__import__" in error.message
+        assert max(d.version for d in deploy.list_deployments(rt) if d.process_id == PID) == 1
+        return
+    raise AssertionError("a diagram with two problems was deployed")
