@@ -23,6 +23,7 @@ from app.services.principal import Principal
 from app.services.runtime import Runtime
 
 _SOURCE_SUFFIXES = (".bpmn", ".dmn", ".json")
+_LISTED = 50  # problems spelled out in a refusal's message; details.problems holds them all
 
 
 @dataclass(frozen=True)
@@ -91,13 +92,15 @@ def _check_process_id(process_id: str) -> None:
 def _refuse(process_id: str, problems: list[Problem]) -> None:
     """Refuse a deployment naming every problem lint found, not only the first the compiler would meet.
 
-    The first problem's file, element and line stay in ``details`` beside the list, as one error has them.
+    The first blocking problem's file, element and line stay in ``details`` beside the list, as one error has them.
     """
     if not any(p.rule not in ADVISORY_RULES for p in problems):
         return
     kind = UnsafeDiagram if any(p.rule in UNSAFE_RULES for p in problems) else DiagramError
-    lines = "\n".join(f"- {p}" for p in problems)
-    first = problems[0]
+    lines = "\n".join(f"- {p}" for p in problems[:_LISTED])
+    if len(problems) > _LISTED:
+        lines += f"\n… và {len(problems) - _LISTED} lỗi khác (xem details.problems)."
+    first = next(p for p in problems if p.rule not in ADVISORY_RULES)
     raise kind(f"Quy trình {process_id} có {len(problems)} lỗi:\n{lines}",
                details={"file": first.file, "element": first.element, "line": first.line,
                         "problems": [p.as_dict() for p in problems]})

@@ -103,3 +103,24 @@ def test_a_deploy_names_every_problem_at_once_and_stores_nothing(rt: Runtime) ->
         assert max(d.version for d in deploy.list_deployments(rt) if d.process_id == PID) == 1
         return
     raise AssertionError("a diagram with two problems was deployed")
+
+
+def test_a_refusal_spells_out_fifty_problems_and_keeps_them_all_in_its_details(rt: Runtime) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('bpmnElement="', 'bpmnElement="undrawn_').replace(
+        "<bpmn:flowNodeRef>review_acceptance</bpmn:flowNodeRef>", "", 1)
+    try:
+        deploy.deploy(rt, ANALYST, PID, files)
+    except DiagramError as error:
+        problems = error.details["problems"]
+        assert len(problems) > 100 and error.message.count("\n- ") == 50
+        assert f"và {len(problems) - 50} lỗi khác" in error.message
+        assert (error.details["element"], error.details["file"]) == ("review_acceptance", BPMN)
+        return
+    raise AssertionError("a step outside every lane was deployed")
+
+
+def test_a_diagram_only_missing_its_drawing_deploys(rt: Runtime) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('bpmnElement="review_acceptance"', 'bpmnElement="undrawn"', 1)
+    assert deploy.deploy(rt, ANALYST, PID, files).created
