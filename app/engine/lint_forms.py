@@ -97,7 +97,7 @@ def _walk_ui(root: Mapping[str, Any], node: Any, ui: Mapping[str, Any], prefix: 
     props = node.get("properties") if isinstance(node.get("properties"), Mapping) else {}
     order = ui.get("ui:order")
     for entry in order if isinstance(order, list) else []:
-        if entry != "*" and entry not in props:
+        if not isinstance(entry, str) or (entry != "*" and entry not in props):
             unknown.append(f"{prefix}{entry}")
     for key, value in ui.items():
         if key.startswith("ui:"):

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from app.engine.lint import ADVISORY_RULES, Problem, lint
+from app.engine.lint_forms import unknown_ui_fields
 from app.services.deploy import read_sources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -214,3 +215,11 @@ def test_unparseable_xml_is_one_problem_with_its_line_and_the_forms_are_still_re
     rules = {p.rule: p for p in lint(PID, files)}
     assert rules["invalid-xml"].file == BPMN and rules["invalid-xml"].line
     assert rules["form-invalid-json"].file == REVIEW
+
+
+def test_a_ui_schema_is_read_into_lists_and_odd_order_entries_are_named_not_a_crash() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "array", "items": {"type": "object",
+                                                                               "properties": {"b": {}}}}}}
+    ui = {"ui:order": [{}, "a", "*"], "a": {"items": {"b": {"ui:widget": "textarea"}, "c": {}}}}
+    assert unknown_ui_fields(schema, ui) == ["{}", "a.items.c"]
+    assert unknown_ui_fields(schema, {"ui:order": ["a", "*"], "a": {"items": {"b": {}}}}) == []
