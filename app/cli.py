@@ -7,6 +7,7 @@ import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -224,6 +225,28 @@ def calendar_remove(day: datetime, source: str, actor: str) -> None:
     click.echo(f"removed {day.date().isoformat()}")
 
 
+processes_group = AppGroup("processes", help="Check the process diagrams and forms.")
+
+
+@processes_group.command("lint")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+def processes_lint(directory: Path | None) -> None:
+    """Print every problem of the processes as 'file:line element rule: message'; exit 1 if any.
+
+    DIRECTORY holds processes/ and forms/ (default: the ones the app deploys from).
+    """
+    processes_dir, forms_dir = (directory / "processes", directory / "forms") if directory else (
+        _rt().processes_dir, _rt().forms_dir)
+    if not processes_dir.is_dir():
+        raise click.UsageError(f"{processes_dir} is not a directory")
+    problems = deploy.lint_directory(processes_dir, forms_dir)
+    for problem in problems:
+        click.echo(str(problem))
+    click.echo(f"{len(problems)} problem(s)", err=True)
+    if problems:
+        raise SystemExit(1)
+
+
 audit_group = AppGroup("audit", help="Check the audit trail and the account log; sign checkpoints.")
 
 
@@ -249,5 +272,5 @@ def audit_checkpoint() -> None:
 
 def init_app(app: Flask) -> None:
     for command in (migrate_command, deploy_command, demo_users_command, create_user_command, setup_command,
-                    worker_command, calendar_group, audit_group):
+                    worker_command, calendar_group, processes_group, audit_group):
         app.cli.add_command(command)

@@ -5,7 +5,7 @@ Hierarchy (``code`` is stable and appears in API responses; ``status`` is the HT
     AppError                      500  internal_error
     ├── InvalidInput              400  invalid_input
     │   ├── FormValidationError   422  validation_failed   (fields: path -> Vietnamese message)
-    │   └── DiagramError          422  invalid_diagram     (file, line, element)
+    │   └── DiagramError          422  invalid_diagram     (file, line, element; problems: every one lint found)
     │       └── UnsafeDiagram     422  unsafe_diagram      (entities, forbidden script code)
     ├── NotAuthenticated          401  not_authenticated
     ├── Forbidden                 403  forbidden
@@ -34,7 +34,7 @@ from __future__ import annotations
 from typing import Any
 
 PUBLIC_DETAILS = frozenset({"retry_after", "file", "line", "element", "expression_line", "lanes", "duplicates",
-                            "elsewhere"})
+                            "elsewhere", "problems"})
 
 
 class AppError(Exception):

@@ -8,7 +8,14 @@ from flask.views import MethodView
 
 from app.api.auth import current_principal, login_required, runtime
 from app.api.parsing import ApiBlueprint
-from app.api.schemas import CaseChangeSchema, DeployBody, DeploymentSchema, DeployResultSchema, StartBody
+from app.api.schemas import (
+    CaseChangeSchema,
+    DeployBody,
+    DeploymentSchema,
+    DeployResultSchema,
+    LintResultSchema,
+    StartBody,
+)
 from app.api.tasks import change_dict
 from app.api.version_schemas import DiffArgs, DiffSchema, VersionSchema
 from app.errors import InvalidInput
@@ -31,12 +38,29 @@ class Processes(MethodView):
 @blp.response(201, DeployResultSchema)
 @login_required
 def deploy_files(body: dict[str, Any], process_id: str) -> Any:
-    """Triển khai phiên bản mới từ các tệp sơ đồ và biểu mẫu (cùng nội dung → cùng phiên bản)."""
+    """Triển khai phiên bản mới từ các tệp sơ đồ và biểu mẫu (cùng nội dung → cùng phiên bản).
+
+    422 ``invalid_diagram``/``unsafe_diagram``: ``details.problems`` liệt kê mọi lỗi (như ``/lint``).
+    """
+    _check_paths(process_id, body["files"])
+    return deploy.deploy(runtime(), current_principal(), process_id, body["files"])
+
+
+@blp.route("/<key:process_id>/lint", methods=["POST"])
+@blp.arguments(DeployBody)
+@blp.response(200, LintResultSchema)
+@login_required
+def lint_files(body: dict[str, Any], process_id: str) -> Any:
+    """Kiểm tra các tệp như khi triển khai, liệt kê mọi lỗi cùng lúc (tệp, phần tử, dòng); không lưu gì."""
+    _check_paths(process_id, body["files"])
+    return {"problems": deploy.lint_files(current_principal(), process_id, body["files"])}
+
+
+def _check_paths(process_id: str, files: dict[str, str]) -> None:
     prefixes = (f"processes/{process_id}/", f"forms/{process_id}/")
-    bad = [p for p in body["files"] if not p.startswith(prefixes)]
+    bad = [p for p in files if not p.startswith(prefixes)]
     if bad:
         raise InvalidInput(f"Tệp phải nằm trong processes/{process_id}/ hoặc forms/{process_id}/: {bad}")
-    return deploy.deploy(runtime(), current_principal(), process_id, body["files"])
 
 
 @blp.route("/<key:process_id>/versions")

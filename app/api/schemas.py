@@ -75,6 +75,18 @@ class DeployBody(Schema):
                         metadata={"description": "Đường dẫn tệp (processes/<id>/..., forms/<id>/...) → nội dung"})
 
 
+class ProblemSchema(Schema):
+    file = fields.String(metadata={"description": "Tệp có lỗi (đường dẫn trong quy trình)"})
+    element = fields.String(allow_none=True, metadata={"description": "Mã phần tử của sơ đồ (id)"})
+    line = fields.Integer(allow_none=True, metadata={"description": "Dòng trong tệp XML"})
+    rule = fields.String(metadata={"description": "Mã quy tắc (tiếng Anh, ổn định)"})
+    message = fields.String(metadata={"description": "Lỗi, bằng tiếng Việt"})
+
+
+class LintResultSchema(Schema):
+    problems = fields.List(fields.Nested(ProblemSchema))
+
+
 class DeploymentSchema(Schema):
     process_id = fields.String()
     version = fields.Integer()

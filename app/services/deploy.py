@@ -13,7 +13,8 @@ from pathlib import Path
 
 from app.engine import compile_process
 from app.engine.documents import DOCUMENTS_DIR, TEMPLATE_SUFFIX, encode_template
-from app.errors import DiagramError
+from app.engine.lint import ADVISORY_RULES, UNSAFE_RULES, Problem, from_error, lint
+from app.errors import DiagramError, UnsafeDiagram
 from app.persistence import queries
 from app.persistence.models import Deployment, DeploymentFile
 from app.services import access
@@ -22,6 +23,7 @@ from app.services.principal import Principal
 from app.services.runtime import Runtime
 
 _SOURCE_SUFFIXES = (".bpmn", ".dmn", ".json")
+_LISTED = 50  # problems spelled out in a refusal's message; details.problems holds them all
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,8 @@ def deploy(rt: Runtime, actor: Principal | None, process_id: str, files: Mapping
     """Validate and store one process's files; raise DiagramError and store nothing if unfit."""
     if actor is not None:
         access.require(actor, Right.DEPLOY)
-    if not process_id.replace("_", "").isalnum():
-        raise DiagramError(f"Mã quy trình «{process_id}» không hợp lệ.")
+    _check_process_id(process_id)
+    _refuse(process_id, lint(process_id, files))
     compiled = compile_process(process_id, files)
     digest = content_hash(files)
     with rt.db.writing() as session:
@@ -80,6 +82,54 @@ def deploy(rt: Runtime, actor: Principal | None, process_id: str, files: Mapping
         session.add(deployment)
         session.flush()
         return DeployResult(process_id, deployment.version, deployment.id, created=True)
+
+
+def _check_process_id(process_id: str) -> None:
+    if not process_id.replace("_", "").isalnum():
+        raise DiagramError(f"Mã quy trình «{process_id}» không hợp lệ.")
+
+
+def _refuse(process_id: str, problems: list[Problem]) -> None:
+    """Refuse a deployment naming every problem lint found, not only the first the compiler would meet.
+
+    The first blocking problem's file, element and line stay in ``details`` beside the list, as one error has them.
+    """
+    if not any(p.rule not in ADVISORY_RULES for p in problems):
+        return
+    kind = UnsafeDiagram if any(p.rule in UNSAFE_RULES for p in problems) else DiagramError
+    lines = "\n".join(f"- {p}" for p in problems[:_LISTED])
+    if len(problems) > _LISTED:
+        lines += f"\n… và {len(problems) - _LISTED} lỗi khác (xem details.problems)."
+    first = next(p for p in problems if p.rule not in ADVISORY_RULES)
+    raise kind(f"Quy trình {process_id} có {len(problems)} lỗi:\n{lines}",
+               details={"file": first.file, "element": first.element, "line": first.line,
+                        "problems": [p.as_dict() for p in problems]})
+
+
+def check(process_id: str, files: Mapping[str, str]) -> list[Problem]:
+    """Every problem of the files: lint's, then, when lint finds none that blocks, what the deploy gate still refuses."""
+    problems = lint(process_id, files)
+    if all(p.rule in ADVISORY_RULES for p in problems):
+        try:
+            compile_process(process_id, files)
+        except DiagramError as exc:
+            problems.append(from_error(exc, f"processes/{process_id}", "compile"))
+    return problems
+
+
+def lint_files(actor: Principal, process_id: str, files: Mapping[str, str]) -> list[Problem]:
+    """What deploying the files would refuse, all at once, storing nothing (analysts check before they deploy)."""
+    access.require(actor, Right.DEPLOY)
+    _check_process_id(process_id)
+    return check(process_id, files)
+
+
+def lint_directory(processes_dir: Path, forms_dir: Path) -> list[Problem]:
+    """Every problem of every process folder under ``processes_dir`` with its forms under ``forms_dir``."""
+    problems: list[Problem] = []
+    for folder in sorted(p for p in processes_dir.iterdir() if p.is_dir()):
+        problems += check(folder.name, read_sources(processes_dir, forms_dir, folder.name))
+    return problems
 
 
 def deploy_directory(rt: Runtime, actor: Principal | None = None) -> list[DeployResult]:

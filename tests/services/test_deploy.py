@@ -82,6 +82,45 @@ def test_a_lane_that_is_no_role_is_refused(rt: Runtime) -> None:
     try:
         deploy.deploy(rt, ANALYST, PID, files)
     except DiagramError as error:
-        assert error.details == {"lanes": ["Lane_1"]}
+        problems = error.details["problems"]
+        assert {p["rule"] for p in problems} == {"lane-unknown-role"}
+        assert all("Lane_1" in p["message"] and p["line"] for p in problems)
+        assert sorted(p["element"] for p in problems) == ["publish_decision", "send_decision"]
         return
     raise AssertionError("a diagram whose tasks reach no role was deployed")
+
+
+def test_a_deploy_names_every_problem_at_once_and_stores_nothing(rt: Runtime) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('id="clerk"', 'id="Lane_1"', 1).replace(
+        "competent_authority == submitted_to", "__import__(&apos;os&apos;) is None", 1)
+    try:
+        deploy.deploy(rt, ANALYST, PID, files)
+    except DiagramError as error:
+        assert error.code == "unsafe_diagram"
+        assert {p["rule"] for p in error.details["problems"]} == {"lane-unknown-role", "unsafe-expression"}
+        assert "Lane_1" in error.message and "__import__" in error.message
+        assert max(d.version for d in deploy.list_deployments(rt) if d.process_id == PID) == 1
+        return
+    raise AssertionError("a diagram with two problems was deployed")
+
+
+def test_a_refusal_spells_out_fifty_problems_and_keeps_them_all_in_its_details(rt: Runtime) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('bpmnElement="', 'bpmnElement="undrawn_').replace(
+        "<bpmn:flowNodeRef>review_acceptance</bpmn:flowNodeRef>", "", 1)
+    try:
+        deploy.deploy(rt, ANALYST, PID, files)
+    except DiagramError as error:
+        problems = error.details["problems"]
+        assert len(problems) > 100 and error.message.count("\n- ") == 50
+        assert f"và {len(problems) - 50} lỗi khác" in error.message
+        assert (error.details["element"], error.details["file"]) == ("review_acceptance", BPMN)
+        return
+    raise AssertionError("a step outside every lane was deployed")
+
+
+def test_a_diagram_only_missing_its_drawing_deploys(rt: Runtime) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace('bpmnElement="review_acceptance"', 'bpmnElement="undrawn"', 1)
+    assert deploy.deploy(rt, ANALYST, PID, files).created
