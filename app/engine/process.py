@@ -3,7 +3,8 @@
 Everything that can be checked once is checked here, at deploy time, so that nothing is
 parsed or compiled per request: XML safety, the BPMN XSD, every script and expression
 (against the sandbox and its budget), constant timer values and instance counts (``app.engine.limits``),
-every form (JSON Schema), and every user task's role and form.
+every form (JSON Schema), every user task's role and form, and every escalation's deadline variable
+(``app.engine.deadline_contract``).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.spiff.parser.process import VALIDATOR
 
+from app.engine.deadline_contract import check_escalation_refs, escalation_code, escalation_deadlines
 from app.engine.deadlines import REGIMES
 from app.engine.documents import DOCUMENTS_DIR, DocumentKind, check_kinds, declared_kinds, deployable_names
 from app.engine.forms import compile_schema
@@ -82,6 +84,7 @@ class CompiledProcess:
     roles: frozenset[str]  # the lanes of the diagram: the roles that work on its cases
     case_organisation: str | None  # the variable naming the organisation a case belongs to (``caseOrganisation``)
     escalation_names: dict[str, str]  # escalation code -> Vietnamese name
+    escalation_deadlines: dict[str, str]  # escalation code -> the case variable holding its deadline (``deadlineVariable``)
     forms: dict[str, dict[str, Any]] = field(repr=False)
     validators: dict[str, Draft202012Validator] = field(repr=False)
     element_names: dict[str, str] = field(repr=False)
@@ -125,6 +128,7 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
     for path, tree in trees.items():
         _check_expressions(tree, path)
         check_constants(tree, path)
+        check_escalation_refs(tree, path)
     parser = _parse(trees, diagrams, decisions)
     try:
         spec = parser.get_spec(process_id)
@@ -151,6 +155,7 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
         roles=frozenset(lanes.values()),
         case_organisation=_process_property(trees, diagrams, process_id, _CASE_ORGANISATION),
         escalation_names=_escalation_names(trees, diagrams),
+        escalation_deadlines=escalation_deadlines({p: trees[p] for p in diagrams}, forms),
         forms=forms,
         validators=validators,
         element_names=names,
@@ -332,8 +337,8 @@ def _escalation_names(trees: Mapping[str, etree._ElementTree], diagrams: Mapping
     names: dict[str, str] = {}
     for path in diagrams:
         for node in trees[path].getroot().iter(f"{{{NS['bpmn']}}}escalation"):
-            code = node.get("escalationCode") or node.get("name") or node.get("id")
-            names[str(code)] = str(node.get("name") or code)
+            code = escalation_code(node)
+            names[code] = str(node.get("name") or code)
     return names
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.engine.deadline_contract import escalation_code
 from app.engine.safe_xml import parse_xml
 from app.errors import InvalidInput, NotFound
 from app.persistence import audit, catalogue, queries
@@ -225,8 +226,7 @@ def escalation_steps(files: Mapping[str, str]) -> dict[str, str]:
         if not path.endswith(".bpmn"):
             continue
         root = parse_xml(text, path).getroot()
-        codes = {node.get("id"): node.get("escalationCode") or node.get("name") or node.get("id")
-                 for node in root.iter(f"{_BPMN}escalation")}
+        codes = {node.get("id"): escalation_code(node) for node in root.iter(f"{_BPMN}escalation")}
         elements = {str(node.get("id")): node for node in root.iter() if isinstance(node.tag, str) and node.get("id")}
         sources: dict[str, list[str]] = {}
         for flow in root.iter(f"{_BPMN}sequenceFlow"):

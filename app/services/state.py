@@ -129,8 +129,8 @@ def _raise_escalations(session: Session, keys: KeyRing, instance: Instance, run:
         return
     known = queries.escalation_keys(session, instance.id)
     for escalated in run.escalations:
-        deadline_key = escalated.code.removesuffix("_overdue") + "_deadline"
-        deadline = escalated.deadline or data.get(deadline_key)
+        deadline_key = run.process.escalation_deadlines.get(escalated.code)  # declared by the diagram (deadlineVariable)
+        deadline = escalated.deadline or (data.get(deadline_key) if deadline_key else None)
         deadline_day = _as_date(deadline, escalated.code) if isinstance(deadline, str) else None
         key = (escalated.code, deadline_day, escalated.subject)
         if key in known:
@@ -142,7 +142,7 @@ def _raise_escalations(session: Session, keys: KeyRing, instance: Instance, run:
         ))
         audit.append_event(session, keys, instance, at=now, actor="system", action="escalation_raised",
                            data={"code": escalated.code, "name": escalated.name, "subject": escalated.subject,
-                                 deadline_key: deadline, "notified": list(ESCALATION_ROLES)})
+                                 deadline_key or "deadline": deadline, "notified": list(ESCALATION_ROLES)})
 
 
 def schedule_timer(session: Session, instance_id: int, due_at: datetime | None, now: datetime) -> None:
