@@ -45,21 +45,34 @@ def check_escalation_refs(tree: etree._ElementTree, path: str) -> None:
             )
 
 
-def escalation_deadlines(trees: Mapping[str, etree._ElementTree], forms: Mapping[str, dict[str, Any]]) -> dict[str, str]:
-    """Escalation code -> the case variable holding its deadline, each checked against what the diagrams produce."""
+def escalation_deadlines(trees: Mapping[str, etree._ElementTree], forms: Mapping[str, dict[str, Any]], *,
+                         stored: bool = False) -> dict[str, str]:
+    """Escalation code -> the case variable holding its deadline, each checked against what the diagrams produce.
+
+    ``stored``: the files of a deployment made before the contract existed, loaded to run its cases. Those
+    were deployed under the old convention (``x_overdue`` watches ``x_deadline``), which is kept for them
+    alone, so cases in flight on an old version keep their escalation dates; a new deployment must declare.
+    """
     produced = _assigned(trees.values()) | _form_fields(forms.values())
     table: dict[str, str] = {}
     for path, tree in trees.items():
         for escalation in tree.getroot().iter(f"{{{_BPMN}}}escalation"):
             code = escalation_code(escalation)
-            table[code] = _declared(escalation, code, path, produced)
+            if stored and not _declaration(escalation):
+                table[code] = code.removesuffix("_overdue") + "_deadline"
+            else:
+                table[code] = _declared(escalation, code, path, produced)
     return table
 
 
-def _declared(escalation: etree._Element, code: str, path: str, produced: set[str]) -> str:
+def _declaration(escalation: etree._Element) -> str:
     found = escalation.xpath(f"bpmn:extensionElements/spiff:properties/spiff:property[@name='{DEADLINE_VARIABLE}']",
                              namespaces=_NS)
-    variable = str(found[0].get("value") or "").strip() if found else ""
+    return str(found[0].get("value") or "").strip() if found else ""
+
+
+def _declared(escalation: etree._Element, code: str, path: str, produced: set[str]) -> str:
+    variable = _declaration(escalation)
     details = {"file": path, "element": escalation.get("id"), "escalation": code, "line": escalation.sourceline}
     if not variable:
         raise DiagramError(

@@ -109,8 +109,9 @@ class CompiledProcess:
 def compile_process(process_id: str, files: Mapping[str, str], *, check_forms: bool = True) -> CompiledProcess:
     """Validate and parse ``files`` (path -> text) of one process; raise DiagramError if unfit.
 
-    ``check_forms=False`` skips the JSON Schema metaschema check (about a second for our
-    forms), for deployments that were fully checked when they were deployed. Input built to
+    ``check_forms=False`` is for a stored deployment, fully checked when it was deployed: it skips the
+    JSON Schema metaschema check (about a second for our forms) and reads escalations under the
+    convention it was deployed with (``app.engine.deadline_contract``). Input built to
     exhaust the parsers (nesting, size) is refused as a DiagramError too, never a crash.
     """
     try:
@@ -155,7 +156,7 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
         roles=frozenset(lanes.values()),
         case_organisation=_process_property(trees, diagrams, process_id, _CASE_ORGANISATION),
         escalation_names=_escalation_names(trees, diagrams),
-        escalation_deadlines=escalation_deadlines({p: trees[p] for p in diagrams}, forms),
+        escalation_deadlines=escalation_deadlines({p: trees[p] for p in diagrams}, forms, stored=not check_forms),
         forms=forms,
         validators=validators,
         element_names=names,

@@ -126,3 +126,13 @@ def test_the_escalation_page_shows_the_declared_deadline_whatever_the_code_is_ca
     page = client.get("/escalations").get_data(as_text=True)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page))
     assert "Quá hạn xử lý (thử nghiệm)" in text and "03/03/2021" in text and "Quá hạn 5 ngày" in text
+
+
+def test_a_version_deployed_before_the_contract_still_loads_its_cases_under_the_old_convention() -> None:
+    """Cases in flight on a stored deployment without declarations keep their escalation dates."""
+    files = _files()
+    files[BPMN] = re.sub(r'<spiffworkflow:property name="deadlineVariable" value="[^"]+" />', "", files[BPMN])
+    assert _refused(files).details["escalation"]  # a new deployment must declare
+    stored = compile_process("complaint_second_level", files, check_forms=False)
+    assert stored.escalation_deadlines["sending_overdue"] == "sending_deadline"
+    assert stored.escalation_deadlines == compile_process("complaint_second_level", _files()).escalation_deadlines
