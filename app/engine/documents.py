@@ -36,6 +36,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from app.engine.deadlines import regime_for
+from app.engine.forms import form_fields
 from app.errors import DiagramError
 
 ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
@@ -241,14 +242,9 @@ def _form_with(path: str, own: Mapping[str, Any], others: Iterable[Mapping[str, 
     return next((form for form in (own, *others) if path in form_paths(form)), None)
 
 
-def form_paths(schema: Mapping[str, Any], prefix: str = "") -> set[str]:
+def form_paths(schema: Mapping[str, Any]) -> set[str]:
     """Every dotted field path of a form's JSON Schema (objects' properties, recursively)."""
-    paths: set[str] = set()
-    for key, prop in (schema.get("properties") or {}).items():
-        if isinstance(prop, Mapping):
-            path = f"{prefix}.{key}" if prefix else str(key)
-            paths |= {path} | form_paths(prop, path)
-    return paths
+    return {path for path, _ in form_fields(schema)}
 
 
 def _field_schema(schema: Mapping[str, Any], path: str) -> Mapping[str, Any]:

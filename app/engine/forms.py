@@ -270,3 +270,13 @@ def _filled_value(schema: Mapping[str, Any], value: Any) -> Any:
     if isinstance(value, list) and isinstance(items, Mapping):
         return [with_defaults(items, v) for v in value]
     return with_defaults(schema, value)
+
+
+def form_fields(schema: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Mapping[str, Any]]]:
+    """Every named property of a form, with its dotted path (objects' properties, recursively)."""
+    found: list[tuple[str, Mapping[str, Any]]] = []
+    for key, prop in (schema.get("properties") or {}).items():
+        if isinstance(prop, Mapping):
+            path = f"{prefix}.{key}" if prefix else str(key)
+            found += [(path, prop), *form_fields(prop, path)]
+    return found

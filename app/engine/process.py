@@ -26,7 +26,7 @@ from SpiffWorkflow.spiff.parser.process import VALIDATOR
 from app.engine.deadline_contract import check_escalation_refs, escalation_code, escalation_deadlines
 from app.engine.deadlines import REGIMES
 from app.engine.documents import DOCUMENTS_DIR, DocumentKind, check_kinds, declared_kinds, deployable_names
-from app.engine.forms import compile_schema
+from app.engine.forms import compile_schema, form_fields
 from app.engine.instructions import InstructionsRefused, check_instructions
 from app.engine.labels import FormLabels, form_labels
 from app.engine.limits import BoundedBpmnParser, check_constants
@@ -90,6 +90,7 @@ class CompiledProcess:
     element_names: dict[str, str] = field(repr=False)
     labels: FormLabels = field(repr=False, default_factory=FormLabels)  # the forms' field and option titles
     documents: dict[str, DocumentKind] = field(repr=False, default_factory=dict)  # the official papers it issues
+    officer_fields: dict[str, dict[str, str]] = field(repr=False, default_factory=dict)  # form -> {path: role}
 
     def documents_of(self, step: str) -> list[DocumentKind]:
         """The kinds a step (user task, message or start event) may issue, in their declared order."""
@@ -163,7 +164,27 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
         labels=form_labels(forms),
     )
     compiled.documents = _documents(files, compiled)
+    compiled.officer_fields = _officer_fields(forms, compiled.roles)
     return compiled
+
+
+ASSIGNS_ROLE = "x-assigns-role"  # a form field naming an officer: the case's tasks of that role go to them
+
+
+def _officer_fields(forms: Mapping[str, dict[str, Any]], roles: frozenset[str]) -> dict[str, dict[str, str]]:
+    """Per form, the text fields declared to name an officer (``x-assigns-role``), each with a role of the diagram."""
+    found: dict[str, dict[str, str]] = {}
+    for name, schema in forms.items():
+        for path, prop in form_fields(schema):
+            role = prop.get(ASSIGNS_ROLE)
+            if role is None:
+                continue
+            if role not in roles or prop.get("type") != "string":
+                raise DiagramError(f"Biểu mẫu {name}, trường {path}: «{ASSIGNS_ROLE}» phải nêu một vai trò của sơ đồ "
+                                   f"({', '.join(sorted(roles))}) trên một trường chữ.",
+                                   details={"file": name, "field": path, "role": role})
+            found.setdefault(name, {})[path] = str(role)
+    return found
 
 
 def _documents(files: Mapping[str, str], process: CompiledProcess) -> dict[str, DocumentKind]:

@@ -21,16 +21,12 @@ from typing import Any
 from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
+from app.engine import CompiledProcess
 from app.persistence import audit, queries, worklist
 from app.persistence.models import Instance, TaskRow, User
 from app.services import access
 from app.services.runtime import Runtime
 from app.services.sessions import principal_of
-
-# (process, step) -> (path of the field naming the officer, role whose tasks go to that officer)
-OFFICER_FIELDS: dict[tuple[str, str], tuple[tuple[str, ...], str]] = {
-    ("complaint_second_level", "assign_verification"): (("verifier", "officer"), "verifier"),
-}
 
 
 @dataclass(frozen=True)
@@ -55,31 +51,27 @@ def names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
     return queries.user_names(session, [u for u in usernames if u])
 
 
-def officer_fields(process_id: str, bpmn_id: str) -> dict[str, str]:
-    """The form fields of a step that name an officer, as dotted paths, with the role they route."""
-    found = OFFICER_FIELDS.get((process_id, bpmn_id))
-    return {".".join(found[0]): found[1]} if found else {}
+def officer_fields(process: CompiledProcess, form: str) -> dict[str, str]:
+    """The fields of a step's form that name an officer (``x-assigns-role``), as dotted paths, with the role they route."""
+    return process.officer_fields.get(form, {})
 
 
-def officer_paths(process_id: str) -> set[str]:
+def officer_paths(process: CompiledProcess) -> set[str]:
     """Every form field of a process that names an officer (by user name), as dotted paths."""
-    return {".".join(path) for (pid, _), (path, _) in OFFICER_FIELDS.items() if pid == process_id}
+    return {path for fields in process.officer_fields.values() for path in fields}
 
 
-def route_from_form(session: Session, instance: Instance, bpmn_id: str, data: dict[str, Any], organisation: str | None,
-                    *, by: str, now: datetime) -> str | None:
+def route_from_form(session: Session, instance: Instance, process: CompiledProcess, form: str, data: dict[str, Any],
+                    organisation: str | None, *, by: str, now: datetime) -> str | None:
     """Route the role a completed form names an officer for to that officer; the user name, or None."""
-    found = OFFICER_FIELDS.get((instance.process_id, bpmn_id))
-    if found is None:
-        return None
-    path, role = found
-    value: Any = data
-    for key in path:
-        value = value.get(key) if isinstance(value, dict) else None
-    if not isinstance(value, str) or not may_take(session, value, role, organisation):
-        return None
-    worklist.set_route(session, instance.id, role, organisation, value, by=by, at=now)
-    return value
+    for path, role in officer_fields(process, form).items():
+        value: Any = data
+        for key in path.split("."):
+            value = value.get(key) if isinstance(value, dict) else None
+        if isinstance(value, str) and may_take(session, value, role, organisation):
+            worklist.set_route(session, instance.id, role, organisation, value, by=by, at=now)
+            return value
+    return None
 
 
 def settle(rt: Runtime, session: Session, instance: Instance, waiting: Sequence[TaskRow], fresh: Sequence[TaskRow],

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from app.clock import local_date
-from app.engine import LegalCalendar
+from app.engine import CompiledProcess, LegalCalendar
 from app.engine.calendar import CalendarEntry
 from app.engine.deadlines import (
     CONTINUATION_RULE,
@@ -155,10 +155,10 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         chain = integrity.case_check(rt, session, view.instance, events)
         files = list(queries.attachments(session, instance_id))
         payloads = [_payload(e.data) for e in events]  # each event's data, parsed once for the whole page
-        officers = _officers_named(view.instance.process_id, [view.data, *map(_changed_set, payloads)])
+        process = rt.process(session, view.instance.deployment)
+        officers = _officers_named(process, [view.data, *map(_changed_set, payloads)])
         people = {e.actor for e in events} | _people_in(events, payloads) | {view.instance.started_by}
         names = queries.user_names(session, people | {u for found in officers.values() for u in found})
-        process = rt.process(session, view.instance.deployment)
         titles, choices = _field_titles(process.labels)
         choices |= {path: {u: names[u] for u in found if u in names} for path, found in officers.items()}
         message_titles = {m: str(process.forms.get(f"{m}.schema.json", {}).get("title") or m)
@@ -343,10 +343,10 @@ def _changed_set(data: dict[str, Any]) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-def _officers_named(process_id: str, datas: list[dict[str, Any]]) -> dict[str, set[str]]:
+def _officers_named(process: CompiledProcess, datas: list[dict[str, Any]]) -> dict[str, set[str]]:
     """The user names found in the fields that name an officer (shown by the officer's full name)."""
     found: dict[str, set[str]] = {}
-    for path in assignment.officer_paths(process_id):
+    for path in assignment.officer_paths(process):
         found[path] = set()
         for data in datas:
             value: Any = data

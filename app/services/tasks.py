@@ -65,7 +65,7 @@ def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
         holder = assignment.names(session, [row.assignee]).get(row.assignee or "") if row.assignee else None
         may_complete, may_assign = access.may_do_task(principal, row), access.may_assign(principal, process, row)
         choices = {path: assignment.officers(session, role, case_organisation(run))
-                   for path, role in assignment.officer_fields(row.instance.process_id, row.bpmn_id).items()
+                   for path, role in assignment.officer_fields(process, info.form).items()
                    if may_complete}
         seen = _seen_by(run, row.id)
         return TaskView(
@@ -138,8 +138,8 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
     with rt.db.writing() as session:
         instance = relock(rt, session, instance.id, version)
         access.require_task_work(principal, task_or_error(session, task_id, principal))
-        assignment.route_from_form(session, instance, bpmn_id, data, case_organisation(run), by=principal.username,
-                                   now=rt.now())
+        assignment.route_from_form(session, instance, process, row.form, data, case_organisation(run),
+                                   by=principal.username, now=rt.now())
         numbered = documents.number_step(rt, session, instance, process, run, bpmn_id, data)
         tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
                          before=before, task_id=task_id, bpmn_id=bpmn_id,
