@@ -46,6 +46,9 @@ _UI_FORM = "formUiSchemaFilename"
 _DUE = "dueDate"
 _RECORDED_BY = "recordedBy"
 _CASE_ORGANISATION = "caseOrganisation"
+_CASE_NUMBER_PREFIX = "caseNumberPrefix"
+CASE_NUMBER_PREFIX = re.compile(r"[A-Z][A-Z0-9]{0,9}")
+DEFAULT_CASE_NUMBER_PREFIX = "HS"  # hồ sơ: a process that declares no series of its own
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class CompiledProcess:
     labels: FormLabels = field(repr=False, default_factory=FormLabels)  # the forms' field and option titles
     documents: dict[str, DocumentKind] = field(repr=False, default_factory=dict)  # the official papers it issues
     officer_fields: dict[str, dict[str, str]] = field(repr=False, default_factory=dict)  # form -> {path: role}
+    case_number_prefix: str = DEFAULT_CASE_NUMBER_PREFIX  # its cases' series (``caseNumberPrefix``): KN2-2026-000001
 
     def documents_of(self, step: str) -> list[DocumentKind]:
         """The kinds a step (user task, message or start event) may issue, in their declared order."""
@@ -156,6 +160,7 @@ def _compile_process(process_id: str, files: Mapping[str, str], check_forms: boo
         message_roles=message_roles,
         roles=frozenset(lanes.values()),
         case_organisation=_process_property(trees, diagrams, process_id, _CASE_ORGANISATION),
+        case_number_prefix=_case_number_prefix(trees, diagrams, process_id),
         escalation_names=_escalation_names(trees, diagrams),
         escalation_deadlines=escalation_deadlines({p: trees[p] for p in diagrams}, forms, stored=not check_forms),
         forms=forms,
@@ -407,6 +412,18 @@ def _process_property(trees: Mapping[str, etree._ElementTree], diagrams: Mapping
             if process.get("id") == process_id:
                 return _properties(process).get(name) or None
     return None
+
+
+def _case_number_prefix(trees: Mapping[str, etree._ElementTree], diagrams: Mapping[str, str], process_id: str) -> str:
+    """The series its cases are numbered in: 1–10 capitals and digits, a capital first (KN2, TCD)."""
+    prefix = _process_property(trees, diagrams, process_id, _CASE_NUMBER_PREFIX)
+    if prefix is None:
+        return DEFAULT_CASE_NUMBER_PREFIX
+    if not CASE_NUMBER_PREFIX.fullmatch(prefix):
+        raise DiagramError(f"Quy trình {process_id}: «{_CASE_NUMBER_PREFIX}» phải gồm 1–10 chữ in hoa không dấu và "
+                           f"chữ số, bắt đầu bằng chữ (ví dụ KN2), không phải «{prefix}».",
+                           details={"element": process_id, "property": _CASE_NUMBER_PREFIX})
+    return prefix
 
 
 def _check_roles(lanes: Mapping[str, str]) -> None:

@@ -18,8 +18,6 @@ from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, record_failure, relock, require_sealed, save_run
 from app.services.uploads import Upload
 
-CASE_PREFIXES = {"complaint_second_level": "KN2", "na_session_reception": "TCD"}
-
 
 @dataclass(frozen=True)
 class CaseView:
@@ -94,7 +92,7 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
         raise NotFound(f"Chưa triển khai quy trình «{prepared.deployment.process_id}».")
     instance = Instance(
         deployment_id=deployment.id, process_id=deployment.process_id, title=_title(prepared.data),
-        case_number=case_number(session, deployment.process_id, rt.today().year),
+        case_number=case_number(session, prepared.process.case_number_prefix, rt.today().year),
         status="running", state="", serializer_version="", started_by=principal.username, created_at=now,
         updated_at=now,
     )
@@ -113,13 +111,12 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
     return CaseChange(instance, access.visible_tasks(principal, prepared.process, instance, tasks))
 
 
-def case_number(session: Session, process_id: str, year: int) -> str:
+def case_number(session: Session, series: str, year: int) -> str:
     """The next number of the process's series in the year (KN2-2026-000001…), in the creating transaction.
 
     Gapless: the series' counter row stays locked until this transaction ends, and a creation that is
-    refused or rolls back gives its number back. Processes without a prefix of their own share «HS».
+    refused or rolls back gives its number back. The series is the diagram's ``caseNumberPrefix``.
     """
-    series = CASE_PREFIXES.get(process_id, "HS")
     return f"{series}-{year}-{numbering.next_number(session, series, year):06d}"
 
 

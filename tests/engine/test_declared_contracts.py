@@ -1,4 +1,4 @@
-"""A form field that names an officer says which role's tasks it routes (``x-assigns-role``), checked at deploy."""
+"""What a diagram and its forms declare for the code: the role an officer field routes, the series its cases take."""
 
 from __future__ import annotations
 
@@ -35,3 +35,21 @@ def test_a_field_routing_a_role_the_diagram_has_not_or_no_text_field_is_refused(
     with pytest.raises(DiagramError) as refused:
         compile_process("complaint_second_level", _files(role, kind))
     assert refused.value.details["field"] == "verifier.officer" and "x-assigns-role" in refused.value.message
+
+
+def test_each_process_numbers_its_cases_in_the_series_its_diagram_declares() -> None:
+    for process_id, prefix in (("complaint_second_level", "KN2"), ("na_session_reception", "TCD")):
+        files = read_sources(ROOT / "processes", ROOT / "forms", process_id)
+        assert compile_process(process_id, files).case_number_prefix == prefix
+
+
+@pytest.mark.parametrize("bad", ["kn2", "2KN", "KN-2", "K" * 11, "KN 2", ""])
+def test_a_series_that_cannot_head_a_case_number_is_refused(bad: str) -> None:
+    files = read_sources(ROOT / "processes", ROOT / "forms", "complaint_second_level")
+    bpmn = "processes/complaint_second_level/complaint_second_level.bpmn"
+    files[bpmn] = files[bpmn].replace('name="caseNumberPrefix" value="KN2"', f'name="caseNumberPrefix" value="{bad}"')
+    if bad == "":  # an empty value is no declaration: the shared series
+        assert compile_process("complaint_second_level", files).case_number_prefix == "HS"
+        return
+    with pytest.raises(DiagramError, match="caseNumberPrefix"):
+        compile_process("complaint_second_level", files)
