@@ -314,6 +314,12 @@ def legacy_files(rt: Runtime) -> dict[str, str]:
         del start["properties"][key]
         start["required"].remove(key)
     files[form] = json.dumps(start, ensure_ascii=False)
+    ui_form = next(k for k in files if k.endswith("start_plan.uischema.json"))
+    ui = json.loads(files[ui_form])
+    ui["ui:order"] = [key for key in ui.get("ui:order", []) if key not in ("reception_start", "reception_end")]
+    for key in ("reception_start", "reception_end"):
+        ui.pop(key, None)
+    files[ui_form] = json.dumps(ui, ensure_ascii=False)
     old = files[bpmn]
     for new, before in (("reception_days_between(reception_start, reception_end,",
                          "reception_days_between(window_start, window_end,"),
