@@ -103,7 +103,8 @@ def number_step(rt: Runtime, session: Session, instance: Instance, process: Comp
         name = entry.name if entry is not None else organisation
         raise Conflict(f"Cơ quan «{name}» chưa có thông tin tiêu đề và người ký văn bản, nên chưa ban hành được "
                        f"«{kinds[0].title}»: quản trị cần khai báo ở trang Danh mục cơ quan.")
-    data, numbered = run.data, []
+    before = run.data
+    data, numbered = before, []
     for kind in kinds:
         issued_on = _day(field_value(submitted, kind.date_field) if kind.date_field else None) or rt.today()
         number = document_numbers.issue_number(rt, session, organisation, kind.name, kind.symbol, issued_on)
@@ -112,9 +113,7 @@ def number_step(rt: Runtime, session: Session, instance: Instance, process: Comp
         if kind.date_field and not field_value(submitted, kind.date_field):
             data = with_field(data, prefix + kind.date_field, issued_on.isoformat())
         numbered.append(Numbered(kind, organisation, number, issued_on))
-    touched = {path.split(".", 1)[0] for kind in kinds
-               for path in (prefix + (kind.number_field or ""), prefix + (kind.date_field or "")) if path}
-    updates = {key: data[key] for key in touched if key in data and data[key] != run.data.get(key)}
+    updates = {key: value for key, value in data.items() if before.get(key) != value}  # the objects holding them
     if updates:
         run.put(updates)
     return numbered
