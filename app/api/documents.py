@@ -99,7 +99,8 @@ def download(args: dict[str, Any], document_id: int) -> Any:
                                     pdf=wants_pdf)
     response = Response(found.content, mimetype=found.content_type)
     response.headers["Content-Disposition"] = content_disposition(found.filename)
-    response.headers["X-Content-SHA256"] = found.sha256
+    # the SHA-256 the trail recorded: of the served bytes, or for a PDF made now, of the .docx it was made from
+    response.headers["X-Source-SHA256" if found.converted else "X-Content-SHA256"] = found.sha256
     return response
 
 

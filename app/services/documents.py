@@ -257,10 +257,13 @@ def case_of(rt: Runtime, principal: Principal, document_id: int) -> tuple[str, i
 
 @dataclass(frozen=True)
 class DocumentFile:
+    """A file as served, with the SHA-256 of the stored file the trail records."""
+
     filename: str
     content_type: str
     content: bytes
     sha256: str
+    converted: bool = False  # a PDF made now from the stored .docx whose SHA-256 ``sha256`` is
 
 
 def document_file(rt: Runtime, principal: Principal, document_id: int, *, version: int | None = None,
@@ -285,14 +288,15 @@ def document_file(rt: Runtime, principal: Principal, document_id: int, *, versio
             raise TrailBroken(f"Không cung cấp văn bản: {problem}. Hãy báo quản trị kiểm tra (flask audit verify).")
         content, filename, content_type, digest = row.content, row.filename, row.content_type, row.sha256
     if pdf and content_type == DOCX:
-        return DocumentFile(filename.rsplit(".", 1)[0] + ".pdf", PDF, to_pdf(content), digest)
+        return DocumentFile(filename.rsplit(".", 1)[0] + ".pdf", PDF, to_pdf(content), digest, converted=True)
     return DocumentFile(filename, content_type, content, digest)
 
 
 def readable(filename: str, content: bytes) -> DocumentFile:
     """A .docx as a browser shows it: PDF when LibreOffice is there, else the Word file itself."""
     try:
-        return DocumentFile(filename.rsplit(".", 1)[0] + ".pdf", PDF, to_pdf(content), hashlib.sha256(content).hexdigest())
+        return DocumentFile(filename.rsplit(".", 1)[0] + ".pdf", PDF, to_pdf(content), hashlib.sha256(content).hexdigest(),
+                            converted=True)
     except PdfUnavailable:
         return DocumentFile(filename, DOCX, content, hashlib.sha256(content).hexdigest())
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, or_, select, text, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session, defer, undefer
 
 from app.errors import TrailBroken
 from app.persistence import audit, queries
@@ -201,7 +201,7 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
     with rt.db.reading() as session:
         latest = _latest_entries(session)
         seen: set[str] = set()
-        for instance, events, files in _cases_with_events(session):
+        for instance, events, files, papers in _cases_with_events(session):
             chain = audit.case_chain(instance.id)
             seen.add(chain)
             check = audit.verify_case(rt.audit_keys, instance, events, latest.get(chain))
@@ -210,7 +210,7 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
             label = instance.case_number or chain
             report.problems += [_problem(chain, label, b) for b in check.breaks]
             report.problems += _file_problems(rt, chain, label, events, files)
-            report.problems += _document_problems(rt, session, chain, label, events, instance.id)
+            report.problems += _document_problems(rt, chain, label, events, papers)
         report.problems += [Problem(audit.case_chain(case_id), number or audit.case_chain(case_id), seq, "note", text)
                             for case_id, number, seq, text in notes.problems(session)]
         log, check = account_log_check(rt, session)
@@ -229,7 +229,10 @@ def _problem(chain: str, label: str, found: Break) -> Problem:
     return Problem(chain, label, found.seq, found.kind, found.message)
 
 
-def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent], list[Attachment]]]:
+Papers = list[tuple[Document, DocumentVersion]]
+
+
+def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent], list[Attachment], Papers]]:
     last_id = 0
     while True:
         batch = list(session.scalars(select(Instance).where(Instance.id > last_id).order_by(Instance.id).limit(BATCH)))
@@ -243,8 +246,13 @@ def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditE
         files: dict[int, list[Attachment]] = defaultdict(list)
         for attachment in session.scalars(select(Attachment).where(Attachment.instance_id.in_(ids))):
             files[attachment.instance_id].append(attachment)
+        papers: dict[int, Papers] = defaultdict(list)
+        for document, version in session.execute(
+                select(Document, DocumentVersion).join(DocumentVersion, DocumentVersion.document_id == Document.id)
+                .where(Document.instance_id.in_(ids)).options(undefer(DocumentVersion.content))):
+            papers[document.instance_id].append((document, version))
         for instance in batch:
-            yield instance, grouped.get(instance.id, []), files.get(instance.id, [])
+            yield instance, grouped.get(instance.id, []), files.get(instance.id, []), papers.get(instance.id, [])
         session.expunge_all()  # keep the memory of a full check bounded
         last_id = ids[-1]
 
@@ -261,16 +269,14 @@ def _file_problems(rt: Runtime, chain: str, label: str, events: list[AuditEvent]
     return problems
 
 
-def _document_problems(rt: Runtime, session: Session, chain: str, label: str, events: list[AuditEvent],
-                       instance_id: int) -> list[Problem]:
+def _document_problems(rt: Runtime, chain: str, label: str, events: list[AuditEvent], papers: Papers) -> list[Problem]:
     """Every file of every document a case issued against the SHA-256 its trail recorded."""
     by_seq = {e.seq: e for e in events}
     problems = []
-    for document in session.scalars(select(Document).where(Document.instance_id == instance_id)):
-        for row in session.scalars(select(DocumentVersion).where(DocumentVersion.document_id == document.id)):
-            found = document_problem(rt.audit_keys, document, row, by_seq.get(row.audit_seq or 0))
-            if found:
-                problems.append(Problem(chain, label, row.audit_seq, "document", found))
+    for document, row in papers:
+        found = document_problem(rt.audit_keys, document, row, by_seq.get(row.audit_seq or 0))
+        if found:
+            problems.append(Problem(chain, label, row.audit_seq, "document", found))
     return problems
 
 

@@ -117,6 +117,8 @@ def test_a_published_case_lists_and_serves_every_paper(client: FlaskClient, rt: 
                                 headers={**basic("auditor"), "Accept": "application/pdf"})):
         assert response.status_code == 200 and response.mimetype == "application/pdf", response.get_data()[:300]
         assert response.data.startswith(b"%PDF") and ".pdf" in response.headers["Content-Disposition"]
+        # a PDF made now names the recorded .docx it came from, never claims to be the recorded bytes
+        assert response.headers["X-Source-SHA256"] == decision["sha256"] and "X-Content-SHA256" not in response.headers
         pdf = _pdf_text(response.data)
         assert "2/QĐ-UBND" in pdf and NAME in pdf, pdf[:1000]
 
