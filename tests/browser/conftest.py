@@ -136,7 +136,13 @@ _SET_VALUES = """(pairs) => {
 
 def fill(page: Page, data: dict[str, Any]) -> None:
     """Put a form's JSON into the rendered form: list rows are added with «Thêm» as a person would,
-    then every value is set in one call (typing field by field is slow on a 2-core machine)."""
+    then every value is set in one call (typing field by field is slow on a 2-core machine).
+
+    Waits for the form's first field, so a fill right after a click that navigates does not run on the
+    page being left (seen once in CI on a loaded host)."""
+    if data:
+        top = next(iter(data))
+        page.locator(f'[name="{top}"], [name^="{top}."], [data-array="{top}"]').first.wait_for(state="attached")
     _add_rows(page, data, "")
     page.evaluate(_SET_VALUES, list(_leaves(data, "")))
 
