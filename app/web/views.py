@@ -46,7 +46,7 @@ def inbox() -> Any:
     scope = args.get("scope") or "roles"
     scope = scope if scope in INBOX_SCOPES else "roles"
     status = args.get("status") if args.get("status") in INBOX_STATUSES else None
-    page = tasks.search_inbox(runtime(), principal(), scope=scope, q=args.get("q"), step=args.get("step"),
+    page = tasks.inbox(runtime(), principal(), scope=scope, q=args.get("q"), step=args.get("step"),
                               status=status, page=page_number(args.get("page")), per_page=PER_PAGE)
     pages = max(1, -(-page.total // PER_PAGE))
     officers.remember(t.assignee for t in page.items)
