@@ -20,7 +20,8 @@ PROCESS_ID = "na_session_reception"
 DAILY_TASK = "record_reception_day"
 DAILY_FORM = "record_reception_day.schema.json"
 CENTRAL_MESSAGE = "central_coordination"
-CENTRAL_STEPS = ("alert_competent_unit", "bring_citizens_back")  # where an open central event waits
+CENTRAL_OUTCOME = "bring_citizens_back"  # the step that closes a central event with its outcome
+CENTRAL_STEPS = ("alert_competent_unit", CENTRAL_OUTCOME)  # where an open central event waits
 UNIT_STEP = "report_unit"
 UNIT_LATE = "unit_report_overdue"
 
@@ -31,7 +32,7 @@ RECORD_FIELDS = tuple(f"{RECORD}.{name}" for name in (
 CONTRACT = Contract(
     steps={DAILY_TASK: DAILY_FORM, UNIT_STEP: "unit_report.schema.json",
            "alert_competent_unit": "alert_competent_unit.schema.json",
-           "bring_citizens_back": "bring_citizens_back.schema.json"},
+           CENTRAL_OUTCOME: "bring_citizens_back.schema.json"},
     fields={DAILY_FORM: (RECORD, *RECORD_FIELDS)},
     messages=frozenset({CENTRAL_MESSAGE}),
     escalations=frozenset({UNIT_LATE}),

@@ -16,6 +16,7 @@ from app.persistence import queries
 from app.persistence.models import Instance, ReceptionRecord, TaskRow
 from app.procedures.na_session_reception import (
     CENTRAL_MESSAGE,
+    CENTRAL_OUTCOME,
     CENTRAL_STEPS,
     DAILY_FORM,
     UNIT_LATE,
@@ -156,7 +157,7 @@ def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
                                 reported=task is None,
                                 late=unit.get("name") in escalated or overdue, task=task))
     events = [CentralEvent(r, dict(seen[r.id].get("central_event") or {}),
-                           seen[r.id].get("competent_unit") if r.bpmn_id == "bring_citizens_back" else None)
+                           seen[r.id].get("competent_unit") if r.bpmn_id == CENTRAL_OUTCOME else None)
               for r in rows if r.bpmn_id in CENTRAL_STEPS]
     events.sort(key=lambda e: str(e.notice.get("reported_at", "")))
     return PlanDashboard(

@@ -22,7 +22,7 @@ from openpyxl.styles import Font
 from app.clock import VIETNAM
 from app.persistence import queries
 from app.persistence.models import ReceptionRecord
-from app.procedures.na_session_reception import UNIT_LATE, register_columns
+from app.procedures.na_session_reception import CENTRAL_MESSAGE, CENTRAL_OUTCOME, UNIT_LATE, register_columns
 from app.procedures.na_session_reception.register import readable_plan, reception_window, record_schema
 from app.services import access, spreadsheet
 from app.services.access import Right
@@ -101,9 +101,6 @@ def _days(data: dict[str, Any], records: Sequence[ReceptionRecord]) -> list[DayR
         row.group_cases += int(r.group_case)
         row.cases_opened += int(r.case_instance_id is not None)
     return [days[k] for k in sorted(days)]
-
-
-CENTRAL_MESSAGE, CENTRAL_OUTCOME = "central_coordination", "bring_citizens_back"
 
 
 def central_events(events: list[tuple[str, str | None, dict[str, Any]]]) -> list[dict[str, Any]]:
