@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
 from app.engine import CompiledProcess
 from app.engine.lint_problem import Problem
 from app.persistence.models import Instance
+
+if TYPE_CHECKING:  # the runtime holds the registry
+    from app.services.principal import Principal
+    from app.services.runtime import Runtime
 
 CONTRACT_RULE = "procedure-contract"
 CASE, PLAN = "case", "plan"  # a case is received at the desk; a plan is drawn up from its own pages
@@ -79,8 +83,8 @@ class TaskHook:
     """Extra work around one step: ``prepare`` checks what the step submits before anything is saved
     (no lock held), ``store`` saves rows in the step's own write transaction (which holds the case's lock)."""
 
-    prepare: Callable[[Any, Session, Any, dict[str, Any], dict[str, Any]], Any]  # rt, session, principal, seen, data
-    store: Callable[[Any, Session, Any, Instance, Any], Any]  # rt, session, principal, instance, prepared
+    prepare: Callable[[Runtime, Session, Principal, dict[str, Any], dict[str, Any]], Any]  # ..., seen, submitted
+    store: Callable[[Runtime, Session, Principal, Instance, Any], Any]  # ..., the case, what prepare returned
 
 
 @dataclass(frozen=True)
@@ -99,7 +103,7 @@ class NavLink:
 
     endpoint: str
     label: str
-    visible: Callable[[Any, Any], bool]
+    visible: Callable[[Runtime, Principal], bool]
     active: str  # the endpoints (by prefix) on which the entry shows as the current page
 
 

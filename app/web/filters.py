@@ -92,7 +92,9 @@ def may(right: str) -> bool:
 def procedure_links() -> list[NavLink]:
     """The navigation entries the procedures add that the signed-in officer may follow."""
     who = current_principal()
-    links = [p.nav for p in runtime().procedures.all() if p.nav is not None] if who is not None else []
+    if who is None:
+        return []
+    links = [p.nav for p in runtime().procedures.all() if p.nav is not None]
     return [link for link in links if link.visible(runtime(), who)]
 
 

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from app.engine import compile_process
 from app.errors import DiagramError
 from app.procedures import all_procedures
 from app.services import deploy
 from app.services.principal import Principal
-from app.services.procedures import CONTRACT_RULE, Procedures
+from app.services.procedures import CONTRACT_RULE, Contract, Procedure, Procedures
 from app.services.runtime import Runtime
 from tests.conftest import basic
 
@@ -105,3 +106,21 @@ def test_the_lint_api_names_the_broken_contract(client: FlaskClient) -> None:
     assert response.status_code == 200
     assert [(p["file"], p["element"]) for p in response.get_json()["problems"]
             if p["rule"] == CONTRACT_RULE] == [(PLAN_BPMN, "record_reception_day")]
+
+
+def test_a_step_collecting_another_form_than_the_code_reads_is_a_problem_naming_the_step() -> None:
+    compiled = compile_process(PLAN, _files(PLAN))
+    wrong = Contract(steps={"record_reception_day": "unit_report.schema.json"}, start_form="draft_plan.schema.json")
+    assert [(p.file, p.element) for p in wrong.check(compiled, PLAN_BPMN)] == [
+        (PLAN_BPMN, "record_reception_day"), (PLAN_BPMN, compiled.start.event_id or PLAN)]
+    right = Contract(steps={"record_reception_day": "record_reception_day.schema.json"},
+                     start_form=compiled.start.form)
+    assert right.check(compiled, PLAN_BPMN) == []
+
+
+def test_a_procedure_registers_once() -> None:
+    procedures = Procedures(all_procedures())
+    with pytest.raises(ValueError, match=PLAN):
+        procedures.add(Procedure(PLAN))
+    assert procedures.get("timer_demo") is None and procedures.task_hook("timer_demo", "record_reception_day") is None
+    assert procedures.task_hook(PLAN, "record_reception_day") is not None

@@ -14,7 +14,9 @@ from flask import Blueprint, Flask
 from sqlalchemy.orm import Session
 
 from app.persistence.models import Instance
+from app.services.principal import Principal
 from app.services.procedures import PLAN, Contract, Home, NavLink, Procedure, TaskHook
+from app.services.runtime import Runtime
 
 PROCESS_ID = "na_session_reception"
 DAILY_TASK = "record_reception_day"
@@ -46,13 +48,14 @@ START_NOTE = ("Hệ thống tính các ngày tiếp công dân, hạn báo cáo 
               "sau khi lưu.")
 
 
-def _prepare_day(rt: Any, session: Session, principal: Any, seen: dict[str, Any], data: dict[str, Any]) -> Any:
+def _prepare_day(rt: Runtime, session: Session, principal: Principal, seen: dict[str, Any],
+                 data: dict[str, Any]) -> Any:
     from app.procedures.na_session_reception import register
 
     return register.prepare_entry(rt, session, principal, str(seen.get("day", "")), data)
 
 
-def _store_day(rt: Any, session: Session, principal: Any, plan: Instance, prepared: Any) -> Any:
+def _store_day(rt: Runtime, session: Session, principal: Principal, plan: Instance, prepared: Any) -> Any:
     from app.procedures.na_session_reception import register
 
     return register.store_entry(rt, session, principal, plan, prepared)
@@ -64,7 +67,7 @@ def _register_rows(session: Session, plan: Instance) -> list[dict[str, str]]:
     return register.document_rows(session, plan.id)
 
 
-def _reads_plans(rt: Any, principal: Any) -> bool:
+def _reads_plans(rt: Runtime, principal: Principal) -> bool:
     from app.procedures.na_session_reception import plans
 
     return plans.may_read_plans(rt, principal)
