@@ -32,7 +32,7 @@ from app.services.cases import CaseView, get_case, list_cases
 from app.services.documents import DocumentInfo
 from app.services.notes import NoteLine
 from app.services.principal import Principal
-from app.services.procedures import PLAN
+from app.services.procedures import PLAN, CaseLink
 from app.services.runtime import Runtime
 
 ACTIONS = {
@@ -92,15 +92,6 @@ class FormSpec:
     process_id: str | None = None  # the process of the case the form is for (a letter's page goes back to it)
 
 
-@dataclass(frozen=True)
-class RegisterLink:
-    """The reception-register record a case was opened from (sổ tiếp công dân), for the link back."""
-
-    plan_id: int
-    plan_case_number: str
-    record_id: int
-    sequence: int
-
 
 @dataclass(frozen=True)
 class CaseFile:
@@ -119,7 +110,7 @@ class CaseFile:
     titles: dict[str, str]  # dotted field path (no list indices) -> the form's Vietnamese title
     choices: dict[str, dict[str, str]]  # dotted field path -> {stored value: the option's title}
     outcome_label: str | None = None
-    from_register: RegisterLink | None = None
+    links: list[CaseLink] = field(default_factory=list)  # what the procedures add (e.g. the register it came from)
     continuation_rule: str | None = None  # how suspension stops and resumption continues the clock
     calendar_pending: list[CalendarEntry] = field(default_factory=list)  # estimated days off in the case's span
     notes: list[NoteLine] = field(default_factory=list)  # internal comments, never part of the decision
@@ -149,7 +140,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         workable = frozenset(t.id for t in view.tasks if access.may_do_task(principal, t))
         case_notes = notes.notes_of(session, view.instance)
         papers = documents.list_documents(session, instance_id)
-        from_register = _register_link(session, view.data.get("reception_record"))
+        links = rt.procedures.case_links(session, view.data)
         calendar = rt.engine.calendar  # rt.process brought it up to date
     timeline = [_entry(e, data, names, element_names) for e, data in zip(events, payloads, strict=True)]
     completed: set[str] = set()
@@ -167,7 +158,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         deadlines=deadlines, completed=sorted(completed - set(active)), active=active,
         overdue=overdue, messages=message_titles if running else {}, openable=openable, can_attach=working and running,
         read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
-        from_register=from_register, continuation_rule=continuation_rule(view.data, running, today),
+        links=links, continuation_rule=continuation_rule(view.data, running, today),
         calendar_pending=pending_days(calendar, view.data, deadlines, local_date(view.instance.created_at)),
         notes=case_notes, workable=workable, people=names, documents=papers,
     )
@@ -197,14 +188,6 @@ def pending_days(calendar: LegalCalendar, data: Mapping[str, Any], deadlines: li
     if last < first:
         return []
     return [e for e in calendar.unverified(first, last) if e.day.weekday() < 5]
-
-
-def _register_link(session: Any, link: Any) -> RegisterLink | None:
-    record_id = link.get("id") if isinstance(link, dict) else None
-    record = queries.reception_record(session, record_id) if isinstance(record_id, int) else None
-    if record is None:
-        return None
-    return RegisterLink(record.plan_instance_id, str(link.get("plan_case_number") or ""), record.id, record.sequence)
 
 
 def diagram_xml(rt: Runtime, principal: Principal, instance_id: int) -> str:

@@ -108,6 +108,18 @@ class NavLink:
 
 
 @dataclass(frozen=True)
+class CaseLink:
+    """A line a procedure adds to any case's page, linking to one of its own pages."""
+
+    term: str
+    text: str
+    endpoint: str
+    values: Mapping[str, Any]  # the endpoint's arguments
+    anchor: str | None = None
+    element_id: str | None = None  # the line's id on the page
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One process's own knowledge, handed to the generic services by the registry."""
 
@@ -122,6 +134,7 @@ class Procedure:
     task_hooks: Mapping[str, TaskHook] = field(default_factory=dict)  # step id -> hook
     document_sources: Mapping[str, Callable[[Session, Instance], Any]] = field(default_factory=dict)
     home: Home | None = None
+    case_links: Callable[[Session, Mapping[str, Any]], list[CaseLink]] | None = None  # from any case's data
     nav: NavLink | None = None
     start_note: str = ""  # what the new-case page says the system computes once the form is saved
     start_label: str = ""  # the new-case page's button, when not «Tiếp nhận đơn»
@@ -157,6 +170,10 @@ class Procedures:
     def document_source(self, process_id: str, name: str) -> Callable[[Session, Instance], Any] | None:
         procedure = self._by_id.get(process_id)
         return procedure.document_sources.get(name) if procedure else None
+
+    def case_links(self, session: Session, data: Mapping[str, Any]) -> list[CaseLink]:
+        """What every procedure adds to a case's page from the case's data (a case knows not which one did)."""
+        return [link for p in self._by_id.values() if p.case_links for link in p.case_links(session, data)]
 
     def labels(self, attribute: str) -> dict[str, str]:
         """One kind of label (``deadline_labels``, ``case_variables``, …) of every procedure, in registration order."""

@@ -8,14 +8,16 @@ message and escalation code that code reads from the diagram.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Blueprint, Flask
 from sqlalchemy.orm import Session
 
+from app.persistence import queries
 from app.persistence.models import Instance
 from app.services.principal import Principal
-from app.services.procedures import PLAN, Contract, Home, NavLink, Procedure, TaskHook
+from app.services.procedures import PLAN, CaseLink, Contract, Home, NavLink, Procedure, TaskHook
 from app.services.runtime import Runtime
 
 PROCESS_ID = "na_session_reception"
@@ -67,6 +69,18 @@ def _register_rows(session: Session, plan: Instance) -> list[dict[str, str]]:
     return register.document_rows(session, plan.id)
 
 
+def _register_link(session: Session, data: Mapping[str, Any]) -> list[CaseLink]:
+    """The register record a case was opened from (sổ tiếp công dân), for the link back."""
+    link = data.get("reception_record")
+    record_id = link.get("id") if isinstance(link, dict) else None
+    record = queries.reception_record(session, record_id) if isinstance(record_id, int) else None
+    if record is None or not isinstance(link, dict):
+        return []
+    plan = str(link.get("plan_case_number") or "")
+    return [CaseLink("Mở từ sổ tiếp công dân", f"Lượt tiếp số {record.sequence}" + (f" của kế hoạch {plan}" if plan else ""),
+                     "web.plan_register", {"plan_id": record.plan_instance_id}, f"record-{record.id}", "from-register")]
+
+
 def _reads_plans(rt: Runtime, principal: Principal) -> bool:
     from app.procedures.na_session_reception import plans
 
@@ -81,6 +95,7 @@ def procedure() -> Procedure:
         event_fields={"sequence": "Lượt tiếp số"},
         task_hooks={DAILY_TASK: TaskHook(_prepare_day, _store_day)},
         document_sources={"register": _register_rows},
+        case_links=_register_link,
         home=Home("web.plan", "plan_id", "Kế hoạch tiếp công dân", "Trang tổng quan của kế hoạch"),
         nav=NavLink("web.plan_list", "Kế hoạch tiếp công dân", _reads_plans, active="web.plan"),
         start_note=START_NOTE, start_label="Lập kế hoạch", start_cancel="web.plan_list",
