@@ -239,7 +239,7 @@ def processes_lint(directory: Path | None) -> None:
         _rt().processes_dir, _rt().forms_dir)
     if not processes_dir.is_dir():
         raise click.UsageError(f"{processes_dir} is not a directory")
-    problems = deploy.lint_directory(processes_dir, forms_dir)
+    problems = deploy.lint_directory(processes_dir, forms_dir, _rt().procedures)
     for problem in problems:
         click.echo(str(problem))
     click.echo(f"{len(problems)} problem(s)", err=True)

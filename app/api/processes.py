@@ -53,7 +53,8 @@ def deploy_files(body: dict[str, Any], process_id: str) -> Any:
 def lint_files(body: dict[str, Any], process_id: str) -> Any:
     """Kiểm tra các tệp như khi triển khai, liệt kê mọi lỗi cùng lúc (tệp, phần tử, dòng); không lưu gì."""
     _check_paths(process_id, body["files"])
-    return {"problems": deploy.lint_files(current_principal(), process_id, body["files"])}
+    return {"problems": deploy.lint_files(current_principal(), process_id, body["files"],
+                                               runtime().procedures)}
 
 
 def _check_paths(process_id: str, files: dict[str, str]) -> None:

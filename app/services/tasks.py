@@ -15,7 +15,7 @@ from app.engine.labels import shown_values
 from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries, worklist
 from app.persistence.models import TaskRow
-from app.services import access, assignment, documents, register, uploads
+from app.services import access, assignment, documents, uploads
 from app.services.assignment import Officer
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -125,8 +125,8 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
             record_failure(rt, instance.id, actor=principal.username, action="task_failed", error=error,
                            task_id=task_id, bpmn_id=bpmn_id)
             raise
-        entry = (register.prepare_entry(rt, session, principal, str(seen.get("day", "")), data)
-                 if (instance.process_id, bpmn_id) == (register.PLAN_PROCESS, register.DAILY_TASK) else [])
+        hook = rt.procedures.task_hook(instance.process_id, bpmn_id)  # e.g. a reception day's register records
+        prepared = hook.prepare(rt, session, principal, seen, data) if hook else None
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
         instance = relock(rt, session, instance.id, version)
@@ -139,7 +139,8 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
                          extra={"submitted": data, **({"branch": branch} if branch else {})})
         documents.store_numbered(rt, session, principal.username, instance, process, run, numbered, step=bpmn_id,
                                  task_id=task_id)
-        register.store_entry(rt, session, principal, instance, entry)
+        if hook:
+            hook.store(rt, session, principal, instance, prepared)
         uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=bpmn_id)
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 

@@ -24,14 +24,13 @@ from app.web import (
     filters,
     notes,
     organisations,
-    plans,
     views,
 )
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
 __all__ = ["account", "admin", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes", "organisations",
-           "plans", "views"]
+           "views"]
 
 
 def init_app(app: Flask) -> None:
