@@ -56,7 +56,7 @@ ACTIONS = {
     "task_claimed": "Nhận việc", "task_released": "Trả việc", "attachment_added": "Thêm tài liệu",
     "task_assigned": "Giao việc cho cán bộ", "duplicate_confirmed": "Vẫn tiếp nhận dù có hồ sơ trùng",
     "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
-    "note_added": "Thêm ghi chú nội bộ",
+    "note_added": "Thêm ghi chú nội bộ", "migrated": "Chuyển sang phiên bản mới của quy trình",
     "document_issued": "Ban hành văn bản", "document_regenerated": "Tạo lại văn bản",
     "document_signed_added": "Đính kèm bản đã ký của văn bản",
 }
