@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from app.services import deploy, tasks, users
 from app.services import cases as case_service
+from app.services import deploy, tasks, users
 from app.services.runtime import Runtime
 from tests import cases
 from tests.versions import ANALYST, BPMN, FORMS, PID

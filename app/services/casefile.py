@@ -65,6 +65,7 @@ CASE_VARIABLES = {  # what the diagrams compute into the case, named for officer
     "outcome": "Kết quả", "withdrawal_received": "Đã nhận đơn rút khiếu nại",
     "competent_authority": "Thẩm quyền giải quyết", "competent_authority_name": "Người có thẩm quyền giải quyết",
     "handling_organisation": "Cơ quan giải quyết",
+    "from_version": "Từ phiên bản quy trình", "to_version": "Sang phiên bản quy trình",  # a ``migrated`` event's
 }
 NON_PERSONS = {"system": "Hệ thống", "setup": "Cài đặt ban đầu", "cli": "Dòng lệnh"}  # actors who are no officer
 CHOICES_OF = {"competent_authority": "submitted_to"}  # a computed variable -> the field whose options it takes

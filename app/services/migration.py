@@ -27,7 +27,7 @@ from app.services.runtime import Runtime
 from app.services.state import load_run, relock, save_run
 
 MAX_CASES = 500
-MAX_ID = 2**63  # ids past the database's integers name no case (and are not sent to it)
+MAX_ID = 2**31  # ids past the id columns (PostgreSQL integer) name no case, and are never sent to the database
 NOT_FOUND = "Không tìm thấy hồ sơ đang chạy của quy trình này (hoặc hồ sơ thuộc cơ quan khác)."
 
 

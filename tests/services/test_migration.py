@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from app.errors import FormValidationError, Forbidden, NotFound
+from app.errors import Forbidden, FormValidationError, NotFound
 from app.persistence import queries
 from app.services import migration, tasks, users
 from app.services.principal import Principal
@@ -134,7 +134,9 @@ def test_the_trail_verifies_and_the_case_page_shows_the_move(app: Flask, client:
     sign_in(client, "auditor")
     page = client.get(f"/cases/{three_cases['early']}").get_data(as_text=True)
     at = page.index('<p class="what">Chuyển sang phiên bản mới của quy trình</p>')
-    print(page[at - 300: at + 1500])
+    shown = page[at:page.index("</li>", at)]
+    assert "<dt>Từ phiên bản quy trình</dt><dd><span class=\"text\">1</span></dd>" in shown
+    assert "<dt>Sang phiên bản quy trình</dt><dd><span class=\"text\">2</span></dd>" in shown
     assert "from_version" not in page and "to_version" not in page
 
 
