@@ -27,6 +27,8 @@ from app.services.runtime import Runtime
 from app.services.state import load_run, relock, save_run
 
 MAX_CASES = 500
+# whoever runs ``flask processes migrate`` on the server holds the database already; the trail names them "cli"
+COMMAND_LINE = Principal(0, "cli", "Dòng lệnh", frozenset({"admin"}))
 MAX_ID = 2**31  # ids past the id columns (PostgreSQL integer) name no case, and are never sent to the database
 NOT_FOUND = "Không tìm thấy hồ sơ đang chạy của quy trình này (hoặc hồ sơ thuộc cơ quan khác)."
 

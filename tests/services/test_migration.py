@@ -184,3 +184,28 @@ def test_refuses_roles_without_the_right_and_bad_selections(rt: Runtime, three_c
     with pytest.raises(NotFound, match="Không tìm thấy quy trình"):
         migration.migrate(rt, ANALYST, "no_such_process", 2, instance_ids=ids)
     assert migration.preview(rt, ANALYST, PID, version, instance_ids=list(range(1, 501))).more is False
+
+
+def test_the_command_line_previews_then_moves(app: Flask, rt: Runtime, three_cases: dict[str, int]) -> None:
+    deploy_migration_version_two(rt)
+    runner = app.test_cli_runner()
+    before = {k: _snapshot(rt, i) for k, i in three_cases.items()}
+
+    dry = runner.invoke(args=["processes", "migrate", PID, "--to", "2", "--from", "1", "--dry-run"])
+
+    assert dry.exit_code == 1, dry.output
+    assert "Xem trước: 1 hồ sơ chuyển được sang phiên bản 2, 2 hồ sơ không." in dry.output
+    assert f"#{three_cases['early']}): phiên bản 1 → 2" in dry.output
+    assert f"Bước “{VERIFY_NAME}” (verify_complaint) đang chờ xử lý đã bị thay đổi trong phiên bản 2." in dry.output
+    assert {k: _snapshot(rt, i) for k, i in three_cases.items()} == before
+
+    moved = runner.invoke(args=["processes", "migrate", PID, "--to", "2", "--case", str(three_cases["early"])])
+
+    assert moved.exit_code == 0, moved.output
+    assert "Đã chuyển 1 hồ sơ sang phiên bản 2; 0 hồ sơ giữ nguyên." in moved.output
+    with rt.db.reading() as session:
+        [event] = [e for e in queries.audit_events(session, three_cases["early"]) if e.action == "migrated"]
+        assert event.actor == "cli"
+    both = runner.invoke(args=["processes", "migrate", PID, "--to", "2", "--from", "1", "--case", "1"])
+    assert both.exit_code == 1 and "đúng một cách" in both.output
+    assert runner.invoke(args=["processes", "migrate", PID, "--to", "9", "--from", "1"]).exit_code == 1
