@@ -83,3 +83,28 @@ def advance(rt: Runtime, instance_id: int, until: str) -> None:
 def ready(rt: Runtime, instance_id: int) -> list[Any]:
     auditor = users.authenticate_password(rt, "auditor", "demo")
     return list(case_service.get_case(rt, auditor, instance_id).tasks)
+
+
+def without_guidance(rt: Runtime) -> dict[str, str]:
+    """A version without the guidance step: a petition outside the competence goes straight to «đã hướng dẫn»."""
+    files = deploy.read_sources(rt.processes_dir, rt.forms_dir, PID)
+    text = files[BPMN]
+    start = text.index('<bpmn:userTask id="guide_complainant"')
+    text = text[:start] + text[text.index("</bpmn:userTask>", start) + len("</bpmn:userTask>"):]
+    for drop in (r'<bpmn:flowNodeRef>guide_complainant</bpmn:flowNodeRef>',
+                 '<bpmn:sequenceFlow id="flow_to_mark_guided" sourceRef="guide_complainant" targetRef="mark_guided" />'):
+        assert drop in text
+        text = text.replace(drop, "", 1)
+    text = text.replace('sourceRef="is_competent" targetRef="guide_complainant"',
+                        'sourceRef="is_competent" targetRef="mark_guided"', 1)
+    text = text.replace("<bpmn:incoming>flow_to_mark_guided</bpmn:incoming>",
+                        "<bpmn:incoming>flow_not_competent</bpmn:incoming>", 1)
+    for shape in ('<bpmndi:BPMNShape id="guide_complainant_di"', '<bpmndi:BPMNEdge id="flow_to_mark_guided_di"'):
+        start = text.index(shape)
+        closing = "</bpmndi:BPMNShape>" if "Shape" in shape else "</bpmndi:BPMNEdge>"
+        text = text[:start] + text[text.index(closing, start) + len(closing):]
+    assert "guide_complainant" not in text
+    files[BPMN] = text
+    for suffix in ("schema.json", "uischema.json"):
+        files.pop(f"{FORMS}/guide_complainant.{suffix}", None)
+    return files
