@@ -34,12 +34,7 @@ ARCHIVE_FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "titl
                 "type": "object", "additionalProperties": False, "required": ["archived_on"],
                 "properties": {"archived_on": {"type": "string", "format": "date", "title": "Ngày lưu"}}}
 
-STEPS: list[tuple[str, str, Any]] = [  # the resolved path: step, role, its data
-    ("review_acceptance", "resolver", cases.acceptance), ("assign_verification", "resolver", cases.assignment),
-    ("verify_complaint", "verifier", cases.verification), ("record_dialogue", "verifier", cases.dialogue),
-    ("submit_verification_report", "verifier", cases.report), ("issue_decision", "resolver", cases.decision),
-    ("send_decision", "clerk", cases.sending), ("publish_decision", "clerk", cases.publication),
-]
+STEPS: list[tuple[str, str, Any]] = cases.RESOLVED_PATH  # the resolved path: step, role, its data
 
 
 def migration_version_two(rt: Runtime, *, rename_verify: bool = True) -> dict[str, str]:

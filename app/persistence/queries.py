@@ -107,11 +107,10 @@ def instances_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Instance
     return {i.id: i for i in session.scalars(select(Instance).where(Instance.id.in_(list(ids))))} if ids else {}
 
 
-def running_on(session: Session, deployment_id: int, limit: int) -> list[Instance]:
-    """The running cases of one deployment, oldest first, at most ``limit``."""
-    return list(session.scalars(select(Instance).where(Instance.deployment_id == deployment_id,
-                                                       Instance.status == "running")
-                                .order_by(Instance.id).limit(limit)))
+def running_on(session: Session, scope: Scope, deployment_id: int, limit: int) -> list[Instance]:
+    """The running cases of one deployment within ``scope``, oldest first, at most ``limit``."""
+    stmt = scope.apply(select(Instance).where(Instance.deployment_id == deployment_id, Instance.status == "running"))
+    return list(session.scalars(stmt.order_by(Instance.id).limit(limit)))
 
 
 def case_counts_by_deployment(session: Session, process_id: str) -> dict[int, dict[str, int]]:

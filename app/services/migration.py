@@ -160,8 +160,7 @@ def _select(session: Session, principal: Principal, process_id: str, to_version:
     target = _deployment(session, process_id, to_version)
     if from_version is not None:
         source = _deployment(session, process_id, from_version)
-        found = [i for i in queries.running_on(session, source.id, MAX_CASES + 1)
-                 if access.in_scope(principal, i.organisation)]
+        found = queries.running_on(session, access.organisation_scope(principal), source.id, MAX_CASES + 1)
         return _Selection(target, list(found[:MAX_CASES]), len(found) > MAX_CASES)
     ids = list(dict.fromkeys(instance_ids or []))
     known = queries.instances_by_ids(session, [i for i in ids if 0 < i < MAX_ID])

@@ -283,3 +283,13 @@ def test_a_failure_while_saving_leaves_no_half_moved_case(rt: Runtime, three_cas
     assert [(c.instance_id, c.reasons) for c in result.refused] == [(three_cases["verifying"], ["Lỗi giả lập khi lưu."])]
     assert _snapshot(rt, three_cases["verifying"]) == before["verifying"]
     assert _snapshot(rt, three_cases["early"]) != before["early"]
+
+
+def test_a_version_with_more_running_cases_than_one_request_says_so(rt: Runtime, three_cases: dict[str, int],
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    version = deploy_migration_version_two(rt)
+    monkeypatch.setattr(migration, "MAX_CASES", 2)
+    preview = migration.preview(rt, ANALYST, PID, version, from_version=1)
+    assert ([c.instance_id for c in preview.cases], preview.more) == ([three_cases["early"], three_cases["verifying"]], True)
+    monkeypatch.setattr(migration, "MAX_CASES", 3)
+    assert migration.preview(rt, ANALYST, PID, version, from_version=1).more is False
