@@ -16,7 +16,7 @@ from app.engine.calendar import LegalCalendar
 from app.engine.deadlines import script_functions
 from app.engine.forms import validate_form
 from app.engine.instance import ReadyTask, WorkflowRun
-from app.engine.migration import MovePlan, MoveRefused, move, plan_move
+from app.engine.migration import MovePlan, MoveRefused, SpecDiffs, move, plan_move
 from app.engine.process import CompiledProcess, UserTaskInfo, compile_process
 from app.engine.sandbox import RestrictedScriptEngine, normal_text, require
 from app.engine.serializer import SERIALIZER_VERSION, StateSerializer
@@ -42,6 +42,7 @@ class Engine:
     def __init__(self, calendar: LegalCalendar, now: Callable[[], datetime]) -> None:
         self.now = now
         self.serializer = StateSerializer()
+        self._spec_diffs = SpecDiffs(self.serializer.registry)
         self._processes: dict[Any, CompiledProcess] = {}
         self.use_calendar(calendar)
 
@@ -72,7 +73,7 @@ class Engine:
 
     def plan_move(self, run: WorkflowRun, new: CompiledProcess) -> MovePlan:
         """What keeps a case from moving to ``new``, by SpiffWorkflow's diff of the two specs and the case's tasks."""
-        return plan_move(self.serializer.registry, run, new)
+        return plan_move(self._spec_diffs, run, new)
 
     def move(self, run: WorkflowRun, new: CompiledProcess, plan: MovePlan) -> WorkflowRun:
         """The case moved onto ``new`` in memory (see ``app.engine.migration``); refused with ``MoveRefused``."""

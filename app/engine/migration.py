@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
-from SpiffWorkflow.bpmn.util.diff import WorkflowDiff, diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -65,10 +65,38 @@ class MovePlan:
         return [o.sentence(version) for o in self.obstacles]
 
 
-def plan_move(registry: Any, run: WorkflowRun, new: CompiledProcess) -> MovePlan:
-    """Diff the case against ``new`` (top process and every subprocess it has opened) and name what forbids the move."""
+class SpecDiffs:
+    """SpiffWorkflow's ``SpecDiff`` of two specs, computed once per pair: deployments never change.
+
+    Diffing the complaint's specs is most of a case's plan (about 30 ms of 37 on the development VM);
+    a preview of 500 cases of one version pays it once.
+    """
+
+    def __init__(self, registry: Any, size: int = 64) -> None:
+        self.registry = registry
+        self._size = size
+        self._diffs: dict[tuple[Any, Any], SpecDiff] = {}
+
+    def between(self, old: Any, new: Any) -> SpecDiff:
+        diff = self._diffs.get((old, new))
+        if diff is None:
+            if len(self._diffs) >= self._size:
+                self._diffs.clear()
+            diff = self._diffs[(old, new)] = SpecDiff(self.registry, old, new)
+        return diff
+
+
+def plan_move(diffs: SpecDiffs, run: WorkflowRun, new: CompiledProcess) -> MovePlan:
+    """Diff the case against ``new`` (top process and every subprocess it has opened) and name what forbids the move.
+
+    ``diff_workflow`` of SpiffWorkflow, with each spec pair's ``SpecDiff`` taken from ``diffs``.
+    """
     workflow = run.workflow
-    top, subs = diff_workflow(registry, workflow, new.spec, new.subprocess_specs)
+    top = WorkflowDiff(workflow, diffs.between(workflow.spec, new.spec))
+    subs: dict[UUID, WorkflowDiff | None] = {}
+    for sp_id, sub in workflow.subprocesses.items():
+        spec = new.subprocess_specs.get(sub.spec.name)
+        subs[sp_id] = WorkflowDiff(sub, diffs.between(sub.spec, spec)) if spec is not None else None
     found: dict[tuple[str, bool, bool], Obstacle] = {}
     for diff in [top, *subs.values()]:
         if diff is None:
