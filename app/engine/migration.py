@@ -12,7 +12,8 @@ is reloaded against it, before anything is saved.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -24,7 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.instance import WorkflowRun
 from app.engine.process import CompiledProcess
-from app.errors import EngineError
+from app.errors import AppError, EngineError
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 DONE = TaskState.COMPLETED
@@ -92,11 +93,12 @@ def plan_move(diffs: SpecDiffs, run: WorkflowRun, new: CompiledProcess) -> MoveP
     ``diff_workflow`` of SpiffWorkflow, with each spec pair's ``SpecDiff`` taken from ``diffs``.
     """
     workflow = run.workflow
-    top = WorkflowDiff(workflow, diffs.between(workflow.spec, new.spec))
-    subs: dict[UUID, WorkflowDiff | None] = {}
-    for sp_id, sub in workflow.subprocesses.items():
-        spec = new.subprocess_specs.get(sub.spec.name)
-        subs[sp_id] = WorkflowDiff(sub, diffs.between(sub.spec, spec)) if spec is not None else None
+    with _translated("Không so sánh được hồ sơ với phiên bản mới"):
+        top = WorkflowDiff(workflow, diffs.between(workflow.spec, new.spec))
+        subs: dict[UUID, WorkflowDiff | None] = {}
+        for sp_id, sub in workflow.subprocesses.items():
+            spec = new.subprocess_specs.get(sub.spec.name)
+            subs[sp_id] = WorkflowDiff(sub, diffs.between(sub.spec, spec)) if spec is not None else None
     found: dict[tuple[str, bool, bool], Obstacle] = {}
     for diff in [top, *subs.values()]:
         if diff is None:
@@ -121,23 +123,32 @@ def move(run: WorkflowRun, new: CompiledProcess, plan: MovePlan, *, engine: Any,
     if not plan.movable:
         raise MoveRefused(plan.obstacles)
     workflow = run.workflow
-    migrate_workflow(plan.top, workflow, new.spec)
-    for sp_id, sub in list(workflow.subprocesses.items()):
-        diff = plan.subprocesses.get(sp_id)
-        if diff is not None:
-            migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
-    workflow.subprocess_specs = new.subprocess_specs
+    with _translated("Không chuyển được hồ sơ sang phiên bản mới"):
+        migrate_workflow(plan.top, workflow, new.spec)
+        for sp_id, sub in list(workflow.subprocesses.items()):
+            diff = plan.subprocesses.get(sp_id)
+            if diff is not None:
+                migrate_workflow(diff, sub, new.subprocess_specs[sub.spec.name])
+        workflow.subprocess_specs = new.subprocess_specs
     strays = _strays(workflow, run.process)
     if strays:
         raise MoveRefused(strays)
     moved = WorkflowRun(new, workflow, engine, run.now, dump)
     moved.resume()
-    try:
+    with _translated("Hồ sơ sau khi chuyển không mở lại được trên phiên bản mới"):  # else nobody could open it again
         load(moved.state)
-    except Exception as exc:  # the state must load against the new spec, or nobody could open the case again
-        raise EngineError("Hồ sơ sau khi chuyển không mở lại được trên phiên bản mới; hồ sơ giữ nguyên.",
-                          details={"error": str(exc)[:1000]}) from exc
     return moved
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """SpiffWorkflow failing on a case's move is a refusal of that case (422), never a 500 that stops the others."""
+    try:
+        yield
+    except AppError:
+        raise
+    except Exception as exc:  # the library may raise anything on a tree it did not expect
+        raise EngineError(f"{what}; hồ sơ giữ nguyên.", details={"error": str(exc)[:1000]}) from exc
 
 
 class MoveRefused(Exception):

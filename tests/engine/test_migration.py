@@ -10,8 +10,9 @@ from typing import Any, cast
 import pytest
 
 from app.clock import FrozenClock
-from app.engine import CompiledProcess, Engine, LegalCalendar, MoveRefused, WorkflowRun, compile_process
+from app.engine import CompiledProcess, Engine, LegalCalendar, MoveRefused, WorkflowRun, compile_process, migration
 from app.engine.calendar import load_default_overrides
+from app.errors import EngineError
 from app.services.deploy import read_sources
 from app.services.runtime import Runtime
 from tests import cases
@@ -109,3 +110,18 @@ def test_a_version_against_itself_has_nothing_in_the_way(
     old, _ = versions
     run = _run_until(engine, clock, old, "record_dialogue")
     assert engine.plan_move(run, old).obstacles == []
+
+
+def test_the_library_failing_on_a_move_is_a_refusal_not_a_crash(
+        engine: Engine, clock: FrozenClock, versions: tuple[CompiledProcess, CompiledProcess],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = versions
+    run = _run_until(engine, clock, old, "review_acceptance")
+    plan = engine.plan_move(run, new)
+
+    def broken(*_: Any) -> None:
+        raise KeyError("task spec")
+
+    monkeypatch.setattr(migration, "migrate_workflow", broken)
+    with pytest.raises(EngineError, match=r"Không chuyển được hồ sơ sang phiên bản mới; hồ sơ giữ nguyên\."):
+        engine.move(run, new, plan)
