@@ -25,6 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from app.engine.instance import WorkflowRun
 from app.engine.process import CompiledProcess
+from app.engine.timers import engine_time
 from app.errors import AppError, EngineError
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
@@ -123,7 +124,8 @@ def move(run: WorkflowRun, new: CompiledProcess, plan: MovePlan, *, engine: Any,
     if not plan.movable:
         raise MoveRefused(plan.obstacles)
     workflow = run.workflow
-    with _translated("Không chuyển được hồ sơ sang phiên bản mới"):
+    # the reset waiting timers are computed again: on the engine's clock, as in any run (not the wall clock)
+    with _translated("Không chuyển được hồ sơ sang phiên bản mới"), engine_time(run.now):
         migrate_workflow(plan.top, workflow, new.spec)
         for sp_id, sub in list(workflow.subprocesses.items()):
             diff = plan.subprocesses.get(sp_id)

@@ -68,6 +68,8 @@ def test_a_case_before_the_changes_moves_keeps_its_task_and_takes_the_new_step(
     old, new = versions
     run = _run_until(engine, clock, old, "review_acceptance")
     [waiting] = run.ready_tasks()
+    due = run.next_timer_at()
+    clock.set(datetime(2021, 2, 20, 2, tzinfo=UTC))  # before the acceptance deadline (03/03), whatever the wall clock says
     plan = engine.plan_move(run, new)
     assert plan.movable and plan.obstacles == []
 
@@ -76,6 +78,7 @@ def test_a_case_before_the_changes_moves_keeps_its_task_and_takes_the_new_step(
     moved = engine.load(new, engine.dump(moved))  # the spec-less state reloads against the new version's spec
     [task] = moved.ready_tasks()
     assert (task.id, task.info.bpmn_id, task.due_on) == (waiting.id, "review_acceptance", waiting.due_on)
+    assert due is not None and moved.next_timer_at() == due and moved.escalations == []  # the reset timer still waits
     for step, _, data in cases.RESOLVED_PATH:
         assert moved.ready_tasks()[0].info.bpmn_id == step
         moved = _complete(engine, clock, new, moved, data())

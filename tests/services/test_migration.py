@@ -7,14 +7,17 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
+from app.clock import FrozenClock
 from app.errors import EngineError, Forbidden, FormValidationError, NotFound, StaleVersion
 from app.persistence import queries
-from app.services import deploy, migration, tasks, users
+from app.persistence.models import Escalation
+from app.services import deploy, migration, tasks, timers, users
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from tests import cases
-from tests.conftest import basic
+from tests.conftest import basic, vn
 from tests.migration_versions import (
     NEW_STEP,
     NEW_STEP_NAME,
@@ -293,3 +296,22 @@ def test_a_version_with_more_running_cases_than_one_request_says_so(rt: Runtime,
     assert ([c.instance_id for c in preview.cases], preview.more) == ([three_cases["early"], three_cases["verifying"]], True)
     monkeypatch.setattr(migration, "MAX_CASES", 3)
     assert migration.preview(rt, ANALYST, PID, version, from_version=1).more is False
+
+
+def test_the_timer_worker_fires_a_moved_cases_deadline_on_its_new_version(rt: Runtime, clock: FrozenClock) -> None:
+    early = start_case(rt, complainant=_citizen("064000000061"))
+    version = deploy_migration_version_two(rt)
+    assert [c.instance_id for c in migration.migrate(rt, ANALYST, PID, version, instance_ids=[early]).moved] == [early]
+    with rt.db.reading() as session:
+        job = queries.timer_job(session, early)
+        assert job is not None and job.status == "pending"  # rescheduled by the move's save
+    clock.set(vn(2021, 3, 10))  # past the acceptance deadline (03/03/2021)
+
+    report = timers.run_worker(rt, "migration-test", until_idle=True)
+
+    assert report.failed == 0 and report.fired >= 1
+    with rt.db.reading() as session:
+        assert [e.code for e in session.scalars(select(Escalation).where(Escalation.instance_id == early))] == [
+            "acceptance_overdue"]
+        instance = queries.instance(session, early)
+        assert instance is not None and instance.deployment.version == version
