@@ -102,6 +102,17 @@ def deployment_of(session: Session, process_id: str, version: int) -> Deployment
     return session.scalar(select(Deployment).where(Deployment.process_id == process_id, Deployment.version == version))
 
 
+def instances_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Instance]:
+    """The instances among ``ids`` that exist, by id (one query, whatever the process)."""
+    return {i.id: i for i in session.scalars(select(Instance).where(Instance.id.in_(list(ids))))} if ids else {}
+
+
+def running_on(session: Session, scope: Scope, deployment_id: int, limit: int) -> list[Instance]:
+    """The running cases of one deployment within ``scope``, oldest first, at most ``limit``."""
+    stmt = scope.apply(select(Instance).where(Instance.deployment_id == deployment_id, Instance.status == "running"))
+    return list(session.scalars(stmt.order_by(Instance.id).limit(limit)))
+
+
 def case_counts_by_deployment(session: Session, process_id: str) -> dict[int, dict[str, int]]:
     """Cases per deployment of a process and status, in one grouped query: deployment id → status → count."""
     rows = session.execute(

@@ -43,7 +43,7 @@ ACTIONS = {
     "task_claimed": "Nhận việc", "task_released": "Trả việc", "attachment_added": "Thêm tài liệu",
     "task_assigned": "Giao việc cho cán bộ", "duplicate_confirmed": "Vẫn tiếp nhận dù có hồ sơ trùng",
     "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
-    "note_added": "Thêm ghi chú nội bộ",
+    "note_added": "Thêm ghi chú nội bộ", "migrated": "Chuyển sang phiên bản mới của quy trình",
     "document_issued": "Ban hành văn bản", "document_regenerated": "Tạo lại văn bản",
     "document_signed_added": "Đính kèm bản đã ký của văn bản",
 }
@@ -56,6 +56,7 @@ EVENT_FIELDS = {  # what the events themselves record beside the case's changes,
     "attempts": "Số lần thử", "error": "Lỗi", "last_error": "Lỗi gần nhất",
     "received_on": "Ngày tiếp nhận", "title": "Văn bản", "number": "Số, ký hiệu", "issued_on": "Ngày ban hành",
     "version": "Phiên bản", "file": "Tệp", "sha256": "Dấu vân tay SHA-256", "reason": "Lý do",
+    "from_version": "Từ phiên bản quy trình", "to_version": "Sang phiên bản quy trình",  # a ``migrated`` event's
 }
 OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",
             "withdrawn": "Rút khiếu nại"}
