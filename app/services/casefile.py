@@ -1,7 +1,7 @@
-"""What the officers' pages show of a case: the file, its timeline, diagram, deadlines and forms.
+"""Read a case file: the case, its timeline, diagram, deadlines, papers and the register of cases.
 
-Read-only use cases for the web surface, built on ``cases.get_case`` and so on the one access
-policy (``app.services.access``) the API uses too.
+Read-only, built on ``cases.get_case`` and so on the one access policy (``app.services.access``)
+the API uses too; opening a case and delivering its letters (with their forms) are in ``cases``.
 """
 
 from __future__ import annotations
@@ -27,12 +27,12 @@ from app.engine.labels import FormLabels
 from app.errors import NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Attachment
-from app.services import access, assignment, documents, integrity, notes, organisations
+from app.services import access, assignment, documents, integrity, notes
 from app.services.cases import CaseView, get_case, list_cases
 from app.services.documents import DocumentInfo
 from app.services.notes import NoteLine
 from app.services.principal import Principal
-from app.services.procedures import PLAN, CaseLink
+from app.services.procedures import CaseLink
 from app.services.runtime import Runtime
 
 ACTIONS = {
@@ -83,15 +83,6 @@ class TimelineEntry:
     step: str | None
     changes: list[tuple[str, Any]]  # (field path, value as stored): the page names and shows it by the forms
     removed: list[str] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class FormSpec:
-    title: str
-    schema: dict[str, Any]
-    ui_schema: dict[str, Any] | None
-    process_id: str | None = None  # the process of the case the form is for (a letter's page goes back to it)
-
 
 
 @dataclass(frozen=True)
@@ -237,50 +228,6 @@ def _bases(regime: str) -> dict[str, dict[str, Any]]:
     for name in later:  # newest first, so the case's own regime is written last and wins
         merged.update(deadline_basis(name))
     return merged
-
-
-def startable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
-    """(process id, name) of the deployed processes whose start lane is one of the caller's roles."""
-    found = []
-    with rt.db.reading() as session:
-        for process_id in sorted({d.process_id for d in queries.deployments(session)}):
-            deployment = queries.latest_deployment(session, process_id)
-            if deployment is not None and rt.process(session, deployment).start.role in principal.roles:
-                found.append((process_id, deployment.name))
-    return found
-
-
-def receivable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
-    """The petitions the caller may register («Tiếp nhận đơn»): what it may start, less the reception plan,
-    which is drawn up from the plans' own page."""
-    return [(process_id, name) for process_id, name in startable(rt, principal) if process_id not in rt.procedures.of_kind(PLAN)]
-
-
-def start_form(rt: Runtime, principal: Principal, process_id: str) -> FormSpec:
-    with rt.db.reading() as session:
-        deployment = queries.latest_deployment(session, process_id)
-        if deployment is None:
-            raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
-        process = rt.process(session, deployment)
-    access.require_start(principal, process)
-    schema = process.form_schema(process.start.form)
-    if any(organisations.reference_fields(schema)):  # a plan's units: picked from the catalogue by name
-        schema = organisations.with_pickers(schema, organisations.choices(rt))
-    ui = process.form_schema(process.start.ui_form) if process.start.ui_form else None
-    return FormSpec(str(schema.get("title") or deployment.name), schema, ui)
-
-
-def message_form(rt: Runtime, principal: Principal, instance_id: int, name: str) -> FormSpec:
-    """The form of a letter the case waits for (e.g. a withdrawal), for those its diagram says record it."""
-    view = get_case(rt, principal, instance_id)
-    with rt.db.reading() as session:
-        process = rt.process(session, view.instance.deployment)
-    access.require_message(principal, process, view.instance, name)
-    schema = process.forms.get(f"{name}.schema.json") or {"type": "object", "properties": {}}
-    title = str(schema.get("title") or "Văn bản")
-    if name not in view.waiting_messages:
-        raise NotFound(f"Hồ sơ không chờ văn bản «{title}» ở bước hiện tại.")
-    return FormSpec(title, schema, process.forms.get(f"{name}.uischema.json"), view.instance.process_id)
 
 
 def _field_titles(rt: Runtime, process_id: str,

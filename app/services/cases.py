@@ -1,4 +1,5 @@
-"""Start a case, deliver a message to it, and read it: one transaction each."""
+"""Open a case (what the caller may start, its form, the start itself), deliver a letter to it (its form and
+the delivery), and read it: each use case in one place, one transaction each."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.persistence import audit, numbering, queries
 from app.persistence.models import Deployment, Escalation, Instance, TaskRow
 from app.services import access, documents, duplicates, integrity, organisations, uploads
 from app.services.principal import Principal
+from app.services.procedures import PLAN
 from app.services.runtime import Runtime
 from app.services.state import CaseChange, load_run, record_failure, relock, require_sealed, save_run
 from app.services.uploads import Upload
@@ -33,6 +35,14 @@ class CaseView:
     waiting_messages: list[str]
 
 
+@dataclass(frozen=True)
+class FormSpec:
+    title: str
+    schema: dict[str, Any]
+    ui_schema: dict[str, Any] | None
+    process_id: str | None = None  # the process of the case the form is for (a letter's page goes back to it)
+
+
 @dataclass
 class PreparedStart:
     """A case run in memory to its first wait state and not yet saved: its diagram's code ran with no lock held."""
@@ -41,6 +51,50 @@ class PreparedStart:
     process: CompiledProcess
     run: WorkflowRun
     data: dict[str, Any]
+
+
+def startable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
+    """(process id, name) of the deployed processes whose start lane is one of the caller's roles."""
+    found = []
+    with rt.db.reading() as session:
+        for process_id in sorted({d.process_id for d in queries.deployments(session)}):
+            deployment = queries.latest_deployment(session, process_id)
+            if deployment is not None and rt.process(session, deployment).start.role in principal.roles:
+                found.append((process_id, deployment.name))
+    return found
+
+
+def receivable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
+    """The petitions the caller may register («Tiếp nhận đơn»): what it may start, less the reception plan,
+    which is drawn up from the plans' own page."""
+    return [(process_id, name) for process_id, name in startable(rt, principal) if process_id not in rt.procedures.of_kind(PLAN)]
+
+
+def start_form(rt: Runtime, principal: Principal, process_id: str) -> FormSpec:
+    with rt.db.reading() as session:
+        deployment = queries.latest_deployment(session, process_id)
+        if deployment is None:
+            raise NotFound(f"Chưa triển khai quy trình «{process_id}».")
+        process = rt.process(session, deployment)
+    access.require_start(principal, process)
+    schema = process.form_schema(process.start.form)
+    if any(organisations.reference_fields(schema)):  # a plan's units: picked from the catalogue by name
+        schema = organisations.with_pickers(schema, organisations.choices(rt))
+    ui = process.form_schema(process.start.ui_form) if process.start.ui_form else None
+    return FormSpec(str(schema.get("title") or deployment.name), schema, ui)
+
+
+def message_form(rt: Runtime, principal: Principal, instance_id: int, name: str) -> FormSpec:
+    """The form of a letter the case waits for (e.g. a withdrawal), for those its diagram says record it."""
+    view = get_case(rt, principal, instance_id)
+    with rt.db.reading() as session:
+        process = rt.process(session, view.instance.deployment)
+    access.require_message(principal, process, view.instance, name)
+    schema = process.forms.get(f"{name}.schema.json") or {"type": "object", "properties": {}}
+    title = str(schema.get("title") or "Văn bản")
+    if name not in view.waiting_messages:
+        raise NotFound(f"Hồ sơ không chờ văn bản «{title}» ở bước hiện tại.")
+    return FormSpec(title, schema, process.forms.get(f"{name}.uischema.json"), view.instance.process_id)
 
 
 def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any,

@@ -17,7 +17,7 @@ from app.web.params import page_number
 from app.web.views import PER_PAGE, case_home, uploads
 
 
-def _form_page(template: str, spec: casefile.FormSpec, values: Any, errors: dict[str, str], status: int = 200,
+def _form_page(template: str, spec: cases.FormSpec, values: Any, errors: dict[str, str], status: int = 200,
                message: str | None = None, **context: Any) -> Any:
     root = forms.build(spec.schema, spec.ui_schema, values, errors)
     return render_template(template, spec=spec, form=root, errors=errors, error_list=forms.error_list(root, errors),
@@ -27,7 +27,7 @@ def _form_page(template: str, spec: casefile.FormSpec, values: Any, errors: dict
 @bp.route("/cases/new")
 @login_required
 def new_case_choice() -> Any:
-    found = casefile.receivable(runtime(), principal())
+    found = cases.receivable(runtime(), principal())
     if len(found) == 1:
         return redirect(url_for("web.new_case", process_id=found[0][0]))
     return render_template("case_choose.html", processes=found, plans=startable_processes())
@@ -37,7 +37,7 @@ def new_case_choice() -> Any:
 @login_required
 def new_case(process_id: str) -> Any:
     rt, who = runtime(), principal()
-    spec = casefile.start_form(rt, who, process_id)
+    spec = cases.start_form(rt, who, process_id)
     if request.method == "GET":
         return _form_page("case_new.html", spec, None, {}, process_id=process_id)
     data = forms.parse(spec.schema, spec.ui_schema, request.form)
@@ -108,7 +108,7 @@ def download(attachment_id: int) -> Any:
 @login_required
 def message(instance_id: int, name: str) -> Any:
     rt, who = runtime(), principal()
-    spec = casefile.message_form(rt, who, instance_id, name)
+    spec = cases.message_form(rt, who, instance_id, name)
     back = case_home(spec.process_id, instance_id)
     context: dict[str, Any] = {"instance_id": instance_id, "name": name, "back": back}
     if request.method == "GET":

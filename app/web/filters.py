@@ -10,7 +10,7 @@ from flask import Flask, g
 
 from app.clock import VIETNAM
 from app.roles import ROLES
-from app.services import access, casefile, organisations
+from app.services import access, cases, organisations
 from app.services.procedures import NavLink, Procedure
 from app.web.auth import current_principal, runtime
 
@@ -106,13 +106,13 @@ def procedure(process_id: str | None) -> Procedure | None:
 def startable_processes() -> list[tuple[str, str]]:
     """The processes the signed-in officer may start (the navigation's «Tiếp nhận đơn»)."""
     who = current_principal()
-    return casefile.startable(runtime(), who) if who is not None else []
+    return cases.startable(runtime(), who) if who is not None else []
 
 
 def reception_processes() -> list[tuple[str, str]]:
     """The petitions the signed-in officer may register (the navigation's «Tiếp nhận đơn»)."""
     who = current_principal()
-    return casefile.receivable(runtime(), who) if who is not None else []
+    return cases.receivable(runtime(), who) if who is not None else []
 
 
 def register(app: Flask) -> None:

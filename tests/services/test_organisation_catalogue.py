@@ -191,9 +191,8 @@ def test_a_plans_units_must_be_current_entries(rt: Runtime) -> None:
 
 
 def test_the_start_form_offers_the_current_entries_by_name(rt: Runtime) -> None:
-    from app.services import casefile
 
-    spec = casefile.start_form(rt, _who(rt, "inspectorate"), "na_session_reception")
+    spec = cases.start_form(rt, _who(rt, "inspectorate"), "na_session_reception")
     options = spec.schema["properties"]["units"]["items"]["properties"]["organisation"]["oneOf"]
     titles = {o["const"]: o["title"] for o in options}
     assert titles["ubnd_tinh"] == "UBND tỉnh" and titles["so_tai_chinh"] == "Sở Tài chính"

@@ -17,7 +17,8 @@ from sqlalchemy import func, select, update
 from werkzeug.datastructures import MultiDict
 
 from app.persistence.models import ApiToken, Attachment, Instance
-from app.services import casefile, tasks, users
+from app.services import tasks, users
+from app.services.cases import start_form
 from app.services.runtime import Runtime
 from app.web import forms
 from tests import cases
@@ -34,7 +35,7 @@ def _instances(rt: Runtime) -> int:
 
 
 def _petition_fields(rt: Runtime) -> list[tuple[str, str]]:
-    spec = casefile.start_form(rt, users.authenticate_password(rt, "reception", "demo"), "complaint_second_level")
+    spec = start_form(rt, users.authenticate_password(rt, "reception", "demo"), "complaint_second_level")
     return as_posted(forms.build(spec.schema, spec.ui_schema, cases.petition(), {}))
 
 

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 from app.clock import FrozenClock
 from app.procedures.na_session_reception import plans, register
 from app.procedures.na_session_reception.pages import _entry_schema
-from app.services import casefile, cases, tasks, timers, users
+from app.services import cases, tasks, timers, users
 from app.services.runtime import Runtime
 from app.web import forms
 from tests import cases as payloads
@@ -66,7 +66,7 @@ def test_each_plan_page_renders_for_the_plan_roles_and_a_wrong_role_gets_403(cli
                                                                             clock: FrozenClock) -> None:
     clock.set(_vn(date(2021, 3, 22)))
     sign_in(client, "inspectorate")
-    spec = casefile.start_form(rt, _who(rt, "inspectorate"), "na_session_reception")
+    spec = cases.start_form(rt, _who(rt, "inspectorate"), "na_session_reception")
     assert "Lập kế hoạch" in client.get("/cases/new/na_session_reception").get_data(as_text=True)
     started = post(client, "/cases/new/na_session_reception", dict(as_posted(forms.build(spec.schema, spec.ui_schema,
                                                                                          START, {}))))

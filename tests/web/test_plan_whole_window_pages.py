@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 from app.clock import FrozenClock, local_date
 from app.persistence import queries
 from app.procedures.na_session_reception import register
-from app.services import casefile, cases, tasks, timers, users
+from app.services import cases, tasks, timers, users
 from app.services.runtime import Runtime
 from app.web import forms
 from tests.services.test_reception_plan import DAY_RECORDS, WINDOW_DAYS, unit_report
@@ -84,7 +84,7 @@ def test_the_2021_session_plan_runs_its_whole_window_through_the_pages(client: F
     # 22/03: the inspectorate starts the plan from the new-plan page, drafts it; the resolver approves
     clock.set(_vn(date(2021, 3, 22)))
     sign_in(client, "inspectorate")
-    spec = casefile.start_form(rt, _who(rt, "inspectorate"), "na_session_reception")
+    spec = cases.start_form(rt, _who(rt, "inspectorate"), "na_session_reception")
     started = post(client, "/cases/new/na_session_reception",
                    dict(as_posted(forms.build(spec.schema, spec.ui_schema, START, {}))))
     assert started.status_code == 302 and re.fullmatch(r"/plans/\d+", started.headers["Location"])

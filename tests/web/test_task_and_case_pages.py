@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from app.clock import FrozenClock
 from app.services import casefile, deploy, tasks, users
+from app.services.cases import start_form
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.web import forms
@@ -20,7 +21,7 @@ from tests.web.helpers import as_posted, post, ready_task_id, sign_in, start_cas
 
 def _petition_posted(rt: Runtime, data: dict[str, Any]) -> dict[str, Any]:
     """What the browser posts for ``data`` in the new-case form, built by the same renderer."""
-    spec = casefile.start_form(rt, users.authenticate_password(rt, "reception", "demo"), "complaint_second_level")
+    spec = start_form(rt, users.authenticate_password(rt, "reception", "demo"), "complaint_second_level")
     return dict(as_posted(forms.build(spec.schema, spec.ui_schema, data, {})))
 
 

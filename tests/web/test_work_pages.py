@@ -8,7 +8,8 @@ from typing import Any
 from flask.testing import FlaskClient
 
 from app.clock import FrozenClock
-from app.services import casefile, tasks, users
+from app.services import tasks, users
+from app.services.cases import start_form
 from app.services.runtime import Runtime
 from app.web import forms
 from tests import cases
@@ -19,7 +20,7 @@ PASSWORD = "matkhau-123"
 
 
 def _petition_posted(rt: Runtime, data: dict[str, Any]) -> dict[str, Any]:
-    spec = casefile.start_form(rt, users.authenticate_password(rt, "reception", "demo"), "complaint_second_level")
+    spec = start_form(rt, users.authenticate_password(rt, "reception", "demo"), "complaint_second_level")
     return dict(as_posted(forms.build(spec.schema, spec.ui_schema, data, {})))
 
 
