@@ -15,6 +15,7 @@ from flask import Flask
 from app.web import (
     account,
     admin,
+    analyst,
     auth,
     calendar_page,
     cases,
@@ -30,7 +31,8 @@ from app.web import (
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
-__all__ = ["account", "admin", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes", "organisations",
+__all__ = ["account", "admin", "analyst", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes",
+           "organisations",
            "plans", "views"]
 
 
