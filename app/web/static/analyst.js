@@ -110,6 +110,128 @@
       host.setAttribute("data-ready", "error");
     });
 
+  // -- the selected element: its id, name, and a user task's form (the modeler has no properties panel) --
+  var SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core";
+  var FORM = "formJsonSchemaFilename";
+  var KINDS = {
+    "bpmn:UserTask": "bước do cán bộ thực hiện", "bpmn:Task": "bước (chưa chọn loại)", "bpmn:ScriptTask": "bước tự tính",
+    "bpmn:BusinessRuleTask": "bước tra bảng quyết định", "bpmn:ExclusiveGateway": "cổng rẽ nhánh",
+    "bpmn:ParallelGateway": "cổng song song", "bpmn:StartEvent": "sự kiện bắt đầu", "bpmn:EndEvent": "sự kiện kết thúc",
+    "bpmn:IntermediateCatchEvent": "sự kiện chờ", "bpmn:BoundaryEvent": "sự kiện biên", "bpmn:SequenceFlow": "luồng",
+    "bpmn:Lane": "làn (vai trò)", "bpmn:SubProcess": "quy trình con", "bpmn:Participant": "quy trình"
+  };
+  var panel = document.getElementById("element-panel");
+  var panelError = document.getElementById("el-error");
+  var current = null;
+
+  function formProperties(element, create) {
+    var moddle = modeler.get("moddle");
+    var bo = element.businessObject;
+    var ext = bo.extensionElements;
+    if (!ext) {
+      if (!create) { return null; }
+      ext = moddle.create("bpmn:ExtensionElements", { values: [] });
+      ext.$parent = bo;
+    }
+    ext.values = ext.values || [];
+    var props = ext.values.filter(function (v) { return v.$type === "spiffworkflow:properties"; })[0];
+    if (!props && create) {
+      props = moddle.createAny("spiffworkflow:properties", SPIFF, { $children: [] });
+      props.$parent = ext;
+      ext.values.push(props);
+    }
+    return props ? { ext: ext, props: props } : null;
+  }
+
+  function formOf(element) {
+    var found = formProperties(element, false);
+    var prop = found && (found.props.$children || []).filter(function (c) { return c.name === FORM; })[0];
+    return prop ? prop.value : "";
+  }
+
+  function setForm(element, value) {
+    var found = formProperties(element, true);
+    var children = found.props.$children = found.props.$children || [];
+    var prop = children.filter(function (c) { return c.name === FORM; })[0];
+    if (prop) { prop.value = value; }
+    else { children.push(modeler.get("moddle").createAny("spiffworkflow:property", SPIFF, { name: FORM, value: value })); }
+    modeler.get("modeling").updateProperties(element, { extensionElements: found.ext });
+  }
+
+  function laneOf(element) {
+    var lane = (element.businessObject.lanes || [])[0];
+    if (!lane) {
+      var registry = modeler.get("elementRegistry");
+      registry.filter(function (e) { return e.type === "bpmn:Lane"; }).forEach(function (l) {
+        if ((l.businessObject.flowNodeRef || []).indexOf(element.businessObject) >= 0) { lane = l.businessObject; }
+      });
+    }
+    return lane ? (lane.name || lane.id) : "chưa nằm trong làn nào";
+  }
+
+  function showPanel(element) {
+    current = element;
+    panelError.hidden = true;
+    if (!element || element.type === "label" || element.type === "bpmn:Process" || element.type === "bpmn:Collaboration") {
+      panel.hidden = true;
+      return;
+    }
+    var task = element.type === "bpmn:UserTask";
+    document.getElementById("el-kind").textContent = KINDS[element.type] || "phần tử khác";
+    document.getElementById("el-lane").textContent = laneOf(element);
+    document.getElementById("el-lane-line").hidden = element.type === "bpmn:Lane" || element.type === "bpmn:SequenceFlow"
+      || element.type === "bpmn:Participant";
+    document.getElementById("el-id").value = element.businessObject.id;
+    document.getElementById("el-name").value = element.businessObject.name || "";
+    document.getElementById("el-form-field").hidden = !task;
+    document.getElementById("el-new-form").hidden = !task;
+    document.getElementById("el-form").value = task ? formOf(element) : "";
+    panel.hidden = false;
+  }
+
+  function refuse(text) { panelError.textContent = text; panelError.hidden = false; }
+
+  function applyPanel() {
+    if (!current) { return false; }
+    var modeling = modeler.get("modeling");
+    var id = document.getElementById("el-id").value.trim();
+    var name = document.getElementById("el-name").value.trim();
+    var form = document.getElementById("el-form").value.trim();
+    if (id !== current.businessObject.id) {
+      if (!/^[a-z][a-z0-9_]{0,80}$/.test(id)) { refuse("Mã phần tử chỉ gồm chữ thường không dấu, chữ số và dấu gạch dưới, bắt đầu bằng chữ."); return false; }
+      if (modeler.get("elementRegistry").get(id)) { refuse("Đã có phần tử mang mã này."); return false; }
+      modeling.updateProperties(current, { id: id });
+    }
+    if (name !== (current.businessObject.name || "")) { modeling.updateProperties(current, { name: name }); }
+    if (current.type === "bpmn:UserTask" && form !== formOf(current)) {
+      if (!/^[a-z][a-z0-9_]{0,80}\.schema\.json$/.test(form)) { refuse("Tên tệp biểu mẫu có dạng <mã>.schema.json (chữ thường không dấu, chữ số, gạch dưới)."); return false; }
+      setForm(current, form);
+    }
+    panelError.hidden = true;
+    showPanel(current);
+    return true;
+  }
+
+  document.getElementById("el-apply").addEventListener("click", applyPanel);
+  document.getElementById("el-new-form").addEventListener("click", function () {
+    if (!applyPanel()) { return; }
+    var step = current.businessObject.id;
+    var editor = addForm(step, JSON.stringify({
+      "$schema": "https://json-schema.org/draft/2020-12/schema", "title": current.businessObject.name || "Bước mới",
+      "type": "object", "additionalProperties": false, "required": [], "properties": {}
+    }, null, 2));
+    if (!editor) { refuse(newError.textContent); return; }
+    setForm(current, step + ".schema.json");
+    showPanel(current);
+    editor.scrollIntoView({ block: "start" });
+  });
+  modeler.on("selection.changed", function (event) {
+    showPanel(event.newSelection.length === 1 ? event.newSelection[0] : null);
+  });
+  modeler.on("element.changed", function (event) {
+    if (current && event.element === current && !panel.hidden) { showPanel(current); }
+  });
+
   function files() {
     return modeler.saveXML({ format: true }).then(function (result) {
       var data = new FormData();
@@ -136,7 +258,11 @@
 
   function unmark() {
     var canvas = modeler.get("canvas");
-    marked.forEach(function (id) { canvas.removeMarker(id, "lint-error"); });
+    // elements, not ids: a marked step may have been renamed since (its id changed) or deleted
+    var registry = modeler.get("elementRegistry");
+    marked.forEach(function (element) {
+      if (registry.get(element.id) === element) { canvas.removeMarker(element, "lint-error"); }
+    });
     modeler.get("overlays").remove({ type: "lint" });
     marked = [];
     problemList.innerHTML = "";
@@ -186,9 +312,9 @@
       var element = problem.element && registry.get(problem.element);
       if (element && element.type !== "label") {
         item.setAttribute("data-element", problem.element);
-        if (marked.indexOf(problem.element) < 0) {
-          canvas.addMarker(problem.element, "lint-error");
-          marked.push(problem.element);
+        if (marked.indexOf(element) < 0) {
+          canvas.addMarker(element, "lint-error");
+          marked.push(element);
           var note = document.createElement("div");
           note.className = "lint-note";
           note.textContent = problem.message;
