@@ -273,7 +273,9 @@
     var element = problem.element && modeler.get("elementRegistry").get(problem.element);
     if (element) {
       modeler.get("selection").select(element);
-      modeler.get("canvas").scrollToElement(element);
+      var canvas = modeler.get("canvas");
+      if (canvas.zoom() < 0.8) { canvas.zoom(1); }  // a whole diagram fitted is too small to read the step
+      canvas.scrollToElement(element);
       host.scrollIntoView({ block: "nearest" });
       return;
     }
