@@ -232,3 +232,13 @@ def test_a_10_mb_preview_is_refused_as_too_large(client: FlaskClient) -> None:
     sign_in(client, "analyst")
     response = _preview(client, "x" * (10 * 1024 * 1024))
     assert response.status_code == 413 and "quá lớn" in response.get_data(as_text=True)
+
+
+def test_oversized_or_overfull_lint_and_deploy_posts_are_refused(client: FlaskClient, rt: Runtime) -> None:
+    sign_in(client, "analyst")
+    for action in ("lint", "deploy"):
+        huge = _send(client, action, {GUIDE: "x" * (10 * 1024 * 1024)})
+        assert huge.status_code == 413, action
+        crowded = _send(client, action, {f"{FORMS}/f{i}.schema.json": "{}" for i in range(6_000)})
+        assert crowded.status_code == 413, action
+    assert _deployments(rt) == 2
