@@ -122,8 +122,11 @@ def test_a_refused_deploy_marks_the_problems_and_stores_nothing(page: Page, serv
     expect(page.locator("#modeler[data-ready=true]")).to_be_attached(timeout=30_000)
     new_id = page.evaluate(_ADD_STEP)
     page.get_by_role("button", name="Triển khai phiên bản mới").click()
-    expect(page.locator("#analyst-status")).to_contain_text("Chưa triển khai", timeout=60_000)
+    status = page.locator("#analyst-status")
+    expect(status).to_have_text("Chưa triển khai: có 1 lỗi cần sửa (danh sách bên dưới).", timeout=60_000)
     expect(page.locator(f'.djs-element.lint-error[data-element-id="{new_id}"]')).to_be_attached()
+    shot(page, "analyst-deploy-refused", full_page=False)
+    assert _codes(page) == []
     assert page.url == f"{server}/analyst/{PID}/1"
 
 

@@ -326,6 +326,10 @@
       }
     });
     problemBox.hidden = problems.length === 0;
+    if (marked.length) {  // bring the first marked step into view, readable
+      if (canvas.zoom() < 0.8) { canvas.zoom(1); }
+      canvas.scrollToElement(marked[0]);
+    }
   }
 
   function busy(on) { lintButton.disabled = on; deployButton.disabled = on; }
@@ -352,8 +356,10 @@
     send(host.getAttribute("data-deploy-url"))
       .then(function (answer) {
         if (answer.ok) { window.location.assign(answer.body.url); return; }
-        show(answer.body.problems || []);
-        say("Chưa triển khai: " + answer.body.message.split("\n")[0], "error");
+        var problems = answer.body.problems || [];
+        show(problems);
+        say(problems.length ? "Chưa triển khai: có " + problems.length + " lỗi cần sửa (danh sách bên dưới)."
+          : "Chưa triển khai: " + answer.body.message, "error");
         busy(false);
       })
       .catch(function (error) { say("Không triển khai được: " + error.message + ".", "error"); busy(false); });
