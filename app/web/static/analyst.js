@@ -12,6 +12,7 @@
   var deployButton = document.getElementById("deploy-button");
   var csrf = host.getAttribute("data-csrf");
   var marked = [];
+  var ROOM = { top: 120, bottom: 120, left: 260, right: 120 };  // clear of the palette on the left
 
   function say(text, kind) {
     statusLine.textContent = text;
@@ -275,7 +276,7 @@
       modeler.get("selection").select(element);
       var canvas = modeler.get("canvas");
       if (canvas.zoom() < 0.8) { canvas.zoom(1); }  // a whole diagram fitted is too small to read the step
-      canvas.scrollToElement(element);
+      canvas.scrollToElement(element, ROOM);
       host.scrollIntoView({ block: "nearest" });
       return;
     }
@@ -328,7 +329,7 @@
     problemBox.hidden = problems.length === 0;
     if (marked.length) {  // bring the first marked step into view, readable
       if (canvas.zoom() < 0.8) { canvas.zoom(1); }
-      canvas.scrollToElement(marked[0]);
+      canvas.scrollToElement(marked[0], ROOM);
     }
   }
 
