@@ -107,6 +107,7 @@ def test_an_analyst_adds_a_step_with_its_form_lints_and_deploys(page: Page, serv
     expect(page.locator(f'[data-element-id="{STEP}"]').first).to_be_attached()  # the new version opens with the step
     expect(page.locator(f"#editor-{STEP}")).to_be_attached()
     shot(page, "analyst-deployed", full_page=False)
+    shot(page, "analyst-version-full")
     assert _codes(page) == []
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Quy trình").click()
     versions = page.locator(f"#process-{PID} tbody tr")
