@@ -22,10 +22,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["runtime"] = build_runtime(app.config)
 
-    from app import api, cli, ratelimit, web
+    from app import api, cli, procedures, ratelimit, web
 
     ratelimit.init_app(app)
-    api.init_app(app)
+    procedures.init_app(app)  # before the web blueprint is registered: the procedures' pages join it
+    api.init_app(app, procedures.api_blueprints())
     web.init_app(app)
     cli.init_app(app)
     return app
@@ -38,6 +39,8 @@ def build_runtime(config: Any) -> Any:
     from app.engine.calendar import load_default_overrides
     from app.persistence.audit import KeyRing
     from app.persistence.db import Database
+    from app.procedures import all_procedures
+    from app.services.procedures import Procedures
     from app.services.runtime import Runtime, SecuritySettings
 
     clock = config.get("CLOCK") or SystemClock()
@@ -49,6 +52,7 @@ def build_runtime(config: Any) -> Any:
         processes_dir=Path(config["PROCESSES_DIR"]),
         forms_dir=Path(config["FORMS_DIR"]),
         password_method=config["PASSWORD_HASH_METHOD"],
+        procedures=Procedures(all_procedures()),
         audit_keys=KeyRing.of(str(config["AUDIT_KEY"]).encode(), [str(k).encode() for k in config.get("AUDIT_OLD_KEYS") or []]),
         security=SecuritySettings(
             session_hours=int(config.get("SESSION_HOURS", 8)),

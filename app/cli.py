@@ -15,7 +15,17 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.errors import AppError
 from app.persistence.migrate import upgrade_and_grant
-from app.services import calendar, deploy, integrity, organisation_seed, organisations, timers, upkeep, users
+from app.services import (
+    calendar,
+    deploy,
+    integrity,
+    migration,
+    organisation_seed,
+    organisations,
+    timers,
+    upkeep,
+    users,
+)
 from app.services.runtime import Runtime
 
 
@@ -225,7 +235,7 @@ def calendar_remove(day: datetime, source: str, actor: str) -> None:
     click.echo(f"removed {day.date().isoformat()}")
 
 
-processes_group = AppGroup("processes", help="Check the process diagrams and forms.")
+processes_group = AppGroup("processes", help="Check the process diagrams and forms; move running cases between versions.")
 
 
 @processes_group.command("lint")
@@ -239,12 +249,49 @@ def processes_lint(directory: Path | None) -> None:
         _rt().processes_dir, _rt().forms_dir)
     if not processes_dir.is_dir():
         raise click.UsageError(f"{processes_dir} is not a directory")
-    problems = deploy.lint_directory(processes_dir, forms_dir)
+    problems = deploy.lint_directory(processes_dir, forms_dir, _rt().procedures)
     for problem in problems:
         click.echo(str(problem))
     click.echo(f"{len(problems)} problem(s)", err=True)
     if problems:
         raise SystemExit(1)
+
+
+@processes_group.command("migrate")
+@click.argument("process_id")
+@click.option("--to", "to_version", type=click.IntRange(1), required=True, help="The version to move the cases to.")
+@click.option("--from", "from_version", type=click.IntRange(1), help="Every running case of this version (at most 500).")
+@click.option("--case", "case_ids", type=click.IntRange(1), multiple=True, help="A case id (repeat for several).")
+@click.option("--dry-run", is_flag=True, help="Only say which cases can move and why the others cannot.")
+def processes_migrate(process_id: str, to_version: int, from_version: int | None, case_ids: tuple[int, ...],
+                      dry_run: bool) -> None:
+    """Move running cases of PROCESS_ID to version --to, or with --dry-run only preview it; exit 1 if any is refused."""
+    with _refused_as_usage():
+        ids = list(case_ids) if case_ids else None
+        if dry_run:
+            shown = migration.preview(_rt(), migration.COMMAND_LINE, process_id, to_version, ids, from_version)
+            movable = [c for c in shown.cases if c.movable]
+            refused = [c for c in shown.cases if not c.movable]
+            more = shown.more
+            heading = f"Xem trước: {len(movable)} hồ sơ chuyển được sang phiên bản {to_version}, {len(refused)} hồ sơ không."
+        else:
+            result = migration.migrate(_rt(), migration.COMMAND_LINE, process_id, to_version, ids, from_version)
+            movable, refused, more = result.moved, result.refused, False
+            heading = f"Đã chuyển {len(movable)} hồ sơ sang phiên bản {to_version}; {len(refused)} hồ sơ giữ nguyên."
+    click.echo(heading)
+    for case in movable + refused:
+        click.echo(_case_line(case, to_version))
+    if more:
+        click.echo(f"Còn hồ sơ khác trên phiên bản {from_version}: mỗi lần xét tối đa {migration.MAX_CASES} hồ sơ.")
+    if refused:
+        raise SystemExit(1)
+
+
+def _case_line(case: migration.CaseMove, to_version: int) -> str:
+    name = f"{case.case_number} (#{case.instance_id})" if case.case_number else f"#{case.instance_id}"
+    if case.movable:
+        return f"  ✔ {name}: phiên bản {case.from_version} → {to_version}"
+    return f"  ✘ {name}: " + " ".join(case.reasons)
 
 
 audit_group = AppGroup("audit", help="Check the audit trail and the account log; sign checkpoints.")

@@ -218,7 +218,9 @@ def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
                f"{_f(a['in_memory_p50_rate_per_s'])}/s]"))
     print(_row("(e)  our engine alone: load+validate+run+dump, no DB", r["e"][pid], a))
     b = r["b"][pid]
-    print(_row("(b)  services complete_task, SQLite file (1 txn)", b, a, f"[start_case p50 {_f(b['start_p50_ms'], 2)} ms]"))
+    print(_row("(b)  services complete_task, SQLite file (1 txn)", b, a, f"[start_case p50 {_f(b['start_p50_ms'], 2)} ms, "
+                                                                       f"SQL/task {_f(b['statements_per_task'], 1)} "
+                                                                       f"(max {b['statements_max']})]"))
     for level in ("c1", "c4"):
         c = r.get("c", {}).get(pid, {}).get(level)
         note = (f"[GET instance p50 {_f(c['get_p50_ms'], 2)} ms, client cycle p50 {_f(c['cycle_p50_ms'], 2)} ms, "

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event
+
 from app import build_runtime
 from app.clock import FrozenClock
 from app.engine import CompiledProcess, validate_form
@@ -36,6 +38,7 @@ class ServiceBench:
     db_path: Path
     rt: Runtime = field(init=False)
     principals: dict[str, Principal] = field(default_factory=dict)
+    statements: int = 0  # SQL statements sent so far, on either engine
 
     def __post_init__(self) -> None:
         url = f"sqlite:///{self.db_path}"
@@ -50,6 +53,11 @@ class ServiceBench:
         deploy.deploy(self.rt, None, BENCH_PID, model_files(BENCH_PID))
         deploy.deploy(self.rt, None, REAL_PID, deploy.read_sources(self.rt.processes_dir, self.rt.forms_dir, REAL_PID))
         organisation_seed.ensure_demo(self.rt)  # the province's bodies, with what their papers need
+        for engine in {self.rt.db.read_engine, self.rt.db.write_engine}:
+            event.listen(engine, "before_cursor_execute", self._count)
+
+    def _count(self, *_: Any) -> None:
+        self.statements += 1
 
     def principal(self, role: str) -> Principal:
         if role not in self.principals:
@@ -69,7 +77,8 @@ class ServiceBench:
             raise RuntimeError(f"instance {instance_id}: task {bpmn_id} is not ready")
         return rows[0].id
 
-    def run_case(self, scenario: Scenario, latencies: list[float], starts: list[float]) -> int:
+    def run_case(self, scenario: Scenario, latencies: list[float], starts: list[float],
+                 statements: list[int] | None = None) -> int:
         start_data = scenario.start_data()
         on_its_day(self.rt.clock, start_data, first=True)
         t0 = time.perf_counter()
@@ -81,15 +90,19 @@ class ServiceBench:
             data = payload()
             principal = self.principal(role)
             on_its_day(self.rt.clock, data)
-            t0 = time.perf_counter()
+            sent, t0 = self.statements, time.perf_counter()
             tasks.complete_task(self.rt, principal, task_id, data)
             latencies.append(time.perf_counter() - t0)
+            if statements is not None:
+                statements.append(self.statements - sent)
         return instance.id
 
     def run_cases(self, scenario: Scenario, completions: int) -> dict[str, Any]:
         latencies: list[float] = []
         starts: list[float] = []
-        ids = [self.run_case(scenario, latencies, starts) for _ in range(cases_for(completions, scenario))]
+        statements: list[int] = []
+        ids = [self.run_case(scenario, latencies, starts, statements)
+               for _ in range(cases_for(completions, scenario))]
         with self.rt.db.reading() as session:
             unfinished = [i for i in ids if (inst := queries.instance(session, i)) is None or inst.status != "completed"]
         if unfinished:
@@ -97,6 +110,8 @@ class ServiceBench:
         result = summary(latencies)
         result["start_p50_ms"] = summary(starts)["p50_ms"]
         result["cases"] = len(ids)
+        result["statements_per_task"] = statistics.mean(statements)  # SQL sent by one complete_task, on average
+        result["statements_max"] = max(statements)
         return result
 
     # -- (e) the engine alone: what complete_task does minus the database ----------------------

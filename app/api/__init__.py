@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -33,7 +34,7 @@ class ProductApi(Api):
     ERROR_SCHEMA = ErrorSchema
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, extra: Sequence[Any] = ()) -> None:
     app.config.update({
         "API_TITLE": "Khiếu nại lần hai & tiếp công dân — API",
         "API_VERSION": "1.0",
@@ -51,11 +52,12 @@ def init_app(app: Flask) -> None:
     api = ProductApi(app)
     for converter, schema in SCHEMAS.items():
         api.register_converter(converter, lambda _converter, schema=schema: dict(schema))
-    from app.api import auth, documents, instances, operations, organisations, plans, processes, tasks
+    from app.api import auth, documents, instances, operations, organisations, processes, tasks
 
-    for module in (auth, processes, instances, tasks, operations, plans, organisations, documents):
-        api_sign_in(module.blp)  # failed authentications (401) from one address are throttled
-        api.register_blueprint(module.blp)
+    modules = (auth, processes, instances, tasks, operations, organisations, documents)
+    for blp in [*(module.blp for module in modules), *extra]:  # ``extra``: the procedures' own routes
+        api_sign_in(blp)  # failed authentications (401) from one address are throttled
+        api.register_blueprint(blp)
     _register_errors(app)
 
     @app.before_request

@@ -7,6 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from app.api.auth import current_principal, login_required, runtime
+from app.api.migration_schemas import MigrationBody, MigrationPreviewSchema, MigrationResultSchema
 from app.api.parsing import ApiBlueprint
 from app.api.schemas import (
     CaseChangeSchema,
@@ -18,7 +19,7 @@ from app.api.schemas import (
 )
 from app.api.tasks import change_dict
 from app.api.version_schemas import DiffArgs, DiffSchema, VersionFilesSchema, VersionSchema
-from app.services import cases, deploy, versions
+from app.services import cases, deploy, migration, versions
 
 blp = ApiBlueprint("processes", __name__, url_prefix="/api/processes", description="Quy trình đã triển khai")
 
@@ -52,7 +53,8 @@ def deploy_files(body: dict[str, Any], process_id: str) -> Any:
 def lint_files(body: dict[str, Any], process_id: str) -> Any:
     """Kiểm tra các tệp như khi triển khai, liệt kê mọi lỗi cùng lúc (tệp, phần tử, dòng); không lưu gì."""
     _check_paths(process_id, body["files"])
-    return {"problems": deploy.lint_files(current_principal(), process_id, body["files"])}
+    return {"problems": deploy.lint_files(current_principal(), process_id, body["files"],
+                                               runtime().procedures)}
 
 
 def _check_paths(process_id: str, files: dict[str, str]) -> None:
@@ -86,6 +88,35 @@ def version_files(process_id: str, version: int) -> Any:
 def diff_versions(args: dict[str, Any], process_id: str) -> Any:
     """Những gì thay đổi từ phiên bản ``from`` đến ``to``: phần tử sơ đồ, biểu mẫu, mẫu văn bản, tệp khác."""
     return versions.diff(runtime(), current_principal(), process_id, args["from_"], args["to"])
+
+
+@blp.route("/<key:process_id>/migrations/preview", methods=["POST"])
+@blp.arguments(MigrationBody)
+@blp.response(200, MigrationPreviewSchema)
+@login_required
+def preview_migration(body: dict[str, Any], process_id: str) -> Any:
+    """Xem trước việc chuyển hồ sơ đang chạy sang phiên bản ``to_version``: hồ sơ nào chuyển được, hồ sơ nào không và vì sao.
+
+    Chọn hồ sơ bằng ``instance_ids`` (tối đa 500) hoặc ``from_version`` (mọi hồ sơ đang chạy trên phiên bản đó, tối
+    đa 500; ``more`` cho biết còn hồ sơ khác). Không thay đổi gì. Hồ sơ không thuộc quy trình hoặc không tồn tại: «không
+    tìm thấy».
+    """
+    return migration.preview(runtime(), current_principal(), process_id, body["to_version"],
+                             instance_ids=body.get("instance_ids"), from_version=body.get("from_version"))
+
+
+@blp.route("/<key:process_id>/migrations", methods=["POST"])
+@blp.arguments(MigrationBody)
+@blp.response(200, MigrationResultSchema)
+@login_required
+def migrate_cases(body: dict[str, Any], process_id: str) -> Any:
+    """Chuyển các hồ sơ chuyển được sang phiên bản ``to_version``, mỗi hồ sơ trong một giao dịch riêng.
+
+    Hồ sơ không an toàn để chuyển (bước đang chờ hoặc đã làm bị xóa, bị thay đổi), đã kết thúc hoặc vừa bị người khác
+    cập nhật nằm trong ``refused`` và giữ nguyên; mỗi hồ sơ đã chuyển có sự kiện ``migrated`` trong nhật ký.
+    """
+    return migration.migrate(runtime(), current_principal(), process_id, body["to_version"],
+                             instance_ids=body.get("instance_ids"), from_version=body.get("from_version"))
 
 
 @blp.route("/<key:process_id>/instances", methods=["POST"])

@@ -49,8 +49,18 @@ class InstanceFilter(PageArgs):
 
 
 class TaskFilter(PageArgs):
-    mine = fields.Boolean(load_default=False)
-    role = fields.String(load_default=None, validate=KEY)
+    scope = fields.String(load_default=None, validate=validate.OneOf(["roles", "mine", "unassigned", "available"]),
+                          metadata={"description": "roles: mọi việc của các vai trò của người gọi (mặc định); mine: "
+                                                   "việc người gọi đang giữ; unassigned: việc chưa ai nhận; available: "
+                                                   "việc chưa ai nhận hoặc người gọi đang giữ"})
+    mine = fields.Boolean(load_default=False, metadata={"description": "Cũ, giữ cho tương thích: true = scope=available"})
+    role = fields.String(load_default=None, validate=KEY, metadata={"description": "Chỉ việc của một vai trò của người gọi"})
+    instance_id = Number(load_default=None, metadata={"description": "Chỉ việc của một hồ sơ"})
+    bpmn_id = fields.String(load_default=None, validate=KEY, metadata={"description": "Chỉ việc của một bước (mã bước)"})
+    q = fields.String(load_default=None, validate=validate.Length(max=100),
+                      metadata={"description": "Tìm theo số hồ sơ, tên người khiếu nại, nội dung"})
+    status = fields.String(load_default=None, validate=validate.OneOf(["overdue", "due_soon", "on_time"]),
+                           metadata={"description": "overdue: quá hạn; due_soon: đến hạn trong 3 ngày; on_time: còn hạn"})
 
 
 class StartBody(Schema):

@@ -56,11 +56,27 @@ def task_dict(rt: Runtime, row: TaskRow) -> dict[str, Any]:
 @blp.response(200, TaskPage)
 @login_required
 def inbox(args: dict[str, Any]) -> Any:
-    """Việc đang chờ mà người gọi được làm, hạn sớm nhất trước (days_left âm = quá hạn)."""
+    """Việc đang chờ mà người gọi được làm, hạn sớm nhất trước (days_left âm = quá hạn).
+
+    Cùng một truy vấn với trang «Việc cần làm»: lọc theo phạm vi (``scope``), vai trò, hồ sơ (``instance_id``),
+    bước (``bpmn_id``), từ khóa và tình trạng hạn — «việc của tôi trên hồ sơ này» là một truy vấn.
+    """
     rt = runtime()
-    page = tasks.inbox(rt, current_principal(), role=args["role"], mine=args["mine"],
+    scope = args["scope"] or ("available" if args["mine"] else "roles")
+    page = tasks.inbox(rt, current_principal(), scope=scope, role=args["role"], instance_id=args["instance_id"],
+                       step=args["bpmn_id"], q=args["q"], status=args["status"],
                        page=args["page"], per_page=args["per_page"])
-    return page_of(page, [task_dict(rt, row) for row in page.items])
+    return page_of(page, [_inbox_dict(rt, item) for item in page.items])
+
+
+def _inbox_dict(rt: Runtime, item: Any) -> dict[str, Any]:
+    """An inbox line (plain columns, no rows loaded behind it) in the shape of TaskSchema."""
+    days_left = (item.due_on - rt.today()).days if item.due_on else None
+    return {"id": item.task_id, "instance_id": item.instance_id, "bpmn_id": item.bpmn_id, "name": item.name,
+            "role": item.role, "organisation": item.organisation, "assignee": item.assignee, "form": item.form,
+            "created_at": item.created_at, "due_on": item.due_on, "days_left": days_left,
+            "overdue": days_left is not None and days_left < 0,
+            "instance": {"case_number": item.case_number, "title": item.title}}
 
 
 @blp.route("/<task:task_id>")

@@ -16,6 +16,7 @@ from app.engine.calendar import LegalCalendar
 from app.engine.deadlines import script_functions
 from app.engine.forms import validate_form
 from app.engine.instance import ReadyTask, WorkflowRun
+from app.engine.migration import MovePlan, MoveRefused, SpecDiffs, move, plan_move
 from app.engine.process import CompiledProcess, UserTaskInfo, compile_process
 from app.engine.sandbox import RestrictedScriptEngine, normal_text, require
 from app.engine.serializer import SERIALIZER_VERSION, StateSerializer
@@ -25,6 +26,8 @@ __all__ = [
     "CompiledProcess",
     "Engine",
     "LegalCalendar",
+    "MovePlan",
+    "MoveRefused",
     "ReadyTask",
     "UserTaskInfo",
     "WorkflowRun",
@@ -39,6 +42,7 @@ class Engine:
     def __init__(self, calendar: LegalCalendar, now: Callable[[], datetime]) -> None:
         self.now = now
         self.serializer = StateSerializer()
+        self._spec_diffs = SpecDiffs(self.serializer.registry)
         self._processes: dict[Any, CompiledProcess] = {}
         self.use_calendar(calendar)
 
@@ -66,6 +70,15 @@ class Engine:
     def load(self, process: CompiledProcess, state: str) -> WorkflowRun:
         workflow = self.serializer.loads(state, process.spec, process.subprocess_specs)
         return WorkflowRun(process, workflow, self.script_engine, self.now, self.serializer.dumps, state)
+
+    def plan_move(self, run: WorkflowRun, new: CompiledProcess) -> MovePlan:
+        """What keeps a case from moving to ``new``, by SpiffWorkflow's diff of the two specs and the case's tasks."""
+        return plan_move(self._spec_diffs, run, new)
+
+    def move(self, run: WorkflowRun, new: CompiledProcess, plan: MovePlan) -> WorkflowRun:
+        """The case moved onto ``new`` in memory (see ``app.engine.migration``); refused with ``MoveRefused``."""
+        return move(run, new, plan, engine=self.script_engine, dump=self.serializer.dumps,
+                    load=lambda state: self.serializer.loads(state, new.spec, new.subprocess_specs))
 
     def dump(self, run: WorkflowRun) -> str:
         """The run's serialized state: computed once per change, refused (EngineError) past ``MAX_STATE_BYTES``."""

@@ -233,6 +233,11 @@ class WorkflowRun:
         return ready
 
     @_one_run
+    def resume(self) -> None:
+        """Run to the next wait state after the workflow was changed outside a step (moved to another version)."""
+        self._advance()
+
+    @_one_run
     def fire_due_timers(self) -> None:
         """Let every timer that is due by the engine's clock fire, then run to the next wait state."""
         with self._translated(None), engine_time(self.now):

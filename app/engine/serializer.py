@@ -78,6 +78,11 @@ class StateSerializer:
             MIGRATIONS[version](dct)
         return self._serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
 
+    @property
+    def registry(self) -> Any:
+        """The full converter registry: what SpiffWorkflow's spec diff compares task specs with."""
+        return self._spec_serializer.registry
+
     def spec_to_json(self, spec: BpmnProcessSpec, subprocess_specs: dict[str, Any]) -> str:
         """The spec as SpiffWorkflow would embed it in every instance; the benchmark measures what we save."""
         registry = self._spec_serializer.registry

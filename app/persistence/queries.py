@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -102,6 +102,17 @@ def deployment_of(session: Session, process_id: str, version: int) -> Deployment
     return session.scalar(select(Deployment).where(Deployment.process_id == process_id, Deployment.version == version))
 
 
+def instances_by_ids(session: Session, ids: Sequence[int]) -> dict[int, Instance]:
+    """The instances among ``ids`` that exist, by id (one query, whatever the process)."""
+    return {i.id: i for i in session.scalars(select(Instance).where(Instance.id.in_(list(ids))))} if ids else {}
+
+
+def running_on(session: Session, scope: Scope, deployment_id: int, limit: int) -> list[Instance]:
+    """The running cases of one deployment within ``scope``, oldest first, at most ``limit``."""
+    stmt = scope.apply(select(Instance).where(Instance.deployment_id == deployment_id, Instance.status == "running"))
+    return list(session.scalars(stmt.order_by(Instance.id).limit(limit)))
+
+
 def case_counts_by_deployment(session: Session, process_id: str) -> dict[int, dict[str, int]]:
     """Cases per deployment of a process and status, in one grouped query: deployment id → status → count."""
     rows = session.execute(
@@ -150,18 +161,6 @@ def task_row(session: Session, task_id: str) -> TaskRow | None:
 
 def instance_tasks(session: Session, instance_id: int) -> Sequence[TaskRow]:
     return session.scalars(select(TaskRow).where(TaskRow.instance_id == instance_id).order_by(TaskRow.created_at)).all()
-
-
-def inbox(session: Session, *, roles: Iterable[str], organisation: str | None, assignee: str | None,
-          only_mine: bool, page: int, per_page: int) -> Page:
-    """Ready tasks the caller may complete, earliest due date first, undated last."""
-    stmt = select(TaskRow).where(TaskRow.role.in_(sorted(roles)))
-    if organisation is not None:
-        stmt = stmt.where(TaskRow.organisation == organisation)
-    if only_mine and assignee:
-        stmt = stmt.where(or_(TaskRow.assignee.is_(None), TaskRow.assignee == assignee))
-    stmt = stmt.order_by(TaskRow.due_on.is_(None), TaskRow.due_on, TaskRow.created_at)
-    return paginate(session, stmt, page, per_page)
 
 
 def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow], now: datetime) -> list[TaskRow]:
@@ -347,6 +346,7 @@ class InboxItem:
     assignee: str | None
     created_at: datetime
     due_on: date | None
+    form: str
 
 
 @dataclass(frozen=True)
@@ -354,7 +354,8 @@ class InboxFilter:
     roles: frozenset[str]
     organisation: str | None
     username: str
-    scope: str = "roles"  # roles | mine | unassigned
+    scope: str = "roles"  # roles | mine (held by the caller) | unassigned | available (unassigned or the caller's)
+    instance_id: int | None = None
     q: str | None = None
     step: str | None = None
     status: str | None = None  # overdue | due_soon | on_time
@@ -366,27 +367,46 @@ def _inbox_where(stmt: Any, f: InboxFilter) -> Any:
     stmt = stmt.where(TaskRow.role.in_(sorted(f.roles)))
     if f.organisation is not None:
         stmt = stmt.where(TaskRow.organisation == f.organisation)
-    if f.scope == "mine":
-        stmt = stmt.where(TaskRow.assignee == f.username)
-    elif f.scope == "unassigned":
-        stmt = stmt.where(TaskRow.assignee.is_(None))
+    whose = _INBOX_SCOPES[f.scope](f)
+    if whose is not None:
+        stmt = stmt.where(whose)
+    if f.instance_id is not None:
+        stmt = stmt.where(TaskRow.instance_id == f.instance_id)
     if f.step:
         stmt = stmt.where(TaskRow.bpmn_id == f.step)
     if f.q and f.q.strip():
         stmt = stmt.where(Instance.search_key.like(search.pattern(f.q), escape="\\"))
-    if f.status == "overdue" and f.today:
-        stmt = stmt.where(TaskRow.due_on < f.today)
-    elif f.status == "due_soon" and f.today and f.soon:
-        stmt = stmt.where(TaskRow.due_on >= f.today, TaskRow.due_on <= f.soon)
-    elif f.status == "on_time" and f.today:
-        stmt = stmt.where(or_(TaskRow.due_on.is_(None), TaskRow.due_on >= f.today))
-    return stmt
+    due = _due_status(f)
+    return stmt if due is None else stmt.where(due)
 
 
-def inbox_search(session: Session, f: InboxFilter, page: int, per_page: int) -> Page:
-    """Ready tasks for the web inbox: overdue first (earliest due date), undated last; plain columns."""
+_INBOX_SCOPES: dict[str, Callable[[InboxFilter], Any]] = {
+    "roles": lambda f: None,
+    "mine": lambda f: TaskRow.assignee == f.username,
+    "unassigned": lambda f: TaskRow.assignee.is_(None),
+    "available": lambda f: or_(TaskRow.assignee.is_(None), TaskRow.assignee == f.username),
+}
+
+
+def _due_status(f: InboxFilter) -> Any:
+    if f.today is None:
+        return None
+    if f.status == "overdue":
+        return TaskRow.due_on < f.today
+    if f.status == "due_soon" and f.soon:
+        return and_(TaskRow.due_on >= f.today, TaskRow.due_on <= f.soon)
+    if f.status == "on_time":
+        return or_(TaskRow.due_on.is_(None), TaskRow.due_on >= f.today)
+    return None
+
+
+def inbox(session: Session, f: InboxFilter, page: int, per_page: int) -> Page:
+    """Ready tasks for the inbox, page and API alike: overdue first (earliest due date), undated last.
+
+    Plain columns of the task and instance rows in one query (plus its count): no workflow is read.
+    """
     columns = (TaskRow.id, TaskRow.instance_id, Instance.case_number, Instance.title, TaskRow.bpmn_id, TaskRow.name,
-               TaskRow.role, TaskRow.organisation, TaskRow.assignee, TaskRow.created_at, TaskRow.due_on)
+               TaskRow.role, TaskRow.organisation, TaskRow.assignee, TaskRow.created_at, TaskRow.due_on, TaskRow.form)
     base = _inbox_where(select(*columns).join(Instance, Instance.id == TaskRow.instance_id), f)
     total = session.scalar(_inbox_where(
         select(func.count()).select_from(TaskRow).join(Instance, Instance.id == TaskRow.instance_id), f)) or 0

@@ -47,6 +47,7 @@ class Right(StrEnum):
 
     DEPLOY = "deploy"
     READ_VERSIONS = "read_versions"
+    MIGRATE = "migrate"
     READ_PROCESSES = "read_processes"
     READ_DASHBOARD = "read_dashboard"
     MANAGE_USERS = "manage_users"
@@ -70,6 +71,7 @@ ROLE_RIGHTS: dict[Right, frozenset[str]] = {
     Right.DEPLOY: frozenset({"analyst", "admin"}),
     # a right of its own (today the deployers) so a refusal to read says so, not «only … may deploy»
     Right.READ_VERSIONS: frozenset({"analyst", "admin"}),
+    Right.MIGRATE: frozenset({"analyst", "admin"}),
     Right.READ_PROCESSES: EVERY_ROLE,
     Right.READ_DASHBOARD: EVERY_ROLE,
     Right.MANAGE_USERS: frozenset({"admin"}),
@@ -88,6 +90,7 @@ ROLE_RIGHTS: dict[Right, frozenset[str]] = {
 REFUSALS: dict[Right, str] = {
     Right.DEPLOY: "Chỉ cán bộ phân tích quy trình và quản trị mới được triển khai quy trình.",
     Right.READ_VERSIONS: "Chỉ cán bộ phân tích quy trình và quản trị mới xem được các phiên bản và thay đổi của quy trình.",
+    Right.MIGRATE: "Chỉ cán bộ phân tích quy trình và quản trị mới được chuyển hồ sơ đang chạy sang phiên bản khác.",
     Right.READ_PROCESSES: "Tài khoản chưa được giao vai trò nào.",
     Right.READ_DASHBOARD: "Tài khoản chưa được giao vai trò nào.",
     Right.MANAGE_USERS: "Chỉ quản trị mới quản lý người dùng.",

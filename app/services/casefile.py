@@ -32,22 +32,9 @@ from app.services.cases import CaseView, get_case, list_cases
 from app.services.documents import DocumentInfo
 from app.services.notes import NoteLine
 from app.services.principal import Principal
-from app.services.register import PLAN_PROCESS
+from app.services.procedures import PLAN, CaseLink
 from app.services.runtime import Runtime
 
-DEADLINE_LABELS = {
-    "filing_deadline": "Hạn khiếu nại lần hai",
-    "acceptance_deadline": "Hạn thụ lý",
-    "resolution_deadline": "Hạn giải quyết",
-    "decision_deadline": "Hạn ban hành quyết định",
-    "sending_deadline": "Hạn gửi quyết định",
-    "publication_deadline": "Hạn công khai quyết định",
-    "suspension_notice_deadline": "Hạn thông báo tạm đình chỉ",
-    "termination_notice_deadline": "Hạn gửi quyết định đình chỉ",
-    "plan_deadline": "Hạn trình kế hoạch",
-    "unit_report_deadline": "Hạn báo cáo của đơn vị",
-    "report_deadline": "Hạn báo cáo tổng hợp",
-}
 ACTIONS = {
     "instance_started": "Tạo hồ sơ", "task_completed": "Hoàn thành bước", "task_failed": "Bước bị từ chối",
     "message_received": "Nhận văn bản", "message_failed": "Văn bản bị từ chối", "timer_fired": "Đến hạn (hẹn giờ)",
@@ -56,25 +43,20 @@ ACTIONS = {
     "task_claimed": "Nhận việc", "task_released": "Trả việc", "attachment_added": "Thêm tài liệu",
     "task_assigned": "Giao việc cho cán bộ", "duplicate_confirmed": "Vẫn tiếp nhận dù có hồ sơ trùng",
     "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
-    "note_added": "Thêm ghi chú nội bộ",
+    "note_added": "Thêm ghi chú nội bộ", "migrated": "Chuyển sang phiên bản mới của quy trình",
     "document_issued": "Ban hành văn bản", "document_regenerated": "Tạo lại văn bản",
     "document_signed_added": "Đính kèm bản đã ký của văn bản",
 }
-CASE_VARIABLES = {  # what the diagrams compute into the case, named for officers
-    "case_number": "Số hồ sơ", "regime": "Chế độ pháp lý áp dụng", "filed_in_time": "Đơn còn trong thời hạn khiếu nại",
-    "outcome": "Kết quả", "withdrawal_received": "Đã nhận đơn rút khiếu nại",
-    "competent_authority": "Thẩm quyền giải quyết", "competent_authority_name": "Người có thẩm quyền giải quyết",
-    "handling_organisation": "Cơ quan giải quyết",
-}
+CASE_VARIABLES = {"case_number": "Số hồ sơ", "regime": "Chế độ pháp lý áp dụng"}  # what every diagram computes
 NON_PERSONS = {"system": "Hệ thống", "setup": "Cài đặt ban đầu", "cli": "Dòng lệnh"}  # actors who are no officer
-CHOICES_OF = {"competent_authority": "submitted_to"}  # a computed variable -> the field whose options it takes
 EVENT_FIELDS = {  # what the events themselves record beside the case's changes, named for officers
     "assignee": "Cán bộ được giao", "previous": "Cán bộ trước đó", "routed_by": "Người giao", "step": "Bước",
     "filename": "Tệp", "size": "Dung lượng (byte)", "duplicates": "Hồ sơ trùng", "other_organisations":
     "Hồ sơ trùng ở cơ quan khác", "characters": "Số ký tự", "name": "Cảnh báo", "subject": "Nội dung cảnh báo",
-    "attempts": "Số lần thử", "error": "Lỗi", "last_error": "Lỗi gần nhất", "sequence": "Lượt tiếp số",
+    "attempts": "Số lần thử", "error": "Lỗi", "last_error": "Lỗi gần nhất",
     "received_on": "Ngày tiếp nhận", "title": "Văn bản", "number": "Số, ký hiệu", "issued_on": "Ngày ban hành",
     "version": "Phiên bản", "file": "Tệp", "sha256": "Dấu vân tay SHA-256", "reason": "Lý do",
+    "from_version": "Từ phiên bản quy trình", "to_version": "Sang phiên bản quy trình",  # a ``migrated`` event's
 }
 OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",
             "withdrawn": "Rút khiếu nại"}
@@ -111,15 +93,6 @@ class FormSpec:
     process_id: str | None = None  # the process of the case the form is for (a letter's page goes back to it)
 
 
-@dataclass(frozen=True)
-class RegisterLink:
-    """The reception-register record a case was opened from (sổ tiếp công dân), for the link back."""
-
-    plan_id: int
-    plan_case_number: str
-    record_id: int
-    sequence: int
-
 
 @dataclass(frozen=True)
 class CaseFile:
@@ -138,7 +111,7 @@ class CaseFile:
     titles: dict[str, str]  # dotted field path (no list indices) -> the form's Vietnamese title
     choices: dict[str, dict[str, str]]  # dotted field path -> {stored value: the option's title}
     outcome_label: str | None = None
-    from_register: RegisterLink | None = None
+    links: list[CaseLink] = field(default_factory=list)  # what the procedures add (e.g. the register it came from)
     continuation_rule: str | None = None  # how suspension stops and resumption continues the clock
     calendar_pending: list[CalendarEntry] = field(default_factory=list)  # estimated days off in the case's span
     notes: list[NoteLine] = field(default_factory=list)  # internal comments, never part of the decision
@@ -159,7 +132,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         officers = _officers_named(process, [view.data, *map(_changed_set, payloads)])
         people = {e.actor for e in events} | _people_in(events, payloads) | {view.instance.started_by}
         names = queries.user_names(session, people | {u for found in officers.values() for u in found})
-        titles, choices = _field_titles(process.labels)
+        titles, choices = _field_titles(rt, process.process_id, process.labels)
         choices |= {path: {u: names[u] for u in found if u in names} for path, found in officers.items()}
         message_titles = {m: str(process.forms.get(f"{m}.schema.json", {}).get("title") or m)
                           for m in view.waiting_messages if access.may_record(principal, process, m)}
@@ -168,7 +141,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         workable = frozenset(t.id for t in view.tasks if access.may_do_task(principal, t))
         case_notes = notes.notes_of(session, view.instance)
         papers = documents.list_documents(session, instance_id)
-        from_register = _register_link(session, view.data.get("reception_record"))
+        links = rt.procedures.case_links(session, view.data)
         calendar = rt.engine.calendar  # rt.process brought it up to date
     timeline = [_entry(e, data, names, element_names) for e, data in zip(events, payloads, strict=True)]
     completed: set[str] = set()
@@ -180,13 +153,13 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
     overdue = sorted({t.bpmn_id for t in view.tasks if t.due_on is not None and t.due_on < today})
     working = access.works_on(principal, process)
     running = view.instance.status == "running"
-    deadlines = deadline_rows(view.data, today)
+    deadlines = deadline_rows(view.data, today, rt.procedures.labels("deadline_labels"))
     return CaseFile(
         view=view, timeline=timeline, chain=chain, attachments=files,
         deadlines=deadlines, completed=sorted(completed - set(active)), active=active,
         overdue=overdue, messages=message_titles if running else {}, openable=openable, can_attach=working and running,
         read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
-        from_register=from_register, continuation_rule=continuation_rule(view.data, running, today),
+        links=links, continuation_rule=continuation_rule(view.data, running, today),
         calendar_pending=pending_days(calendar, view.data, deadlines, local_date(view.instance.created_at)),
         notes=case_notes, workable=workable, people=names, documents=papers,
     )
@@ -218,14 +191,6 @@ def pending_days(calendar: LegalCalendar, data: Mapping[str, Any], deadlines: li
     return [e for e in calendar.unverified(first, last) if e.day.weekday() < 5]
 
 
-def _register_link(session: Any, link: Any) -> RegisterLink | None:
-    record_id = link.get("id") if isinstance(link, dict) else None
-    record = queries.reception_record(session, record_id) if isinstance(record_id, int) else None
-    if record is None:
-        return None
-    return RegisterLink(record.plan_instance_id, str(link.get("plan_case_number") or ""), record.id, record.sequence)
-
-
 def diagram_xml(rt: Runtime, principal: Principal, instance_id: int) -> str:
     """The BPMN of the version the case runs on, for the viewer to draw."""
     view = get_case(rt, principal, instance_id)
@@ -237,12 +202,13 @@ def diagram_xml(rt: Runtime, principal: Principal, instance_id: int) -> str:
     raise NotFound("Phiên bản quy trình không có sơ đồ.")
 
 
-def deadline_rows(data: dict[str, Any], today: date) -> list[DeadlineRow]:
-    """Every computed deadline of the case with its legal basis, in the law's order."""
+def deadline_rows(data: dict[str, Any], today: date, labels: Mapping[str, str] | None = None) -> list[DeadlineRow]:
+    """Every computed deadline of the case with its legal basis, in the law's order (the procedures' ``labels``)."""
+    labels = labels or {}
     regime = str(data.get("regime") or "2021")
     basis = _bases(regime)
     rows = []
-    for key in [*DEADLINE_LABELS, *sorted(k for k in data if k.endswith("_deadline") and k not in DEADLINE_LABELS)]:
+    for key in [*labels, *sorted(k for k in data if k.endswith("_deadline") and k not in labels)]:
         value = data.get(key)
         if not isinstance(value, str):
             continue
@@ -252,7 +218,7 @@ def deadline_rows(data: dict[str, Any], today: date) -> list[DeadlineRow]:
             due = None
         rule = basis.get(key)
         unit = "ngày làm việc" if rule and rule["unit"] == "working" else "ngày"
-        rows.append(DeadlineRow(key, DEADLINE_LABELS.get(key, key), due, rule["basis"] if rule else None,
+        rows.append(DeadlineRow(key, labels.get(key, key), due, rule["basis"] if rule else None,
                                 f"{rule['days']} {unit}" if rule else None, (due - today).days if due else None))
     return rows
 
@@ -287,7 +253,7 @@ def startable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
 def receivable(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:
     """The petitions the caller may register («Tiếp nhận đơn»): what it may start, less the reception plan,
     which is drawn up from the plans' own page."""
-    return [(process_id, name) for process_id, name in startable(rt, principal) if process_id != PLAN_PROCESS]
+    return [(process_id, name) for process_id, name in startable(rt, principal) if process_id not in rt.procedures.of_kind(PLAN)]
 
 
 def start_form(rt: Runtime, principal: Principal, process_id: str) -> FormSpec:
@@ -317,11 +283,15 @@ def message_form(rt: Runtime, principal: Principal, instance_id: int, name: str)
     return FormSpec(title, schema, process.forms.get(f"{name}.uischema.json"), view.instance.process_id)
 
 
-def _field_titles(labels: FormLabels) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+def _field_titles(rt: Runtime, process_id: str,
+                  labels: FormLabels) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Titles and option labels of every field of the process's forms, with what the diagrams compute."""
+    procedure = rt.procedures.get(process_id)
     choices = {"outcome": dict(OUTCOMES), **labels.choices}
-    choices |= {variable: choices[field] for variable, field in CHOICES_OF.items() if field in choices}
-    return {**DEADLINE_LABELS, **CASE_VARIABLES, **EVENT_FIELDS, **labels.titles}, choices
+    choices |= {variable: choices[field] for variable, field in (procedure.choices_of if procedure else {}).items()
+                if field in choices}
+    own = {**procedure.case_variables, **procedure.event_fields} if procedure else {}
+    return {**rt.procedures.labels("deadline_labels"), **CASE_VARIABLES, **own, **EVENT_FIELDS, **labels.titles}, choices
 
 
 def _payload(raw: str | None) -> dict[str, Any]:

@@ -50,12 +50,16 @@ def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any,
     The engine runs first, outside any write transaction; the short write then saves it all at once.
     The officers' surfaces check for the same petition registered twice: ``confirm_duplicate`` False
     refuses one (409), True registers it and says so in the trail; None (scripts, seeds) does not check.
+    Only a procedure that declares it (``duplicate_checked``: its start form names a complainant and a
+    first decision) is checked.
     """
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu khởi tạo phải là một đối tượng JSON.")
     with rt.db.reading() as session:
         prepared = prepare_start(rt, session, principal, process_id, data)
-        found = duplicates.find(rt, session, principal, data) if confirm_duplicate is not None else None
+        procedure = rt.procedures.get(process_id)
+        looks = confirm_duplicate is not None and procedure is not None and procedure.duplicate_checked
+        found = duplicates.find(rt, session, principal, data) if looks else None
     duplicates.refuse_unless_confirmed(found, bool(confirm_duplicate))
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:

@@ -14,7 +14,7 @@ from app.persistence import queries
 from app.services import access
 from app.services.access import Right
 from app.services.principal import Principal
-from app.services.register import PLAN_PROCESS
+from app.services.procedures import PLAN
 from app.services.runtime import Runtime
 
 
@@ -55,7 +55,7 @@ def summary(rt: Runtime, principal: Principal) -> Dashboard:
                           first, after - timedelta(days=1))
     with rt.db.reading() as session:
         steps = [StepCount(*row) for row in queries.tasks_by_step(session, rt.today(), principal.organisation)]
-        counts = queries.instance_counts(session, access.organisation_scope(principal), month, frozenset({PLAN_PROCESS}))
+        counts = queries.instance_counts(session, access.organisation_scope(principal), month, rt.procedures.of_kind(PLAN))
     finished = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("completed:")}
     return Dashboard(month=f"{local.month:02d}/{local.year}", running=counts["running"],
                      received_this_month=counts["received"], resolved_this_month=finished.get("resolved", 0),

@@ -25,6 +25,7 @@ from app.persistence.models import Deployment, DeploymentFile
 from app.services import access, versions
 from app.services.access import Right
 from app.services.principal import Principal
+from app.services.procedures import Procedures
 from app.services.runtime import Runtime
 from app.text import unfit
 
@@ -76,6 +77,7 @@ def deploy(rt: Runtime, actor: Principal | None, process_id: str, files: Mapping
     _check_process_id(process_id)
     _refuse(process_id, lint(process_id, files))
     compiled = compile_process(process_id, files)
+    _refuse(process_id, rt.procedures.contract_problems(compiled, main_diagram(process_id, files)))
     digest = content_hash(files)
     with rt.db.writing() as session:
         existing = queries.deployment_by_hash(session, process_id, digest)
@@ -114,29 +116,41 @@ def _refuse(process_id: str, problems: list[Problem]) -> None:
                         "problems": [p.as_dict() for p in problems]})
 
 
-def check(process_id: str, files: Mapping[str, str]) -> list[Problem]:
-    """Every problem of the files: lint's, then, when lint finds none that blocks, what the deploy gate still refuses."""
+def main_diagram(process_id: str, files: Mapping[str, str]) -> str:
+    """The diagram a contract's missing element is reported against: the process's own .bpmn file."""
+    own = f"processes/{process_id}/{process_id}.bpmn"
+    return own if own in files else next((p for p in sorted(files) if p.endswith(".bpmn")), own)
+
+
+def check(process_id: str, files: Mapping[str, str], procedures: Procedures | None = None) -> list[Problem]:
+    """Every problem of the files: lint's, then, when lint finds none that blocks, what the deploy gate still refuses.
+
+    The gate includes the contract of the process's procedure (``procedures``), as ``deploy`` checks it.
+    """
     problems = lint(process_id, files)
     if all(p.rule in ADVISORY_RULES for p in problems):
         try:
-            compile_process(process_id, files)
+            compiled = compile_process(process_id, files)
         except DiagramError as exc:
             problems.append(from_error(exc, f"processes/{process_id}", "compile"))
+        else:
+            problems += (procedures or Procedures()).contract_problems(compiled, main_diagram(process_id, files))
     return problems
 
 
-def lint_files(actor: Principal, process_id: str, files: Mapping[str, str]) -> list[Problem]:
+def lint_files(actor: Principal, process_id: str, files: Mapping[str, str],
+               procedures: Procedures | None = None) -> list[Problem]:
     """What deploying the files would refuse, all at once, storing nothing (analysts check before they deploy)."""
     access.require(actor, Right.DEPLOY)
     _check_process_id(process_id)
-    return check(process_id, files)
+    return check(process_id, files, procedures)
 
 
-def lint_directory(processes_dir: Path, forms_dir: Path) -> list[Problem]:
+def lint_directory(processes_dir: Path, forms_dir: Path, procedures: Procedures | None = None) -> list[Problem]:
     """Every problem of every process folder under ``processes_dir`` with its forms under ``forms_dir``."""
     problems: list[Problem] = []
     for folder in sorted(p for p in processes_dir.iterdir() if p.is_dir()):
-        problems += check(folder.name, read_sources(processes_dir, forms_dir, folder.name))
+        problems += check(folder.name, read_sources(processes_dir, forms_dir, folder.name), procedures)
     return problems
 
 

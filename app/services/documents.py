@@ -28,7 +28,7 @@ from app.errors import Conflict, InvalidInput, NotFound, PdfUnavailable, TrailBr
 from app.persistence import audit, catalogue, queries
 from app.persistence import documents as stored
 from app.persistence.models import Document, DocumentIssuer, DocumentVersion, Instance
-from app.services import access, document_numbers, document_sources, integrity
+from app.services import access, document_numbers, integrity
 from app.services.document_numbers import DocumentNumber
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -138,7 +138,7 @@ def store_numbered(rt: Runtime, session: Session, actor: str, instance: Instance
     """Make and keep the numbered documents from the saved case, each recorded in its audit trail."""
     made, officer = [], _full_name(session, actor)
     for item in numbered:
-        content = _render(session, instance, process, run.data, item.kind, item.organisation, item.number.text,
+        content = _render(rt, session, instance, process, run.data, item.kind, item.organisation, item.number.text,
                           item.issued_on, officer)
         document = Document(instance_id=instance.id, kind=item.kind.name, title=item.kind.title,
                             organisation=item.organisation, year=item.issued_on.year, series=item.number.series,
@@ -154,15 +154,18 @@ def store_numbered(rt: Runtime, session: Session, actor: str, instance: Instance
     return made
 
 
-def _render(session: Session, instance: Instance, process: CompiledProcess, data: Mapping[str, Any],
+def _render(rt: Runtime, session: Session, instance: Instance, process: CompiledProcess, data: Mapping[str, Any],
             kind: DocumentKind, organisation: str, number: str, issued_on: date, officer: str) -> bytes:
     header = stored.issuer(session, organisation)
     if header is None:
         raise Conflict("Cơ quan ban hành chưa có thông tin tiêu đề và người ký văn bản.")
     context = document_context(kind, data, number, issued_on, _issuer(header), _signer(header),
                                process.labels.choices, officer)
-    for name in kind.sources:  # the deploy check admits only the sources there are
-        context[name] = document_sources.SOURCES[name](session, instance)
+    for name in kind.sources:  # the lists the process's procedure keeps apart from the case (a plan's register)
+        source = rt.procedures.document_source(instance.process_id, name)
+        if source is None:
+            raise Conflict(f"Quy trình {instance.process_id} không cung cấp nguồn dữ liệu «{name}» cho văn bản.")
+        context[name] = source(session, instance)
     return render(kind.template, context)
 
 
@@ -322,7 +325,7 @@ def regenerate(rt: Runtime, principal: Principal, document_id: int, reason: str)
         if kind is None:
             raise Conflict("Phiên bản quy trình của hồ sơ không còn mẫu văn bản này.")
         _, run = load_run(rt, session, instance)
-        content = _render(session, instance, process, run.data, kind, document.organisation, document.number_text,
+        content = _render(rt, session, instance, process, run.data, kind, document.organisation, document.number_text,
                           document.issued_on, _full_name(session, document.issued_by))
         version = stored.next_version(session, document.id)
         return _keep(rt, session, principal.username, instance, document, version=version, source=GENERATED,
@@ -371,6 +374,6 @@ def preview(rt: Runtime, session: Session, instance: Instance, process: Compiled
         merged = with_field(merged, prefix + key, value)
     issued_on = _day(field_value(submitted, kind.date_field) if kind.date_field else None) or rt.today()
     organisation = issuing_body(process, merged, instance)
-    content = _render(session, instance, process, merged, kind, organisation, PREVIEW_NUMBER, issued_on,
+    content = _render(rt, session, instance, process, merged, kind, organisation, PREVIEW_NUMBER, issued_on,
                       _full_name(session, officer))
     return f"du-thao-{kind.name}.docx", content

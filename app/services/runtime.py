@@ -15,6 +15,7 @@ from app.persistence import queries
 from app.persistence.audit import KeyRing
 from app.persistence.db import Database
 from app.persistence.models import Deployment
+from app.services.procedures import Procedures
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,7 @@ class Runtime:
     audit_keys: KeyRing
     password_method: str = "scrypt"  # noqa: S105 - a hash method name, not a password
     security: SecuritySettings = field(default_factory=SecuritySettings)
+    procedures: Procedures = field(default_factory=Procedures)  # filled by the app factory (``app.procedures``)
     _calendar_stamp: tuple[int, int] | None = field(default=None, repr=False)
 
     def now(self) -> datetime:

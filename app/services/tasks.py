@@ -15,7 +15,7 @@ from app.engine.labels import shown_values
 from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
 from app.persistence import audit, queries, worklist
 from app.persistence.models import TaskRow
-from app.services import access, assignment, documents, register, uploads
+from app.services import access, assignment, documents, uploads
 from app.services.assignment import Officer
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -46,13 +46,6 @@ class TaskView:
     officer_choices: dict[str, list[Officer]] | None = None  # form fields that name an officer -> who may be named
     assignable: list[Officer] | None = None  # who the caller may hand the step to (when it may assign it)
     documents: dict[str, str] | None = None  # kind -> title of the papers completing the step may issue
-
-
-def inbox(rt: Runtime, principal: Principal, *, role: str | None, mine: bool, page: int, per_page: int) -> queries.Page:
-    roles = {role} & principal.roles if role else principal.roles
-    with rt.db.reading() as session:
-        return queries.inbox(session, roles=roles, organisation=principal.organisation,
-                             assignee=principal.username, only_mine=mine, page=page, per_page=per_page)
 
 
 def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
@@ -132,8 +125,8 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
             record_failure(rt, instance.id, actor=principal.username, action="task_failed", error=error,
                            task_id=task_id, bpmn_id=bpmn_id)
             raise
-        entry = (register.prepare_entry(rt, session, principal, str(seen.get("day", "")), data)
-                 if (instance.process_id, bpmn_id) == (register.PLAN_PROCESS, register.DAILY_TASK) else [])
+        hook = rt.procedures.task_hook(instance.process_id, bpmn_id)  # e.g. a reception day's register records
+        prepared = hook.prepare(rt, session, principal, seen, data) if hook else None
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
         instance = relock(rt, session, instance.id, version)
@@ -146,7 +139,8 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
                          extra={"submitted": data, **({"branch": branch} if branch else {})})
         documents.store_numbered(rt, session, principal.username, instance, process, run, numbered, step=bpmn_id,
                                  task_id=task_id)
-        register.store_entry(rt, session, principal, instance, entry)
+        if hook:
+            hook.store(rt, session, principal, instance, prepared)
         uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=bpmn_id)
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
 
@@ -165,22 +159,30 @@ def task_or_error(session: Session, task_id: str, principal: Principal) -> TaskR
 
 # -- the officers' inbox: search, filters, claim and release ----------------------------------
 
-INBOX_SCOPES = ("roles", "mine", "unassigned")
+INBOX_SCOPES = ("roles", "mine", "unassigned", "available")
 INBOX_STATUSES = ("overdue", "due_soon", "on_time")
 DUE_SOON_DAYS = 3
 
 
-def search_inbox(rt: Runtime, principal: Principal, *, scope: str = "roles", q: str | None = None,
-                 step: str | None = None, status: str | None = None, page: int = 1, per_page: int = 25) -> queries.Page:
-    """Ready tasks of the caller's roles (or claimed by the caller), overdue first, filtered and paged."""
+def inbox(rt: Runtime, principal: Principal, *, scope: str = "roles", role: str | None = None,
+          instance_id: int | None = None, q: str | None = None, step: str | None = None, status: str | None = None,
+          page: int = 1, per_page: int = 25) -> queries.Page:
+    """Ready tasks of the caller's roles in their organisation, overdue first, filtered and paged.
+
+    The one inbox, for the page and the API: ``scope`` says whose (``roles``: every task of the
+    caller's roles; ``mine``: held by the caller; ``unassigned``; ``available``: unassigned or the
+    caller's), ``role`` narrows to one of the caller's roles (another role gives an empty page, never
+    someone else's work), ``instance_id`` to one case — "my task on this case" in one indexed query.
+    """
     if scope not in INBOX_SCOPES or (status and status not in INBOX_STATUSES):
         raise InvalidInput("Bộ lọc danh sách việc không hợp lệ.")
     today = rt.today()
-    f = queries.InboxFilter(roles=principal.roles, organisation=principal.organisation, username=principal.username,
-                            scope=scope, q=(q or "").strip()[:100] or None, step=step or None, status=status or None,
-                            today=today, soon=today + timedelta(days=DUE_SOON_DAYS))
+    roles = principal.roles & {role} if role else principal.roles
+    f = queries.InboxFilter(roles=frozenset(roles), organisation=principal.organisation, username=principal.username,
+                            scope=scope, instance_id=instance_id, q=(q or "").strip()[:100] or None, step=step or None,
+                            status=status or None, today=today, soon=today + timedelta(days=DUE_SOON_DAYS))
     with rt.db.reading() as session:
-        return queries.inbox_search(session, f, max(page, 1), min(max(per_page, 1), 100))
+        return queries.inbox(session, f, max(page, 1), min(max(per_page, 1), 200))
 
 
 def inbox_steps(rt: Runtime, principal: Principal) -> list[tuple[str, str]]:

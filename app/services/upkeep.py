@@ -17,8 +17,6 @@ from app.services import duplicates, integrity, organisation_seed
 from app.services.runtime import Runtime
 from app.services.state import case_organisation, load_run
 
-DUPLICATE_CHECKED = "complaint_second_level"  # the process whose start form names a complainant and a first decision
-
 
 @dataclass(frozen=True)
 class UpkeepReport:
@@ -55,9 +53,12 @@ def fill_petition_keys(rt: Runtime) -> int:
     """Give complaint cases opened before migration 0014 the keys a registration is checked against for duplicates."""
     filled = 0
     with rt.db.writing() as session:
-        for instance in worklist.instances_without_keys(session, DUPLICATE_CHECKED):
-            _, run = load_run(rt, session, instance)
-            keys = duplicates.petition_keys(run.data)
-            worklist.add_keys(session, instance.id, keys)
-            filled += bool(keys)
+        for procedure in rt.procedures.all():
+            if not procedure.duplicate_checked:  # its start form names a complainant and a first decision
+                continue
+            for instance in worklist.instances_without_keys(session, procedure.process_id):
+                _, run = load_run(rt, session, instance)
+                keys = duplicates.petition_keys(run.data)
+                worklist.add_keys(session, instance.id, keys)
+                filled += bool(keys)
     return filled

@@ -25,15 +25,13 @@ from app.web import (
     filters,
     notes,
     organisations,
-    plans,
     views,
 )
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
 __all__ = ["account", "admin", "analyst", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes",
-           "organisations",
-           "plans", "views"]
+           "organisations", "views"]
 
 
 def init_app(app: Flask) -> None:

@@ -10,7 +10,8 @@ from flask import Flask, g
 
 from app.clock import VIETNAM
 from app.roles import ROLES
-from app.services import access, casefile, organisations, plans
+from app.services import access, casefile, organisations
+from app.services.procedures import NavLink, Procedure
 from app.web.auth import current_principal, runtime
 
 STATUS_LABELS = {"running": "Đang giải quyết", "completed": "Đã kết thúc"}
@@ -88,9 +89,18 @@ def may(right: str) -> bool:
     return who is not None and access.can(who, access.Right(right))
 
 
-def reads_plans() -> bool:
+def procedure_links() -> list[NavLink]:
+    """The navigation entries the procedures add that the signed-in officer may follow."""
     who = current_principal()
-    return who is not None and plans.may_read_plans(runtime(), who)
+    if who is None:
+        return []
+    links = [p.nav for p in runtime().procedures.all() if p.nav is not None]
+    return [link for link in links if link.visible(runtime(), who)]
+
+
+def procedure(process_id: str | None) -> Procedure | None:
+    """The procedure of a process, for a page that shows what it adds (a home link, a start note)."""
+    return runtime().procedures.get(process_id) if process_id else None
 
 
 def startable_processes() -> list[tuple[str, str]]:
@@ -114,7 +124,8 @@ def register(app: Flask) -> None:
     app.add_template_filter(vn_text, "vn_text")
     app.jinja_env.globals.update(ROLES=ROLES, STATUS_LABELS=STATUS_LABELS)
     app.add_template_global(may, "may")
-    app.add_template_global(reads_plans, "reads_plans")
+    app.add_template_global(procedure_links, "procedure_links")
+    app.add_template_global(procedure, "procedure")
     app.add_template_global(current_principal, "current_principal")
     app.add_template_global(startable_processes, "startable_processes")
     app.add_template_global(reception_processes, "reception_processes")

@@ -8,7 +8,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import EngineError, FormValidationError, InvalidInput
 from app.routing import MAX_ID
-from app.services import attachments, casefile, cases, dashboard, drafts, register, tasks
+from app.services import attachments, casefile, cases, dashboard, drafts, tasks
 from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
 from app.text import content_disposition
 from app.web import forms, officers
@@ -28,9 +28,11 @@ def uploads() -> list[attachments.Upload]:
 
 
 def case_home(process_id: str | None, instance_id: int) -> str:
-    """Where a case is looked after: a reception plan has its own dashboard, any other case its case page."""
-    if process_id == register.PLAN_PROCESS:
-        return url_for("web.plan", plan_id=instance_id)
+    """Where a case is looked after: its procedure's own page (a reception plan's dashboard), else the case page."""
+    procedure = runtime().procedures.get(process_id) if process_id else None
+    if procedure is not None and procedure.home is not None:
+        values: dict[str, Any] = {procedure.home.param: instance_id}
+        return url_for(procedure.home.endpoint, **values)
     return url_for("web.case", instance_id=instance_id)
 
 
@@ -46,7 +48,7 @@ def inbox() -> Any:
     scope = args.get("scope") or "roles"
     scope = scope if scope in INBOX_SCOPES else "roles"
     status = args.get("status") if args.get("status") in INBOX_STATUSES else None
-    page = tasks.search_inbox(runtime(), principal(), scope=scope, q=args.get("q"), step=args.get("step"),
+    page = tasks.inbox(runtime(), principal(), scope=scope, q=args.get("q"), step=args.get("step"),
                               status=status, page=page_number(args.get("page")), per_page=PER_PAGE)
     pages = max(1, -(-page.total // PER_PAGE))
     officers.remember(t.assignee for t in page.items)

@@ -31,7 +31,8 @@ def task_page(view: tasks.TaskView, values: Any, errors: dict[str, str], status:
     return render_template(
         "task.html", view=view, task=view.task, case=view.task.instance, form=root, errors=errors,
         error_list=forms.error_list(root, errors), message=message, read_only=not view.may_complete,
-        deadlines=casefile.deadline_rows(view.data, rt.today()), data=view.data, draft=draft,
+        deadlines=casefile.deadline_rows(view.data, rt.today(), rt.procedures.labels("deadline_labels")),
+        data=view.data, draft=draft,
     ), status
 
 

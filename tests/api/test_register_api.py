@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 
 from app.clock import FrozenClock
 from app.persistence.models import AuditEvent, Instance, ReceptionRecord
-from app.services import plans
-from app.services.register_rules import COMPETENT_AUTHORITY
+from app.procedures.na_session_reception import plans
+from app.procedures.na_session_reception.register_rules import COMPETENT_AUTHORITY
 from app.services.runtime import Runtime
 from tests.conftest import basic
 from tests.services.test_reception_plan import person, record

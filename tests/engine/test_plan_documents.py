@@ -32,8 +32,8 @@ from app.engine.documents import (
 )
 from app.engine.labels import form_labels
 from app.persistence.models import Base, Instance, ReceptionRecord
-from app.services import register_columns
-from app.services.register import document_rows
+from app.procedures.na_session_reception import register_columns
+from app.procedures.na_session_reception.register import document_rows
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCUMENTS = ROOT / "processes" / "na_session_reception" / "documents"

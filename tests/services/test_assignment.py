@@ -75,9 +75,9 @@ def test_the_verification_decision_routes_every_verifier_step_to_the_officer_it_
     demo_verifier, officer = users.authenticate_password(rt, "verifier", "demo"), _user(rt, "canbo_b")
     with pytest.raises(Forbidden):  # the role's other officers see who holds it and cannot complete it
         tasks.complete_task(rt, demo_verifier, verify.id, cases.verification())
-    mine = tasks.search_inbox(rt, officer, scope="mine")
+    mine = tasks.inbox(rt, officer, scope="mine")
     assert [item.task_id for item in mine.items] == [verify.id]
-    assert tasks.search_inbox(rt, demo_verifier, scope="mine").total == 0
+    assert tasks.inbox(rt, demo_verifier, scope="mine").total == 0
     for bpmn_id, payload in (("verify_complaint", cases.verification()), ("record_dialogue", cases.dialogue()),
                              ("submit_verification_report", cases.report())):
         step = _waiting(rt, instance_id)
@@ -179,15 +179,15 @@ def test_a_units_head_assigns_its_units_step_of_a_plan_to_a_colleague_of_the_uni
     users.create_user(rt, "phophong_tc", "Trưởng phòng Sở TC", PASSWORD, ["unit_head"], FINANCE)
     users.create_user(rt, "thutruong_nn", "Giám đốc Sở NN", PASSWORD, ["unit_head"], AGRICULTURE)
     head = _user(rt, "thutruong_tc")
-    [own] = tasks.inbox(rt, head, role=None, mine=False, page=1, per_page=10).items
-    assert sorted(o.username for o in tasks.assignable_officers(rt, head, own.id)) == ["phophong_tc", "thutruong_tc",
+    [own] = tasks.inbox(rt, head, page=1, per_page=10).items
+    assert sorted(o.username for o in tasks.assignable_officers(rt, head, own.task_id)) == ["phophong_tc", "thutruong_tc",
                                                                                        "unit_head"]
     with pytest.raises(FormValidationError):  # a head of another unit is not the unit's
-        tasks.assign_task(rt, head, own.id, "thutruong_nn")
-    tasks.assign_task(rt, head, own.id, "phophong_tc")
-    assert tasks.search_inbox(rt, _user(rt, "phophong_tc"), scope="mine").total == 1
+        tasks.assign_task(rt, head, own.task_id, "thutruong_nn")
+    tasks.assign_task(rt, head, own.task_id, "phophong_tc")
+    assert tasks.inbox(rt, _user(rt, "phophong_tc"), scope="mine").total == 1
     demo = users.authenticate_password(rt, "unit_head", "demo")
-    other = next(t for t in tasks.inbox(rt, demo, role=None, mine=False, page=1, per_page=10).items
+    other = next(t for t in tasks.inbox(rt, demo, page=1, per_page=10).items
                  if t.organisation == AGRICULTURE)
     with pytest.raises(NotFound):
-        tasks.assign_task(rt, head, other.id, "thutruong_tc")
+        tasks.assign_task(rt, head, other.task_id, "thutruong_tc")

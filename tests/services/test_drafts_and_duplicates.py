@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from app.errors import DuplicatePetition, Forbidden, InvalidInput, NotFound
 from app.persistence import queries, worklist
+from app.procedures import all_procedures
 from app.services import cases as case_service
 from app.services import drafts, tasks, upkeep, users
+from app.services.procedures import Procedures
 from app.services.runtime import Runtime
 from tests import cases
 
@@ -155,3 +158,13 @@ def test_setup_gives_cases_opened_before_the_check_their_keys(rt: Runtime) -> No
     with pytest.raises(DuplicatePetition) as warned:
         _start(rt, confirm=False)
     assert warned.value.details["duplicates"][0]["instance_id"] == instance_id
+
+
+def test_a_procedure_that_does_not_declare_the_duplicate_check_is_not_checked(rt: Runtime,
+                                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    _start(rt, confirm=False)
+    with pytest.raises(DuplicatePetition):  # the complaint declares it: the same petition again is refused
+        _start(rt, confirm=False)
+    unchecked = [replace(p, duplicate_checked=False) for p in all_procedures()]
+    monkeypatch.setattr(rt, "procedures", Procedures(unchecked))
+    assert _start(rt, confirm=False)

@@ -29,7 +29,7 @@ def _unit_case(rt: Runtime, department: str) -> int:
 
 
 def _inbox_cases(rt: Runtime, principal: Principal) -> set[int]:
-    return {row.instance_id for row in tasks.inbox(rt, principal, role=None, mine=False, page=1, per_page=50).items}
+    return {row.instance_id for row in tasks.inbox(rt, principal, page=1, per_page=50).items}
 
 
 def test_department_resolver_sees_and_acts_only_on_its_department(rt: Runtime) -> None:

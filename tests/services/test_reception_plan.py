@@ -16,7 +16,8 @@ from openpyxl import load_workbook
 from app.clock import FrozenClock, local_date
 from app.errors import FormValidationError
 from app.persistence import queries
-from app.services import cases, documents, register, reports, tasks, timers
+from app.procedures.na_session_reception import register, reports
+from app.services import cases, documents, tasks, timers
 from app.services.runtime import Runtime
 from app.services.users import authenticate_password
 from tests import cases as payloads

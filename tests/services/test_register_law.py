@@ -18,9 +18,10 @@ import pytest
 
 from app.clock import FrozenClock
 from app.errors import FormValidationError
-from app.services import cases, plans, register, reports, tasks, timers
+from app.procedures.na_session_reception import plans, register, reports
+from app.procedures.na_session_reception.register_rules import COMPETENT_AUTHORITY
+from app.services import cases, tasks, timers
 from app.services.deploy import deploy, read_sources
-from app.services.register_rules import COMPETENT_AUTHORITY
 from app.services.runtime import Runtime
 from app.services.users import authenticate_password
 from tests.conftest import vn

@@ -16,10 +16,11 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from app.clock import FrozenClock
-from app.services import casefile, cases, plans, register, tasks, timers, users
+from app.procedures.na_session_reception import plans, register
+from app.procedures.na_session_reception.pages import _entry_schema
+from app.services import casefile, cases, tasks, timers, users
 from app.services.runtime import Runtime
 from app.web import forms
-from app.web.plans import _entry_schema
 from tests import cases as payloads
 from tests.conftest import vn
 from tests.services.test_reception_plan import group_complaint, record, unit_report

@@ -22,7 +22,8 @@ from openpyxl import load_workbook
 
 from app.clock import FrozenClock, local_date
 from app.persistence import queries
-from app.services import casefile, cases, register, tasks, timers, users
+from app.procedures.na_session_reception import register
+from app.services import casefile, cases, tasks, timers, users
 from app.services.runtime import Runtime
 from app.web import forms
 from tests.services.test_reception_plan import DAY_RECORDS, WINDOW_DAYS, unit_report

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 
 from app.clock import FrozenClock
 from app.persistence.models import AuditEvent, ReceptionRecord
-from app.services import register
+from app.procedures.na_session_reception import register
 from app.services.runtime import Runtime
 from tests.services.test_reception_plan import person, record
 from tests.services.test_register_law import complaint_record, on, start_plan, who

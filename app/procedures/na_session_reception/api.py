@@ -9,7 +9,7 @@ from marshmallow import Schema, fields
 
 from app.api.auth import current_principal, login_required, runtime
 from app.api.parsing import ApiBlueprint
-from app.services import register, reports
+from app.procedures.na_session_reception import register, reports
 
 blp = ApiBlueprint("plans", __name__, url_prefix="/api/plans", description="Sổ tiếp công dân và báo cáo kế hoạch")
 

@@ -22,17 +22,16 @@ from app.engine.forms import compile_schema, validate_form
 from app.errors import FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Instance, ReceptionRecord
-from app.services import access, duplicates, register_columns, register_rules
+from app.procedures.complaint_second_level import PROCESS_ID as COMPLAINT_PROCESS
+from app.procedures.na_session_reception import DAILY_FORM, PROCESS_ID, register_columns, register_rules
+from app.services import access, duplicates
 from app.services.access import Right
 from app.services.cases import PreparedStart, insert_started, prepare_start
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run, lock_instance, require_sealed
 
-PLAN_PROCESS = "na_session_reception"
-DAILY_TASK = "record_reception_day"
-DAILY_FORM = "record_reception_day.schema.json"
-COMPLAINT_PROCESS = "complaint_second_level"
+PLAN_PROCESS = PROCESS_ID
 GROUP_SIZE = 5  # 5 or more people on one content: a group case, with representatives (LTCD Art. 29)
 MAX_PEOPLE = 10_000  # the form sets no upper bound; the column is a 32-bit integer on PostgreSQL
 

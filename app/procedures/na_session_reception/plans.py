@@ -14,17 +14,22 @@ from typing import Any
 from app.errors import Forbidden
 from app.persistence import queries
 from app.persistence.models import Instance, ReceptionRecord, TaskRow
-from app.services import access, documents, register, register_columns
+from app.procedures.na_session_reception import (
+    CENTRAL_MESSAGE,
+    CENTRAL_OUTCOME,
+    CENTRAL_STEPS,
+    DAILY_FORM,
+    UNIT_LATE,
+    UNIT_STEP,
+    register,
+    register_columns,
+)
+from app.services import access, documents
 from app.services.access import Right
 from app.services.documents import DocumentInfo
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import load_run
-
-CENTRAL_MESSAGE = "central_coordination"
-CENTRAL_STEPS = ("alert_competent_unit", "bring_citizens_back")  # where an open central event waits
-UNIT_STEP = "report_unit"
-UNIT_LATE = "unit_report_overdue"
 
 
 @dataclass(frozen=True)
@@ -152,7 +157,7 @@ def dashboard(rt: Runtime, principal: Principal, plan_id: int) -> PlanDashboard:
                                 reported=task is None,
                                 late=unit.get("name") in escalated or overdue, task=task))
     events = [CentralEvent(r, dict(seen[r.id].get("central_event") or {}),
-                           seen[r.id].get("competent_unit") if r.bpmn_id == "bring_citizens_back" else None)
+                           seen[r.id].get("competent_unit") if r.bpmn_id == CENTRAL_OUTCOME else None)
               for r in rows if r.bpmn_id in CENTRAL_STEPS]
     events.sort(key=lambda e: str(e.notice.get("reported_at", "")))
     return PlanDashboard(
@@ -194,7 +199,7 @@ def entry_form(rt: Runtime, principal: Principal, plan_id: int) -> EntryForm:
         plan = register.readable_plan(rt, session, principal, plan_id)
         process, run = load_run(rt, session, plan)
         schema = register.record_schema(rt, session, plan)
-        ui = process.forms.get(register.DAILY_FORM.replace(".schema.json", ".uischema.json")) or {}
+        ui = process.forms.get(DAILY_FORM.replace(".schema.json", ".uischema.json")) or {}
     summary = _summary(plan, run.data)
     items_ui = ((ui.get("reception_day") or {}).get("records") or {}).get("items") or {}
     today = rt.today()

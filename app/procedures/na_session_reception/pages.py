@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import FormValidationError, InvalidInput
-from app.services import plans, register, register_columns, reports
+from app.procedures.na_session_reception import CENTRAL_MESSAGE, plans, register, register_columns, reports
 from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
@@ -45,7 +45,7 @@ def plan_list() -> Any:
 def plan(plan_id: int) -> Any:
     board = plans.dashboard(runtime(), principal(), plan_id)
     return render_template("plan.html", board=board, plan=board.plan, case=board.plan.instance,
-                           message=plans.CENTRAL_MESSAGE)
+                           message=CENTRAL_MESSAGE)
 
 
 @bp.route("/plans/<id:plan_id>/register")

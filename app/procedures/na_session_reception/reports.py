@@ -22,10 +22,11 @@ from openpyxl.styles import Font
 from app.clock import VIETNAM
 from app.persistence import queries
 from app.persistence.models import ReceptionRecord
-from app.services import access, register_columns, spreadsheet
+from app.procedures.na_session_reception import CENTRAL_MESSAGE, CENTRAL_OUTCOME, UNIT_LATE, register_columns
+from app.procedures.na_session_reception.register import readable_plan, reception_window, record_schema
+from app.services import access, spreadsheet
 from app.services.access import Right
 from app.services.principal import Principal
-from app.services.register import readable_plan, reception_window, record_schema
 from app.services.runtime import Runtime
 from app.services.state import load_run
 
@@ -73,7 +74,7 @@ def session_report(rt: Runtime, principal: Principal, plan_id: int) -> SessionRe
         opened = [{"sequence": r.sequence, "case_instance_id": r.case_instance_id, "name": r.name,
                    "case_number": numbers.get(r.case_instance_id)} for r in records if r.case_instance_id is not None]
         events = [(e.action, e.bpmn_id, json.loads(e.data)) for e in queries.audit_events(session, plan.id)]
-        late = sorted({e.subject for e in queries.escalations_of(session, plan.id, "unit_report_overdue") if e.subject})
+        late = sorted({e.subject for e in queries.escalations_of(session, plan.id, UNIT_LATE) if e.subject})
         grounds = register_columns.choice_titles(record_schema(rt, session, plan))
     reported = sum(1 for action, bpmn_id, _ in events if action == "task_completed" and bpmn_id == "report_unit")
     kinds = Counter(r.kind for r in records)
@@ -100,9 +101,6 @@ def _days(data: dict[str, Any], records: Sequence[ReceptionRecord]) -> list[DayR
         row.group_cases += int(r.group_case)
         row.cases_opened += int(r.case_instance_id is not None)
     return [days[k] for k in sorted(days)]
-
-
-CENTRAL_MESSAGE, CENTRAL_OUTCOME = "central_coordination", "bring_citizens_back"
 
 
 def central_events(events: list[tuple[str, str | None, dict[str, Any]]]) -> list[dict[str, Any]]:
