@@ -15,11 +15,13 @@ from typing import Any
 
 from flask import flash, jsonify, render_template, request, url_for
 
-from app.errors import AppError
-from app.services import deploy, versions
+from app.errors import AppError, InvalidInput
+from app.routing import MAX_ID
+from app.services import deploy, migration, versions
 from app.web import forms
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
+from app.web.params import ascii_int
 
 SCHEMA_SUFFIX, UI_SUFFIX = ".schema.json", ".uischema.json"
 FILE_FIELD = "file:"  # a posted field ``file:<path>`` carries that file's text
@@ -87,6 +89,37 @@ def analyst_form_preview() -> Any:
 def _fragment(status: int, **context: Any) -> Any:
     """The preview's HTML fragment, marked so the script tells it from a whole error page (413, CSRF)."""
     return render_template("analyst_form_preview.html", **context), status, {"X-Form-Preview": "1"}
+
+
+@bp.route("/analyst/<key:process_id>/migration")
+@login_required
+def analyst_migration(process_id: str) -> Any:
+    """What moving one version's running cases to another would do; nothing changes until the analyst confirms."""
+    to_version, from_version = _version(request.args.get("to")), _version(request.args.get("from"))
+    shown = migration.preview(runtime(), principal(), process_id, to_version, from_version=from_version)
+    return render_template("analyst_migration.html", process_id=process_id, to_version=to_version,
+                           from_version=from_version, preview=shown, result=None)
+
+
+@bp.route("/analyst/<key:process_id>/migration", methods=["POST"])
+@login_required
+def analyst_migrate(process_id: str) -> Any:
+    """Move the cases the preview showed movable; each is tried again, so one changed meanwhile stays put."""
+    ids = request.form.getlist("instance_ids")[: migration.MAX_CASES + 1]
+    chosen = [ascii_int(i, maximum=MAX_ID) for i in ids]
+    if not chosen or any(i is None for i in chosen):
+        raise InvalidInput("Danh sách hồ sơ cần chuyển không hợp lệ; hãy xem trước lại.")
+    to_version = _version(request.form.get("to_version"))
+    done = migration.migrate(runtime(), principal(), process_id, to_version, instance_ids=[i for i in chosen if i])
+    return render_template("analyst_migration.html", process_id=process_id, to_version=to_version,
+                           from_version=None, preview=None, result=done)
+
+
+def _version(text: str | None) -> int:
+    number = ascii_int(text, maximum=MAX_ID)
+    if not number:
+        raise InvalidInput("Số phiên bản phải là số nguyên dương viết bằng chữ số 0–9.")
+    return number
 
 
 def _editors(files: dict[str, str]) -> list[dict[str, str]]:

@@ -13,8 +13,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests import cases
 from tests.browser.conftest import shot, sign_in
-from tests.browser.test_no_codes_on_screen import _VISIBLE_TEXT, _stored_values, raw_codes
+from tests.browser.test_no_codes_on_screen import _VISIBLE_TEXT, _api, _stored_values, raw_codes
 
 pytestmark = pytest.mark.browser
 PID = "complaint_second_level"
@@ -52,7 +53,9 @@ def _lint(page: Page) -> None:
     expect(page.locator("#analyst-status")).not_to_have_text(re.compile("Đang kiểm tra"), timeout=60_000)
 
 
-def test_an_analyst_adds_a_step_with_its_form_lints_and_deploys(page: Page, server: str) -> None:
+def test_an_analyst_adds_a_step_with_its_form_lints_deploys_and_moves_a_running_case(page: Page, server: str) -> None:
+    running = _api(server, "POST", f"/api/processes/{PID}/instances", "reception",
+                   {"data": cases.petition(), "confirm_duplicate": True})  # a case on version 1, to move later
     sign_in(page, server, "analyst")
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Quy trình").click()
     expect(page.get_by_role("heading", name="Quy trình đã triển khai")).to_be_visible()
@@ -108,6 +111,21 @@ def test_an_analyst_adds_a_step_with_its_form_lints_and_deploys(page: Page, serv
     expect(page.locator(f"#editor-{STEP}")).to_be_attached()
     shot(page, "analyst-deployed", full_page=False)
     shot(page, "analyst-version-full")
+    assert _codes(page) == []
+
+    panel = page.locator("#migration-section")
+    expect(panel).to_contain_text("Phiên bản 1:")
+    panel.locator("li", has_text="Phiên bản 1:").get_by_role("button", name="Xem trước chuyển hồ sơ").click()
+    case_id = running["id"]
+    row = page.locator(f'tr[data-instance="{case_id}"]')
+    expect(row).to_contain_text(running["case_number"])
+    expect(row).to_contain_text("Có")
+    shot(page, "analyst-migration-preview")
+    assert _codes(page) == []
+    page.get_by_role("button", name=re.compile("Chuyển các hồ sơ đủ điều kiện")).click()
+    expect(page.locator("#migration-result")).to_contain_text("đã chuyển")
+    expect(page.locator(f'#migration-result tr[data-instance="{case_id}"]')).to_contain_text("Có")
+    shot(page, "analyst-migration-done")
     assert _codes(page) == []
     page.get_by_role("navigation", name="Điều hướng chính").get_by_role("link", name="Quy trình").click()
     versions = page.locator(f"#process-{PID} tbody tr")
