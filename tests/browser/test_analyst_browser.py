@@ -85,6 +85,12 @@ def test_an_analyst_adds_a_step_with_its_form_lints_deploys_and_moves_a_running_
     shot(page, "analyst-lint-error", full_page=False)
     page.locator("#problems").screenshot(path=str(shot(page, "analyst-lint-list", full_page=False)))
 
+    page.locator("#el-id").fill("Bước mới")  # an id the XML and the form's file name cannot carry
+    page.get_by_role("button", name="Áp dụng").click()
+    expect(page.locator("#el-error")).to_contain_text("Mã phần tử chỉ gồm chữ thường không dấu")
+    page.locator("#el-id").fill("review_acceptance")  # taken
+    page.get_by_role("button", name="Áp dụng").click()
+    expect(page.locator("#el-error")).to_have_text("Đã có phần tử mang mã này.")
     page.locator("#el-id").fill(STEP)
     page.get_by_role("button", name="Tạo biểu mẫu mới cho bước này").click()
     editor = page.locator(f"#editor-{STEP}")
