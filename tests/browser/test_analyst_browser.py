@@ -161,3 +161,25 @@ def test_an_officer_gets_the_403_page(page: Page, server: str) -> None:
     response = page.goto(f"{server}/analyst")
     assert response is not None and response.status == 403
     expect(page.get_by_text("Chỉ cán bộ phân tích quy trình và quản trị mới xem được")).to_be_visible()
+
+
+def test_a_form_added_by_name_is_previewed_and_a_broken_form_is_named_by_lint(page: Page, server: str) -> None:
+    sign_in(page, server, "analyst")
+    page.goto(f"{server}/analyst/{PID}/1")
+    expect(page.locator("#modeler[data-ready=true]")).to_be_attached(timeout=30_000)
+    page.get_by_label("Thêm biểu mẫu cho bước mới").fill("Bước mới")
+    page.get_by_role("button", name="Thêm biểu mẫu", exact=True).click()
+    expect(page.locator("#new-form-error")).to_contain_text("Mã bước chỉ gồm chữ thường không dấu")
+    page.get_by_label("Thêm biểu mẫu cho bước mới").fill("buoc_moi")
+    page.get_by_role("button", name="Thêm biểu mẫu", exact=True).click()
+    editor = page.locator("#editor-buoc_moi")
+    expect(editor.locator(".form-preview")).to_contain_text("Bước mới")
+    editor.locator("[data-role=schema]").fill('{"type": "object", "properties": {"ghi_chu": {"type": "string"}}}')
+    expect(editor.locator(".form-preview .field-error")).to_contain_text("maxLength")
+    _lint(page)  # deploy's own check names the unbounded form's file
+    problem = page.locator("#problem-list li", has_text="buoc_moi.schema.json").first
+    expect(problem).to_be_visible()
+    editor.evaluate("e => { e.open = false; }")
+    problem.locator("button").click()  # a form's problem opens its editor
+    expect(editor).to_have_attribute("open", "")
+    shot(page, "analyst-form-problem", full_page=False)
