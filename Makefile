@@ -24,11 +24,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --disable-pip-version-check -q -e '.[test]'
 	touch $@
 
-# bpmn-js for the case page's diagram: from npm (pinned in web/package-lock.json), never committed.
+# bpmn-js for the case page's diagram and the analyst's modeler: from npm (pinned in web/package-lock.json),
+# never committed.
 $(VENDOR)/.installed: web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	rm -rf $(VENDOR)/bpmn-js && mkdir -p $(VENDOR)/bpmn-js
 	cp web/node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp web/node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/bpmn-js/
 	cp -R web/node_modules/bpmn-js/dist/assets $(VENDOR)/bpmn-js/assets
 	touch $@
 

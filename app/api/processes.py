@@ -18,8 +18,7 @@ from app.api.schemas import (
     StartBody,
 )
 from app.api.tasks import change_dict
-from app.api.version_schemas import DiffArgs, DiffSchema, VersionSchema
-from app.errors import InvalidInput
+from app.api.version_schemas import DiffArgs, DiffSchema, VersionFilesSchema, VersionSchema
 from app.services import cases, deploy, migration, versions
 
 blp = ApiBlueprint("processes", __name__, url_prefix="/api/processes", description="Quy trình đã triển khai")
@@ -59,10 +58,7 @@ def lint_files(body: dict[str, Any], process_id: str) -> Any:
 
 
 def _check_paths(process_id: str, files: dict[str, str]) -> None:
-    prefixes = (f"processes/{process_id}/", f"forms/{process_id}/")
-    bad = [p for p in files if not p.startswith(prefixes)]
-    if bad:
-        raise InvalidInput(f"Tệp phải nằm trong processes/{process_id}/ hoặc forms/{process_id}/: {bad}")
+    deploy.check_paths(process_id, files)
 
 
 @blp.route("/<key:process_id>/versions")
@@ -71,6 +67,18 @@ def _check_paths(process_id: str, files: dict[str, str]) -> None:
 def list_versions(process_id: str) -> Any:
     """Các phiên bản của quy trình: người và thời điểm triển khai, số hồ sơ đang chạy và đã kết thúc trên mỗi bản."""
     return versions.deployments_of(runtime(), current_principal(), process_id)
+
+
+@blp.route("/<key:process_id>/versions/<id:version>/files")
+@blp.response(200, VersionFilesSchema)
+@login_required
+def version_files(process_id: str, version: int) -> Any:
+    """Các tệp của một phiên bản như đã lưu khi triển khai (sơ đồ, biểu mẫu, mẫu văn bản .docx dạng base64).
+
+    Đọc từ bản đã triển khai, không từ thư mục: trình soạn sơ đồ mở đúng những gì các hồ sơ đang chạy.
+    """
+    files = versions.version_files(runtime(), current_principal(), process_id, version)
+    return {"process_id": process_id, "version": version, "files": files}
 
 
 @blp.route("/<key:process_id>/diff")

@@ -24,6 +24,13 @@ class VersionSchema(Schema):
     finished = fields.Integer(metadata={"description": "Số hồ sơ đã kết thúc"})
 
 
+class VersionFilesSchema(Schema):
+    process_id = fields.String()
+    version = fields.Integer()
+    files = fields.Dict(keys=fields.String(), values=fields.String(),
+                        metadata={"description": "Đường dẫn → nội dung; mẫu văn bản .docx mã hóa base64"})
+
+
 class ChangeSchema(Schema):
     field = fields.String()
     before = fields.Raw(allow_none=True)

@@ -7,24 +7,32 @@ the next version; running instances stay pinned to the deployment they started o
 from __future__ import annotations
 
 import hashlib
+import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from app.engine import compile_process
 from app.engine.documents import DOCUMENTS_DIR, TEMPLATE_SUFFIX, encode_template
+from app.engine.form_bounds import MAX_CHARS
+from app.engine.forms import compile_schema
 from app.engine.lint import ADVISORY_RULES, UNSAFE_RULES, Problem, from_error, lint
-from app.errors import DiagramError, UnsafeDiagram
+from app.errors import DiagramError, InvalidInput, UnsafeDiagram
 from app.persistence import queries
 from app.persistence.models import Deployment, DeploymentFile
-from app.services import access
+from app.services import access, versions
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.procedures import Procedures
 from app.services.runtime import Runtime
+from app.text import unfit
 
 _SOURCE_SUFFIXES = (".bpmn", ".dmn", ".json")
 _LISTED = 50  # problems spelled out in a refusal's message; details.problems holds them all
+EDITABLE_SUFFIXES = (".bpmn", ".json")  # what the analyst's page edits; templates and tables travel as stored
+_EDITABLE_NAME = re.compile(r"[a-z0-9][a-z0-9_]{0,99}(\.[a-z]+)+")  # a step's id and its suffixes: no folder, no «..»
 
 
 @dataclass(frozen=True)
@@ -152,6 +160,89 @@ def deploy_directory(rt: Runtime, actor: Principal | None = None) -> list[Deploy
     for folder in sorted(p for p in rt.processes_dir.iterdir() if p.is_dir()):
         results.append(deploy(rt, actor, folder.name, read_sources(rt.processes_dir, rt.forms_dir, folder.name)))
     return results
+
+
+def check_paths(process_id: str, files: Mapping[str, str]) -> None:
+    """Only the process's own folders, and only text a database and an XML parser can hold (no NUL, no controls)."""
+    prefixes = (f"processes/{process_id}/", f"forms/{process_id}/")
+    bad = [p for p in files if not p.startswith(prefixes)]
+    if bad:
+        raise InvalidInput(f"Tệp phải nằm trong processes/{process_id}/ hoặc forms/{process_id}/: {bad[:10]}")
+    unfit_files = [p for p, text in files.items() if unfit(p) or unfit(text)]
+    if unfit_files:
+        raise InvalidInput(f"Tệp {', '.join(unfit_files[:10])} chứa ký tự điều khiển không hợp lệ (ví dụ ký tự NUL).")
+
+
+def with_edits(rt: Runtime, actor: Principal, process_id: str, version: int, edits: Mapping[str, str]) -> dict[str, str]:
+    """The stored version's files with the edited diagrams and forms laid over them.
+
+    The page edits only text (diagrams, forms); the .docx templates and the decision tables travel as stored,
+    so a new version built in the browser keeps every paper its base version issues.
+    """
+    check_paths(process_id, edits)
+    other = [p for p in edits if not p.endswith(EDITABLE_SUFFIXES) or not _EDITABLE_NAME.fullmatch(p.rsplit("/", 1)[-1])
+             or p.count("/") != 2]
+    if other:
+        raise InvalidInput("Trang soạn quy trình chỉ sửa được sơ đồ (.bpmn) và biểu mẫu (.json) đặt tên bằng chữ "
+                           f"thường, chữ số và dấu gạch dưới: {other[:10]}")
+    return {**versions.version_files(rt, actor, process_id, version), **edits}
+
+
+def lint_edits(rt: Runtime, actor: Principal, process_id: str, version: int, edits: Mapping[str, str]) -> list[Problem]:
+    """What deploying the edited version would refuse, storing nothing."""
+    access.require(actor, Right.DEPLOY)
+    return lint_files(actor, process_id, with_edits(rt, actor, process_id, version, edits))
+
+
+def deploy_edits(rt: Runtime, actor: Principal, process_id: str, version: int, edits: Mapping[str, str]) -> DeployResult:
+    """Deploy the edited version as the next one (or as the version that already has the same files)."""
+    access.require(actor, Right.DEPLOY)
+    return deploy(rt, actor, process_id, with_edits(rt, actor, process_id, version, edits))
+
+
+def form_for_preview(actor: Principal, schema_text: str, ui_text: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A form being edited, checked as deploy checks it, so the preview never draws what deploy would refuse."""
+    access.require(actor, Right.DEPLOY)
+    schema = _json_object(schema_text, "Biểu mẫu (JSON Schema)")
+    ui = _json_object(ui_text, "Giao diện biểu mẫu (UI schema)") if ui_text.strip() else {}
+    try:
+        compile_schema(schema, "đang soạn")
+    except ValueError as exc:
+        raise InvalidInput(f"Biểu mẫu chưa hợp lệ: {exc}") from exc
+    return schema, ui
+
+
+def _json_object(text: str, what: str) -> dict[str, Any]:
+    if len(text) > MAX_CHARS:
+        raise InvalidInput(f"{what} quá lớn (tối đa {MAX_CHARS:,} ký tự).".replace(",", "."))
+    if unfit(text):
+        raise InvalidInput(f"{what} chứa ký tự điều khiển không hợp lệ (ví dụ ký tự NUL).")
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"{what} không phải JSON hợp lệ (dòng {exc.lineno}, cột {exc.colno}).") from exc
+    except RecursionError as exc:
+        raise InvalidInput(f"{what} lồng nhau quá sâu.") from exc
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{what} phải là một đối tượng JSON ({{…}}).")
+    if any(unfit(text) for text in _strings(value)):  # "\u0000" spelled as an escape is a NUL all the same
+        raise InvalidInput(f"{what} chứa ký tự điều khiển không hợp lệ (ví dụ ký tự NUL).")
+    return value
+
+
+def _strings(value: Any) -> list[str]:
+    """Every key and text of a parsed JSON value, walked without recursion (a form may nest deep)."""
+    found, stack = [], [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
+            found += [str(k) for k in node]
+            stack += node.values()
+        elif isinstance(node, list):
+            stack += node
+    return found
 
 
 def list_deployments(rt: Runtime) -> list[Deployment]:

@@ -36,6 +36,21 @@ class VersionSummary:
 
 
 @dataclass(frozen=True)
+class ProcessVersions:
+    process_id: str
+    name: str
+    versions: list[VersionSummary]
+
+
+@dataclass(frozen=True)
+class OpenedVersion:
+    process_id: str
+    version: VersionSummary
+    versions: list[VersionSummary]  # every version of the process, oldest first
+    files: dict[str, str]
+
+
+@dataclass(frozen=True)
 class VersionChanges:
     process_id: str
     from_version: int
@@ -52,6 +67,40 @@ def deployments_of(rt: Runtime, principal: Principal, process_id: str) -> list[V
             raise NotFound(f"Không tìm thấy quy trình «{process_id}».")
         counts = queries.case_counts_by_deployment(session, process_id)
         return [_summary(d, counts.get(d.id, {})) for d in deployments]
+
+
+def overview(rt: Runtime, principal: Principal) -> list[ProcessVersions]:
+    """Every deployed process with its versions, for the analyst's list: counts come from one grouped query each."""
+    access.require(principal, Right.READ_VERSIONS)
+    with rt.db.reading() as session:
+        by_process: dict[str, list[Deployment]] = {}
+        for deployment in queries.deployments(session):
+            by_process.setdefault(deployment.process_id, []).append(deployment)
+        found = []
+        for process_id, deployments in by_process.items():
+            counts = queries.case_counts_by_deployment(session, process_id)
+            found.append(ProcessVersions(process_id, deployments[-1].name,
+                                         [_summary(d, counts.get(d.id, {})) for d in deployments]))
+        return found
+
+
+def version_files(rt: Runtime, principal: Principal, process_id: str, version: int) -> dict[str, str]:
+    """The files a version's cases run, as stored at deploy: what the modeler opens, never the files on disk.
+
+    :raises NotFound: the process or the version was never deployed.
+    """
+    access.require(principal, Right.READ_VERSIONS)
+    with rt.db.reading() as session:
+        return _files(session, process_id, version)
+
+
+def open_version(rt: Runtime, principal: Principal, process_id: str, version: int) -> OpenedVersion:
+    """One version with its files and its siblings, so the analyst's page sees what it edits and what still runs."""
+    summaries = deployments_of(rt, principal, process_id)
+    opened = next((s for s in summaries if s.version == version), None)
+    if opened is None:
+        raise NotFound(f"Quy trình «{process_id}» không có phiên bản {version}.")
+    return OpenedVersion(process_id, opened, summaries, version_files(rt, principal, process_id, version))
 
 
 def _summary(deployment: Deployment, counts: dict[str, int]) -> VersionSummary:

@@ -15,6 +15,7 @@ from flask import Flask
 from app.web import (
     account,
     admin,
+    analyst,
     auth,
     calendar_page,
     cases,
@@ -29,8 +30,8 @@ from app.web import (
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
-__all__ = ["account", "admin", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes", "organisations",
-           "views"]
+__all__ = ["account", "admin", "analyst", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes",
+           "organisations", "views"]
 
 
 def init_app(app: Flask) -> None:
