@@ -26,7 +26,7 @@ $(VENV)/.installed-test: $(VENV)/.installed
 
 # bpmn-js for the case page's diagram and the analyst's modeler: from npm (pinned in web/package-lock.json),
 # never committed.
-$(VENDOR)/.installed: web/package.json web/package-lock.json
+$(VENDOR)/.installed: web/package.json web/package-lock.json Makefile
 	cd web && npm ci --no-audit --no-fund
 	rm -rf $(VENDOR)/bpmn-js && mkdir -p $(VENDOR)/bpmn-js
 	cp web/node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
