@@ -121,18 +121,20 @@ REGIMES: dict[str, dict[str, DeadlineRule]] = {name: r.rules for name, r in REGI
 # also answers for anything before its nominal start.
 REGIME_STARTS: dict[str, date] = {name: r.starts for name, r in REGIME_DATA.items()}
 
-# The workflow variable each deadline function sets, and the rules behind it (base rule first).
-DEADLINE_VARIABLES: dict[str, tuple[str, ...]] = {
-    "filing_deadline": ("filing", "filing_remote"),
-    "acceptance_deadline": ("acceptance",),
-    "resolution_deadline": (
-        "resolution", "resolution_complex", "resolution_remote", "resolution_remote_complex",
-    ),
-    "decision_deadline": ("decision",),
-    "sending_deadline": ("sending",),
-    "publication_deadline": ("publication",),
-    "suspension_notice_deadline": ("suspension_notice",),
-}
+
+
+def _load_deadlines(path: Path = _REGIMES_FILE) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """Each deadline variable's label and rules (base first), from the one table in ``regimes.json``."""
+    table = json.loads(path.read_text(encoding="utf-8"))["deadlines"]
+    return {variable: (str(entry["label"]), tuple(entry["rules"]))
+            for variable, entry in table.items() if not variable.startswith("_")}
+
+
+_DEADLINES = _load_deadlines()
+# The workflow variable each deadline sets, and the rules behind it (base rule first); a derived one has none.
+DEADLINE_VARIABLES: dict[str, tuple[str, ...]] = {variable: rules for variable, (_, rules) in _DEADLINES.items()}
+# How the case page names each deadline variable.
+DEADLINE_LABELS: dict[str, str] = {variable: label for variable, (label, _) in _DEADLINES.items()}
 
 _VARIANT_LABELS = {
     "filing_remote": "vùng sâu, vùng xa",
@@ -169,9 +171,10 @@ def deadline_basis(regime: str) -> dict[str, dict[str, Any]]:
     """Describe each deadline variable: base length, unit, legal basis (variants named) and regime."""
     rules = _rules_of(regime)
     described: dict[str, dict[str, Any]] = {}
-    for variable, (base_key, *variant_keys) in DEADLINE_VARIABLES.items():
-        if base_key not in rules:  # e.g. no suspension before the 2026 regime
+    for variable, keys in DEADLINE_VARIABLES.items():
+        if not keys or keys[0] not in rules:  # derived from another act, or e.g. no suspension before 2026
             continue
+        base_key, *variant_keys = keys
         base = rules[base_key]
         basis = base.basis
         if variant_keys:
@@ -478,6 +481,10 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
         found = termination_notice_deadline(cal, to_date(issued_on))
         return found.isoformat() if found else None
 
+    def deadline_for(rule_key: str, starts: DateLike, regime: str | None = None) -> str:
+        """Any deadline of ``regimes.json`` by its rule: a new deadline is data, not a new function."""
+        return rule(str(rule_key), chosen(regime)).deadline(cal, to_date(starts)).isoformat()
+
     def acceptance_deadline_for(received_on: DateLike, regime: str | None = None) -> str:
         return acceptance_deadline(cal, to_date(received_on), chosen(regime)).isoformat()
 
@@ -531,6 +538,7 @@ def script_functions(cal: LegalCalendar, regime: str = DEFAULT_REGIME) -> dict[s
         "add_working_days": add_working_days,
         "is_working_day": is_working_day,
         "filing_deadline_for": filing_deadline_for,
+        "deadline_for": deadline_for,
         "acceptance_deadline_for": acceptance_deadline_for,
         "resolution_deadline_for": resolution_deadline_for,
         "decision_deadline_for": decision_deadline_for,

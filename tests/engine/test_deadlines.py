@@ -8,6 +8,8 @@ import pytest
 
 from app.engine.calendar import LegalCalendar, load_default_overrides
 from app.engine.deadlines import (
+    DEADLINE_LABELS,
+    DEADLINE_VARIABLES,
     REGIME_DATA,
     REGIME_STARTS,
     REGIMES,
@@ -212,7 +214,7 @@ def test_script_functions_expose_exactly_the_documented_names(fns: dict) -> None
         "suspension_notice_deadline_for", "day_starts_at", "reception_days_between",
         "termination_notice_deadline_for", "first_level_deadline_for", "resolution_days_used",
         "resolution_deadline_resumed", "allowed_on", "form_for", "termination_grounds", "display_date",
-        "handling_basis",
+        "handling_basis", "deadline_for",
     }
 
 
@@ -255,6 +257,34 @@ def test_script_functions_compute_case_a_as_iso_strings(fns: dict) -> None:
     assert fns["decision_deadline_for"]("2021-04-09") == "2021-04-14"
     assert fns["sending_deadline_for"]("2021-04-14") == "2021-04-22"
     assert fns["publication_deadline_for"]("2021-04-14") == "2021-04-29"
+
+
+def test_the_generic_deadline_function_counts_any_rule_of_the_regime_by_hand_worked_examples(fns: dict) -> None:
+    # 2021: acceptance, 10 working days from Wed 17/02/2021 (after Tết): 18, 19, 22–26/02, 01–03/03 → 03/03
+    assert fns["deadline_for"]("acceptance", "2021-02-17") == "2021-03-03"
+    # decision, 3 working days from the report received Fri 09/04/2021: Mon 12, Tue 13, Wed 14/04
+    assert fns["deadline_for"]("decision", "2021-04-09") == fns["decision_deadline_for"]("2021-04-09") == "2021-04-14"
+    # the 2026 regime: acceptance in 7 working days from Wed 15/07/2026: 16, 17, 20–24/07 → Fri 24/07
+    assert fns["deadline_for"]("acceptance", "2026-07-15", "2026-07") == "2026-07-24"
+    for key, start in (("sending", "2021-04-14"), ("publication", "2021-04-14"), ("resolution", "2021-03-01")):
+        assert fns["deadline_for"](key, start) == fns[f"{key}_deadline_for"](*(
+            (start, False, False) if key == "resolution" else (start,)))
+
+
+def test_the_generic_deadline_function_refuses_a_rule_the_regime_lacks(fns: dict) -> None:
+    with pytest.raises(ValueError, match="no deadline rule 'suspension_notice'"):
+        fns["deadline_for"]("suspension_notice", "2021-03-01", "2021")  # no suspension before 2026
+    with pytest.raises(ValueError, match="no deadline rule 'acceptence'"):
+        fns["deadline_for"]("acceptence", "2021-03-01")
+    with pytest.raises(ValueError, match="unknown deadline regime"):
+        fns["deadline_for"]("acceptance", "2021-03-01", "1999")
+
+
+def test_every_deadline_variable_is_labelled_and_its_rules_exist_in_some_regime() -> None:
+    assert set(DEADLINE_LABELS) == set(DEADLINE_VARIABLES)
+    assert all(label.startswith("Hạn ") for label in DEADLINE_LABELS.values())
+    known = {key for rules in REGIMES.values() for key in rules}
+    assert {key for keys in DEADLINE_VARIABLES.values() for key in keys} <= known
 
 
 def test_script_filing_deadline_adds_merged_obstacle_periods(fns: dict) -> None:

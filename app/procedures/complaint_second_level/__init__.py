@@ -8,6 +8,7 @@ drops one is refused instead of breaking the check or the register.
 
 from __future__ import annotations
 
+from app.engine.deadlines import DEADLINE_LABELS  # the complaint's deadlines are data: regimes.json
 from app.services.procedures import CASE, Contract, Procedure
 
 PROCESS_ID = "complaint_second_level"
@@ -16,16 +17,6 @@ PETITION_FIELDS = ("received_on", "submitted_to", "receiving_channel", "complain
                    "complainant.address", "complainant.id_number", "complainant_count", "respondent", "first_decision",
                    "content", "reasons", "request", "remote_area", "excluded_days", "dossier", "representatives")
 
-DEADLINE_LABELS = {
-    "filing_deadline": "Hạn khiếu nại lần hai",
-    "acceptance_deadline": "Hạn thụ lý",
-    "resolution_deadline": "Hạn giải quyết",
-    "decision_deadline": "Hạn ban hành quyết định",
-    "sending_deadline": "Hạn gửi quyết định",
-    "publication_deadline": "Hạn công khai quyết định",
-    "suspension_notice_deadline": "Hạn thông báo tạm đình chỉ",
-    "termination_notice_deadline": "Hạn gửi quyết định đình chỉ",
-}
 CASE_VARIABLES = {  # what the diagram computes into the case, named for officers
     "filed_in_time": "Đơn còn trong thời hạn khiếu nại", "outcome": "Kết quả",
     "withdrawal_received": "Đã nhận đơn rút khiếu nại", "competent_authority": "Thẩm quyền giải quyết",
