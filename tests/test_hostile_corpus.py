@@ -323,7 +323,9 @@ def test_a_list_past_its_max_items_is_one_short_field_error(client: FlaskClient,
     started = time.monotonic()
     response = client.post(START_CASE, data=_petition_body(excluded_days=[{}] * 49_900),  # just under the bound
                            headers={**basic("reception"), "Content-Type": "application/json"})
-    assert response.status_code == 422 and time.monotonic() - started < 3
+    # a guard against validating 49,900 items one by one (tens of seconds), not a performance figure: on a
+    # loaded 2-core CI host the refusal itself took 3.0 s once, so the bound is the other hang guards' 10 s
+    assert response.status_code == 422 and time.monotonic() - started < 10
     assert response.get_json()["fields"] == {"excluded_days": "«Thời gian trở ngại khách quan» có tối đa 50 mục."}
     assert len(response.data) < 300
     assert _counts(rt) == before
