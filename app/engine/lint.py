@@ -4,7 +4,8 @@
 one round trip per mistake. ``lint`` reads the same files with the same checks (sandbox, forms,
 instructions, documents) plus the modelling rules a diagram needs to be run and drawn (lanes that
 are roles, default flows, BPMN DI, reachability, declared messages and escalations, variables that
-something produces: ``app.engine.lint_variables``) and reports them all. Messages are Vietnamese because analysts read them; ``rule`` is a stable English code.
+something produces: ``app.engine.lint_variables``) and reports them all. Messages are Vietnamese
+because analysts read them; ``rule`` is a stable English code.
 """
 
 from __future__ import annotations
