@@ -60,7 +60,8 @@ def _lint(process_id: str, files: Mapping[str, str]) -> list[Problem]:
         problems += expression_problems(tree, path)
         if path.endswith(".bpmn"):
             problems += diagram_problems(tree.getroot(), path, forms)
-    problems += variable_problems(trees, forms)
+    if len(trees) == sum(p.endswith((".bpmn", ".dmn")) for p in files):  # else what the broken file produces is unknown
+        problems += variable_problems(trees, forms)
     diagrams = {path: tree for path, tree in trees.items() if path.endswith(".bpmn")}
     problems += document_problems(process_id, files, diagrams, forms)
     return problems

@@ -137,7 +137,12 @@ def _sites(trees: Mapping[str, etree._ElementTree]) -> Iterator[_Site]:
 
 
 def variable_problems(trees: Mapping[str, etree._ElementTree], forms: Forms) -> list[Problem]:
-    """Each name some code reads that no form, script, event, decision, loop, data object or the host produces."""
+    """Each name some code reads that no form, script, event, decision, loop, data object or the host produces.
+
+    Nothing while a form does not parse or is no JSON Schema: its fields are unknown, and its own problem says so.
+    """
+    if any(schema is None for schema in forms.schemas.values()):
+        return []
     sites = list(_sites(trees))
     variables = (_form_variables(forms) | _diagram_variables(trees) | HOST_VARIABLES
                  | {name for site in sites for name in site.assigns})

@@ -150,3 +150,12 @@ def test_message_event_and_loop_variables_are_known() -> None:
     renamed = _edited((bpmn, '<bpmn:inputDataItem id="day" name="day" />', '<bpmn:inputDataItem id="d" name="d" />'),
                       files=files)
     assert {"day_opens_definition", "record_reception_day"} <= {p.element for p in _unknown(renamed, plan)}
+
+
+def test_a_form_or_diagram_that_does_not_parse_is_named_alone_not_as_every_variable_it_produced() -> None:
+    files = _files()
+    broken_form = {**files, PETITION: files[PETITION][:-20]}
+    rules = {p.rule for p in lint(PID, broken_form)}
+    assert "form-invalid-json" in rules and RULE not in rules
+    broken_dmn = {**files, DMN: files[DMN][:-20]}
+    assert RULE not in {p.rule for p in lint(PID, broken_dmn)}
