@@ -11,14 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from app.clock import local_date
-from app.engine.bounded import calendar_guarded
 from app.engine.calendar import LegalCalendar
-from app.engine.deadlines import script_functions
 from app.engine.forms import validate_form
 from app.engine.instance import ReadyTask, WorkflowRun
 from app.engine.migration import MovePlan, MoveRefused, SpecDiffs, move, plan_move
 from app.engine.process import CompiledProcess, UserTaskInfo, compile_process
-from app.engine.sandbox import RestrictedScriptEngine, normal_text, require
+from app.engine.sandbox import RestrictedScriptEngine
+from app.engine.script_globals import script_globals
 from app.engine.serializer import SERIALIZER_VERSION, StateSerializer
 
 __all__ = [
@@ -49,12 +48,8 @@ class Engine:
     def use_calendar(self, calendar: LegalCalendar) -> None:
         """Compute deadlines from now on with ``calendar`` (after an override was added or removed)."""
         self.calendar = calendar
-        functions: dict[str, Callable[..., Any]] = {name: calendar_guarded(function)
-                                                    for name, function in script_functions(calendar).items()}
-        functions["today"] = lambda: local_date(self.now()).isoformat()
-        functions["require"] = require
-        functions["normal_text"] = normal_text
-        self.script_engine = RestrictedScriptEngine(functions)
+        self.script_engine = RestrictedScriptEngine(
+            script_globals(calendar, lambda: local_date(self.now()).isoformat()))
 
     def process(self, key: Any, process_id: str, files: Callable[[], Mapping[str, str]]) -> CompiledProcess:
         """The compiled process of a deployment, compiled on first use and then cached."""

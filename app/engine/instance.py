@@ -65,6 +65,9 @@ class Escalated:
 
 
 ORGANISATION_VARIABLE = "handling_organisation"
+CASE_NUMBER_VARIABLE = "case_number"
+# What the host puts into every case's data besides its forms: diagram code may read it (the lint knows it).
+HOST_VARIABLES = frozenset({CASE_NUMBER_VARIABLE})
 
 
 @dataclass(frozen=True)

@@ -3,8 +3,9 @@
 ``compile_process`` is the deploy gate and stops at the first DiagramError, which costs an analyst
 one round trip per mistake. ``lint`` reads the same files with the same checks (sandbox, forms,
 instructions, documents) plus the modelling rules a diagram needs to be run and drawn (lanes that
-are roles, default flows, BPMN DI, reachability, declared messages and escalations) and reports
-them all. Messages are Vietnamese because analysts read them; ``rule`` is a stable English code.
+are roles, default flows, BPMN DI, reachability, declared messages and escalations, variables that
+something produces: ``app.engine.lint_variables``) and reports them all. Messages are Vietnamese
+because analysts read them; ``rule`` is a stable English code.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from app.engine.limits import check_constants
 from app.engine.lint_forms import FORM, Forms, document_problems, load_forms, task_form_problems
 from app.engine.lint_graph import di_problems, gateway_problems, reference_problems, unreachable_problems
 from app.engine.lint_problem import Problem, at, from_error, owner_id
+from app.engine.lint_variables import variable_problems
 from app.engine.process import NS, _check_one, _expression_sites
 from app.engine.safe_xml import parse_xml
 from app.engine.sandbox import UnsafeCode
@@ -58,6 +60,8 @@ def _lint(process_id: str, files: Mapping[str, str]) -> list[Problem]:
         problems += expression_problems(tree, path)
         if path.endswith(".bpmn"):
             problems += diagram_problems(tree.getroot(), path, forms)
+    if len(trees) == sum(p.endswith((".bpmn", ".dmn")) for p in files):  # else what the broken file produces is unknown
+        problems += variable_problems(trees, forms)
     diagrams = {path: tree for path, tree in trees.items() if path.endswith(".bpmn")}
     problems += document_problems(process_id, files, diagrams, forms)
     return problems

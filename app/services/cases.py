@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from app.engine import CompiledProcess, WorkflowRun, validate_form
 from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
+from app.engine.instance import CASE_NUMBER_VARIABLE
 from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
 from app.persistence import audit, numbering, queries
 from app.persistence.models import Deployment, Escalation, Instance, TaskRow
@@ -158,7 +159,7 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
     session.add(instance)
     session.flush()
     audit.open_chain(session, rt.audit_keys, instance)
-    prepared.run.put({**(links or {}), "case_number": instance.case_number})
+    prepared.run.put({**(links or {}), CASE_NUMBER_VARIABLE: instance.case_number})
     step = prepared.process.start.event_id
     numbered = documents.number_step(rt, session, instance, prepared.process, prepared.run, step, prepared.data)
     tasks = save_run(rt, session, instance, prepared.run, actor=principal.username, action="instance_started",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
 from app.errors import DiagramError, Forbidden
@@ -124,3 +125,15 @@ def test_a_diagram_only_missing_its_drawing_deploys(rt: Runtime) -> None:
     files = _files(rt)
     files[BPMN] = files[BPMN].replace('bpmnElement="review_acceptance"', 'bpmnElement="undrawn"', 1)
     assert deploy.deploy(rt, ANALYST, PID, files).created
+
+
+def test_a_condition_reading_a_variable_nothing_produces_is_refused_and_nothing_is_stored(rt: Runtime) -> None:
+    files = _files(rt)
+    files[BPMN] = files[BPMN].replace("accepted == True", "acceptd == True", 1)
+    with pytest.raises(DiagramError) as refused:
+        deploy.deploy(rt, ANALYST, PID, files)
+    [problem] = refused.value.details["problems"]
+    assert (problem["rule"], problem["element"], problem["file"]) == ("unknown-variable", "flow_accepted", BPMN)
+    assert problem["line"] == files[BPMN][: files[BPMN].index("acceptd == True")].count("\n") + 1
+    assert "“acceptd”" in refused.value.message
+    assert max(d.version for d in deploy.list_deployments(rt) if d.process_id == PID) == 1

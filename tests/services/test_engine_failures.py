@@ -19,7 +19,9 @@ def test_failing_script_leaves_the_case_as_it_was_and_records_an_incident(rt: Ru
     files = deploy.read_sources(rt.processes_dir, rt.forms_dir, PID)
     script = "resolution_deadline = resolution_deadline_for(acceptance_notice['issued_on'], complex_case, remote_area, regime)"
     assert script in files[BPMN]
-    files[BPMN] = files[BPMN].replace(script, "resolution_deadline = resolution_deadline_for(no_such_field, 1, 2)", 1)
+    files[BPMN] = files[BPMN].replace(script, "resolution_deadline = resolution_deadline_for(decision_deadline, 1, 2)", 1)
+    # decision_deadline exists only once a later step computes it: lint cannot tell (unknown-variable
+    # reads "earlier" as "anywhere in the process"), so the script fails when it runs
     assert deploy.deploy(rt, Principal(0, "analyst", "A", frozenset({"analyst"})), PID, files).version == 2
     instance = start(client, cases.petition()).get_json()
     task = ready_task(client, instance["id"])

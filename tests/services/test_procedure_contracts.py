@@ -73,9 +73,12 @@ def test_dropping_a_petition_field_the_register_fills_is_a_problem_naming_the_fi
     assert _contract_problems(COMPLAINT, files) == [(PETITION, "receiving_channel")]
 
 
-def test_dropping_a_petition_field_the_register_does_not_fill_is_no_problem() -> None:
+def test_dropping_a_petition_field_the_register_does_not_fill_is_no_contract_problem() -> None:
     files = _without_petition_field(_files(COMPLAINT), "referred_by")
-    assert deploy.check(COMPLAINT, files, Procedures(all_procedures())) == []
+    assert _contract_problems(COMPLAINT, files) == []
+    # the diagram still reads it when the decision is sent: that is the generic rule's to name, not the contract's
+    problems = deploy.check(COMPLAINT, files, Procedures(all_procedures()))
+    assert [(p.rule, p.element) for p in problems] == [("unknown-variable", "send_decision")]
 
 
 def test_deploy_refuses_a_plan_whose_register_step_was_renamed_and_stores_nothing(rt: Runtime) -> None:

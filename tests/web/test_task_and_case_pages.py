@@ -183,7 +183,9 @@ def test_a_diagram_that_fails_says_so_in_vietnamese_and_keeps_what_was_typed(cli
     script = ("resolution_deadline = resolution_deadline_for(acceptance_notice['issued_on'], complex_case, "
               "remote_area, regime)")
     assert script in files[bpmn]
-    files[bpmn] = files[bpmn].replace(script, "resolution_deadline = resolution_deadline_for(no_such_field, 1, 2)", 1)
+    files[bpmn] = files[bpmn].replace(script, "resolution_deadline = resolution_deadline_for(decision_deadline, 1, 2)", 1)
+    # decision_deadline exists only once a later step computes it: lint cannot tell (unknown-variable
+    # reads "earlier" as "anywhere in the process"), so the script fails when it runs
     deploy.deploy(rt, Principal(0, "analyst", "A", frozenset({"analyst"})), pid, files)
     instance_id = start_case(rt)
     task_id = ready_task_id(rt, instance_id)
