@@ -223,3 +223,34 @@ def test_a_ui_schema_is_read_into_lists_and_odd_order_entries_are_named_not_a_cr
     ui = {"ui:order": [{}, "a", "*"], "a": {"items": {"b": {"ui:widget": "textarea"}, "c": {}}}}
     assert unknown_ui_fields(schema, ui) == ["{}", "a.items.c"]
     assert unknown_ui_fields(schema, {"ui:order": ["a", "*"], "a": {"items": {"b": {}}}}) == []
+
+
+def test_a_diagram_declaring_entities_is_refused_as_unsafe_and_the_plain_one_is_not() -> None:
+    files = _files()
+    files[BPMN] = files[BPMN].replace("<bpmn:definitions", '<!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]>\n'
+                                      "<bpmn:definitions", 1)
+    [problem] = _found(files, "unsafe-xml")
+    assert problem.file == BPMN and "passwd" not in problem.message
+    assert _found(_files(), "unsafe-xml") == []
+
+
+def test_a_process_without_a_diagram_is_named_and_one_with_it_is_not() -> None:
+    forms_only = {path: text for path, text in _files().items() if not path.endswith(".bpmn")}
+    [problem] = _found(forms_only, "no-diagram")
+    assert PID in problem.message
+    assert _found(_files(), "no-diagram") == []
+
+
+def test_a_constant_timer_beyond_the_bounds_is_named_on_its_element_and_a_computed_one_passes() -> None:
+    bad = _edited((BPMN, "overdue_at(acceptance_deadline)", "&quot;9999-12-31T00:00:00+07:00&quot;"))
+    [problem] = _found(bad, "limit")
+    assert problem.file == BPMN and problem.line == _line_of(bad, BPMN, "9999-12-31")
+    assert _found(_files(), "limit") == []
+
+
+def test_a_form_nested_past_what_can_be_read_is_one_problem_not_a_crash() -> None:
+    files = _files()
+    files[REVIEW] = '{"type": "object", "properties": {"x": ' * 100_000 + "{}" + "}}" * 100_000
+    found = {p.rule for p in lint(PID, files)}
+    assert found & {"too-deep", "form-invalid-json", "form-invalid"}, found
+    assert _found(_files(), "too-deep") == []
