@@ -3,30 +3,17 @@ through the serializer after every step (no Flask, no database)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from app.clock import FrozenClock
-from app.engine import CompiledProcess, Engine, LegalCalendar, ReadyTask, WorkflowRun, compile_process, validate_form
-from app.engine.calendar import load_default_overrides
+from app.engine import CompiledProcess, Engine, ReadyTask, WorkflowRun, compile_process, validate_form
 from app.errors import FormValidationError, TaskNotReady
 from app.services.deploy import read_sources
 from tests import cases
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2021, 2, 17, 2, tzinfo=UTC))
-
-
-@pytest.fixture
-def engine(clock: FrozenClock) -> Engine:
-    return Engine(LegalCalendar(load_default_overrides()), now=clock.now)
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,7 @@ from typing import Any, cast
 import pytest
 
 from app.clock import FrozenClock
-from app.engine import CompiledProcess, Engine, LegalCalendar, MoveRefused, WorkflowRun, compile_process, migration
-from app.engine.calendar import load_default_overrides
+from app.engine import CompiledProcess, Engine, MoveRefused, WorkflowRun, compile_process, migration
 from app.errors import EngineError
 from app.services.deploy import read_sources
 from app.services.runtime import Runtime
@@ -20,16 +19,6 @@ from tests.migration_versions import NEW_STEP, VERIFY_NAME, migration_version_tw
 from tests.versions import PID
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def clock() -> FrozenClock:
-    return FrozenClock(datetime(2021, 2, 17, 2, tzinfo=UTC))
-
-
-@pytest.fixture
-def engine(clock: FrozenClock) -> Engine:
-    return Engine(LegalCalendar(load_default_overrides()), now=clock.now)
 
 
 @pytest.fixture(scope="module")

@@ -13,7 +13,7 @@ from app.engine import CompiledProcess, Engine
 from app.engine.deadlines import overdue_at
 from app.errors import FormValidationError
 from tests import cases
-from tests.engine.test_complaint_paths import Case, engine, process  # noqa: F401 - module fixtures
+from tests.engine.test_complaint_paths import Case, process  # noqa: F401 - module fixture
 
 INVESTIGATION_STEPS = ["assign_verification", "verify_complaint", "record_dialogue", "submit_verification_report",
                        "issue_decision"]

@@ -1,0 +1,14 @@
+"""The engine on its own, on the suite's frozen clock (``tests/conftest.py``: 17/02/2021, 09:00 in Vietnam)."""
+
+from __future__ import annotations
+
+import pytest
+
+from app.clock import FrozenClock
+from app.engine import Engine, LegalCalendar
+from app.engine.calendar import load_default_overrides
+
+
+@pytest.fixture
+def engine(clock: FrozenClock) -> Engine:
+    return Engine(LegalCalendar(load_default_overrides()), now=clock.now)
