@@ -163,7 +163,7 @@ def _late_acts(rows: Iterable[Any], processes: dict[int, CompiledProcess], q: De
                                 process.element_names.get(row.bpmn_id, row.bpmn_id), row.organisation, "",
                                 row.actor, "", variable, due, done_on, (done_on - due).days))
         found = data.get("changes")
-    changed: dict[str, Any] = found if isinstance(found, dict) else {}
+        changed: dict[str, Any] = found if isinstance(found, dict) else {}
         known.update({k: v for k, v in (changed.get("set") or {}).items() if isinstance(v, str)})
         for key in changed.get("removed") or []:
             known.pop(key, None)
