@@ -38,6 +38,7 @@ class EventFilter:
     accounts: bool = True  # whether the account log is searched at all
     process_id: str | None = None
     instance_id: int | None = None
+    case_number: str | None = None
     organisation: str | None = None
     since: datetime | None = None
     until: datetime | None = None  # exclusive
@@ -74,6 +75,8 @@ def _case_select(scope: Scope, f: EventFilter) -> Any:
         stmt = stmt.where(Instance.process_id == f.process_id)
     if f.instance_id is not None:
         stmt = stmt.where(AuditEvent.instance_id == f.instance_id)
+    if f.case_number is not None:
+        stmt = stmt.where(Instance.case_number == f.case_number)
     if f.organisation is not None:
         stmt = stmt.where(Instance.organisation == f.organisation)
     return _common(stmt, AuditEvent, f)
@@ -129,12 +132,9 @@ def deployments_by_id(session: Session, ids: Sequence[int]) -> dict[int, Deploym
     return {d.id: d for d in session.scalars(select(Deployment).where(Deployment.id.in_(sorted(set(ids)))))}
 
 
-def event_actors(session: Session, scope: Scope, accounts: bool) -> list[str]:
-    """Who appears in the record the caller may search: the officer filter's choices."""
-    found = set(session.scalars(scope.apply(select(AuditEvent.actor).join(Instance)).distinct()))
-    if accounts:
-        found |= set(session.scalars(select(AccountEvent.actor).distinct()))
-    return sorted(found)
+def case_organisations(session: Session) -> list[str]:
+    """The organisations cases belong to (the organisation filter's choices)."""
+    return sorted(session.scalars(select(Instance.organisation).where(Instance.organisation.is_not(None)).distinct()))
 
 
 # -- deadlines ----------------------------------------------------------------------------------

@@ -12,9 +12,11 @@ is set.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from app.clock import VIETNAM
 from app.errors import InvalidInput
@@ -69,6 +71,7 @@ class AuditQuery:
     kind: str | None = None
     process_id: str | None = None
     instance_id: int | None = None
+    case_number: str | None = None  # what an officer knows a case by (the page's field)
     organisation: str | None = None
     since: date | None = None  # first day, Vietnam's calendar
     until: date | None = None  # last day, included
@@ -96,9 +99,19 @@ class AuditRow:
 
 
 @dataclass(frozen=True)
+class Choices:
+    """What the search form offers: officers, processes and organisations by name (never a code on the page)."""
+
+    kinds: dict[str, str] = field(default_factory=dict)
+    officers: dict[str, str] = field(default_factory=dict)  # user name -> full name
+    processes: dict[str, str] = field(default_factory=dict)  # process id -> name
+    organisations: dict[str, str] = field(default_factory=dict)  # code -> name
+
+
+@dataclass(frozen=True)
 class AuditResult:
     page: queries.Page  # of AuditRow
-    kinds: dict[str, str] = field(default_factory=dict)
+    choices: Choices = field(default_factory=Choices)
 
 
 def kinds() -> dict[str, str]:
@@ -126,7 +139,7 @@ def event_filter(rt: Runtime, principal: Principal, q: AuditQuery) -> store.Even
     if q.kind is not None and q.kind not in KINDS:
         raise InvalidInput("Loại việc không có trong danh sách.", fields={"action": "Chọn một loại việc trong danh sách."})
     check_period(q.since, q.until, rt.today())
-    about_cases = any(v is not None for v in (q.process_id, q.instance_id, q.organisation))
+    about_cases = any(v is not None for v in (q.process_id, q.instance_id, q.case_number, q.organisation))
     case_matches: tuple[store.CaseMatch, ...] | None = None
     account_actions: frozenset[str] | None = None
     if q.kind is not None:
@@ -137,7 +150,7 @@ def event_filter(rt: Runtime, principal: Principal, q: AuditQuery) -> store.Even
     return store.EventFilter(
         actor=q.actor, case_matches=case_matches, account_actions=account_actions,
         accounts=access.can(principal, Right.READ_ACCOUNT_LOG) and not about_cases and account_actions != frozenset(),
-        process_id=q.process_id, instance_id=q.instance_id, organisation=q.organisation,
+        process_id=q.process_id, instance_id=q.instance_id, case_number=q.case_number, organisation=q.organisation,
         since=moment(q.since), until=moment(q.until + timedelta(days=1)) if q.until else None,
     )
 
@@ -155,9 +168,21 @@ def search(rt: Runtime, principal: Principal, q: AuditQuery, *, page: int, per_p
         titles = {d: casefile.field_titles(rt, process) for d, process in processes.items()}
         people = {r.actor for r in items} | {r.username for r in items if r.username}
         names = queries.user_names(session, people)
+        choices = _choices(session, scope, principal)
     org_names = organisations.names(rt)
     rows = [_row(r, processes, titles, names, org_names) for r in items]
-    return AuditResult(queries.Page(rows, found.total, found.page, found.per_page), kinds())
+    return AuditResult(queries.Page(rows, found.total, found.page, found.per_page),
+                       replace(choices, organisations={c: organisations.display_name(org_names, c)
+                                                       for c in choices.organisations}))
+
+
+def _choices(session: Session, scope: queries.Scope, principal: Principal) -> Choices:
+    officers = {u.username: u.full_name for u in queries.all_users(session)}
+    officers |= {k: v for k, v in casefile.NON_PERSONS.items() if k not in officers}
+    latest = {d.process_id: d.name for d in queries.deployments(session)
+              if scope.process_ids is None or d.process_id in scope.process_ids}
+    codes = [principal.organisation] if principal.organisation else store.case_organisations(session)
+    return Choices(kinds(), dict(sorted(officers.items(), key=lambda kv: kv[1])), latest, dict.fromkeys(codes, ""))
 
 
 def _row(r: store.EventRow, processes: dict[int, Any], titles: dict[int, dict[str, str]], names: dict[str, str],

@@ -16,6 +16,7 @@ from app.web import (
     account,
     admin,
     analyst,
+    audit,
     auth,
     calendar_page,
     cases,
