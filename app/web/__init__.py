@@ -31,7 +31,7 @@ from app.web import (
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
-__all__ = ["account", "admin", "analyst", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes",
+__all__ = ["account", "admin", "analyst", "audit", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes",
            "organisations", "views"]
 
 
