@@ -63,7 +63,7 @@ class AuditRowSchema(Schema):
     organisation = fields.String(allow_none=True)
     organisation_name = fields.String(allow_none=True)
     step = fields.String(allow_none=True, metadata={"description": "Tên bước"})
-    fields_ = fields.List(fields.String(), data_key="fields",
+    fields_ = fields.List(fields.String(), attribute="fields", data_key="fields",
                           metadata={"description": "Các trường đã thay đổi, theo tên trên biểu mẫu"})
     account = fields.String(allow_none=True, metadata={"description": "Tài khoản liên quan (nhật ký tài khoản)"})
     account_name = fields.String(allow_none=True)
