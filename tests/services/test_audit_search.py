@@ -138,8 +138,9 @@ def test_kinds_of_act_are_the_procedures_steps_and_the_generic_actions(client: F
 
 def test_pages_are_newest_first_and_together_the_whole_result(client: FlaskClient, rt: Runtime, world: World) -> None:
     whole = _all(client, "organisation=" + ORG_A)
-    paged = _all(client, "organisation=" + ORG_A, per_page=3)
-    assert paged == whole and len(whole) > 6
+    paged = _all(client, "organisation=" + ORG_A, per_page=2)
+    assert [(i["instance_id"], i["seq"]) for i in paged] == [(i["instance_id"], i["seq"]) for i in whole]
+    assert paged == whole and len(whole) > 4
     moments = [i["at"] for i in whole]
     assert moments == sorted(moments, reverse=True)
     beyond = client.get("/api/audit/events?page=999&per_page=3", headers=basic("auditor")).get_json()
@@ -223,7 +224,7 @@ def test_the_late_acts_report_equals_what_the_events_say(client: FlaskClient, rt
     assert [(f["count"], f["max_days"], f["total_days"]) for f in report["by_step"]] == [(2, 7, 9)]
     assert {f["label"]: f["count"] for f in report["by_officer"]} == {FORMULA: 1, "Người giải quyết": 1} or \
         sorted(f["count"] for f in report["by_officer"]) == [1, 1]
-    assert {f["key"]: f["count"] for f in report["by_organisation"]} == {ORG_B: 1, None: 1}
+    assert {f["key"]: f["count"] for f in report["by_organisation"]} == {ORG_B: 1, _organisations(rt)[world.p1]: 1}
     assert [(r["instance_id"], r["days_late"]) for r in report["running"]] == [(world.a2, 7)]
     period = client.get("/api/audit/deadlines?from=2021-03-06&to=2021-03-31", headers=basic("auditor")).get_json()
     assert [a["instance_id"] for a in period["late"]] == [world.b1]
