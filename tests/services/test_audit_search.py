@@ -228,7 +228,7 @@ def test_the_late_acts_report_equals_what_the_events_say(client: FlaskClient, rt
     assert [(r["instance_id"], r["days_late"]) for r in report["running"]] == [(world.a2, 7)]
     period = client.get("/api/audit/deadlines?from=2021-03-06&to=2021-03-31", headers=basic("auditor")).get_json()
     assert [a["instance_id"] for a in period["late"]] == [world.b1]
-    drill = client.get(f"/api/audit/deadlines?actor=resolver2", headers=basic("auditor")).get_json()
+    drill = client.get("/api/audit/deadlines?actor=resolver2", headers=basic("auditor")).get_json()
     assert [a["instance_id"] for a in drill["late"]] == [world.b1]
     sign_in(client, "inspectorate")
     page = client.get("/audit/deadlines").get_data(as_text=True)
