@@ -44,7 +44,7 @@ def test_an_auditor_finds_the_acceptances_of_today_and_opens_the_case_at_that_mo
     today = datetime.now(timezone(timedelta(hours=7))).strftime("%d/%m/%Y")
 
     sign_in(page, server, "auditor")
-    page.get_by_role("link", name="Kiểm tra").click()
+    page.get_by_role("link", name="Kiểm tra", exact=True).click()
     page.get_by_label("Loại việc").select_option(label="Thụ lý")
     page.get_by_label("Từ ngày").fill("31/02/2021")
     page.get_by_role("button", name="Tìm").click()
