@@ -115,14 +115,20 @@ def _common(stmt: Any, table: Any, f: EventFilter) -> Any:
 
 
 def event_page(session: Session, scope: Scope, f: EventFilter, page: int, per_page: int) -> Page:
-    """One page of matching events of both logs, newest first (ties: the later-written first)."""
-    parts = [_case_select(scope, f)]
+    """One page of matching events of both logs, newest first (ties: the later-written first).
+
+    Each log is read newest first down its time index and cut at the page's end before the two are
+    merged, so a page costs the rows up to it, not a sort of the whole record.
+    """
+    parts: list[tuple[Any, Any]] = [(_case_select(scope, f), AuditEvent)]
     if f.accounts:
-        parts.append(_account_select(f))
-    total = sum(session.scalar(select(func.count()).select_from(part.subquery())) or 0 for part in parts)
-    union = parts[0].union_all(*parts[1:]).subquery() if len(parts) > 1 else parts[0].subquery()
+        parts.append((_account_select(f), AccountEvent))
+    total = sum(session.scalar(select(func.count()).select_from(part.subquery())) or 0 for part, _ in parts)
+    end = page * per_page
+    cut = [select(part.order_by(table.at.desc(), table.id.desc()).limit(end).subquery()) for part, table in parts]
+    union = cut[0].union_all(*cut[1:]).subquery() if len(cut) > 1 else cut[0].subquery()
     stmt = select(union).order_by(union.c.at.desc(), union.c.source.desc(), union.c.id.desc())
-    rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
+    rows = session.execute(stmt.limit(per_page).offset(end - per_page)).all()
     return Page([EventRow(**row._asdict()) for row in rows], total, page, per_page)
 
 

@@ -108,11 +108,13 @@ def report(rt: Runtime, principal: Principal, q: DeadlineQuery) -> DeadlineRepor
     with rt.db.reading() as session:
         scope = access.case_scope(rt, session, principal)
         processes = {d.id: rt.process(session, d) for d in queries.deployments(session)}
-        variables = sorted({v for p in processes.values() for v in _due_variables(p).values()})
+        due = {d: _due_variables(p) for d, p in processes.items()}
+        markers = sorted({f'"{v}":' for steps in due.values() for v in steps.values()})
         rows = store.steps_done_with_deadlines(
             session, scope, since=moment(q.since), until=moment(q.until + timedelta(days=1)) if q.until else None,
-            markers=[f'"{v}":' for v in variables])
-        late = [act for act in _late_acts(rows, processes, q) if _wanted(q, act.step, act.organisation, act.actor)]
+            markers=markers)
+        late = [act for act in _late_acts(rows, processes, due, markers, q)
+                if _wanted(q, act.step, act.organisation, act.actor)]
         waiting = [r for r in store.tasks_past_due(session, scope, today)
                    if _wanted(q, r.bpmn_id, r.organisation, r.assignee, holder_filter=True)]
         names = queries.user_names(session, {a.actor for a in late} | {r.assignee for r in waiting if r.assignee})
@@ -142,7 +144,8 @@ def _wanted(q: DeadlineQuery, step: str, organisation: str | None, actor: str | 
             and (q.actor is None or actor == q.actor))
 
 
-def _late_acts(rows: Iterable[Any], processes: dict[int, CompiledProcess], q: DeadlineQuery) -> list[LateAct]:
+def _late_acts(rows: Iterable[Any], processes: dict[int, CompiledProcess], due_variables: dict[int, dict[str, str]],
+               markers: list[str], q: DeadlineQuery) -> list[LateAct]:
     """Walk each case's events in order, keeping its deadlines as recorded, and keep the steps done after theirs."""
     late: list[LateAct] = []
     current: int | None = None
@@ -153,8 +156,7 @@ def _late_acts(rows: Iterable[Any], processes: dict[int, CompiledProcess], q: De
         process = processes.get(row.deployment_id)
         if process is None:
             continue
-        data = casefile.payload(row.data)
-        variable = _due_variables(process).get(row.bpmn_id or "") if row.action == "task_completed" else None
+        variable = due_variables[row.deployment_id].get(row.bpmn_id or "") if row.action == "task_completed" else None
         due = _day(known.get(variable)) if variable else None
         done_on = local_date(row.at)
         in_period = (q.since is None or done_on >= q.since) and (q.until is None or done_on <= q.until)
@@ -162,7 +164,9 @@ def _late_acts(rows: Iterable[Any], processes: dict[int, CompiledProcess], q: De
             late.append(LateAct(row.instance_id, row.seq, row.case_number, process.name, row.bpmn_id,
                                 process.element_names.get(row.bpmn_id, row.bpmn_id), row.organisation, "",
                                 row.actor, "", variable, due, done_on, (done_on - due).days))
-        found = data.get("changes")
+        if not any(marker in row.data for marker in markers):
+            continue  # sets no deadline: not worth parsing
+        found = casefile.payload(row.data).get("changes")
         changed: dict[str, Any] = found if isinstance(found, dict) else {}
         known.update({k: v for k, v in (changed.get("set") or {}).items() if isinstance(v, str)})
         for key in changed.get("removed") or []:
