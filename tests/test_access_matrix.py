@@ -128,7 +128,7 @@ ACTIONS: dict[str, list[Call]] = {
                        Call("web", "POST", "/escalations/{escalation}/acknowledge", {})],
     "escalations page": [Call("web", "GET", "/escalations?status=all", listed='id="escalation-{escalation}"')],
     "audit search": [Call("api", "GET", "/api/audit/events?case={case}")],
-    "audit page": [Call("web", "GET", "/audit", listed='/cases/{case}#event-1"')],
+    "audit page": [Call("web", "GET", "/audit?action=registered", listed='/cases/{case}#event-1"')],
     "deadline report": [Call("api", "GET", "/api/audit/deadlines"), Call("api", "GET", "/api/audit/deadlines.xlsx"),
                         Call("web", "GET", "/audit/deadlines"), Call("web", "GET", "/audit/deadlines.xlsx")],
     "read notes": [Call("api", "GET", "/api/instances/{case}/notes")],
