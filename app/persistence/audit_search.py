@@ -62,24 +62,43 @@ class EventRow:
     organisation: str | None
 
 
+def _needs_case(scope: Scope, f: EventFilter) -> bool:
+    return not (scope.process_ids is None and scope.organisation is None and f.process_id is None
+                and f.case_number is None and f.organisation is None)
+
+
+def _case_count(session: Session, scope: Scope, f: EventFilter) -> int:
+    """How many case events match: joined to their case only when a filter is about the case."""
+    stmt = select(func.count()).select_from(AuditEvent)
+    if _needs_case(scope, f):
+        stmt = stmt.join(Instance, Instance.id == AuditEvent.instance_id)
+        stmt = scope.apply(stmt)
+    stmt = _case_filters(stmt, f, joined=_needs_case(scope, f))
+    return session.scalar(stmt) or 0
+
+
+def _case_filters(stmt: Any, f: EventFilter, *, joined: bool = True) -> Any:
+    if f.case_matches is not None:
+        stmt = stmt.where(or_(false(), *(_match(m) for m in f.case_matches)))
+    if f.instance_id is not None:
+        stmt = stmt.where(AuditEvent.instance_id == f.instance_id)
+    if joined:
+        if f.process_id is not None:
+            stmt = stmt.where(Instance.process_id == f.process_id)
+        if f.case_number is not None:
+            stmt = stmt.where(Instance.case_number == f.case_number)
+        if f.organisation is not None:
+            stmt = stmt.where(Instance.organisation == f.organisation)
+    return _common(stmt, AuditEvent, f)
+
+
 def _case_select(scope: Scope, f: EventFilter) -> Any:
     stmt = select(
         literal(CASE).label("source"), AuditEvent.id, AuditEvent.at, AuditEvent.actor, AuditEvent.action,
         AuditEvent.instance_id, AuditEvent.seq, AuditEvent.bpmn_id, cast(null(), String(64)).label("username"),
         AuditEvent.data, Instance.case_number, Instance.process_id, Instance.deployment_id, Instance.organisation,
     ).join(Instance, Instance.id == AuditEvent.instance_id)
-    stmt = scope.apply(stmt)
-    if f.case_matches is not None:
-        stmt = stmt.where(or_(false(), *(_match(m) for m in f.case_matches)))
-    if f.process_id is not None:
-        stmt = stmt.where(Instance.process_id == f.process_id)
-    if f.instance_id is not None:
-        stmt = stmt.where(AuditEvent.instance_id == f.instance_id)
-    if f.case_number is not None:
-        stmt = stmt.where(Instance.case_number == f.case_number)
-    if f.organisation is not None:
-        stmt = stmt.where(Instance.organisation == f.organisation)
-    return _common(stmt, AuditEvent, f)
+    return _case_filters(scope.apply(stmt), f)
 
 
 def _match(m: CaseMatch) -> Any:
@@ -123,7 +142,9 @@ def event_page(session: Session, scope: Scope, f: EventFilter, page: int, per_pa
     parts: list[tuple[Any, Any]] = [(_case_select(scope, f), AuditEvent)]
     if f.accounts:
         parts.append((_account_select(f), AccountEvent))
-    total = sum(session.scalar(select(func.count()).select_from(part.subquery())) or 0 for part, _ in parts)
+    total = _case_count(session, scope, f)
+    if f.accounts:
+        total += session.scalar(select(func.count()).select_from(parts[1][0].subquery())) or 0
     end = page * per_page
     cut = [select(part.order_by(table.at.desc(), table.id.desc()).limit(end).subquery()) for part, table in parts]
     union = cut[0].union_all(*cut[1:]).subquery() if len(cut) > 1 else cut[0].subquery()
