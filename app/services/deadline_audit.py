@@ -116,7 +116,7 @@ def report(rt: Runtime, principal: Principal, q: DeadlineQuery) -> DeadlineRepor
         late = [act for act in _late_acts(rows, processes, due, markers, q)
                 if _wanted(q, act.step, act.organisation, act.actor)]
         waiting = [r for r in store.tasks_past_due(session, scope, today)
-                   if _wanted(q, r.bpmn_id, r.organisation, r.assignee, holder_filter=True)]
+                   if _wanted(q, r.bpmn_id, r.organisation, r.assignee)]
         names = queries.user_names(session, {a.actor for a in late} | {r.assignee for r in waiting if r.assignee})
     org_names = organisations.names(rt)
     deadline_labels = rt.procedures.labels("deadline_labels")
@@ -138,9 +138,8 @@ def _due_variables(process: CompiledProcess) -> dict[str, str]:
             if info.due_expression and _VARIABLE.fullmatch(info.due_expression.strip())}
 
 
-def _wanted(q: DeadlineQuery, step: str, organisation: str | None, actor: str | None, *,
-            holder_filter: bool = False) -> bool:
-    del holder_filter  # the officer filter reads the holder of a waiting step as the doer of a done one
+def _wanted(q: DeadlineQuery, step: str, organisation: str | None, actor: str | None) -> bool:
+    """The drill-down's filters; the officer of a waiting step is the one holding it."""
     return ((q.step is None or step == q.step) and (q.organisation is None or organisation == q.organisation)
             and (q.actor is None or actor == q.actor))
 

@@ -110,7 +110,7 @@ def test_each_filter_returns_exactly_the_matching_events(client: FlaskClient, rt
     assert all(i["source"] == "case" for i in in_a), "a case filter leaves the account log out"
     one_case = _all(client, f"case={world.p1}")
     assert _keys(one_case) == {(e.instance_id, e.seq) for e in events if e.instance_id == world.p1}
-    assert {i["process_name"] for i in one_case} == {"Giải quyết khiếu nại lần hai"} or all(i["process_name"] for i in one_case)
+    assert {i["process_name"] for i in one_case} == {"Giải quyết khiếu nại lần hai"}
     day = _all(client, "from=2021-03-05&to=2021-03-05")
     assert _keys(day) == {(e.instance_id, e.seq) for e in events if local_date(e.at) == date(2021, 3, 5)}
     with rt.db.reading() as session:
@@ -222,8 +222,9 @@ def test_the_late_acts_report_equals_what_the_events_say(client: FlaskClient, rt
     report = client.get("/api/audit/deadlines", headers=basic("auditor")).get_json()
     assert {a["instance_id"]: a["days_late"] for a in report["late"]} == expected
     assert [(f["count"], f["max_days"], f["total_days"]) for f in report["by_step"]] == [(2, 7, 9)]
-    assert {f["label"]: f["count"] for f in report["by_officer"]} == {FORMULA: 1, "Người giải quyết": 1} or \
-        sorted(f["count"] for f in report["by_officer"]) == [1, 1]
+    with rt.db.reading() as session:
+        resolver = queries.user_names(session, ["resolver"])["resolver"]
+    assert {f["label"]: f["count"] for f in report["by_officer"]} == {FORMULA: 1, resolver: 1}
     assert {f["key"]: f["count"] for f in report["by_organisation"]} == {ORG_B: 1, _organisations(rt)[world.p1]: 1}
     assert [(r["instance_id"], r["days_late"]) for r in report["running"]] == [(world.a2, 7)]
     period = client.get("/api/audit/deadlines?from=2021-03-06&to=2021-03-31", headers=basic("auditor")).get_json()
