@@ -1,4 +1,4 @@
-"""Indexes for the auditor's search across the record: events by time, by officer and time, by kind and time.
+"""Indexes for the auditor's search across the record: events by time, by officer and time, by kind of act (action and step) and time.
 
 Revision ID: 0017_audit_search
 Revises: 0016
@@ -17,7 +17,7 @@ depends_on = None
 INDEXES = (
     ("ix_audit_events_at", "audit_events", ["at"]),
     ("ix_audit_events_actor_at", "audit_events", ["actor", "at"]),
-    ("ix_audit_events_action_at", "audit_events", ["action", "at"]),
+    ("ix_audit_events_action_step_at", "audit_events", ["action", "bpmn_id", "at"]),  # a kind of act is an action on steps
     ("ix_account_events_at", "account_events", ["at"]),
     ("ix_account_events_actor_at", "account_events", ["actor", "at"]),
 )
