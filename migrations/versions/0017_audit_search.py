@@ -1,4 +1,4 @@
-"""Indexes for the auditor's search across the record: events by time, by officer and time, by kind of act (action and step) and time.
+"""Indexes for the auditor's search across the record: events by time, by officer, by kind of act (action, step).
 
 Revision ID: 0017_audit_search
 Revises: 0016
