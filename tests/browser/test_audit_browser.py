@@ -65,3 +65,18 @@ def test_an_auditor_finds_the_acceptances_of_today_and_opens_the_case_at_that_mo
     page.wait_for_url(re.compile(rf"/cases/{case_id}#event-\d+$"))
     seq = page.url.rsplit("-", 1)[1]
     expect(page.locator(f"#event-{seq}")).to_contain_text("Hoàn thành bước")
+
+
+def test_the_deadlines_report_reads_as_an_inspector_would(server: str, page: Page) -> None:
+    sign_in(page, server, "inspectorate")
+    page.get_by_role("link", name="Kiểm tra", exact=True).click()
+    page.get_by_role("link", name="Kiểm tra thời hạn").click()
+    expect(page.get_by_role("heading", name="Kiểm tra thời hạn")).to_be_visible()
+    page.get_by_label("Việc làm từ ngày").fill("01/01/2021")
+    page.get_by_role("button", name="Xem").click()
+    expect(page.get_by_role("heading", name=re.compile("Việc làm sau thời hạn"))).to_be_visible()
+    shot(page, "audit-deadlines")
+    text = page.locator("main").inner_text()
+    assert not RAW.findall(text), RAW.findall(text)
+    workbook = page.get_by_role("link", name="Tải bảng tính (.xlsx)").get_attribute("href") or ""
+    assert workbook.startswith("/audit/deadlines.xlsx?") and "from=01" in workbook, workbook
