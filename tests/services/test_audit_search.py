@@ -252,3 +252,21 @@ def test_a_case_change_names_the_fields_by_the_forms_titles(app: Flask, client: 
     registered = _all(client, f"action=registered&case={world.a1}")
     assert registered[0]["fields"] and "Người khiếu nại" in registered[0]["fields"]
     assert not any("_" in f for f in registered[0]["fields"])
+
+
+def test_every_act_a_procedure_declares_names_a_step_and_a_kind_that_exist() -> None:
+    from pathlib import Path
+
+    from app.engine import compile_process
+    from app.procedures import complaint_second_level
+    from app.services.audit_search import KINDS
+    from app.services.deploy import read_sources
+
+    root = Path(__file__).resolve().parents[2]
+    process = compile_process(complaint_second_level.PROCESS_ID,
+                              read_sources(root / "processes", root / "forms", complaint_second_level.PROCESS_ID))
+    for kind, matches in complaint_second_level.ACTS.items():
+        assert kind in KINDS, kind
+        for match in matches:
+            assert match.step is None or match.step in process.user_tasks, match
+            assert match.step is not None or match.data_contains, "a letter is told apart by its JSON"
