@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -270,3 +271,15 @@ def test_every_act_a_procedure_declares_names_a_step_and_a_kind_that_exist() -> 
         for match in matches:
             assert match.step is None or match.step in process.user_tasks, match
             assert match.step is not None or match.data_contains, "a letter is told apart by its JSON"
+
+
+def test_the_deadlines_page_keeps_a_wrong_date_and_the_openapi_lists_the_kinds(client: FlaskClient,
+                                                                                 world: World) -> None:
+    sign_in(client, "auditor")
+    page = client.get("/audit/deadlines?from=32/01/2021")
+    assert page.status_code == 400 and 'value="32/01/2021"' in page.get_data(as_text=True)
+    assert client.get("/audit/deadlines.xlsx?to=%D9%A1%D9%A2/01/2021").status_code == 400
+    spec = client.get("/api/openapi.json").get_json()
+    assert {"/api/audit/events", "/api/audit/deadlines", "/api/audit/deadlines.xlsx"} <= set(spec["paths"])
+    described = json.dumps(spec["paths"]["/api/audit/events"], ensure_ascii=False)
+    assert "accepted: Thụ lý" in described and "document_issued: Ban hành văn bản" in described
