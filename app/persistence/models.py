@@ -454,6 +454,12 @@ Index("ix_instances_created_at", Instance.created_at)
 Index("ix_instances_completed_at", Instance.completed_at)
 Index("ix_tasks_due_on", TaskRow.due_on)
 Index("ix_tasks_bpmn_id", TaskRow.bpmn_id)
+# Indexes for the auditor's search across the record (migration 0017): newest first, by officer, by kind of act
+Index("ix_audit_events_at", AuditEvent.at)
+Index("ix_audit_events_actor_at", AuditEvent.actor, AuditEvent.at)
+Index("ix_audit_events_action_step_at", AuditEvent.action, AuditEvent.bpmn_id, AuditEvent.at)
+Index("ix_account_events_at", AccountEvent.at)
+Index("ix_account_events_actor_at", AccountEvent.actor, AccountEvent.at)
 
 
 class ReceptionRecord(Base):

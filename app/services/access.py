@@ -62,6 +62,7 @@ class Right(StrEnum):
     READ_REPORTS = "read_reports"
     VERIFY_AUDIT = "verify_audit"
     ASSIGN_TASKS = "assign_tasks"
+    READ_AUDIT_LOG = "read_audit_log"
 
 
 # whose steps a role hands to named officers: None, any step of a case it works on; else steps of these roles
@@ -86,6 +87,9 @@ ROLE_RIGHTS: dict[Right, frozenset[str]] = {
     Right.READ_REPORTS: frozenset({"inspectorate", "resolver", "reception", "auditor"}),
     Right.VERIFY_AUDIT: frozenset({"auditor", "admin"}),
     Right.ASSIGN_TASKS: frozenset(ASSIGNED_ROLES),
+    # search the whole record and audit deadlines: the oversight roles (Luật Thanh tra; the auditors). Not the admin,
+    # who reads no citizen's file; the account-log part of a search stays READ_ACCOUNT_LOG's
+    Right.READ_AUDIT_LOG: OVERSIGHT,
 }
 REFUSALS: dict[Right, str] = {
     Right.DEPLOY: "Chỉ cán bộ phân tích quy trình và quản trị mới được triển khai quy trình.",
@@ -104,6 +108,7 @@ REFUSALS: dict[Right, str] = {
     Right.WRITE_REGISTER: "Chỉ cán bộ tiếp công dân và Thanh tra tỉnh được ghi sổ tiếp công dân.",
     Right.READ_REPORTS: "Bạn không có quyền xem báo cáo tổng hợp.",
     Right.VERIFY_AUDIT: "Chỉ kiểm tra, giám sát và quản trị mới chạy kiểm tra nhật ký.",
+    Right.READ_AUDIT_LOG: "Chỉ Thanh tra tỉnh và kiểm tra, giám sát mới tra cứu nhật ký và kiểm tra thời hạn.",
     Right.ASSIGN_TASKS: ("Chỉ người có thẩm quyền giải quyết (các bước của hồ sơ) và thủ trưởng đơn vị (các bước của "
                          "đơn vị) mới giao việc cho cán bộ."),
 }

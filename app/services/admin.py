@@ -158,3 +158,34 @@ def _set_roles(user: User, roles: Iterable[str]) -> None:
     user.roles = [r for r in user.roles if r.role in wanted] + [
         UserRole(role=r) for r in sorted(wanted - user.role_ids)
     ]
+
+
+# the account log as officers read it: each act and each recorded field by its Vietnamese name (pages, audit search)
+ACCOUNT_ACTIONS = {
+    "user_created": "Tạo tài khoản", "user_changed": "Thay đổi tài khoản", "signed_in": "Đăng nhập",
+    "sign_in_failed": "Đăng nhập không thành công", "account_locked": "Tạm khóa do đăng nhập sai nhiều lần",
+    "account_unlocked": "Mở khóa đăng nhập", "signed_out": "Đăng xuất (mọi phiên, mọi mã truy cập)",
+    "password_reset": "Kết thúc phiên và mã truy cập do đặt lại mật khẩu",
+    "deactivated": "Kết thúc phiên và mã truy cập do khóa tài khoản",
+    "roles_changed": "Kết thúc phiên và mã truy cập do đổi vai trò hoặc cơ quan",
+    "ended_by_admin": "Quản trị kết thúc mọi phiên và mã truy cập", "session_ended": "Kết thúc một phiên đăng nhập",
+    "token_issued": "Cấp mã truy cập API", "token_revoked": "Thu hồi mã truy cập API",
+    "sign_in_refused": "Từ chối đăng nhập (tên đang bị tạm khóa)", "session_expired": "Phiên hết hạn (8 giờ)",
+    "session_idle": "Phiên hết hạn do lâu không thao tác", "checkpoint_signed": "Ký bản chốt nhật ký",
+    "audit_rekeyed": "Niêm phong nhật ký cũ bằng khóa kiểm toán",
+    "organisation_created": "Thêm cơ quan vào danh mục", "organisation_changed": "Sửa cơ quan trong danh mục",
+    "organisation_deleted": "Xóa cơ quan khỏi danh mục",
+    "organisation_symbol_set": "Đặt ký hiệu văn bản của cơ quan",
+    "organisation_header_set": "Đặt tiêu đề và người ký văn bản của cơ quan",
+}
+ACCOUNT_FIELDS = {
+    "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
+    "demo": "Tài khoản demo", "password_reset": "Đặt lại mật khẩu", "known_user": "Tên đăng nhập có tồn tại",
+    "client": "Địa chỉ máy", "surface": "Kênh", "session": "Phiên số", "failures": "Số lần sai",
+    "until": "Khóa đến", "sessions_ended": "Số phiên đã kết thúc", "tokens_revoked": "Số mã truy cập đã thu hồi",
+    "token": "Mã truy cập số", "name": "Tên", "expires_at": "Hết hạn", "checkpoint": "Bản chốt số",
+    "chains": "Số chuỗi", "mac": "Mã xác thực", "legacy_events": "Số sự kiện cũ", "legacy_head": "Mã băm cuối",
+    "accounts_before_log": "Tài khoản có trước nhật ký",
+    "code": "Cơ quan", "parent": "Cơ quan cấp trên", "valid_from": "Hoạt động từ ngày",
+    "valid_to": "Hoạt động đến hết ngày", "kind": "Ký hiệu", "symbol": "Giá trị",
+}

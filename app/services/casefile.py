@@ -241,6 +241,16 @@ def _field_titles(rt: Runtime, process_id: str,
     return {**rt.procedures.labels("deadline_labels"), **CASE_VARIABLES, **own, **EVENT_FIELDS, **labels.titles}, choices
 
 
+def field_titles(rt: Runtime, process: CompiledProcess) -> dict[str, str]:
+    """What the case page calls each field a process's events change (the forms' titles), for other pages."""
+    return _field_titles(rt, process.process_id, process.labels)[0]
+
+
+def payload(raw: str | None) -> dict[str, Any]:
+    """An event's stored JSON as a dict ({} when it is not one)."""
+    return _payload(raw)
+
+
 def _payload(raw: str | None) -> dict[str, Any]:
     try:
         data = json.loads(raw) if raw else {}

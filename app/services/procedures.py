@@ -120,6 +120,17 @@ class CaseLink:
 
 
 @dataclass(frozen=True)
+class ActMatch:
+    """Which events of the audit trail are one kind of act (``services.audit_search.KINDS``): an action, on a step
+    if the act is a step, and a fragment of the event's canonical JSON where the step's answer decides (accepted or
+    not) — declared by the procedure so generic code never names a step."""
+
+    action: str
+    step: str | None = None
+    data_contains: str | None = None  # e.g. '"accepted":false' (canonical JSON: no spaces, sorted keys)
+
+
+@dataclass(frozen=True)
 class Procedure:
     """One process's own knowledge, handed to the generic services by the registry."""
 
@@ -139,6 +150,7 @@ class Procedure:
     start_note: str = ""  # what the new-case page says the system computes once the form is saved
     start_label: str = ""  # the new-case page's button, when not «Tiếp nhận đơn»
     start_cancel: str = ""  # where the new-case page's «Hủy» leads, when not the inbox
+    acts: Mapping[str, tuple[ActMatch, ...]] = field(default_factory=dict)  # kind of act -> the events that are it
 
 
 class Procedures:
@@ -181,6 +193,10 @@ class Procedures:
         for procedure in self._by_id.values():
             merged.update(getattr(procedure, attribute))
         return merged
+
+    def acts(self, kind: str) -> list[ActMatch]:
+        """The events every procedure declares to be one kind of act (an audit search's «loại việc»)."""
+        return [match for p in self._by_id.values() for match in p.acts.get(kind, ())]
 
     def contract_problems(self, process: CompiledProcess, diagram: str) -> list[Problem]:
         procedure = self._by_id.get(process.process_id)

@@ -16,6 +16,7 @@ from app.web import (
     account,
     admin,
     analyst,
+    audit,
     auth,
     calendar_page,
     cases,
@@ -30,8 +31,8 @@ from app.web import (
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
-__all__ = ["account", "admin", "analyst", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes",
-           "organisations", "views"]
+__all__ = ["account", "admin", "analyst", "audit", "auth", "calendar_page", "cases", "documents", "escalations", "init_app",
+           "notes", "organisations", "views"]
 
 
 def init_app(app: Flask) -> None:

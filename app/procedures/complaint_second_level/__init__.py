@@ -9,7 +9,7 @@ drops one is refused instead of breaking the check or the register.
 from __future__ import annotations
 
 from app.engine.deadlines import DEADLINE_LABELS  # the complaint's deadlines are data: regimes.json
-from app.services.procedures import CASE, Contract, Procedure
+from app.services.procedures import CASE, ActMatch, Contract, Procedure
 
 PROCESS_ID = "complaint_second_level"
 START_FORM = "register_petition.schema.json"
@@ -25,10 +25,18 @@ CASE_VARIABLES = {  # what the diagram computes into the case, named for officer
 CHOICES_OF = {"competent_authority": "submitted_to"}  # a computed variable -> the field whose options it takes
 START_NOTE = "Hệ thống tính thời hạn khiếu nại, thời hạn thụ lý và xác định người có thẩm quyền giải quyết sau khi lưu."
 
+# the acts an audit search finds by kind (``services.audit_search.KINDS``): which steps and letters they are here
+ACTS = {
+    "accepted": (ActMatch("task_completed", "review_acceptance", '"accepted":true'),),  # thụ lý
+    "rejected": (ActMatch("task_completed", "review_acceptance", '"accepted":false'),  # không thụ lý
+                 ActMatch("task_completed", "guide_complainant")),  # hướng dẫn gửi đúng cơ quan
+    "decided": (ActMatch("task_completed", "issue_decision"), ActMatch("task_completed", "issue_termination")),
+    "withdrawn": (ActMatch("message_received", None, '"message":"withdrawal"'),),
+}
 CONTRACT = Contract(start_form=START_FORM, fields={START_FORM: PETITION_FIELDS})
 
 
 def procedure() -> Procedure:
     return Procedure(PROCESS_ID, kind=CASE, contract=CONTRACT, deadline_labels=DEADLINE_LABELS,
                      case_variables=CASE_VARIABLES, choices_of=CHOICES_OF, duplicate_checked=True,
-                     start_note=START_NOTE)
+                     start_note=START_NOTE, acts=ACTS)
