@@ -10,7 +10,7 @@ from app.errors import DuplicatePetition, EngineError, FormValidationError, Inva
 from app.services import attachments, casefile, cases, duplicates
 from app.text import content_disposition
 from app.web import forms
-from app.web.auth import login_required, principal, runtime
+from app.web.auth import login_required, logs_read, principal, runtime
 from app.web.blueprint import bp
 from app.web.filters import startable_processes
 from app.web.params import page_number
@@ -69,6 +69,7 @@ def duplicate_kind(kind: str) -> str:
 
 @bp.route("/cases/<id:instance_id>")
 @login_required
+@logs_read("case", "instance_id")
 def case(instance_id: int) -> Any:
     return case_page(instance_id)
 
@@ -82,6 +83,7 @@ def case_page(instance_id: int, status: int = 200, **context: Any) -> Any:
 
 @bp.route("/cases/<id:instance_id>/diagram.bpmn")
 @login_required
+@logs_read("diagram", "instance_id")
 def diagram(instance_id: int) -> Any:
     xml = casefile.diagram_xml(runtime(), principal(), instance_id)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})
@@ -97,6 +99,7 @@ def upload(instance_id: int) -> Any:
 
 @bp.route("/attachments/<id:attachment_id>")
 @login_required
+@logs_read("attachment", "attachment_id")
 def download(attachment_id: int) -> Any:
     found = attachments.download(runtime(), principal(), attachment_id)
     response = Response(found.content, mimetype=found.content_type)
