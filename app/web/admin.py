@@ -113,6 +113,7 @@ ACCOUNT_ACTIONS = {
     "organisation_deleted": "Xóa cơ quan khỏi danh mục",
     "organisation_symbol_set": "Đặt ký hiệu văn bản của cơ quan",
     "organisation_header_set": "Đặt tiêu đề và người ký văn bản của cơ quan",
+    "access_log_pruned": "Xóa lượt xem hồ sơ quá thời hạn lưu",
 }
 ACCOUNT_FIELDS = {
     "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
@@ -124,6 +125,8 @@ ACCOUNT_FIELDS = {
     "accounts_before_log": "Tài khoản có trước nhật ký",
     "code": "Cơ quan", "parent": "Cơ quan cấp trên", "valid_from": "Hoạt động từ ngày",
     "valid_to": "Hoạt động đến hết ngày", "kind": "Ký hiệu", "symbol": "Giá trị",
+    "before": "Xóa lượt xem trước", "cases": "Số hồ sơ", "events": "Số lượt xem đã xóa",
+    "broken": "Hồ sơ để nguyên (chuỗi lượt xem bị phá)",
 }
 SURFACES = {"web": "Trang web", "api": "API", "direct": "Dòng lệnh"}
 
@@ -135,7 +138,7 @@ def _readable(key: str, value: Any) -> Any:
     if key == "roles":  # a list of roles, or [before, after] lists: shown by their Vietnamese names
         return [_readable(key, v) if isinstance(v, list) else ROLES.get(str(v), str(v)) for v in value] \
             if isinstance(value, list) else value
-    if key in {"until", "expires_at"} and isinstance(value, str):
+    if key in {"until", "expires_at", "before"} and isinstance(value, str):
         return vn_datetime(value)
     if key in {"organisation", "parent", "code"}:  # a code, or [before, after] codes: shown by their names
         return [_named(v) for v in value] if isinstance(value, list) else _named(value)
