@@ -245,10 +245,11 @@ def _verify_access_chains(rt: Runtime, session: Session,
     """Every case's chain of reads, from its prune mark, against its anchor and its latest checkpoint."""
     anchors = {a.instance_id: a for a in session.scalars(select(AccessAnchor))}
     ids = sorted(set(anchors) | set(session.scalars(select(AccessEvent.instance_id).distinct())))
-    numbers = dict(session.execute(select(Instance.id, Instance.case_number).where(Instance.id.in_(ids))).tuples())
     count, problems = 0, []
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
+        numbers = {i: n for i, n in session.execute(select(Instance.id, Instance.case_number)
+                                                    .where(Instance.id.in_(batch)))}
         grouped: dict[int, list[AccessEvent]] = defaultdict(list)
         for event in session.scalars(select(AccessEvent).where(AccessEvent.instance_id.in_(batch))
                                      .order_by(AccessEvent.instance_id, AccessEvent.seq)):
