@@ -17,7 +17,8 @@ rewound (the signed checkpoints know a later head); an event forged (no key).
 from __future__ import annotations
 
 import hmac
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -37,7 +38,7 @@ from app.persistence.audit import (
     checkpoint_entry_material,
     stamp,
 )
-from app.persistence.models import AccessAnchor, AccessEvent
+from app.persistence.models import AccessAnchor, AccessEvent, Instance
 
 
 def chain_name(instance_id: int) -> str:
@@ -155,6 +156,33 @@ def verify(keys: KeyRing, instance_id: int, events: Sequence[AccessEvent], ancho
     if not breaks:
         return ChainCheck(True, len(events))
     return ChainCheck(False, len(events), breaks[0].seq, breaks[0].message, tuple(breaks))
+
+
+def verify_all(session: Session, keys: KeyRing, latest: Mapping[str, Checkpointed],
+               batch_size: int) -> tuple[int, list[tuple[str, str, Break]], set[str]]:
+    """Every case's chain (anchored, or with reads but no anchor), a batch of cases at a time to bound memory.
+
+    Returns the number of reads checked, each break with its chain and label, and the chains seen.
+    """
+    anchors = {a.instance_id: a for a in session.scalars(select(AccessAnchor))}
+    ids = sorted(set(anchors) | set(session.scalars(select(AccessEvent.instance_id).distinct())))
+    count, breaks = 0, []
+    for start in range(0, len(ids), batch_size):
+        batch = ids[start:start + batch_size]
+        numbers = {i: n for i, n in session.execute(select(Instance.id, Instance.case_number)
+                                                    .where(Instance.id.in_(batch)))}
+        grouped: dict[int, list[AccessEvent]] = defaultdict(list)
+        for event in session.scalars(select(AccessEvent).where(AccessEvent.instance_id.in_(batch))
+                                     .order_by(AccessEvent.instance_id, AccessEvent.seq)):
+            grouped[event.instance_id].append(event)
+        for instance_id in batch:
+            chain = chain_name(instance_id)
+            check = verify(keys, instance_id, grouped[instance_id], anchors.get(instance_id), latest.get(chain))
+            count += check.events
+            label = f"Lượt xem hồ sơ {numbers.get(instance_id) or instance_id}"
+            breaks += [(chain, label, b) for b in check.breaks]
+        session.expunge_all()
+    return count, breaks, {chain_name(i) for i in ids}
 
 
 def _walk(keys: KeyRing, events: Sequence[AccessEvent], base_seq: int, base_head: str) -> list[Break]:

@@ -1,9 +1,10 @@
 """Checking the audit trail and the account log, and taking the signed checkpoints they are held to.
 
 ``verify_all`` is what ``flask audit verify`` runs: every case's chain against its anchor and its
-latest checkpoint, the account log likewise, the chain of checkpoints itself, and the cases a
-checkpoint knows but the database no longer has. The history API and the case page run the same
-check for one case (``case_check``), so the three give the same verdict.
+latest checkpoint, the account log likewise, every case's chain of reads (``access_log``), the
+chain of checkpoints itself, and the cases a checkpoint knows but the database no longer has. The
+history API and the case page run the same check for one case (``case_check``), so the three give
+the same verdict.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from app.persistence import access_log, audit, queries
 from app.persistence.audit import Break, ChainCheck, Checkpointed
 from app.persistence.models import (
     AccessAnchor,
-    AccessEvent,
     AccountEvent,
     Attachment,
     AuditCheckpoint,
@@ -243,26 +243,8 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
 def _verify_access_chains(rt: Runtime, session: Session,
                           latest: dict[str, Checkpointed]) -> tuple[int, list[Problem], set[str]]:
     """Every case's chain of reads, from its prune mark, against its anchor and its latest checkpoint."""
-    anchors = {a.instance_id: a for a in session.scalars(select(AccessAnchor))}
-    ids = sorted(set(anchors) | set(session.scalars(select(AccessEvent.instance_id).distinct())))
-    count, problems = 0, []
-    for start in range(0, len(ids), BATCH):
-        batch = ids[start:start + BATCH]
-        numbers = {i: n for i, n in session.execute(select(Instance.id, Instance.case_number)
-                                                    .where(Instance.id.in_(batch)))}
-        grouped: dict[int, list[AccessEvent]] = defaultdict(list)
-        for event in session.scalars(select(AccessEvent).where(AccessEvent.instance_id.in_(batch))
-                                     .order_by(AccessEvent.instance_id, AccessEvent.seq)):
-            grouped[event.instance_id].append(event)
-        for instance_id in batch:
-            chain = access_log.chain_name(instance_id)
-            check = access_log.verify(rt.audit_keys, instance_id, grouped[instance_id], anchors.get(instance_id),
-                                      latest.get(chain))
-            count += check.events
-            label = f"Lượt xem hồ sơ {numbers.get(instance_id) or instance_id}"
-            problems += [_problem(chain, label, b) for b in check.breaks]
-        session.expunge_all()
-    return count, problems, {access_log.chain_name(i) for i in ids}
+    count, found, seen = access_log.verify_all(session, rt.audit_keys, latest, BATCH)
+    return count, [_problem(chain, label, b) for chain, label, b in found], seen
 
 
 def _problem(chain: str, label: str, found: Break) -> Problem:
