@@ -23,7 +23,7 @@ from app.services.uploads import Upload
 from tests import cases as payloads
 from tests.conftest import basic
 from tests.intruder import intrude
-from tests.web.helpers import ready_task_id, sign_in, start_case
+from tests.web.helpers import post, ready_task_id, sign_in, start_case
 
 ORG_A, ORG_B = "Sở Tài chính", "Sở Nông nghiệp và PTNT"
 PASSWORD = "matkhau-123"
@@ -264,3 +264,14 @@ def test_another_organisations_case_answers_404_and_its_reads_stay_hidden(client
     assert client.get("/api/audit/accesses?user=resolver", headers=limited).get_json()["total"] == 0
     assert client.get("/api/audit/accesses?user=resolver", headers=basic("auditor")).get_json()["total"] == 1
     assert len(_reads(rt)) == 1
+
+
+def test_a_previewed_paper_is_a_read_and_a_refused_preview_is_not(client: FlaskClient, rt: Runtime) -> None:
+    task_id = ready_task_id(rt, start_case(rt))
+    sign_in(client, "resolver")
+    shown = post(client, f"/tasks/{task_id}/preview/acceptance_notice", {"accepted": "true"},
+                 token_from=f"/tasks/{task_id}")  # the task page, opened for its form's token, is a read too
+    assert shown.status_code == 200
+    assert [(e.kind, e.target) for e in _reads(rt)] == [("task", task_id), ("preview", task_id)]
+    missing = post(client, f"/tasks/{task_id}/preview/decision", {}, token_from="/inbox")
+    assert missing.status_code == 404 and len(_reads(rt)) == 2
