@@ -275,3 +275,22 @@ def test_a_previewed_paper_is_a_read_and_a_refused_preview_is_not(client: FlaskC
     assert [(e.kind, e.target) for e in _reads(rt)] == [("task", task_id), ("preview", task_id)]
     missing = post(client, f"/tasks/{task_id}/preview/decision", {}, token_from="/inbox")
     assert missing.status_code == 404 and len(_reads(rt)) == 2
+
+
+def test_a_case_whose_reads_were_all_deleted_is_caught_by_the_checkpoint(app: Flask, client: FlaskClient,
+                                                                          rt: Runtime, owner_url: str) -> None:
+    world = _three_reads(client, rt)
+    integrity.checkpoint(rt)
+    intrude(owner_url, "DELETE FROM access_events", "DELETE FROM access_anchors")
+    code, output = _verify(app)
+    assert code == 1 and f"[access:{world.case}]" in output and "(deleted)" in output, output
+
+
+def test_pruning_leaves_a_broken_chain_alone_and_says_so(app: Flask, client: FlaskClient, rt: Runtime,
+                                                         owner_url: str, clock: FrozenClock) -> None:
+    world = _three_reads(client, rt)
+    intrude(owner_url, "DELETE FROM access_events WHERE seq = 3")
+    clock.advance(timedelta(days=40))
+    result = app.test_cli_runner().invoke(args=["audit", "prune-access", "--before", f"{clock.now():%Y-%m-%d}"])
+    assert result.exit_code == 1 and f"cases {world.case}" in result.output, result.output
+    assert [e.seq for e in _reads(rt)] == [1, 2]
