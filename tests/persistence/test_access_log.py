@@ -17,12 +17,13 @@ from sqlalchemy.exc import DBAPIError
 
 from app.clock import FrozenClock
 from app.persistence.models import AccessAnchor, AccessEvent, AccountEvent, Document
-from app.services import attachments, cases, integrity, users
+from app.services import attachments, cases, integrity, reads, users
 from app.services.runtime import Runtime
 from app.services.uploads import Upload
 from tests import cases as payloads
 from tests.conftest import basic
 from tests.intruder import intrude
+from tests.threads import run_at_once
 from tests.web.helpers import post, ready_task_id, sign_in, start_case
 
 ORG_A, ORG_B = "Sở Tài chính", "Sở Nông nghiệp và PTNT"
@@ -294,3 +295,13 @@ def test_pruning_leaves_a_broken_chain_alone_and_says_so(app: Flask, client: Fla
     result = app.test_cli_runner().invoke(args=["audit", "prune-access", "--before", f"{clock.now():%Y-%m-%d}"])
     assert result.exit_code == 1 and f"cases {world.case}" in result.output, result.output
     assert [e.seq for e in _reads(rt)] == [1, 2]
+
+
+def test_concurrent_first_reads_of_a_case_make_one_unbroken_chain(app: Flask, rt: Runtime) -> None:
+    """Readers of one case wait for each other on its anchor row only; the first readers race to create it."""
+    case = start_case(rt)
+    auditor = users.authenticate_password(rt, "auditor", "demo")
+    failures = run_at_once(6, lambda i: [reads.record(rt, auditor, "case", case, f"10.0.0.{i}") for _ in range(3)])
+    assert failures == []
+    assert [e.seq for e in _reads(rt)] == list(range(1, 19))
+    assert _verify(app)[0] == 0
