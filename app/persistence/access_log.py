@@ -90,12 +90,11 @@ def append(session: Session, keys: KeyRing, read: Read, at: datetime) -> AccessE
 def _locked_anchor(session: Session, keys: KeyRing, instance_id: int) -> AccessAnchor:
     """The case's access anchor, locked and checked against the chain's last event (created on the first read)."""
     anchor = session.scalar(select(AccessAnchor).where(AccessAnchor.instance_id == instance_id).with_for_update())
+    if anchor is None:  # a fresh anchor knows no reads: if the case has some, its anchor was deleted
+        anchor = _new_anchor(session, keys, instance_id)
+    # read only once the anchor is locked, so a racing first reader's committed read is seen with its anchor
     last = session.execute(select(AccessEvent.seq, AccessEvent.hash).where(AccessEvent.instance_id == instance_id)
                            .order_by(AccessEvent.seq.desc()).limit(1)).first()
-    if anchor is None:
-        if last is not None:  # reads without an anchor: it was deleted, never start over on top of them
-            raise TrailBroken()
-        return _new_anchor(session, keys, instance_id)
     found = (int(last.seq), str(last.hash)) if last else (anchor.base_seq, anchor.base_head)
     if not keys.check_seal(anchor.anchor, _sealed_material(anchor)) or found != (anchor.seq, anchor.head):
         raise TrailBroken()
