@@ -6,7 +6,7 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -22,6 +22,7 @@ from app.services import (
     migration,
     organisation_seed,
     organisations,
+    reads,
     timers,
     upkeep,
     users,
@@ -305,7 +306,8 @@ def audit_verify() -> None:
         where = f"sự kiện {problem.seq}" if problem.seq is not None else "cả chuỗi"
         click.echo(f"BROKEN {problem.label} [{problem.chain}] {where} ({problem.kind}): {problem.message}")
     click.echo(f"checked {report.cases} cases, {report.events} events, {report.account_events} account events, "
-               f"{report.checkpoints} checkpoints: {'intact' if report.ok else f'{len(report.problems)} break(s)'}")
+               f"{report.checkpoints} checkpoints, {report.access_events} reads: "
+               f"{'intact' if report.ok else f'{len(report.problems)} break(s)'}")
     if not report.ok:
         raise SystemExit(1)
 
@@ -315,6 +317,21 @@ def audit_checkpoint() -> None:
     """Sign the heads of the chains that moved since the last checkpoint (the worker does it every 10 minutes)."""
     seq = integrity.checkpoint(_rt())
     click.echo(f"checkpoint {seq} signed" if seq else "nothing moved since the last checkpoint")
+
+
+@audit_group.command("prune-access")
+@click.option("--before", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Drop reads before this day (UTC); default: ACCESS_LOG_RETENTION_DAYS ago.")
+def audit_prune_access(before: datetime | None) -> None:
+    """Drop reads of cases older than the retention, keeping every chain checkable from its sealed prune mark."""
+    rt = _rt()
+    cutoff = before.replace(tzinfo=UTC) if before else rt.now() - timedelta(
+        days=int(current_app.config["ACCESS_LOG_RETENTION_DAYS"]))
+    pruned = reads.prune(rt, cutoff)
+    click.echo(f"pruned {pruned.events} reads of {pruned.cases} cases before {cutoff:%d/%m/%Y}")
+    if pruned.broken:
+        click.echo(f"left alone (chain broken, see audit verify): cases {', '.join(map(str, pruned.broken))}")
+        raise SystemExit(1)
 
 
 def init_app(app: Flask) -> None:

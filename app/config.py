@@ -28,6 +28,7 @@ NUMBERS = {
     "API_MAX_BODY": 2 * MB,  # a JSON request to the API
     "MAX_FORM_PARTS": 5_000,  # fields of a page's posted form, either encoding (app/limits.py; our largest: ~1,000)
     "MAX_FORM_MEMORY_SIZE": 2 * MB,  # a page form's text (url-encoded whole, or one multipart field), files aside
+    "ACCESS_LOG_RETENTION_DAYS": 1825,  # reads of cases kept this long (5 years); `flask audit prune-access` drops older
     "TRUSTED_PROXY_COUNT": 0,  # proxies in front whose X-Forwarded-For is believed (0: none)
 }
 

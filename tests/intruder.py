@@ -10,7 +10,8 @@ from typing import Any
 
 from sqlalchemy import create_engine, text
 
-GUARDED = ("audit_events", "account_events", "audit_checkpoints", "audit_checkpoint_entries", "case_notes")
+GUARDED = ("audit_events", "account_events", "audit_checkpoints", "audit_checkpoint_entries", "case_notes",
+           "access_events", "access_anchors")
 
 
 def intrude(owner_url: str, *statements: str | tuple[str, dict[str, Any]]) -> None:

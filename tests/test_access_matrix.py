@@ -76,6 +76,9 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "audit search":       ("403 403 403 403 200 403 403 200 403", SAME, "403 403 403 403 200 403 403 200 403"),
     "audit page":         ("403 403 403 403 L   403 403 L   403", SAME, "403 403 403 403 H   403 403 H   403"),
     "deadline report":    ("403 403 403 403 200 403 403 200 403", SAME, "403 403 403 403 200 403 403 200 403"),
+    # who read a case: the access-log right, but a case of another organisation is not there at all
+    "case readers":       ("403 403 403 403 403 403 403 200 200", SAME, ALL_404),
+    "officer's reads":    ("403 403 403 403 403 403 403 200 200", SAME, "403 403 403 403 403 403 403 200 200"),
     "dashboard":          ("200 200 200 200 200 200 200 200 200", SAME, "200 200 200 200 200 200 200 200 200"),
     # the reception plan is province-level (no organisation): only province-wide users see it
     "list plans":         ("L   L   403 403 L   L   403 L   403", "H   H   403 403 H   H   403 H   403",
@@ -149,6 +152,9 @@ ACTIONS: dict[str, list[Call]] = {
     "incidents": [Call("api", "GET", "/api/incidents")],
     "users": [Call("web", "GET", "/admin/users")],
     "account log": [Call("web", "GET", "/admin/log")],
+    "case readers": [Call("api", "GET", "/api/instances/{case}/accesses")],
+    "officer's reads": [Call("api", "GET", "/api/audit/accesses?user=resolver"),
+                        Call("web", "GET", "/audit/accesses?user=resolver")],
     "dashboard": [Call("web", "GET", "/dashboard")],
     "list plans": [Call("api", "GET", "/api/instances?process_id=na_session_reception", listed="{plan}"),
                    Call("web", "GET", "/plans", listed='href="/plans/{plan}"')],

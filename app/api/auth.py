@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 from app.api.parsing import ApiBlueprint
 from app.api.schemas import Number
 from app.errors import NotAuthenticated
+from app.read_log import read_logger
 from app.services import sessions
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -36,6 +37,9 @@ def current_principal() -> Principal:
 
 def client() -> sessions.Client:
     return sessions.Client(request.remote_addr or "", request.headers.get("User-Agent", ""), "api")
+
+
+logs_read = read_logger(current_principal)  # under ``login_required``: record the read of a case once the view answered
 
 
 def login_required(view: Callable[..., Any]) -> Callable[..., Any]:

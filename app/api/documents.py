@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, request
 from marshmallow import Schema, ValidationError, fields, pre_load, validate
 
-from app.api.auth import current_principal, login_required, runtime
+from app.api.auth import current_principal, login_required, logs_read, runtime
 from app.api.parsing import ApiBlueprint
 from app.errors import InvalidInput
 from app.services import documents
@@ -79,6 +79,7 @@ def document_dict(info: DocumentInfo) -> dict[str, Any]:
 @blp.route("/instances/<id:instance_id>/documents")
 @blp.response(200, DocumentSchema(many=True))
 @login_required
+@logs_read("documents", "instance_id")
 def list_documents(instance_id: int) -> Any:
     """Các văn bản hồ sơ đã ban hành (số, ngày, phiên bản, SHA-256), theo thứ tự ban hành."""
     return [document_dict(info) for info in documents.case_documents(runtime(), current_principal(), instance_id)]
@@ -90,6 +91,7 @@ def list_documents(instance_id: int) -> Any:
               description="Tệp .docx (hoặc PDF khi ?format=pdf hay Accept: application/pdf)")
 @blp.alt_response(503, description="Máy chủ không chuyển được sang PDF (chưa cài LibreOffice)")
 @login_required
+@logs_read("document", "document_id")
 def download(args: dict[str, Any], document_id: int) -> Any:
     """Tải văn bản: phiên bản mới nhất, hoặc ?version=; chỉ cấp khi nội dung khớp SHA-256 trong nhật ký."""
     wants_pdf = args["format"] == "pdf" or (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.auth import current_principal, login_required, runtime
+from app.api.auth import current_principal, login_required, logs_read, runtime
 from app.api.parsing import ApiBlueprint
 from app.api.schemas import (
     CaseChangeSchema,
@@ -39,6 +39,7 @@ def list_instances(args: dict[str, Any]) -> Any:
 @blp.route("/<id:instance_id>")
 @blp.response(200, InstanceDetailSchema)
 @login_required
+@logs_read("case", "instance_id")
 def get_instance(instance_id: int) -> Any:
     """Trạng thái, dữ liệu, bước đang chờ, các bước đã xong và thời hạn của một hồ sơ."""
     rt = runtime()
@@ -53,6 +54,7 @@ def get_instance(instance_id: int) -> Any:
 @blp.route("/<id:instance_id>/history")
 @blp.response(200, HistorySchema)
 @login_required
+@logs_read("history", "instance_id")
 def get_history(instance_id: int) -> Any:
     """Nhật ký kiểm toán từ cũ đến mới, kèm kết quả kiểm tra chuỗi băm."""
     events, check = cases.get_history(runtime(), current_principal(), instance_id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.api.auth import current_principal, login_required, runtime
+from app.api.auth import current_principal, login_required, logs_read, runtime
 from app.api.parsing import ApiBlueprint
 from app.api.schemas import (
     AssignBody,
@@ -82,6 +82,7 @@ def _inbox_dict(rt: Runtime, item: Any) -> dict[str, Any]:
 @blp.route("/<task:task_id>")
 @blp.response(200, TaskDetailSchema)
 @login_required
+@logs_read("task", "task_id")
 def get_task(task_id: str) -> Any:
     """Một bước: biểu mẫu (JSON Schema), giao diện biểu mẫu và dữ liệu hồ sơ hiện tại."""
     rt = runtime()

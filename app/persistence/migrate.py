@@ -16,6 +16,8 @@ from sqlalchemy import create_engine, make_url, text
 
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 APPEND_ONLY = ("audit_events", "account_events", "audit_checkpoints", "audit_checkpoint_entries", "case_notes")
+# the access log: pruned events may be deleted (a trigger lets only those through), nothing else changes
+PRUNABLE = ("access_events",)
 
 
 def alembic_config(url: str) -> Config:
@@ -51,6 +53,8 @@ def grant_app_role(owner_url: str, role: str) -> None:
                 f"REVOKE ALL ON ALL TABLES IN SCHEMA public FROM {quoted}",
                 f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted}",
                 f"REVOKE UPDATE, DELETE, TRUNCATE ON {logs} FROM {quoted}",
+                f"REVOKE UPDATE, TRUNCATE ON {', '.join(PRUNABLE)} FROM {quoted}",
+                f"REVOKE DELETE, TRUNCATE ON access_anchors FROM {quoted}",
                 f"REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {quoted}",
                 f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted}",
             ):

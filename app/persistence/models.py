@@ -268,6 +268,43 @@ class LogAnchor(Base):
     checkpointed: Mapped[int | None] = mapped_column(Integer)
 
 
+class AccessEvent(Base):
+    """One read of a case (its page, history, a document, a file, a step), chained per case like its trail.
+
+    Kept apart from the case's own trail and anchored in ``access_anchors``, not in the case's row,
+    so a read never takes the case's lock nor bumps its version.
+    """
+
+    __tablename__ = "access_events"
+    __table_args__ = (UniqueConstraint("instance_id", "seq"), Index("ix_access_events_user_at", "username", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    username: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(20))  # case | history | documents | document | attachment | task …
+    target: Mapped[str] = mapped_column(String(64), default="")  # the document, file or step opened
+    address: Mapped[str] = mapped_column(String(64), default="")
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(16))
+
+
+class AccessAnchor(Base):
+    """A case's access chain: its length and head, where the pruned part ended, under one keyed seal."""
+
+    __tablename__ = "access_anchors"
+
+    instance_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    head: Mapped[str] = mapped_column(String(64))
+    base_seq: Mapped[int] = mapped_column(Integer, default=0)  # events up to here were pruned (retention)
+    base_head: Mapped[str] = mapped_column(String(64))  # the hash of the last pruned event (the walk starts here)
+    anchor: Mapped[str] = mapped_column(String(100))
+    checkpointed: Mapped[int | None] = mapped_column(Integer)
+
+
 class AuditCheckpoint(Base):
     """A signed statement of the heads of the chains that changed since the previous checkpoint.
 

@@ -54,6 +54,7 @@ class Right(StrEnum):
     READ_ORGANISATIONS = "read_organisations"
     MANAGE_ORGANISATIONS = "manage_organisations"
     READ_ACCOUNT_LOG = "read_account_log"
+    READ_ACCESS_LOG = "read_access_log"
     READ_INCIDENTS = "read_incidents"
     RETRY_INCIDENTS = "retry_incidents"
     READ_ESCALATIONS = "read_escalations"
@@ -79,6 +80,7 @@ ROLE_RIGHTS: dict[Right, frozenset[str]] = {
     Right.READ_ORGANISATIONS: EVERY_ROLE,
     Right.MANAGE_ORGANISATIONS: frozenset({"admin"}),
     Right.READ_ACCOUNT_LOG: frozenset({"admin", "auditor"}),
+    Right.READ_ACCESS_LOG: frozenset({"admin", "auditor"}),
     Right.READ_INCIDENTS: frozenset({"admin", "auditor"}),
     Right.RETRY_INCIDENTS: frozenset({"admin"}),
     Right.READ_ESCALATIONS: frozenset({"resolver", "inspectorate", "auditor"}),
@@ -101,6 +103,7 @@ REFUSALS: dict[Right, str] = {
     Right.READ_ORGANISATIONS: "Tài khoản chưa được giao vai trò nào.",
     Right.MANAGE_ORGANISATIONS: "Chỉ quản trị mới quản lý danh mục cơ quan.",
     Right.READ_ACCOUNT_LOG: "Chỉ quản trị và kiểm tra, giám sát mới xem nhật ký tài khoản.",
+    Right.READ_ACCESS_LOG: "Chỉ quản trị và kiểm tra, giám sát mới xem ai đã xem hồ sơ.",
     Right.READ_INCIDENTS: "Chỉ quản trị và kiểm tra, giám sát mới xem sự cố.",
     Right.RETRY_INCIDENTS: "Chỉ quản trị mới được thử lại sự cố.",
     Right.READ_ESCALATIONS: "Chỉ người giải quyết, Thanh tra tỉnh và kiểm tra, giám sát mới xem cảnh báo quá hạn.",
@@ -148,6 +151,17 @@ def require_case(principal: Principal, process: CompiledProcess, instance: Insta
         raise NotFound(CASE_NOT_FOUND)
     if not principal.roles & case_readers(process):
         raise Forbidden("Vai trò của bạn không tham gia quy trình này nên không xem được hồ sơ.")
+
+
+def require_access_log(principal: Principal, instance: Instance) -> None:
+    """Who read a case: the access-log right, within the caller's organisation (404 outside, as for the case).
+
+    The admin holds it without reading the case: the log names readers and kinds of read, never
+    the citizen's data.
+    """
+    if not in_scope(principal, instance.organisation):
+        raise NotFound(CASE_NOT_FOUND)
+    require(principal, Right.READ_ACCESS_LOG)
 
 
 def works_on(principal: Principal, process: CompiledProcess) -> bool:

@@ -177,6 +177,7 @@ ACCOUNT_ACTIONS = {
     "organisation_deleted": "Xóa cơ quan khỏi danh mục",
     "organisation_symbol_set": "Đặt ký hiệu văn bản của cơ quan",
     "organisation_header_set": "Đặt tiêu đề và người ký văn bản của cơ quan",
+    "access_log_pruned": "Xóa lượt xem hồ sơ quá thời hạn lưu",
 }
 ACCOUNT_FIELDS = {
     "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
@@ -188,4 +189,6 @@ ACCOUNT_FIELDS = {
     "accounts_before_log": "Tài khoản có trước nhật ký",
     "code": "Cơ quan", "parent": "Cơ quan cấp trên", "valid_from": "Hoạt động từ ngày",
     "valid_to": "Hoạt động đến hết ngày", "kind": "Ký hiệu", "symbol": "Giá trị",
+    "before": "Xóa lượt xem trước", "cases": "Số hồ sơ", "events": "Số lượt xem đã xóa",
+    "broken": "Hồ sơ để nguyên (chuỗi lượt xem bị phá)",
 }

@@ -1,9 +1,10 @@
 """Checking the audit trail and the account log, and taking the signed checkpoints they are held to.
 
 ``verify_all`` is what ``flask audit verify`` runs: every case's chain against its anchor and its
-latest checkpoint, the account log likewise, the chain of checkpoints itself, and the cases a
-checkpoint knows but the database no longer has. The history API and the case page run the same
-check for one case (``case_check``), so the three give the same verdict.
+latest checkpoint, the account log likewise, every case's chain of reads (``access_log``), the
+chain of checkpoints itself, and the cases a checkpoint knows but the database no longer has. The
+history API and the case page run the same check for one case (``case_check``), so the three give
+the same verdict.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session, defer, undefer
 
 from app.errors import TrailBroken
-from app.persistence import audit, queries
+from app.persistence import access_log, audit, queries
 from app.persistence.audit import Break, ChainCheck, Checkpointed
 from app.persistence.models import (
+    AccessAnchor,
     AccountEvent,
     Attachment,
     AuditCheckpoint,
@@ -61,6 +63,7 @@ class Report:
     events: int = 0
     account_events: int = 0
     checkpoints: int = 0
+    access_events: int = 0
     problems: list[Problem] = field(default_factory=list)
 
     @property
@@ -166,6 +169,9 @@ def _moved_chains(rt: Runtime, session: Session) -> list[tuple[str, int, str]]:
     if log is not None and log.checkpointed != log.seq and rt.audit_keys.check_seal(
             log.anchor, audit.anchor_material(audit.ACCOUNTS, log.seq, log.head)):
         moved.append((audit.ACCOUNTS, log.seq, log.head))
+    reads = session.scalars(select(AccessAnchor).where(or_(AccessAnchor.checkpointed.is_(None),
+                                                           AccessAnchor.checkpointed != AccessAnchor.seq)))
+    moved += [(access_log.chain_name(a.instance_id), a.seq, a.head) for a in reads if access_log.sealed(rt.audit_keys, a)]
     return moved
 
 
@@ -177,7 +183,10 @@ def _mark_checkpointed(session: Session, moved: list[tuple[str, int, str]], log_
     """
     session.execute(update(LogAnchor).where(LogAnchor.name == audit.ACCOUNTS).values(checkpointed=log_seq))
     for chain, seq, _ in moved:
-        if chain != audit.ACCOUNTS:
+        if chain.startswith("access:"):
+            session.execute(update(AccessAnchor).where(AccessAnchor.instance_id == int(chain.split(":", 1)[1]))
+                            .values(checkpointed=seq))
+        elif chain != audit.ACCOUNTS:
             instance_id = int(chain.split(":", 1)[1])
             session.execute(update(Instance).where(Instance.id == instance_id).values(audit_checkpointed=seq))
 
@@ -219,10 +228,23 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
         report.problems += _missing_accounts(session, log)
         report.checkpoints, problems = _verify_checkpoints(rt, session, log)
         report.problems += problems
+        report.access_events, problems, reads_seen = _verify_access_chains(rt, session, latest)
+        report.problems += problems
+        gone = sorted(set(latest) - seen - reads_seen - {audit.ACCOUNTS})
         report.problems += [_problem(chain, chain, Break(None, "deleted", "hồ sơ có trong bản chốt đã ký nhưng "
                                                          "không còn trong cơ sở dữ liệu (đã bị xóa)"))
-                            for chain in sorted(set(latest) - seen - {audit.ACCOUNTS})]
+                            for chain in gone if not chain.startswith("access:")]
+        report.problems += [_problem(chain, chain, Break(None, "deleted", "nhật ký lượt xem có trong bản chốt đã ký "
+                                                         "nhưng không còn trong cơ sở dữ liệu (đã bị xóa)"))
+                            for chain in gone if chain.startswith("access:")]
     return report
+
+
+def _verify_access_chains(rt: Runtime, session: Session,
+                          latest: dict[str, Checkpointed]) -> tuple[int, list[Problem], set[str]]:
+    """Every case's chain of reads, from its prune mark, against its anchor and its latest checkpoint."""
+    count, found, seen = access_log.verify_all(session, rt.audit_keys, latest, BATCH)
+    return count, [_problem(chain, label, b) for chain, label, b in found], seen
 
 
 def _problem(chain: str, label: str, found: Break) -> Problem:

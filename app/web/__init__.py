@@ -13,6 +13,7 @@ from __future__ import annotations
 from flask import Flask
 
 from app.web import (
+    accesses,
     account,
     admin,
     analyst,
@@ -31,8 +32,8 @@ from app.web import (
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
-__all__ = ["account", "admin", "analyst", "audit", "auth", "calendar_page", "cases", "documents", "escalations", "init_app",
-           "notes", "organisations", "views"]
+__all__ = ["accesses", "account", "admin", "analyst", "audit", "auth", "calendar_page", "cases", "documents",
+           "escalations", "init_app", "notes", "organisations", "views"]
 
 
 def init_app(app: Flask) -> None:

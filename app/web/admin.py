@@ -108,7 +108,7 @@ def _readable(key: str, value: Any) -> Any:
     if key == "roles":  # a list of roles, or [before, after] lists: shown by their Vietnamese names
         return [_readable(key, v) if isinstance(v, list) else ROLES.get(str(v), str(v)) for v in value] \
             if isinstance(value, list) else value
-    if key in {"until", "expires_at"} and isinstance(value, str):
+    if key in {"until", "expires_at", "before"} and isinstance(value, str):
         return vn_datetime(value)
     if key in {"organisation", "parent", "code"}:  # a code, or [before, after] codes: shown by their names
         return [_named(v) for v in value] if isinstance(value, list) else _named(value)

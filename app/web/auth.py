@@ -12,6 +12,7 @@ from flask import current_app, flash, g, redirect, render_template, request, ses
 
 from app.errors import NotAuthenticated, TooManyAttempts
 from app.ratelimit import web_sign_in
+from app.read_log import read_logger
 from app.services import sessions
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -44,6 +45,9 @@ def principal() -> Principal:
     if found is None:
         raise NotAuthenticated()
     return found
+
+
+logs_read = read_logger(principal)  # under ``login_required``: record the read of a case once the view answered
 
 
 def client() -> sessions.Client:

@@ -7,10 +7,11 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import DuplicatePetition, EngineError, FormValidationError, InvalidInput
-from app.services import attachments, casefile, cases, duplicates
+from app.services import access, attachments, casefile, cases, duplicates, reads
+from app.services.access import Right
 from app.text import content_disposition
 from app.web import forms
-from app.web.auth import login_required, principal, runtime
+from app.web.auth import login_required, logs_read, principal, runtime
 from app.web.blueprint import bp
 from app.web.filters import startable_processes
 from app.web.params import page_number
@@ -69,19 +70,24 @@ def duplicate_kind(kind: str) -> str:
 
 @bp.route("/cases/<id:instance_id>")
 @login_required
+@logs_read("case", "instance_id")
 def case(instance_id: int) -> Any:
     return case_page(instance_id)
 
 
 def case_page(instance_id: int, status: int = 200, **context: Any) -> Any:
     """The case page (also shown again, with what was typed, when a note on it is refused)."""
-    file = casefile.open_case(runtime(), principal(), instance_id)
+    rt, who = runtime(), principal()
+    file = casefile.open_case(rt, who, instance_id)
+    # who opened the file, for auditors (read after the case itself, so a refused case shows nothing of it)
+    readers = reads.case_accesses(rt, who, instance_id) if access.can(who, Right.READ_ACCESS_LOG) else None
     return render_template("case.html", file=file, case=file.view.instance, view=file.view, titles=file.titles,
-                           **context), status
+                           readers=readers, **context), status
 
 
 @bp.route("/cases/<id:instance_id>/diagram.bpmn")
 @login_required
+@logs_read("diagram", "instance_id")
 def diagram(instance_id: int) -> Any:
     xml = casefile.diagram_xml(runtime(), principal(), instance_id)
     return Response(xml, mimetype="application/xml", headers={"Cache-Control": "private, max-age=300"})
@@ -97,6 +103,7 @@ def upload(instance_id: int) -> Any:
 
 @bp.route("/attachments/<id:attachment_id>")
 @login_required
+@logs_read("attachment", "attachment_id")
 def download(attachment_id: int) -> Any:
     found = attachments.download(runtime(), principal(), attachment_id)
     response = Response(found.content, mimetype=found.content_type)

@@ -10,7 +10,7 @@ from app.errors import InvalidInput
 from app.services import documents
 from app.services.uploads import Upload
 from app.text import content_disposition
-from app.web.auth import login_required, principal, runtime
+from app.web.auth import login_required, logs_read, principal, runtime
 from app.web.blueprint import bp
 from app.web.params import ascii_int
 from app.web.views import case_home
@@ -18,6 +18,7 @@ from app.web.views import case_home
 
 @bp.route("/documents/<id:document_id>")
 @login_required
+@logs_read("document", "document_id")
 def document_file(document_id: int) -> Any:
     # what the API refuses (app.api.documents.DocumentQuery) is refused here too, never read as «the latest»
     wanted, shape = request.args.get("version"), request.args.get("format")

@@ -12,7 +12,7 @@ from app.services import attachments, casefile, cases, dashboard, drafts, tasks
 from app.services.tasks import INBOX_SCOPES, INBOX_STATUSES
 from app.text import content_disposition
 from app.web import forms, officers
-from app.web.auth import login_required, principal, runtime, safe_next
+from app.web.auth import login_required, logs_read, principal, runtime, safe_next
 from app.web.blueprint import bp
 from app.web.params import ascii_int, page_number
 from app.web.work import task_page
@@ -75,6 +75,7 @@ def release(task_id: str) -> Any:
 
 @bp.route("/tasks/<task:task_id>", methods=["GET"])
 @login_required
+@logs_read("task", "task_id")
 def task(task_id: str) -> Any:
     rt, who = runtime(), principal()
     view = tasks.get_task(rt, who, task_id)
@@ -112,6 +113,7 @@ def complete(task_id: str) -> Any:
 
 @bp.route("/tasks/<task:task_id>/preview/<key:kind>", methods=["POST"])
 @login_required
+@logs_read("preview", "task_id")
 def preview_document(task_id: str, kind: str) -> Any:
     """The paper built from what is typed on the task page, shown before the step is completed (nothing kept)."""
     rt, who = runtime(), principal()

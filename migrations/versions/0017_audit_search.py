@@ -1,6 +1,6 @@
 """Indexes for the auditor's search across the record: events by time, by officer, by kind of act (action, step).
 
-Revision ID: 0017_audit_search
+Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-06 13:15:00
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0017_audit_search'
+revision = '0017'
 down_revision = '0016'
 branch_labels = None
 depends_on = None

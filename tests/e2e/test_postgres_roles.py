@@ -39,6 +39,14 @@ def test_setup_migrates_as_the_owner_and_the_app_role_can_only_append_to_the_log
                                   f"has_table_privilege('{table}', 'TRUNCATE')").fetchone()
             assert rights == (True, True, False, False, False), table
         assert conn.execute("SELECT has_table_privilege('instances', 'UPDATE')").fetchone() == (True,)
+        # the access log: DELETE only for retention (a trigger lets through only what a sealed anchor pruned)
+        for table, expected in (("access_events", (True, True, False, True, False)),
+                                ("access_anchors", (True, True, True, False, False))):
+            rights = conn.execute(f"SELECT has_table_privilege('{table}', 'SELECT'), "  # type: ignore[arg-type]
+                                  f"has_table_privilege('{table}', 'INSERT'), has_table_privilege('{table}', 'UPDATE'), "
+                                  f"has_table_privilege('{table}', 'DELETE'), "
+                                  f"has_table_privilege('{table}', 'TRUNCATE')").fetchone()
+            assert rights == expected, table
         with pytest.raises(psycopg.errors.InsufficientPrivilege):
             conn.execute("DELETE FROM account_events")
     signed = _flask(env, "audit", "checkpoint")

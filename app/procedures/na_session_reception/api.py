@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 from marshmallow import Schema, fields
 
-from app.api.auth import current_principal, login_required, runtime
+from app.api.auth import current_principal, login_required, logs_read, runtime
 from app.api.parsing import ApiBlueprint
 from app.procedures.na_session_reception import register, reports
 
@@ -78,6 +78,7 @@ class ReportSchema(Schema):
 @blp.arguments(RecordFilter, location="query")
 @blp.response(200, RecordSchema(many=True))
 @login_required
+@logs_read("register", "plan_id")
 def list_records(args: dict[str, Any], plan_id: int) -> Any:
     """Sổ tiếp công dân của kế hoạch (lọc theo ngày, loại, tên hoặc nội dung)."""
     return register.list_records(runtime(), current_principal(), plan_id, day=args["day"], q=args["q"], kind=args["kind"])

@@ -10,7 +10,7 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from app.errors import FormValidationError, InvalidInput
 from app.procedures.na_session_reception import CENTRAL_MESSAGE, plans, register, register_columns, reports
 from app.web import forms
-from app.web.auth import login_required, principal, runtime
+from app.web.auth import login_required, logs_read, principal, runtime
 from app.web.blueprint import bp
 from app.web.filters import startable_processes
 from app.web.params import page_number
@@ -42,6 +42,7 @@ def plan_list() -> Any:
 
 @bp.route("/plans/<id:plan_id>")
 @login_required
+@logs_read("case", "plan_id")
 def plan(plan_id: int) -> Any:
     board = plans.dashboard(runtime(), principal(), plan_id)
     return render_template("plan.html", board=board, plan=board.plan, case=board.plan.instance,
@@ -50,6 +51,7 @@ def plan(plan_id: int) -> Any:
 
 @bp.route("/plans/<id:plan_id>/register")
 @login_required
+@logs_read("register", "plan_id")
 def plan_register(plan_id: int) -> Any:
     args = request.args
     day, kind, q = _day_arg(args.get("day")), args.get("kind") or None, (args.get("q") or "").strip()[:100] or None
