@@ -15,8 +15,11 @@ from flask.cli import AppGroup, with_appcontext
 
 from app.errors import AppError
 from app.persistence.migrate import upgrade_and_grant
+from app.persistence.audit import KeyRing
 from app.services import (
     calendar,
+    case_export,
+    export_check,
     deploy,
     integrity,
     migration,
@@ -315,6 +318,34 @@ def audit_checkpoint() -> None:
     """Sign the heads of the chains that moved since the last checkpoint (the worker does it every 10 minutes)."""
     seq = integrity.checkpoint(_rt())
     click.echo(f"checkpoint {seq} signed" if seq else "nothing moved since the last checkpoint")
+
+
+@audit_group.command("public-key")
+def audit_public_key() -> None:
+    """Print the public key case exports are signed with (PEM) and its fingerprint, to hand to auditors."""
+    pem, fingerprint = case_export.public_key(_rt())
+    click.echo(pem.decode().rstrip())
+    click.echo(f"# dấu vân tay: {fingerprint}")
+
+
+@click.command("verify-export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The instance's public key (PEM); default: the one inside the file (then compare its fingerprint).")
+@click.option("--audit-key", "audit_keys", multiple=True,
+              help="An audit key (repeat for older ones): the events' HMACs and the anchor's seal are checked too.")
+def audit_verify_export(file: Path, public_key: Path | None, audit_keys: tuple[str, ...]) -> None:
+    """Check a case export offline (no database): signature, files, event chain; say what was altered; exit 1 if so."""
+    keys = KeyRing.of(audit_keys[0].encode(), [k.encode() for k in audit_keys[1:]]) if audit_keys else None
+    check = export_check.verify_export(file.read_bytes(), public_key.read_bytes() if public_key else None, keys)
+    for line in export_check.report_lines(check):
+        click.echo(line)
+    if not check.ok:
+        raise SystemExit(1)
+
+
+# offline: no app, no database, no instance dir needed (``flask --app app audit verify-export`` works anywhere)
+audit_group.add_command(audit_verify_export)
 
 
 def init_app(app: Flask) -> None:

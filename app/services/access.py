@@ -62,6 +62,7 @@ class Right(StrEnum):
     READ_REPORTS = "read_reports"
     VERIFY_AUDIT = "verify_audit"
     ASSIGN_TASKS = "assign_tasks"
+    EXPORT_CASES = "export_cases"
 
 
 # whose steps a role hands to named officers: None, any step of a case it works on; else steps of these roles
@@ -86,6 +87,9 @@ ROLE_RIGHTS: dict[Right, frozenset[str]] = {
     Right.READ_REPORTS: frozenset({"inspectorate", "resolver", "reception", "auditor"}),
     Right.VERIFY_AUDIT: frozenset({"auditor", "admin"}),
     Right.ASSIGN_TASKS: frozenset(ASSIGNED_ROLES),
+    # a signed case file leaves the system as evidence: the oversight roles take it, not the officers
+    # who worked the case (their acts are what it proves) nor the admin (who reads no citizen's file)
+    Right.EXPORT_CASES: OVERSIGHT,
 }
 REFUSALS: dict[Right, str] = {
     Right.DEPLOY: "Chỉ cán bộ phân tích quy trình và quản trị mới được triển khai quy trình.",
@@ -106,6 +110,7 @@ REFUSALS: dict[Right, str] = {
     Right.VERIFY_AUDIT: "Chỉ kiểm tra, giám sát và quản trị mới chạy kiểm tra nhật ký.",
     Right.ASSIGN_TASKS: ("Chỉ người có thẩm quyền giải quyết (các bước của hồ sơ) và thủ trưởng đơn vị (các bước của "
                          "đơn vị) mới giao việc cho cán bộ."),
+    Right.EXPORT_CASES: "Chỉ Thanh tra tỉnh và kiểm tra, giám sát mới xuất hồ sơ có chữ ký số.",
 }
 CASE_NOT_FOUND = "Không tìm thấy hồ sơ (hoặc hồ sơ thuộc cơ quan khác)."
 TASK_NOT_FOUND = "Không tìm thấy bước công việc (hoặc bước thuộc cơ quan khác)."
