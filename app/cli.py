@@ -14,14 +14,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.errors import AppError
-from app.persistence.migrate import upgrade_and_grant
 from app.persistence.audit import KeyRing
+from app.persistence.migrate import upgrade_and_grant
 from app.services import (
     calendar,
     case_export,
-    export_check,
     deploy,
+    export_check,
     integrity,
+    integrity_runs,
     migration,
     organisation_seed,
     organisations,
@@ -303,7 +304,9 @@ audit_group = AppGroup("audit", help="Check the audit trail and the account log;
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Check every case's chain, the account log and the checkpoints; print each break; exit 1 if any."""
+    started = _rt().now()
     report = integrity.verify_all(_rt())
+    integrity_runs.record_full_run(_rt(), report, started)
     for problem in report.problems:
         where = f"sự kiện {problem.seq}" if problem.seq is not None else "cả chuỗi"
         click.echo(f"BROKEN {problem.label} [{problem.chain}] {where} ({problem.kind}): {problem.message}")

@@ -23,6 +23,7 @@ from app.web import (
     errors,
     escalations,
     filters,
+    integrity,
     notes,
     organisations,
     views,
@@ -30,7 +31,8 @@ from app.web import (
 from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
-__all__ = ["account", "admin", "analyst", "auth", "calendar_page", "cases", "documents", "escalations", "init_app", "notes",
+__all__ = ["account", "admin", "analyst", "auth", "calendar_page", "cases", "documents", "escalations", "init_app",
+           "integrity", "notes",
            "organisations", "views"]
 
 
