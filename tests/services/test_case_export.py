@@ -103,7 +103,11 @@ def test_a_resolved_case_round_trips_and_records_its_export(rt: Runtime, clock: 
     check = export_check.verify_export(found.content, public, KeyRing.of(AUDIT_KEY.encode()))
     assert check.ok, [str(f) for f in check.findings]
     assert check.macs_checked and check.events == len(events) and check.files == len(members) - 2
-    print(f"export of a resolved case: {len(found.content):,} B, {len(members)} members, {len(events)} events")
+    parts = {part: sum(len(c) for n, c in members.items() if n.startswith(part))
+             for part in ("documents/", "attachments/", "diagram/", "events.json", "case.json", "manifest")}
+    counts = {part: sum(n.startswith(part) for n in members) for part in ("documents/", "attachments/", "diagram/files/")}
+    print(f"export of a resolved case: {len(found.content):,} B zipped, {len(members)} members, {len(events)} events;"
+          f" unzipped by part: {parts}; members by part: {counts}")
 
 
 def test_only_oversight_roles_export_and_other_organisations_cases_do_not_exist(rt: Runtime, clock: FrozenClock) -> None:
