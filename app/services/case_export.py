@@ -36,21 +36,21 @@ def export_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseExpo
         instance = lock_instance(rt, session, instance_id)
         access.require_case(principal, rt.process(session, instance.deployment), instance)
         access.require(principal, Right.EXPORT_CASES)
-        record_export(rt, session, principal, instance)
+        key = export_check.private_key(rt.export_key_pem)
+        record_export(rt, session, principal, instance, export_check.fingerprint(export_check.public_pem(key)))
         members, events = _members(session, instance)
         manifest = {"case": instance.case_number or str(instance.id), "instance_id": instance.id,
                     "exported_at": audit.stamp(rt.now()), "exported_by": principal.username,
                     "audit_key_id": rt.audit_keys.current,
                     "events": [{"seq": e["seq"], "sha256": export_check.event_digest(e)} for e in events]}
-        key = export_check.private_key(rt.export_key_pem)
         content = export_check.build_zip(members, manifest, key)
     return CaseExport(f"ho-so-{_safe(instance.case_number or str(instance.id))}.zip", content)
 
 
-def record_export(rt: Runtime, session: Session, principal: Principal, instance: Instance) -> None:
+def record_export(rt: Runtime, session: Session, principal: Principal, instance: Instance, key: str) -> None:
     """The one place an export is recorded (a read-access log may take it over: switch it here)."""
     audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=principal.username, action=EXPORTED,
-                       data={"format": export_check.FORMAT})
+                       data={"signing_key": key})
 
 
 def public_key(rt: Runtime) -> tuple[bytes, str]:

@@ -57,7 +57,7 @@ EVENT_FIELDS = {  # what the events themselves record beside the case's changes,
     "attempts": "Số lần thử", "error": "Lỗi", "last_error": "Lỗi gần nhất",
     "received_on": "Ngày tiếp nhận", "title": "Văn bản", "number": "Số, ký hiệu", "issued_on": "Ngày ban hành",
     "version": "Phiên bản", "file": "Tệp", "sha256": "Dấu vân tay SHA-256", "reason": "Lý do",
-    "format": "Định dạng bản xuất",
+    "signing_key": "Khóa ký bản xuất (dấu vân tay)",
     "from_version": "Từ phiên bản quy trình", "to_version": "Sang phiên bản quy trình",  # a ``migrated`` event's
 }
 OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",

@@ -13,8 +13,9 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from app.persistence.models import AuditEvent, Instance, IntegrityRun
-from app.services import export_check, integrity_runs, timers, users
+from app.services import attachments, export_check, integrity_runs, timers, users
 from app.services.runtime import Runtime
+from app.services.uploads import Upload
 from tests.conftest import basic
 from tests.intruder import intrude
 from tests.web.helpers import post, sign_in, start_case
@@ -67,6 +68,7 @@ def test_the_case_history_names_the_export_in_vietnamese(client: FlaskClient, rt
     post(client, f"/cases/{case}/export.zip", token_from=f"/cases/{case}")
     page = client.get(f"/cases/{case}").get_data(as_text=True)
     assert "Xuất hồ sơ có chữ ký số (.zip)" in page and ">case_exported<" not in page
+    assert "Khóa ký bản xuất (dấu vân tay)" in page and "signing_key" not in page
 
 
 def test_the_integrity_page_checks_a_case_now_and_queues_the_whole_check(client: FlaskClient, rt: Runtime,
@@ -123,3 +125,18 @@ def test_the_page_exports_a_zip_whose_members_are_all_listed(client: FlaskClient
         names = set(archive.namelist())
     assert {"manifest.json", "manifest.sig", "public_key.pem", "case.json", "events.json"} <= names
     assert 'filename="ho-so-' in answer.headers["Content-Disposition"] or "ho-so-" in answer.headers["Content-Disposition"]
+
+
+def test_a_broken_trail_is_not_signed_over_and_a_replaced_file_is_named_by_the_export(
+        client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    case = start_case(rt)
+    resolver = users.authenticate_password(rt, "resolver", "demo")
+    attachments.add_attachments(rt, resolver, case, [Upload("bien-ban.pdf", b"%PDF-1.4\n% bien ban\n")])
+    intrude(owner_url, ("UPDATE attachments SET content = :bytes WHERE instance_id = :id",
+                        {"bytes": b"%PDF-1.4\n% sua doi\n", "id": case}))
+    answer = client.get(f"/api/instances/{case}/export", headers=basic("auditor"))
+    check = export_check.verify_export(answer.data)
+    assert [(f.member.startswith("attachments/"), "SHA-256" in f.message) for f in check.findings] == [(True, True)]
+    intrude(owner_url, ("UPDATE instances SET outcome = 'rejected' WHERE id = :id", {"id": case}))
+    refused = client.get(f"/api/instances/{case}/export", headers=basic("auditor"))
+    assert refused.status_code == 409 and refused.get_json()["error"] == "audit_broken"
