@@ -157,12 +157,15 @@ def verify_export(data: bytes, public_key_pem: bytes | None = None,
         return check
     _check_files(members, manifest, check)
     case, events = _json(members, CASE, check), _json(members, EVENTS, check)
-    if isinstance(case, dict) and isinstance(events, list):
-        check.case_number = str(case.get("case_number") or "")
-        _check_event_digests(events, manifest, check)
-        _check_chain(case, events, keys, check)
-        _check_case_files(case, events, members, check)
-    _check_diagram(members, check)
+    try:
+        if isinstance(case, dict) and isinstance(events, list):
+            check.case_number = str(case.get("case_number") or "")
+            _check_event_digests(events, manifest, check)
+            _check_chain(case, events, keys, check)
+            _check_case_files(case, events, members, check)
+        _check_diagram(members, check)
+    except (KeyError, TypeError, ValueError, AttributeError):  # a file rebuilt by hand: its shape is not ours
+        check.add(CASE, "nội dung bản xuất không đúng định dạng (đã bị sửa bằng tay)")
     return check
 
 

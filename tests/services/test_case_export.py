@@ -189,3 +189,14 @@ def test_verify_export_command_says_intact_or_altered(app: Flask, exported: tupl
     assert bad.exit_code == 1 and "ĐÃ BỊ THAY ĐỔI" in bad.output and "case.json" in bad.output
     key = runner.invoke(args=["audit", "public-key"])
     assert key.exit_code == 0 and "BEGIN PUBLIC KEY" in key.output and "dấu vân tay" in key.output
+
+
+def test_a_file_that_is_no_export_is_answered_not_crashed_on(exported: tuple[bytes, bytes]) -> None:
+    members = _members(exported[0])
+    assert not export_check.verify_export(b"not a zip").ok
+    assert not export_check.verify_export(_zip({"x.txt": b"x"})).ok
+    for name in (export_check.EVENTS, export_check.CASE, export_check.MANIFEST):
+        for garbage in (b"[1, 2]", b'[{"seq": "a", "data": 3}]', b"{", b'{"anchor": 1, "id": "x"}', b"\xff"):
+            check = export_check.verify_export(_zip({**members, name: garbage}))
+            assert not check.ok and check.findings[0].member == (
+                export_check.MANIFEST if name == export_check.MANIFEST else name), (name, garbage)
