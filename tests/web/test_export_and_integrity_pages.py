@@ -140,3 +140,13 @@ def test_a_broken_trail_is_not_signed_over_and_a_replaced_file_is_named_by_the_e
     intrude(owner_url, ("UPDATE instances SET outcome = 'rejected' WHERE id = :id", {"id": case}))
     refused = client.get(f"/api/instances/{case}/export", headers=basic("auditor"))
     assert refused.status_code == 409 and refused.get_json()["error"] == "audit_broken"
+
+
+def test_audit_verify_on_the_command_line_is_the_runs_last_full_check(client: FlaskClient, rt: Runtime,
+                                                                       app: Flask) -> None:
+    start_case(rt)
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 0, result.output
+    sign_in(client, "auditor")
+    page = client.get("/audit/integrity").get_data(as_text=True)
+    assert "Dòng lệnh (flask audit verify)" in page and "Nguyên vẹn: không phát hiện thay đổi nào." in page
