@@ -103,6 +103,9 @@ def record_full_run(rt: Runtime, report: integrity.Report, started: datetime, ac
 
 def run_queued(rt: Runtime, worker: str) -> int | None:
     """The worker's turn: claim the oldest queued full check and run it; its id, or None when none waits."""
+    with rt.db.reading() as session:  # the common case, every poll: nothing asked for, no write transaction
+        if _pending(session) is None:
+            return None
     with rt.db.writing() as session:
         session.execute(update(IntegrityRun).where(IntegrityRun.status == "running",
                                                    IntegrityRun.started_at < rt.now() - STALE)
