@@ -14,11 +14,15 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from app.errors import AppError
+from app.persistence.audit import KeyRing
 from app.persistence.migrate import upgrade_and_grant
 from app.services import (
     calendar,
+    case_export,
     deploy,
+    export_check,
     integrity,
+    integrity_runs,
     migration,
     organisation_seed,
     organisations,
@@ -301,7 +305,9 @@ audit_group = AppGroup("audit", help="Check the audit trail and the account log;
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Check every case's chain, the account log and the checkpoints; print each break; exit 1 if any."""
+    started = _rt().now()
     report = integrity.verify_all(_rt())
+    integrity_runs.record_full_run(_rt(), report, started)
     for problem in report.problems:
         where = f"sự kiện {problem.seq}" if problem.seq is not None else "cả chuỗi"
         click.echo(f"BROKEN {problem.label} [{problem.chain}] {where} ({problem.kind}): {problem.message}")
@@ -332,6 +338,34 @@ def audit_prune_access(before: datetime | None) -> None:
     if pruned.broken:
         click.echo(f"left alone (chain broken, see audit verify): cases {', '.join(map(str, pruned.broken))}")
         raise SystemExit(1)
+
+
+@audit_group.command("public-key")
+def audit_public_key() -> None:
+    """Print the public key case exports are signed with (PEM) and its fingerprint, to hand to auditors."""
+    pem, fingerprint = case_export.public_key(_rt())
+    click.echo(pem.decode().rstrip())
+    click.echo(f"# dấu vân tay: {fingerprint}")
+
+
+@click.command("verify-export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--public-key", "public_key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The instance's public key (PEM); default: the one inside the file (then compare its fingerprint).")
+@click.option("--audit-key", "audit_keys", multiple=True,
+              help="An audit key (repeat for older ones): the events' HMACs and the anchor's seal are checked too.")
+def audit_verify_export(file: Path, public_key: Path | None, audit_keys: tuple[str, ...]) -> None:
+    """Check a case export offline (no database): signature, files, event chain; say what was altered; exit 1 if so."""
+    keys = KeyRing.of(audit_keys[0].encode(), [k.encode() for k in audit_keys[1:]]) if audit_keys else None
+    check = export_check.verify_export(file.read_bytes(), public_key.read_bytes() if public_key else None, keys)
+    for line in export_check.report_lines(check):
+        click.echo(line)
+    if not check.ok:
+        raise SystemExit(1)
+
+
+# offline: no app, no database, no instance dir needed (``flask --app app audit verify-export`` works anywhere)
+audit_group.add_command(audit_verify_export)
 
 
 def init_app(app: Flask) -> None:

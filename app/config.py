@@ -55,6 +55,27 @@ def _audit_keys(instance_dir: Path) -> tuple[str, list[str]]:
     return current, older
 
 
+def _export_signing_key(instance_dir: Path) -> str:
+    """The Ed25519 key exports are signed with (``EXPORT_SIGNING_KEY``, PEM, or generated once into instance/).
+
+    Kept beside the audit key and like it off the database: its public half (``flask audit public-key``)
+    is what an auditor checks an export against.
+    """
+    if os.environ.get("EXPORT_SIGNING_KEY"):
+        return os.environ["EXPORT_SIGNING_KEY"]
+    path = instance_dir / "export_signing_key.pem"
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        pem = Ed25519PrivateKey.generate().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_bytes(pem)
+    return path.read_text()
+
+
 def load(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
     instance_dir = Path(os.environ.get("INSTANCE_DIR", ROOT / "instance"))
     config: dict[str, Any] = {
@@ -95,4 +116,6 @@ def load(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         config["AUDIT_KEY"], older = _audit_keys(Path(config["INSTANCE_DIR"]))
         config.setdefault("AUDIT_OLD_KEYS", older)
     config.setdefault("AUDIT_OLD_KEYS", [])
+    if not config.get("EXPORT_SIGNING_KEY"):
+        config["EXPORT_SIGNING_KEY"] = _export_signing_key(Path(config["INSTANCE_DIR"]))
     return config

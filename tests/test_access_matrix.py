@@ -90,6 +90,10 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "read report":        ("200 200 403 403 200 403 403 200 403", "404 404 403 403 404 403 403 404 403",
                            "404 404 403 403 404 403 403 404 403"),
     "record central call": ("422 403 403 403 422 403 403 403 403", ALL_404, ALL_404),
+    # a signed case file: the oversight roles only (the officers' own acts are what it proves)
+    "export case":        ("403 403 403 403 200 403 403 200 403", SAME, ALL_404),
+    "integrity runs":     ("403 403 403 403 403 403 403 200 200", SAME, "403 403 403 403 403 403 403 200 200"),
+    "check a case now":   ("403 403 403 403 403 403 403 201 201", SAME, "403 403 403 403 403 403 403 404 404"),
 }
 
 
@@ -103,6 +107,9 @@ class Call:
 
 
 ACTIONS: dict[str, list[Call]] = {
+    "export case": [Call("api", "GET", "/api/instances/{case}/export"), Call("web", "POST", "/cases/{case}/export.zip", {})],
+    "integrity runs": [Call("api", "GET", "/api/audit/integrity-runs"), Call("web", "GET", "/audit/integrity")],
+    "check a case now": [Call("api", "POST", "/api/audit/integrity-runs", {"scope": "case", "instance_id": "{case}"})],
     "list cases": [Call("api", "GET", "/api/instances?per_page=100", listed="{case}"),
                    Call("web", "GET", "/cases", listed='href="/cases/{case}"')],
     "read case": [Call("api", "GET", "/api/instances/{case}"), Call("web", "GET", "/cases/{case}")],
@@ -246,7 +253,8 @@ class Caller:
     def send(self, call: Call, target: Target) -> TestResponse:
         path = target.fill(call.path)
         if call.surface == "api":
-            return self.api.open(path, method=call.method, json=call.body, headers=basic(self.username, self.password))
+            body = {k: target.fill(v) if isinstance(v, str) else v for k, v in call.body.items()} if call.body else call.body
+            return self.api.open(path, method=call.method, json=body, headers=basic(self.username, self.password))
         if call.method == "GET":
             return self.web.get(path)
         return self.web.post(path, data={"csrf_token": self.token, **(call.body or {})})

@@ -52,9 +52,9 @@ def init_app(app: Flask, extra: Sequence[Any] = ()) -> None:
     api = ProductApi(app)
     for converter, schema in SCHEMAS.items():
         api.register_converter(converter, lambda _converter, schema=schema: dict(schema))
-    from app.api import accesses, audit, auth, documents, instances, operations, organisations, processes, tasks
+    from app.api import accesses, audit, auth, documents, instances, integrity, operations, organisations, processes, tasks
 
-    modules = (auth, processes, instances, tasks, operations, organisations, documents, audit, accesses)
+    modules = (auth, processes, instances, tasks, operations, organisations, documents, audit, accesses, integrity)
     for blp in [*(module.blp for module in modules), *extra]:  # ``extra``: the procedures' own routes
         api_sign_in(blp)  # failed authentications (401) from one address are throttled
         api.register_blueprint(blp)

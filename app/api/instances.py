@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import Response
+
 from app.api.auth import current_principal, login_required, logs_read, runtime
 from app.api.parsing import ApiBlueprint
 from app.api.schemas import (
@@ -20,7 +22,8 @@ from app.api.schemas import (
     page_schema,
 )
 from app.api.tasks import change_dict
-from app.services import cases, notes
+from app.services import case_export, cases, notes
+from app.text import content_disposition
 
 blp = ApiBlueprint("instances", __name__, url_prefix="/api/instances", description="Hồ sơ (phiên bản quy trình đang chạy)")
 InstancePage = page_schema(InstanceSummarySchema, "InstancePage")
@@ -59,6 +62,18 @@ def get_history(instance_id: int) -> Any:
     """Nhật ký kiểm toán từ cũ đến mới, kèm kết quả kiểm tra chuỗi băm."""
     events, check = cases.get_history(runtime(), current_principal(), instance_id)
     return {"instance_id": instance_id, "events": events, "chain": check}
+
+
+@blp.route("/<id:instance_id>/export")
+@blp.response(200, {"type": "string", "format": "binary"}, content_type="application/zip",
+              description="Hồ sơ dạng .zip có bản kê ký số Ed25519 (kiểm tra bằng flask audit verify-export)")
+@login_required
+def export_instance(instance_id: int) -> Any:
+    """Xuất hồ sơ tự chứng minh: dữ liệu, nhật ký với chuỗi băm, văn bản, tài liệu, phiên bản quy trình."""
+    found = case_export.export_case(runtime(), current_principal(), instance_id)
+    response = Response(found.content, mimetype="application/zip")
+    response.headers["Content-Disposition"] = content_disposition(found.filename)
+    return response
 
 
 @blp.route("/<id:instance_id>/messages/<key:name>", methods=["POST"])

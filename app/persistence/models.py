@@ -335,6 +335,36 @@ class AuditCheckpointEntry(Base):
     sealed: Mapped[str] = mapped_column(String(100))
 
 
+class IntegrityRun(Base):
+    """One run of the audit check: every chain (``all``, the CLI or the worker) or one case (``case``, at once).
+
+    A run asked for from the page is ``queued`` until the worker claims it (``running``), then ``done``
+    (``ok`` says intact or not) or ``failed`` (``error``); ``problems`` keeps the first breaks found as JSON.
+    """
+
+    __tablename__ = "integrity_runs"
+    __table_args__ = (Index("ix_integrity_runs_status", "status", "requested_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(10))  # all | case
+    instance_id: Mapped[int | None] = mapped_column(Integer)  # no foreign key: a run outlives a deleted case
+    label: Mapped[str] = mapped_column(String(60), default="")  # the case's number when scope is case
+    status: Mapped[str] = mapped_column(String(10))  # queued | running | done | failed
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    worker: Mapped[str | None] = mapped_column(String(100))
+    ok: Mapped[bool | None] = mapped_column(Boolean)
+    cases: Mapped[int] = mapped_column(Integer, default=0)
+    events: Mapped[int] = mapped_column(Integer, default=0)
+    account_events: Mapped[int] = mapped_column(Integer, default=0)
+    checkpoints: Mapped[int] = mapped_column(Integer, default=0)
+    problem_count: Mapped[int] = mapped_column(Integer, default=0)
+    problems: Mapped[str] = mapped_column(Text, default="[]")
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 class Job(Base):
     """Work the worker must do at ``due_at``: today, firing an instance's next timer.
 

@@ -64,6 +64,7 @@ class Right(StrEnum):
     VERIFY_AUDIT = "verify_audit"
     ASSIGN_TASKS = "assign_tasks"
     READ_AUDIT_LOG = "read_audit_log"
+    EXPORT_CASES = "export_cases"
 
 
 # whose steps a role hands to named officers: None, any step of a case it works on; else steps of these roles
@@ -92,6 +93,9 @@ ROLE_RIGHTS: dict[Right, frozenset[str]] = {
     # search the whole record and audit deadlines: the oversight roles (Luật Thanh tra; the auditors). Not the admin,
     # who reads no citizen's file; the account-log part of a search stays READ_ACCOUNT_LOG's
     Right.READ_AUDIT_LOG: OVERSIGHT,
+    # a signed case file leaves the system as evidence: the oversight roles take it, not the officers
+    # who worked the case (their acts are what it proves) nor the admin (who reads no citizen's file)
+    Right.EXPORT_CASES: OVERSIGHT,
 }
 REFUSALS: dict[Right, str] = {
     Right.DEPLOY: "Chỉ cán bộ phân tích quy trình và quản trị mới được triển khai quy trình.",
@@ -114,6 +118,7 @@ REFUSALS: dict[Right, str] = {
     Right.READ_AUDIT_LOG: "Chỉ Thanh tra tỉnh và kiểm tra, giám sát mới tra cứu nhật ký và kiểm tra thời hạn.",
     Right.ASSIGN_TASKS: ("Chỉ người có thẩm quyền giải quyết (các bước của hồ sơ) và thủ trưởng đơn vị (các bước của "
                          "đơn vị) mới giao việc cho cán bộ."),
+    Right.EXPORT_CASES: "Chỉ Thanh tra tỉnh và kiểm tra, giám sát mới xuất hồ sơ có chữ ký số.",
 }
 CASE_NOT_FOUND = "Không tìm thấy hồ sơ (hoặc hồ sơ thuộc cơ quan khác)."
 TASK_NOT_FOUND = "Không tìm thấy bước công việc (hoặc bước thuộc cơ quan khác)."

@@ -46,6 +46,7 @@ ACTIONS = {
     "note_added": "Thêm ghi chú nội bộ", "migrated": "Chuyển sang phiên bản mới của quy trình",
     "document_issued": "Ban hành văn bản", "document_regenerated": "Tạo lại văn bản",
     "document_signed_added": "Đính kèm bản đã ký của văn bản",
+    "case_exported": "Xuất hồ sơ có chữ ký số (.zip)",
 }
 CASE_VARIABLES = {"case_number": "Số hồ sơ", "regime": "Chế độ pháp lý áp dụng"}  # what every diagram computes
 NON_PERSONS = {"system": "Hệ thống", "setup": "Cài đặt ban đầu", "cli": "Dòng lệnh"}  # actors who are no officer
@@ -56,6 +57,7 @@ EVENT_FIELDS = {  # what the events themselves record beside the case's changes,
     "attempts": "Số lần thử", "error": "Lỗi", "last_error": "Lỗi gần nhất",
     "received_on": "Ngày tiếp nhận", "title": "Văn bản", "number": "Số, ký hiệu", "issued_on": "Ngày ban hành",
     "version": "Phiên bản", "file": "Tệp", "sha256": "Dấu vân tay SHA-256", "reason": "Lý do",
+    "signing_key": "Khóa ký bản xuất (dấu vân tay)",
     "from_version": "Từ phiên bản quy trình", "to_version": "Sang phiên bản quy trình",  # a ``migrated`` event's
 }
 OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",
@@ -109,6 +111,7 @@ class CaseFile:
     workable: frozenset[str] = frozenset()  # ids of the waiting tasks the caller may do (not only read)
     people: dict[str, str] = field(default_factory=dict)  # user name -> full name, of those in the trail
     documents: list[DocumentInfo] = field(default_factory=list)  # the official papers the case issued
+    can_export: bool = False  # the caller may take the case away as a signed .zip
 
 
 def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
@@ -153,6 +156,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         links=links, continuation_rule=continuation_rule(view.data, running, today),
         calendar_pending=pending_days(calendar, view.data, deadlines, local_date(view.instance.created_at)),
         notes=case_notes, workable=workable, people=names, documents=papers,
+        can_export=access.can(principal, access.Right.EXPORT_CASES),
     )
 
 

@@ -92,6 +92,19 @@ def case_check(rt: Runtime, session: Session, instance: Instance,
     return audit.verify_case(rt.audit_keys, instance, found, latest_checkpointed(session, audit.case_chain(instance.id)))
 
 
+def case_problems(rt: Runtime, session: Session, instance: Instance) -> tuple[int, list[Problem]]:
+    """One case as ``verify_all`` checks it (chain, anchor, checkpoint, files, documents): its events and breaks."""
+    events = list(queries.audit_events(session, instance.id))
+    chain, label = audit.case_chain(instance.id), instance.case_number or audit.case_chain(instance.id)
+    problems = [_problem(chain, label, b) for b in case_check(rt, session, instance, events).breaks]
+    files = list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)))
+    papers = [(document, version) for document, version in session.execute(
+        select(Document, DocumentVersion).join(DocumentVersion, DocumentVersion.document_id == Document.id)
+        .where(Document.instance_id == instance.id).options(undefer(DocumentVersion.content)))]
+    problems += _file_problems(rt, chain, label, events, files) + _document_problems(rt, chain, label, events, papers)
+    return len(events), problems
+
+
 def account_log_check(rt: Runtime, session: Session) -> tuple[list[AccountEvent], ChainCheck]:
     events = list(queries.account_events(session))
     anchor = session.get(LogAnchor, audit.ACCOUNTS)

@@ -38,6 +38,7 @@ class Runtime:
     processes_dir: Path
     forms_dir: Path
     audit_keys: KeyRing
+    export_key_pem: bytes = field(default=b"", repr=False)  # Ed25519, PEM: signs case exports
     password_method: str = "scrypt"  # noqa: S105 - a hash method name, not a password
     security: SecuritySettings = field(default_factory=SecuritySettings)
     procedures: Procedures = field(default_factory=Procedures)  # filled by the app factory (``app.procedures``)

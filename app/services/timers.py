@@ -27,7 +27,7 @@ from app.engine import WorkflowRun
 from app.errors import AppError, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Job
-from app.services import access, integrity
+from app.services import access, integrity, integrity_runs
 from app.services.access import Right
 from app.services.isolated import ChildFailed, fire_isolated
 from app.services.principal import Principal
@@ -173,11 +173,12 @@ def run_worker(rt: Runtime, worker: str, *, interval: float = 5.0, until_idle: b
     total = WorkerReport()
     while True:
         integrity.checkpoint_if_due(rt)
+        checked = integrity_runs.run_queued(rt, worker)
         report = run_once(rt, worker, limit, lock_seconds, job_seconds)
         total = WorkerReport(*(a + b for a, b in zip(
             (total.claimed, total.fired, total.failed, total.skipped),
             (report.claimed, report.fired, report.failed, report.skipped), strict=True)))
-        if report.claimed == 0:
+        if report.claimed == 0 and checked is None:
             if until_idle:
                 return total
             sleep(interval)

@@ -25,6 +25,7 @@ from app.web import (
     errors,
     escalations,
     filters,
+    integrity,
     notes,
     organisations,
     views,
@@ -33,7 +34,7 @@ from app.web.blueprint import bp, csrf
 from app.web.cookie import FixedExpiryCookie
 
 __all__ = ["accesses", "account", "admin", "analyst", "audit", "auth", "calendar_page", "cases", "documents",
-           "escalations", "init_app", "notes", "organisations", "views"]
+           "escalations", "init_app", "integrity", "notes", "organisations", "views"]
 
 
 def init_app(app: Flask) -> None:

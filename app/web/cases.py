@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response, flash, redirect, render_template, request, url_for
 
 from app.errors import DuplicatePetition, EngineError, FormValidationError, InvalidInput
-from app.services import access, attachments, casefile, cases, duplicates, reads
+from app.services import access, attachments, case_export, casefile, cases, duplicates, reads
 from app.services.access import Right
 from app.text import content_disposition
 from app.web import forms
@@ -99,6 +99,16 @@ def upload(instance_id: int) -> Any:
     stored = attachments.add_attachments(runtime(), principal(), instance_id, uploads())  # 400 page if no file
     flash(f"Đã thêm {len(stored)} tài liệu vào hồ sơ.", "ok")
     return redirect(url_for("web.case", instance_id=instance_id, _anchor="attachments"))
+
+
+@bp.route("/cases/<id:instance_id>/export.zip", methods=["POST"])
+@login_required
+def export(instance_id: int) -> Any:
+    """A POST: the export appends an event to the case (a GET must change nothing)."""
+    found = case_export.export_case(runtime(), principal(), instance_id)
+    response = Response(found.content, mimetype="application/zip")
+    response.headers["Content-Disposition"] = content_disposition(found.filename)
+    return response
 
 
 @bp.route("/attachments/<id:attachment_id>")
