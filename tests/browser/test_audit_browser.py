@@ -36,7 +36,8 @@ def _get(base: str, path: str, user: str) -> dict[str, object]:
 
 
 def test_an_auditor_finds_the_acceptances_of_today_and_opens_the_case_at_that_moment(server: str, page: Page) -> None:
-    started = _api(server, "/api/processes/complaint_second_level/instances", {"data": payloads.petition()},
+    started = _api(server, "/api/processes/complaint_second_level/instances", {"data": payloads.petition(complainant={
+        "full_name": "Mai Văn Kiểm", "address": "Xã Ia Lâu", "id_number": "064055000001"})},
                    "reception")
     case_id = started["id"]
     task = _get(server, f"/api/instances/{case_id}", "auditor")["tasks"][0]  # type: ignore[index]
