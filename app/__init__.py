@@ -54,7 +54,7 @@ def build_runtime(config: Any) -> Any:
         password_method=config["PASSWORD_HASH_METHOD"],
         procedures=Procedures(all_procedures()),
         audit_keys=KeyRing.of(str(config["AUDIT_KEY"]).encode(), [str(k).encode() for k in config.get("AUDIT_OLD_KEYS") or []]),
-        export_key_pem=str(config["EXPORT_SIGNING_KEY"]).encode(),
+        export_key_pem=str(config.get("EXPORT_SIGNING_KEY") or "").encode(),  # the app always sets one; a bench needs none
         security=SecuritySettings(
             session_hours=int(config.get("SESSION_HOURS", 8)),
             session_idle_minutes=int(config.get("SESSION_IDLE_MINUTES", 60)),
