@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -70,7 +71,22 @@ def real_scenario() -> Scenario:
     from tests import cases  # the payloads the test suite carries a case to publication with
 
     steps = [(bpmn_id, role, _defaulted(bpmn_id, payload)) for bpmn_id, role, payload in cases.RESOLVED_PATH]
-    return Scenario(REAL_PID, "reception", _defaulted("register_petition", cases.petition), steps)
+    return Scenario(REAL_PID, "reception", _defaulted("register_petition", _another_complainant(cases.petition)), steps)
+
+
+def _another_complainant(petition: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+    """Each case from a different citizen: the service's duplicate check refuses the same petition twice while the
+    first is running (as it must), and the HTTP clients run several cases at once."""
+    serial = itertools.count(1)
+
+    def make() -> dict[str, Any]:
+        data = petition()
+        n = next(serial)
+        data["complainant"] = {**data["complainant"], "id_number": f"0640{n:08d}",
+                               "address": f"Thôn {n}, xã Ia Mơ, huyện Chư Prông, tỉnh Gia Lai"}
+        return data
+
+    return make
 
 
 def _defaulted(form: str, payload: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
