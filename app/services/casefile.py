@@ -60,8 +60,6 @@ EVENT_FIELDS = {  # what the events themselves record beside the case's changes,
     "signing_key": "Khóa ký bản xuất (dấu vân tay)",
     "from_version": "Từ phiên bản quy trình", "to_version": "Sang phiên bản quy trình",  # a ``migrated`` event's
 }
-OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",
-            "withdrawn": "Rút khiếu nại"}
 
 
 @dataclass(frozen=True)
@@ -152,7 +150,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         view=view, timeline=timeline, chain=chain, attachments=files,
         deadlines=deadlines, completed=sorted(completed - set(active)), active=active,
         overdue=overdue, messages=message_titles if running else {}, openable=openable, can_attach=working and running,
-        read_only=not working, titles=titles, choices=choices, outcome_label=OUTCOMES.get(view.instance.outcome or ""),
+        read_only=not working, titles=titles, choices=choices, outcome_label=outcome_labels(rt).get(view.instance.outcome or ""),
         links=links, continuation_rule=continuation_rule(view.data, running, today),
         calendar_pending=pending_days(calendar, view.data, deadlines, local_date(view.instance.created_at)),
         notes=case_notes, workable=workable, people=names, documents=papers,
@@ -234,11 +232,16 @@ def _bases(regime: str) -> dict[str, dict[str, Any]]:
     return merged
 
 
+def outcome_labels(rt: Runtime) -> dict[str, str]:
+    """How officers read a finished case's outcome, as each procedure names its own."""
+    return rt.procedures.labels("outcomes")
+
+
 def _field_titles(rt: Runtime, process_id: str,
                   labels: FormLabels) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
     """Titles and option labels of every field of the process's forms, with what the diagrams compute."""
     procedure = rt.procedures.get(process_id)
-    choices = {"outcome": dict(OUTCOMES), **labels.choices}
+    choices = {"outcome": outcome_labels(rt), **labels.choices}
     choices |= {variable: choices[field] for variable, field in (procedure.choices_of if procedure else {}).items()
                 if field in choices}
     own = {**procedure.case_variables, **procedure.event_fields} if procedure else {}

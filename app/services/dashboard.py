@@ -57,6 +57,7 @@ def summary(rt: Runtime, principal: Principal) -> Dashboard:
         steps = [StepCount(*row) for row in queries.tasks_by_step(session, rt.today(), principal.organisation)]
         counts = queries.instance_counts(session, access.organisation_scope(principal), month, rt.procedures.of_kind(PLAN))
     finished = {k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("completed:")}
+    resolved = sum(finished.get(outcome, 0) for outcome in rt.procedures.resolved_outcomes())
     return Dashboard(month=f"{local.month:02d}/{local.year}", running=counts["running"],
-                     received_this_month=counts["received"], resolved_this_month=finished.get("resolved", 0),
+                     received_this_month=counts["received"], resolved_this_month=resolved,
                      finished_this_month=finished, steps=steps)

@@ -151,6 +151,8 @@ class Procedure:
     start_label: str = ""  # the new-case page's button, when not «Tiếp nhận đơn»
     start_cancel: str = ""  # where the new-case page's «Hủy» leads, when not the inbox
     acts: Mapping[str, tuple[ActMatch, ...]] = field(default_factory=dict)  # kind of act -> the events that are it
+    outcomes: Mapping[str, str] = field(default_factory=dict)  # a finished case's ``outcome`` -> officers' label
+    resolved_outcomes: frozenset[str] = frozenset()  # the outcomes the dashboard counts as «đã giải quyết»
 
 
 class Procedures:
@@ -193,6 +195,10 @@ class Procedures:
         for procedure in self._by_id.values():
             merged.update(getattr(procedure, attribute))
         return merged
+
+    def resolved_outcomes(self) -> frozenset[str]:
+        """Outcomes any procedure counts as a case resolved (the dashboard's «Đã giải quyết trong tháng»)."""
+        return frozenset().union(*(p.resolved_outcomes for p in self._by_id.values()))
 
     def acts(self, kind: str) -> list[ActMatch]:
         """The events every procedure declares to be one kind of act (an audit search's «loại việc»)."""

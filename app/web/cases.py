@@ -149,4 +149,4 @@ def case_list() -> Any:
                                  page=page_number(request.args.get("page")), per_page=PER_PAGE)
     return render_template("case_list.html", page=page, pages=max(1, -(-page.total // PER_PAGE)),
                            q=request.args.get("q", ""), status=request.args.get("status", ""),
-                           outcomes=casefile.OUTCOMES)
+                           outcomes=casefile.outcome_labels(runtime()))

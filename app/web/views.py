@@ -130,4 +130,4 @@ def preview_document(task_id: str, kind: str) -> Any:
 @login_required
 def dashboard_page() -> Any:
     return render_template("dashboard.html", board=dashboard.summary(runtime(), principal()),
-                           outcomes=casefile.OUTCOMES)
+                           outcomes=casefile.outcome_labels(runtime()))

@@ -33,10 +33,12 @@ ACTS = {
     "decided": (ActMatch("task_completed", "issue_decision"), ActMatch("task_completed", "issue_termination")),
     "withdrawn": (ActMatch("message_received", None, '"message":"withdrawal"'),),
 }
+OUTCOMES = {"resolved": "Đã giải quyết", "not_accepted": "Không thụ lý", "guided": "Đã hướng dẫn",
+            "withdrawn": "Rút khiếu nại"}  # the diagram's ``outcome`` of a finished case
 CONTRACT = Contract(start_form=START_FORM, fields={START_FORM: PETITION_FIELDS})
 
 
 def procedure() -> Procedure:
     return Procedure(PROCESS_ID, kind=CASE, contract=CONTRACT, deadline_labels=DEADLINE_LABELS,
                      case_variables=CASE_VARIABLES, choices_of=CHOICES_OF, duplicate_checked=True,
-                     start_note=START_NOTE, acts=ACTS)
+                     start_note=START_NOTE, acts=ACTS, outcomes=OUTCOMES, resolved_outcomes=frozenset({"resolved"}))
