@@ -15,21 +15,11 @@ from app.services import cases as case_service
 from app.services import deploy, tasks, users
 from app.services.runtime import Runtime
 from tests import cases
-from tests.versions import ANALYST, BPMN, FORMS, PID
+from tests.versions import ANALYST, BPMN, FORMS, PID, insert_user_task
 
 NEW_STEP = "archive_case"
 NEW_STEP_NAME = "Lưu hồ sơ giải quyết"
 VERIFY_NAME = "Xác minh nội dung khiếu nại"
-ARCHIVE_TASK = f"""<bpmn:userTask id="{NEW_STEP}" name="{NEW_STEP_NAME}">
-      <bpmn:extensionElements>
-        <spiffworkflow:properties>
-          <spiffworkflow:property name="formJsonSchemaFilename" value="{NEW_STEP}.schema.json" />
-        </spiffworkflow:properties>
-      </bpmn:extensionElements>
-      <bpmn:incoming>flow_to_mark_resolved</bpmn:incoming>
-      <bpmn:outgoing>flow_archived</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:scriptTask id="mark_resolved\""""
 ARCHIVE_FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": NEW_STEP_NAME,
                 "type": "object", "additionalProperties": False, "required": ["archived_on"],
                 "properties": {"archived_on": {"type": "string", "format": "date", "title": "Ngày lưu"}}}
@@ -40,15 +30,8 @@ STEPS: list[tuple[str, str, Any]] = cases.RESOLVED_PATH  # the resolved path: st
 def migration_version_two(rt: Runtime, *, rename_verify: bool = True) -> dict[str, str]:
     files = deploy.read_sources(rt.processes_dir, rt.forms_dir, PID)
     text = files[BPMN]
-    text = text.replace('<bpmn:scriptTask id="mark_resolved"', ARCHIVE_TASK, 1)
-    text = text.replace('<bpmn:flowNodeRef>mark_resolved</bpmn:flowNodeRef>',
-                        f'<bpmn:flowNodeRef>{NEW_STEP}</bpmn:flowNodeRef><bpmn:flowNodeRef>mark_resolved</bpmn:flowNodeRef>', 1)
-    text = text.replace('<bpmn:incoming>flow_to_mark_resolved</bpmn:incoming>\n      <bpmn:outgoing>flow_to_end_resolved',
-                        '<bpmn:incoming>flow_archived</bpmn:incoming>\n      <bpmn:outgoing>flow_to_end_resolved', 1)
-    text = text.replace(
-        '<bpmn:sequenceFlow id="flow_to_mark_resolved" sourceRef="publish_decision" targetRef="mark_resolved" />',
-        f'<bpmn:sequenceFlow id="flow_to_mark_resolved" sourceRef="publish_decision" targetRef="{NEW_STEP}" />'
-        f'<bpmn:sequenceFlow id="flow_archived" sourceRef="{NEW_STEP}" targetRef="mark_resolved" />', 1)
+    text = insert_user_task(text, step=NEW_STEP, name=NEW_STEP_NAME, after="publish_decision", before="mark_resolved",
+                            flow_in="flow_to_mark_resolved", flow_out="flow_archived", lane_of="mark_resolved")
     if rename_verify:
         text = text.replace(f'name="{VERIFY_NAME}"', f'name="{VERIFY_NAME} (bản 2)"', 1)
     assert text.count(NEW_STEP) >= 4

@@ -22,16 +22,6 @@ FORMS = f"forms/{PID}"
 DOCS = f"processes/{PID}/documents"
 ANALYST = Principal(0, "analyst", "Analyst", frozenset({"analyst"}))
 RENAMED = "Xem xét thụ lý đơn khiếu nại (bản 2)"
-NEW_TASK = """<bpmn:userTask id="confirm_guidance" name="Xác nhận đã gửi văn bản hướng dẫn">
-      <bpmn:extensionElements>
-        <spiffworkflow:properties>
-          <spiffworkflow:property name="formJsonSchemaFilename" value="confirm_guidance.schema.json" />
-        </spiffworkflow:properties>
-      </bpmn:extensionElements>
-      <bpmn:incoming>flow_to_mark_guided</bpmn:incoming>
-      <bpmn:outgoing>flow_confirmed</bpmn:outgoing>
-    </bpmn:userTask>
-    <bpmn:scriptTask id="mark_guided\""""
 NEW_FORM = {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "Xác nhận gửi hướng dẫn",
             "type": "object", "additionalProperties": False, "required": ["sent_on"],
             "properties": {"sent_on": {"type": "string", "format": "date", "title": "Ngày gửi"}}}
@@ -54,18 +44,34 @@ def deploy_version_two(rt: Runtime) -> None:
     assert (result.version, result.created) == (2, True)
 
 
+def insert_user_task(text: str, *, step: str, name: str, after: str, before: str, flow_in: str, flow_out: str,
+                     lane_of: str) -> str:
+    """The diagram with a user task ``step`` (form ``<step>.schema.json``) on the flow ``flow_in`` from ``after`` to
+    the script task ``before``, in the lane of ``lane_of``; the new flow ``flow_out`` leads on to ``before``."""
+    task = (f'<bpmn:userTask id="{step}" name="{name}">\n'
+            f'      <bpmn:extensionElements>\n        <spiffworkflow:properties>\n'
+            f'          <spiffworkflow:property name="formJsonSchemaFilename" value="{step}.schema.json" />\n'
+            f'        </spiffworkflow:properties>\n      </bpmn:extensionElements>\n'
+            f'      <bpmn:incoming>{flow_in}</bpmn:incoming>\n      <bpmn:outgoing>{flow_out}</bpmn:outgoing>\n'
+            f'    </bpmn:userTask>\n    ')
+    anchor = f'<bpmn:scriptTask id="{before}"'
+    at = text.index(anchor)
+    incoming = text.index(f"<bpmn:incoming>{flow_in}</bpmn:incoming>", at)
+    text = (text[:at] + task + text[at:incoming] + f"<bpmn:incoming>{flow_out}</bpmn:incoming>"
+            + text[incoming + len(f"<bpmn:incoming>{flow_in}</bpmn:incoming>"):])
+    lane_ref = f"<bpmn:flowNodeRef>{lane_of}</bpmn:flowNodeRef>"
+    text = text.replace(lane_ref, f"{lane_ref}<bpmn:flowNodeRef>{step}</bpmn:flowNodeRef>", 1)
+    flow = f'<bpmn:sequenceFlow id="{flow_in}" sourceRef="{after}" targetRef="{before}" />'
+    assert flow in text and lane_ref in text
+    return text.replace(flow, f'<bpmn:sequenceFlow id="{flow_in}" sourceRef="{after}" targetRef="{step}" />'
+                              f'<bpmn:sequenceFlow id="{flow_out}" sourceRef="{step}" targetRef="{before}" />', 1)
+
+
 def _diagram(text: str) -> str:
     text = text.replace('name="Xem xét thụ lý đơn khiếu nại"', f'name="{RENAMED}"', 1)
-    text = text.replace('<bpmn:scriptTask id="mark_guided"', NEW_TASK, 1)
-    text = text.replace('<bpmn:flowNodeRef>guide_complainant</bpmn:flowNodeRef>',
-                        '<bpmn:flowNodeRef>guide_complainant</bpmn:flowNodeRef>'
-                        '<bpmn:flowNodeRef>confirm_guidance</bpmn:flowNodeRef>', 1)
-    text = text.replace('<bpmn:incoming>flow_to_mark_guided</bpmn:incoming>\n      <bpmn:outgoing>flow_to_end_guided',
-                        '<bpmn:incoming>flow_confirmed</bpmn:incoming>\n      <bpmn:outgoing>flow_to_end_guided', 1)
-    return text.replace(
-        '<bpmn:sequenceFlow id="flow_to_mark_guided" sourceRef="guide_complainant" targetRef="mark_guided" />',
-        '<bpmn:sequenceFlow id="flow_to_mark_guided" sourceRef="guide_complainant" targetRef="confirm_guidance" />'
-        '<bpmn:sequenceFlow id="flow_confirmed" sourceRef="confirm_guidance" targetRef="mark_guided" />', 1)
+    return insert_user_task(text, step="confirm_guidance", name="Xác nhận đã gửi văn bản hướng dẫn",
+                            after="guide_complainant", before="mark_guided", flow_in="flow_to_mark_guided",
+                            flow_out="flow_confirmed", lane_of="guide_complainant")
 
 
 def _guidance_form(text: str) -> str:
