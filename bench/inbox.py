@@ -84,7 +84,7 @@ def _statements(rt: Any) -> Iterator[list[tuple[str, Any]]]:
 
 
 def _time_calls(app: Any, rt: Any, repeat: int) -> dict[str, Any]:
-    from sqlalchemy import select
+    from sqlalchemy import func, select
 
     from app.persistence.models import TaskRow
 
@@ -97,8 +97,9 @@ def _time_calls(app: Any, rt: Any, repeat: int) -> dict[str, Any]:
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
     pages.post("/login", data={"username": "resolver", "password": "demo", "csrf_token": csrf})
     with rt.db.reading() as session:  # a case in the middle of the ids with a task of the resolver's
-        mid = session.scalar(select(TaskRow.instance_id).where(TaskRow.role == "resolver")
-                             .order_by(TaskRow.instance_id).offset(3000).limit(1))
+        resolvers = select(TaskRow.instance_id).where(TaskRow.role == "resolver")
+        middle = (session.scalar(select(func.count()).select_from(resolvers.subquery())) or 0) // 2
+        mid = session.scalar(resolvers.order_by(TaskRow.instance_id).offset(middle).limit(1))
         step = session.scalar(select(TaskRow.bpmn_id).where(TaskRow.instance_id == mid))
     calls = {
         "GET /api/tasks (page 1, default scope)": (client, "/api/tasks", bearer),
