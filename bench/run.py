@@ -266,7 +266,7 @@ def _print_results(r: dict[str, Any]) -> None:
   CPU ms: server CPU per completed task — utime+stime of gunicorn's workers (/proc) over the run / completions,
   every request of the run included (start, completions, the final GET). SQL: statements per completion —
   (b) counted in process, (c) the delta of app_sql_statements_total from GET /metrics (n/a: no /metrics).
-  (c) clients: one thread each, one persistent HTTP connection each (reconnects printed if any).
+  (c) clients: one thread each, one persistent HTTP connection each; reconnects: new connections after a client's first.
 """)
     if "postgres_missing" in r:
         print(f"  (c) on PostgreSQL not run: {r['postgres_missing']}\n")
@@ -314,8 +314,8 @@ def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
             if c is None:
                 continue
             sql = "n/a" if c["sql_per_completion"] is None else _f(c["sql_per_completion"], 1)
-            note = (f"[GET case p50 {_f(c['get_p50_ms'], 1)} ms, start p50 {_f(c['start_p50_ms'], 1)} ms"
-                    + (f", reconnects {c['reconnects']}" if c["reconnects"] else "") + "]")
+            note = (f"[GET case p50 {_f(c['get_p50_ms'], 1)} ms, start p50 {_f(c['start_p50_ms'], 1)} ms, "
+                    f"reconnects {c['reconnects']}]")
             print(_row(f"(c{level}) HTTP {db}, {level} client{'s' if level > 1 else ''}", c, a,
                        cpu=_f(c["server_cpu_ms_per_completion"], 1), sql=sql, note=note))
         if "c1" in rows and "c4" in rows:
