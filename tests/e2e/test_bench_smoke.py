@@ -54,3 +54,17 @@ def test_benchmark_quick_run_prints_every_section(tmp_path: Path) -> None:
     assert [p["completions"] for p in series] == [0, 50, 100]
     assert all(mb > 0 and not math.isnan(mb) for p in series for mb in p["rss_mb"])
     assert r["json"]["rows"]["finished case state"]["bytes"] > 10_000
+
+
+def test_sql_counter_is_summed_over_its_samples_and_absent_is_none() -> None:
+    """The (c) rows' SQL per completion comes from /metrics: every sample of the counter counts, a
+    look-alike name does not, and a page without the counter gives None (printed n/a, never a number)."""
+    from bench.http_api import parse_counter
+
+    text = ("# HELP app_sql_statements_total SQL statements sent\n# TYPE app_sql_statements_total counter\n"
+            'app_sql_statements_total{pid="11"} 120.0\napp_sql_statements_total{pid="12"} 80\n'
+            "app_sql_statements_total_created 1.7e9\napp_requests_total 5\n")
+    assert parse_counter(text) == 200.0
+    assert parse_counter("app_sql_statements_total 7\n") == 7.0
+    assert parse_counter("app_requests_total 5\n") is None
+    assert parse_counter("") is None
