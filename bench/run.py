@@ -1,10 +1,13 @@
-"""The benchmark: ``python -m bench.run`` (about 3 minutes on 2 cores), ``--quick`` (seconds), ``--json PATH``.
+"""The benchmark: ``python -m bench.run`` (about 6–8 minutes on 2 cores), ``--quick`` (under a minute), ``--json PATH``.
 
 (a)  SpiffWorkflow alone, in memory, full serializer round trip (spec embedded) after each task: the ceiling.
 (e)  our engine alone: load spec-less state, validate the form, complete, dump — no database.
 (b)  our services layer on a SQLite file: ``tasks.complete_task`` (one transaction each).
-(c)  our HTTP API under gunicorn, 2 sync workers, bearer tokens, concurrency 1 and 4.
-Then bytes stored per finished case, the long case (cost per step as history grows) and,
+(c)  our HTTP API under gunicorn (gthread, 2 workers × 4 threads, keep-alive), bearer tokens, clients on
+     persistent connections at concurrency 1, 4 and 8, on SQLite and on PostgreSQL 15; server CPU and
+     SQL statements per completion.
+Then the long case (cost per step as history grows), the inbox at 100,000 cases, bytes stored per
+finished case, the workers' memory over 10,000 completions, JSON encoding (stdlib vs orjson) and,
 with ``--profile``, where (b) spends its time.
 """
 
@@ -24,7 +27,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from bench import http_api  # light; the engine, SQLAlchemy and SpiffWorkflow load in _measure
+from bench import http_api, inbox, json_codec, pg  # light; the engine, SQLAlchemy and SpiffWorkflow load in _measure
 from bench.common import (
     BENCH,
     BENCH_PID,
@@ -37,11 +40,14 @@ from bench.common import (
 )
 
 COUNTS: dict[str, dict[str, Any]] = {
-    "full": {"a": 200, "b": 200, "c": 150, "long": [10, 100, 500], "long_gateway": [10, 100, 240], "probe": 300,
-             "repeat": 7, "profile": 100, "warmup": 4},
+    "full": {"a": 200, "b": 200, "c": 200, "long": [10, 100, 500], "long_gateway": [10, 100, 240], "probe": 300,
+             "repeat": 7, "profile": 100, "warmup": 8, "rss": 10_000, "rss_every": 1_000,
+             "inbox_cases": 100_000, "inbox_open": 20_000, "inbox_repeat": 30, "json_repeat": 200},
     "quick": {"a": 5, "b": 5, "c": 5, "long": [5, 10], "long_gateway": [5, 10], "probe": 0,
-              "repeat": 3, "profile": 10, "warmup": 0},
+              "repeat": 3, "profile": 10, "warmup": 0, "rss": 100, "rss_every": 50,
+              "inbox_cases": 400, "inbox_open": 80, "inbox_repeat": 3, "json_repeat": 5},
 }
+LEVELS = (1, 4, 8)  # HTTP clients
 
 # spiff-arena on the same bench model, same kind of machine (bench/model/README.md).
 REFERENCE = {"c1_per_s": 18.0, "c1_p50_ms": 36.0, "c4_per_s": 21.5}
@@ -52,28 +58,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="smoke run with tiny counts")
     parser.add_argument("--json", metavar="PATH", help="also save every figure as JSON")
     parser.add_argument("--profile", action="store_true", help="cProfile (b) and print the top functions")
-    parser.add_argument("--skip-http", action="store_true", help="leave out (c) (no gunicorn)")
+    parser.add_argument("--skip-http", action="store_true", help="leave out (c) and the memory series (no gunicorn)")
+    parser.add_argument("--skip-postgres", action="store_true", help="(c) on SQLite only")
     args = parser.parse_args(argv)
     counts = COUNTS["quick" if args.quick else "full"]
     results: dict[str, Any] = {"meta": _meta(counts, args.quick)}
     started = time.perf_counter()
     _print_header(results["meta"])
     with tempfile.TemporaryDirectory(prefix="khieunai-bench-") as tmp:
-        server = None
-        if not args.skip_http:
-            (Path(tmp) / "http").mkdir()
-            server = http_api.Server(Path(tmp) / "http", cheap_passwords=args.quick)
+        servers: dict[str, http_api.Server] = {}
+        postgres = None
         try:
-            if server is not None and args.quick:  # overlap setup and boot with (a)/(b); a full run keeps them apart
-                server.prepare_in_background()
+            if not args.skip_http:
+                (Path(tmp) / "http-sqlite").mkdir()
+                servers["SQLite"] = http_api.Server(Path(tmp) / "http-sqlite", cheap_passwords=args.quick)
+                if not args.skip_postgres and pg.available():
+                    postgres = pg.PostgresServer()
+                    postgres.start()
+                    (Path(tmp) / "http-pg").mkdir()
+                    servers["PostgreSQL"] = http_api.Server(Path(tmp) / "http-pg", cheap_passwords=args.quick,
+                                                            database_url=postgres.create_database("bench"))
+                elif not args.skip_postgres:
+                    results["postgres_missing"] = f"PostgreSQL binaries not found in {pg.PG_BIN}"
+            if args.quick:  # overlap setup and boot with (a)/(b); a full run keeps them apart
+                for server in servers.values():
+                    server.prepare_in_background()
             _measure(Path(tmp), counts, args, results)
-            if server is not None:
-                results["c"] = _measure_http(server, counts)
+            if servers:
+                results["c"], results["rss"] = _measure_http(servers, counts)
+            _progress(f"inbox at {counts['inbox_cases']:,} cases, {counts['inbox_open']:,} open tasks")
+            (Path(tmp) / "inbox").mkdir()
+            results["inbox"] = inbox.measure(Path(tmp) / "inbox", counts["inbox_cases"], counts["inbox_open"],
+                                             counts["inbox_repeat"])
         finally:
-            if server is not None:
+            for server in servers.values():
                 server.stop()
+            if postgres is not None:
+                postgres.stop()
     results["meta"]["elapsed_s"] = round(time.perf_counter() - started, 1)
     results["meta"]["cpu_availability_end"] = cpu_availability()
+    results["meta"]["load_average_end"] = os.getloadavg()
     _print_results(results)
     if args.json:
         Path(args.json).write_text(json.dumps(_clean(results), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -108,6 +132,8 @@ def _measure(tmp: Path, counts: dict[str, Any], args: argparse.Namespace, result
             results["e"][scenario.process_id] = services.engine_only(scenario, counts["b"])
             results["b"][scenario.process_id] = services.run_cases(scenario, counts["b"])
             results["storage"][scenario.process_id] = services.storage(scenario.process_id)
+        _progress("JSON: stdlib vs orjson")
+        results["json"] = json_codec.measure(json_codec.samples(services.db_path, REAL_PID), counts["json_repeat"])
         _progress("long case (engine alone)")
         engine = services.rt.engine
         standard, _ = long_case.measure(engine, LOOP_STD_PID, counts["long"], counts["repeat"])
@@ -121,21 +147,47 @@ def _measure(tmp: Path, counts: dict[str, Any], args: argparse.Namespace, result
         services.rt.db.dispose()
 
 
-def _measure_http(server: http_api.Server, counts: dict[str, Any]) -> dict[str, Any]:
-    _progress("(c) HTTP under gunicorn: flask setup, then gunicorn")
-    server.ready()
-    _progress(f"(c) gunicorn up on 127.0.0.1:{server.port}")
-    server.deploy_bench_model()
+def _measure_http(servers: dict[str, http_api.Server],
+                  counts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(c) on each database, one server at a time (the other is stopped: no idle server in the figures);
+    then the workers' memory over many completions on the SQLite server, started afresh."""
     out: dict[str, Any] = {}
-    for scenario in (BENCH, real_scenario()):
-        if counts["warmup"]:  # both workers compile the process once, outside the measurement
-            http_api.drive(server, scenario, counts["warmup"], 4)
-        out[scenario.process_id] = {}
-        for concurrency in (1, 4):
-            _progress(f"(c) {scenario.process_id} at concurrency {concurrency}")
-            out[scenario.process_id][f"c{concurrency}"] = http_api.drive(
-                server, scenario, cases_for(counts["c"], scenario), concurrency)
-    return out
+    rss: dict[str, Any] = {}
+    for db, server in servers.items():
+        _progress(f"(c) {db}: flask setup, then gunicorn")
+        server.ready()
+        _progress(f"(c) {db}: gunicorn up on 127.0.0.1:{server.port}, workers {server.worker_pids()}")
+        server.deploy_bench_model()
+        out[db] = {}
+        for scenario in (BENCH, real_scenario()):
+            if counts["warmup"]:  # every worker compiles the process once, outside the measurement
+                http_api.drive(server, scenario, counts["warmup"], 8)
+            out[db][scenario.process_id] = {}
+            for concurrency in LEVELS:
+                _progress(f"(c) {db}: {scenario.process_id} at concurrency {concurrency}")
+                out[db][scenario.process_id][f"c{concurrency}"] = http_api.drive(
+                    server, scenario, cases_for(counts["c"], scenario), concurrency)
+        if db == "SQLite":
+            rss = _measure_rss(server, counts)
+        server.stop()
+    return out, rss
+
+
+def _measure_rss(server: http_api.Server, counts: dict[str, Any]) -> dict[str, Any]:
+    """VmRSS of each worker every ``rss_every`` completions of the bench model at concurrency 4."""
+    total, every = counts["rss"], counts["rss_every"]
+    _progress(f"worker memory over {total:,} completions (SQLite, concurrency 4)")
+    pids = server.worker_pids()
+    series: list[dict[str, Any]] = [{"completions": 0, "rss_mb": [http_api.rss_mb(p) for p in pids]}]
+
+    def sample(n: int) -> None:
+        if n % every == 0:
+            series.append({"completions": n, "rss_mb": [http_api.rss_mb(p) for p in pids]})
+
+    run = http_api.drive(server, BENCH, cases_for(total, BENCH), 4, on_completion=sample)
+    after = server.worker_pids()
+    return {"pids": pids, "same_workers_at_end": after == pids, "series": series,
+            "completions_per_s": run["per_s"], "completions": run["completions"]}
 
 
 # -- output ---------------------------------------------------------------------------------
@@ -148,8 +200,20 @@ def _meta(counts: dict[str, Any], quick: bool) -> dict[str, Any]:
         "packages": {p: version(p) for p in ("SpiffWorkflow", "SQLAlchemy", "Flask", "gunicorn", "jsonschema")},
         "counts": {"a_completions": counts["a"], "b_completions": counts["b"], "c_completions_per_concurrency": counts["c"],
                    "long_case_steps": counts["long"], "long_case_gateway_steps": counts["long_gateway"],
-                   "timing_repeats": counts["repeat"]},
+                   "timing_repeats": counts["repeat"], "c_levels": list(LEVELS), "rss_completions": counts["rss"],
+                   "inbox_cases": counts["inbox_cases"], "inbox_open_tasks": counts["inbox_open"],
+                   "inbox_repeats": counts["inbox_repeat"]},
+        "postgresql": _pg_version(),
     }
+
+
+def _pg_version() -> str | None:
+    import subprocess
+
+    if not pg.available():
+        return None
+    out = subprocess.run([str(pg.PG_BIN / "postgres"), "--version"], capture_output=True, text=True, check=False)
+    return out.stdout.strip().rsplit(" ", 1)[-1].rstrip(")") or None
 
 
 _T0 = time.perf_counter()
@@ -165,23 +229,27 @@ def _print_header(meta: dict[str, Any]) -> None:
     print(f"Benchmark ({meta['mode']} run) — Flask + SpiffWorkflow service, one run on this machine")
     print(f"machine: {meta['cores']} cores, load average {', '.join(f'{x:.2f}' for x in meta['load_average'])}; "
           f"Python {meta['python']}, SQLite {meta['sqlite']}, SpiffWorkflow {pk['SpiffWorkflow']}, "
-          f"SQLAlchemy {pk['SQLAlchemy']}, Flask {pk['Flask']}, gunicorn {pk['gunicorn']}")
+          f"SQLAlchemy {pk['SQLAlchemy']}, Flask {pk['Flask']}, gunicorn {pk['gunicorn']}, "
+          f"PostgreSQL {meta['postgresql'] or '(not installed)'}")
     print(f"counts: (a) {c['a_completions']} completions per process, (e)/(b) {c['b_completions']}, "
-          f"(c) {c['c_completions_per_concurrency']} per concurrency level (rounded up to whole cases), "
-          f"long case at {c['long_case_steps']} steps (standard loop) and {c['long_case_gateway_steps']} "
-          f"(gateway loop), best of {c['timing_repeats']}", flush=True)
+          f"(c) {c['c_completions_per_concurrency']} per row at {'/'.join(map(str, c['c_levels']))} clients "
+          f"(rounded up to whole cases), long case at {c['long_case_steps']} steps (standard loop) and "
+          f"{c['long_case_gateway_steps']} (gateway loop), best of {c['timing_repeats']}; inbox at "
+          f"{c['inbox_cases']:,} cases / {c['inbox_open_tasks']:,} open tasks, {c['inbox_repeats']} repeats; "
+          f"worker memory over {c['rss_completions']:,} completions", flush=True)
 
 
 def _f(value: float, digits: int = 1) -> str:
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:,.{digits}f}"
 
 
-def _row(label: str, fig: dict[str, Any] | None, a: dict[str, Any], note: str = "") -> str:
+def _row(label: str, fig: dict[str, Any] | None, a: dict[str, Any], cpu: str = "", sql: str = "",
+         note: str = "") -> str:
     if fig is None:
-        return f"  {label:<52}{'(not run)':>10}"
-    return (f"  {label:<52}{_f(fig['per_s']):>9}{_f(fig['p50_rate_per_s']):>9}{_f(fig['p50_ms'], 2):>9}"
-            f"{_f(fig['p95_ms'], 1):>9}{fig['per_s'] / a['per_s']:>8.3f}{fig['p50_rate_per_s'] / a['p50_rate_per_s']:>8.3f}"
-            f"{fig['completions']:>6}  {note}")
+        return f"  {label:<44}{'(not run)':>10}"
+    return (f"  {label:<44}{_f(fig['per_s']):>9}{_f(fig['p50_rate_per_s']):>9}{_f(fig['p50_ms'], 2):>9}"
+            f"{_f(fig['p95_ms'], 1):>9}{cpu:>8}{sql:>7}{fig['per_s'] / a['per_s']:>8.3f}"
+            f"{fig['p50_rate_per_s'] / a['p50_rate_per_s']:>8.3f}{fig['completions']:>6}  {note}")
 
 
 def _print_results(r: dict[str, Any]) -> None:
@@ -195,40 +263,86 @@ def _print_results(r: dict[str, Any]) -> None:
   finished case once.
   at p50 compl/s: robust to the host's pauses — 1000 / p50 for (a)/(e)/(b); for (c) Little's law, clients /
   median cycle (pick the task, complete it). Both ratios to (a) use the same basis as their column.
+  CPU ms: server CPU per completed task — utime+stime of gunicorn's workers (/proc) over the run / completions,
+  every request of the run included (start, completions, the final GET). SQL: statements per completion —
+  (b) counted in process, (c) the delta of app_sql_statements_total from GET /metrics (n/a: no /metrics).
+  (c) clients: one thread each, one persistent HTTP connection each; reconnects: new connections after a client's first.
 """)
-    _print_storage(r["storage"])
+    if "postgres_missing" in r:
+        print(f"  (c) on PostgreSQL not run: {r['postgres_missing']}\n")
     _print_long_case(r["long_case"], r.get("depth_probe"))
+    inbox.print_results(r["inbox"])
+    _print_storage(r["storage"])
+    if r.get("rss"):
+        _print_rss(r["rss"])
+    if "json" in r:
+        json_codec.print_results(r["json"])
     if "profile" in r:
         _print_profile(r["profile"])
     m = r["meta"]
-    print(f"total benchmark time {m['elapsed_s']} s; CPU availability (busy loop, share of wall time not lost to "
+    load_end = m.get("load_average_end")
+    print(f"total benchmark time {m['elapsed_s']} s; load average at start {_loads(m['load_average'])}, at end "
+          f"{_loads(load_end) if load_end else '—'}; CPU availability (busy loop, share of wall time not lost to "
           f"pauses > 5 ms) {100 * m['cpu_availability_start']:.0f} % at start, {100 * m['cpu_availability_end']:.0f} % at end")
     if min(m["cpu_availability_start"], m["cpu_availability_end"]) < 0.9:
         print("WARNING: the host paused this VM's CPUs for a large share of the run: throughput figures and p95 are "
               "pessimistic; p50 is the most trustworthy figure.")
 
 
+def _loads(values: Any) -> str:
+    return ", ".join(f"{x:.2f}" for x in values)
+
+
 def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
     a = r["a"][pid]
     print(f"{pid} — {title}")
-    print(f"  {'':<52}{'run':>9}{'at p50':>9}{'':>18}{'run':>8}{'at p50':>8}")
-    print(f"  {'measure':<52}{'compl/s':>9}{'compl/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'vs (a)':>8}{'vs (a)':>8}{'n':>6}")
-    print(_row("(a)  SpiffWorkflow alone + full ser. round trip", a, a,
-               f"[(de)serialization {100 * a['serialization_share']:.0f} % of (a) at p50; in memory alone "
-               f"{_f(a['in_memory_p50_rate_per_s'])}/s]"))
-    print(_row("(e)  our engine alone: load+validate+run+dump, no DB", r["e"][pid], a))
+    print(f"  {'':<44}{'run':>9}{'at p50':>9}{'':>18}{'server':>8}{'SQL /':>7}{'run':>8}{'at p50':>8}")
+    print(f"  {'measure':<44}{'compl/s':>9}{'compl/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'CPU ms':>8}{'compl':>7}"
+          f"{'vs (a)':>8}{'vs (a)':>8}{'n':>6}")
+    print(_row("(a)  SpiffWorkflow alone + full ser. rt", a, a, note=(
+        f"[(de)serialization {100 * a['serialization_share']:.0f} % of (a) at p50; in memory alone "
+        f"{_f(a['in_memory_p50_rate_per_s'])}/s]")))
+    print(_row("(e)  our engine alone, no DB", r["e"][pid], a))
     b = r["b"][pid]
-    print(_row("(b)  services complete_task, SQLite file (1 txn)", b, a, f"[start_case p50 {_f(b['start_p50_ms'], 2)} ms, "
-                                                                       f"SQL/task {_f(b['statements_per_task'], 1)} "
-                                                                       f"(max {b['statements_max']})]"))
-    for level in ("c1", "c4"):
-        c = r.get("c", {}).get(pid, {}).get(level)
-        note = (f"[GET instance p50 {_f(c['get_p50_ms'], 2)} ms, client cycle p50 {_f(c['cycle_p50_ms'], 2)} ms, "
-                f"start p50 {_f(c['start_p50_ms'], 2)} ms]" if c else "")
-        print(_row(f"({level}) HTTP gunicorn 2 sync workers, concurrency {level[1]}", c, a, note))
+    print(_row("(b)  services complete_task, SQLite file", b, a, sql=_f(b["statements_per_task"], 1),
+               note=f"[start_case p50 {_f(b['start_p50_ms'], 2)} ms, SQL max {b['statements_max']}/task]"))
+    ratios = []
+    for db, per_db in r.get("c", {}).items():
+        rows = per_db.get(pid, {})
+        for level in LEVELS:
+            c = rows.get(f"c{level}")
+            if c is None:
+                continue
+            sql = "n/a" if c["sql_per_completion"] is None else _f(c["sql_per_completion"], 1)
+            note = (f"[GET case p50 {_f(c['get_p50_ms'], 1)} ms, start p50 {_f(c['start_p50_ms'], 1)} ms, "
+                    f"reconnects {c['reconnects']}]")
+            print(_row(f"(c{level}) HTTP {db}, {level} client{'s' if level > 1 else ''}", c, a,
+                       cpu=_f(c["server_cpu_ms_per_completion"], 1), sql=sql, note=note))
+        if "c1" in rows and "c4" in rows:
+            ratios.append(f"{db} {rows['c4']['per_s'] / rows['c1']['per_s']:.2f}× (at p50 "
+                          f"{rows['c4']['p50_rate_per_s'] / rows['c1']['p50_rate_per_s']:.2f}×)")
+    if ratios:
+        print(f"  4 clients vs 1 (run compl/s): {'; '.join(ratios)}")
     if pid == BENCH_PID:
         print(f"  reference, spiff-arena on this model: c1 {REFERENCE['c1_per_s']}/s (p50 {REFERENCE['c1_p50_ms']:.0f} ms), "
               f"c4 {REFERENCE['c4_per_s']}/s")
+    print()
+
+
+def _print_rss(rss: dict[str, Any]) -> None:
+    series = rss["series"]
+    print(f"worker memory — VmRSS of each gunicorn worker (SQLite, gthread) over {rss['completions']:,} completions "
+          f"of the bench model at concurrency 4 ({_f(rss['completions_per_s'])} compl/s), after the HTTP rows")
+    print(f"  {'completions':>12}  " + "".join(f"{'worker ' + str(i + 1) + ' MB':>14}" for i in range(len(rss['pids'])))
+          + f"{'sum MB':>10}")
+    for point in series:
+        print(f"  {point['completions']:>12,}  " + "".join(f"{x:>14.1f}" for x in point["rss_mb"])
+              + f"{sum(point['rss_mb']):>10.1f}")
+    first, last = series[0], series[-1]
+    growth = [b - a for a, b in zip(first["rss_mb"], last["rss_mb"], strict=True)]
+    print(f"  growth first → last: {', '.join(f'{g:+.1f} MB' for g in growth)} "
+          f"(sum {sum(last['rss_mb']) - sum(first['rss_mb']):+.1f} MB over {last['completions']:,} completions)"
+          + ("" if rss["same_workers_at_end"] else "; WARNING: a worker was replaced during the run"))
     print()
 
 

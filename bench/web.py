@@ -64,7 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _setup(tmp: Path) -> tuple[Any, Any, list[int]]:
+def _setup(tmp: Path, finished: bool = False) -> tuple[Any, Any, list[int]]:
+    """The app on a migrated SQLite file and the template cases: one waiting at each step (and, with
+    ``finished``, one carried to the end, last in the list)."""
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from app import create_app
     from app.persistence.migrate import upgrade
@@ -83,7 +85,7 @@ def _setup(tmp: Path) -> tuple[Any, Any, list[int]]:
     organisation_seed.ensure_demo(rt)  # the demo bodies, with what their papers need
     reception = users.authenticate_password(rt, "reception", "demo")
     templates = []
-    for steps in range(len(cases.RESOLVED_PATH)):  # one real case waiting at each step
+    for steps in range(len(cases.RESOLVED_PATH) + finished):  # one real case waiting at each step
         instance_id = case_service.start_case(rt, reception, "complaint_second_level", cases.petition()).instance.id
         for _, role, payload in cases.RESOLVED_PATH[:steps]:
             actor = users.authenticate_password(rt, role, "demo")
@@ -93,8 +95,15 @@ def _setup(tmp: Path) -> tuple[Any, Any, list[int]]:
     return app, rt, templates
 
 
-def _seed(rt: Any, templates: list[int], total: int, with_state: bool) -> int:
-    """Copy the template cases' rows ``total`` times with new ids, names, numbers and due dates."""
+def _seed(rt: Any, templates: list[int], total: int, with_state: bool, *, open_cases: int | None = None,
+          events: bool = True) -> int:
+    """Copy the template cases' rows ``total`` times with new ids, names, numbers and due dates.
+
+    ``open_cases``: only that many copies (spread evenly over the ids) come from the waiting templates,
+    the others from the last template, a finished case (see ``_setup(finished=True)``) — a database
+    where most cases are closed, as after a few years. ``events=False`` leaves the audit rows out (the
+    inbox never reads them; 1.6 million copied rows would only slow the seeding).
+    """
     from sqlalchemy import insert, select
 
     from app.persistence.models import AuditEvent, Escalation, Instance, TaskRow
@@ -104,24 +113,34 @@ def _seed(rt: Any, templates: list[int], total: int, with_state: bool) -> int:
     with rt.db.writing() as session:
         sources = [(session.get(Instance, i), session.scalars(select(TaskRow).where(TaskRow.instance_id == i)).all(),
                     session.scalars(select(AuditEvent).where(AuditEvent.instance_id == i)).all()) for i in templates]
+        waiting = sources if open_cases is None else sources[:-1]
         next_id = (session.scalar(select(Instance.id).order_by(Instance.id.desc()).limit(1)) or 0) + 1
-        batch = 2000
+        batch, opened = 5000, 0
         for start in range(0, total, batch):
-            instances, task_rows, events, escalations = [], [], [], []
+            instances, task_rows, event_rows, escalations = [], [], [], []
             for offset in range(min(batch, total - start)):
-                instance_id = next_id + start + offset
-                source, source_tasks, source_events = sources[(start + offset) % len(sources)]
+                n = start + offset
+                instance_id = next_id + n
+                is_open = open_cases is None or (n + 1) * open_cases // total > n * open_cases // total
+                if is_open:
+                    source, source_tasks, source_events = waiting[opened % len(waiting)]
+                    opened += 1
+                else:
+                    source, source_tasks, source_events = sources[-1]
                 created = datetime.now(UTC) - timedelta(days=random.randint(0, 400))
                 instances.append(_instance_row(source, instance_id, created, with_state))
                 task_rows += [_task_row(t, instance_id, created, today) for t in source_tasks]
-                events += [_event_row(e, instance_id) for e in source_events]
-                if created.date() < today - timedelta(days=20):  # its acceptance deadline passed: escalated
+                if events:
+                    event_rows += [_event_row(e, instance_id) for e in source_events]
+                if is_open and created.date() < today - timedelta(days=20):  # its acceptance deadline passed
                     escalations.append(_escalation_row(instance_id, created, acknowledged=instance_id % 2 == 0))
             session.execute(insert(Instance), instances)
             if task_rows:
                 session.execute(insert(TaskRow), task_rows)
-            session.execute(insert(AuditEvent), events)
-            session.execute(insert(Escalation), escalations)
+            if event_rows:
+                session.execute(insert(AuditEvent), event_rows)
+            if escalations:
+                session.execute(insert(Escalation), escalations)
     return total
 
 
