@@ -111,22 +111,41 @@ def _removable(task: Task, dct: dict[str, Any]) -> bool:
 
 def _compact_one(workflow: Any, dct: dict[str, Any], done: Done) -> None:
     tasks: dict[str, dict[str, Any]] = dct["tasks"]
-    keep: set[str] = {dct["root"]}
-    if dct.get("last_task"):
-        keep.add(dct["last_task"])
-    subprocesses = {str(key) for key in workflow.top_workflow.subprocesses}
-    for tid, tdct in tasks.items():
-        task = workflow.tasks.get(UUID(tid))
-        if task is None or tid in subprocesses or not _removable(task, tdct):
-            keep.add(tid)
-        if task is None or task.state not in _FINISHED or isinstance(task.task_spec, UnstructuredJoin):
-            if tdct.get("parent"):
-                keep.add(tdct["parent"])
+    keep = _kept(workflow, dct)
     removed = [tid for tid in tasks if tid not in keep]
     if not removed:
         return
     gone = set(removed)
-    # the remaining tasks whose parent leaves: their delta is composed up to the nearest remaining ancestor
+    _reparent(tasks, gone)
+    for tid in keep:
+        kept = tasks.get(tid)
+        if kept is not None and any(child in gone for child in kept["children"]):
+            kept["children"] = list(_kept_children(tasks, kept["children"], gone))
+    name = workflow.spec.name
+    for tid in removed:
+        tdct = tasks.pop(tid)
+        if tdct["state"] == TaskState.COMPLETED:
+            done.add((name, tdct["task_spec"]))
+
+
+def _kept(workflow: Any, dct: dict[str, Any]) -> set[str]:
+    """The ids of the tasks the state must hold (the rules of the module's docstring)."""
+    keep: set[str] = {dct["root"]}
+    if dct.get("last_task"):
+        keep.add(dct["last_task"])
+    subprocesses = {str(key) for key in workflow.top_workflow.subprocesses}
+    for tid, tdct in dct["tasks"].items():
+        task = workflow.tasks.get(UUID(tid))
+        if task is None or tid in subprocesses or not _removable(task, tdct):
+            keep.add(tid)
+        read_through_parent = task is None or task.state not in _FINISHED or isinstance(task.task_spec, UnstructuredJoin)
+        if read_through_parent and tdct.get("parent"):
+            keep.add(tdct["parent"])
+    return keep
+
+
+def _reparent(tasks: dict[str, dict[str, Any]], gone: set[str]) -> None:
+    """Hang each remaining task whose parent leaves on its nearest remaining ancestor, its data delta composed."""
     for tid, tdct in tasks.items():
         if tid in gone or tdct.get("parent") not in gone:
             continue
@@ -140,15 +159,6 @@ def _compact_one(workflow: Any, dct: dict[str, Any], done: Done) -> None:
         tdct["parent"] = parent
         if delta:
             tdct["delta"] = delta
-    for tid in keep:
-        tdct = tasks.get(tid)
-        if tdct is not None and any(child in gone for child in tdct["children"]):
-            tdct["children"] = list(_kept_children(tasks, tdct["children"], gone))
-    name = workflow.spec.name
-    for tid in removed:
-        tdct = tasks.pop(tid)
-        if tdct["state"] == TaskState.COMPLETED:
-            done.add((name, tdct["task_spec"]))
 
 
 def _kept_children(tasks: dict[str, dict[str, Any]], children: Iterable[str], gone: set[str]) -> Iterable[str]:
