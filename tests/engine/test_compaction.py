@@ -51,12 +51,12 @@ class Twin:
         return again
 
     def act(self, bpmn_id: str, data: dict[str, Any]) -> None:
-        self._each(lambda run: run.complete(_ready(run, bpmn_id), data))
+        self.each(lambda run: run.complete(_ready(run, bpmn_id), data))
 
     def message(self, name: str, payload: dict[str, Any]) -> None:
-        self._each(lambda run: run.send_message(name, payload))
+        self.each(lambda run: run.send_message(name, payload))
 
-    def _each(self, action: Callable[[WorkflowRun], Any]) -> None:
+    def each(self, action: Callable[[WorkflowRun], Any]) -> None:
         for i, engine in enumerate(self.engines):
             action(self.runs[i])
             self.runs[i] = self._round_trip(engine, self.runs[i])
@@ -117,7 +117,7 @@ def test_a_late_case_raises_the_same_escalations_compacted_or_not(clock: FrozenC
     for bpmn_id, _, payload in cases.RESOLVED_PATH[:4]:
         _step(twin, clock, bpmn_id, payload())
         clock.set(clock.now().replace(year=clock.now().year + 1))  # far past every deadline
-        twin._each(lambda run: run.fire_due_timers())
+        twin.each(lambda run: run.fire_due_timers())
         raised.append(twin.runs[0].escalations)
     assert any(raised)  # the comparison covered timers that fired
 
