@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -235,3 +236,21 @@ def test_a_move_still_sees_the_done_steps_compaction_left_out(clock: FrozenClock
             assert [PID, "determine_competence"] in json.loads(engine.dump(run))[DONE_KEY]
         plans[compacting] = sorted((o.bpmn_id, o.active, o.removed) for o in engine.plan_move(run, new).obstacles)
     assert plans[True] == plans[False] == [("determine_competence", False, False)]
+
+
+def test_a_waiting_timer_keeps_the_finished_step_it_inherits_from(clock: FrozenClock) -> None:
+    """Two branches: a timer waits after a script in one, a person works in the other. The script is
+    neither the last task run nor a join's input, only the waiting timer's parent: it must stay."""
+    files = {"processes/branch_timer/branch_timer.bpmn":
+             (ROOT / "tests/fixtures/compaction/branch_timer.bpmn").read_text(encoding="utf-8")}
+    for form in ("loop-start.schema.json", "entry.schema.json"):
+        files[f"forms/branch_timer/{form}"] = model_files(LOOP_PID)[f"forms/{LOOP_PID}/{form}"]
+    process = compile_process("branch_timer", files)
+    twin = Twin(clock, process, {"count": 0, "n": 1})
+    compacted = json.loads(twin.states[0])
+    assert compacted[DONE_KEY]  # a finished step of the other branch was left out
+    assert twin.runs[0].next_timer_at() is not None
+    twin.act("entry", loop_payload(1))
+    clock.set(clock.now() + timedelta(hours=2))
+    twin.each(lambda run: run.fire_due_timers())
+    assert twin.runs[0].completed and twin.runs[0].data["b"] == 1 and twin.runs[0].data["c"] == 2
