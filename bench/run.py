@@ -40,8 +40,8 @@ from bench.common import (
 )
 
 COUNTS: dict[str, dict[str, Any]] = {
-    "full": {"a": 200, "b": 200, "c": 200, "long": [10, 100, 500], "long_gateway": [10, 100, 240], "probe": 300,
-             "repeat": 7, "profile": 100, "warmup": 8, "rss": 10_000, "rss_every": 1_000,
+    "full": {"a": 200, "b": 200, "c": 200, "long": [5, 50, 100, 250, 500], "long_gateway": [5, 50, 100, 250, 500],
+             "probe": 600, "repeat": 7, "profile": 100, "warmup": 8, "rss": 10_000, "rss_every": 1_000,
              "inbox_cases": 100_000, "inbox_open": 20_000, "inbox_repeat": 30, "json_repeat": 200},
     "quick": {"a": 5, "b": 5, "c": 5, "long": [5, 10], "long_gateway": [5, 10], "probe": 0,
               "repeat": 3, "profile": 10, "warmup": 0, "rss": 100, "rss_every": 50,
@@ -140,6 +140,10 @@ def _measure(tmp: Path, counts: dict[str, Any], args: argparse.Namespace, result
         gateway, results["depth_probe"] = long_case.measure(engine, LOOP_PID, counts["long_gateway"], counts["repeat"],
                                                             probe_to=counts["probe"])
         results["long_case"] = {LOOP_STD_PID: standard, LOOP_PID: gateway}
+        _progress("long case (services complete_task on SQLite)")
+        results["long_case_services"] = {
+            pid: long_case.measure_services(services, pid, counts[key], counts["repeat"])
+            for pid, key in ((LOOP_STD_PID, "long"), (LOOP_PID, "long_gateway"))}
         if args.profile:
             _progress("profile of (b)")
             results["profile"] = {s.process_id: services.profile(s, counts["profile"]) for s in (BENCH, real)}
@@ -270,7 +274,7 @@ def _print_results(r: dict[str, Any]) -> None:
 """)
     if "postgres_missing" in r:
         print(f"  (c) on PostgreSQL not run: {r['postgres_missing']}\n")
-    _print_long_case(r["long_case"], r.get("depth_probe"))
+    _print_long_case(r["long_case"], r.get("depth_probe"), r.get("long_case_services", {}))
     inbox.print_results(r["inbox"])
     _print_storage(r["storage"])
     if r.get("rss"):
@@ -359,32 +363,48 @@ def _print_storage(storage: dict[str, Any]) -> None:
     print()
 
 
-def _print_long_case(long: dict[str, list[dict[str, Any]]], probe: dict[str, Any] | None) -> None:
-    print("long case — one entry task repeated, engine alone: cost of one step vs completed steps (history)")
-    print(f"  {'model':<22}{'steps':>6}{'tasks':>7}{'state B':>10}{'dump ms':>9}{'load ms':>9}{'dump+load':>11}"
-          f"{'step ms':>9}{'complete':>10}{'full Spiff B':>14}{'full rt ms':>12}")
+def _print_long_case(long: dict[str, list[dict[str, Any]]], probe: dict[str, Any] | None,
+                     services: dict[str, list[dict[str, Any]]]) -> None:
+    print("long case — one entry task repeated: cost of one step vs completed steps (history); the state is saved")
+    print("and loaded after every entry, compacted (app/engine/compaction.py) — and, on the right, with its full history")
+    print(f"  {'model':<22}{'steps':>6}{'tasks':>7}{'state B':>10}{'dump ms':>9}{'load ms':>9}"
+          f"{'step ms':>9}{'complete':>10}{'│ full: tasks':>14}{'state B':>10}{'step ms':>9}{'Spiff B':>11}{'Spiff rt':>10}")
     for pid, rows in long.items():
         for x in rows:
+            f = x.get("full")
+            full = (f"{f['tasks_in_tree']:>14}{f['state_bytes']:>10,}{f['step_ms']:>9.2f}{f['full_spiff_bytes']:>11,}"
+                    f"{f['full_spiff_round_trip_ms']:>10.2f}" if f else f"{'  (depth limit: refused)':>54}")
             print(f"  {pid:<22}{x['steps']:>6}{x['tasks_in_tree']:>7}{x['state_bytes']:>10,}{x['dump_ms']:>9.2f}"
-                  f"{x['load_ms']:>9.2f}{x['dump_load_ms']:>11.2f}{x['step_ms']:>9.2f}{x['complete_in_memory_ms']:>10.3f}"
-                  f"{x['full_spiff_bytes']:>14,}{x['full_spiff_round_trip_ms']:>12.2f}")
+                  f"{x['load_ms']:>9.2f}{x['step_ms']:>9.2f}{x['complete_in_memory_ms']:>10.3f}{full}")
         first, last = rows[0], rows[-1]
-        print(f"  {'':<22}→ from {first['steps']} to {last['steps']} steps one step costs "
-              f"{last['step_ms'] / first['step_ms']:.1f}× as much; {last['state_bytes'] / last['steps']:,.0f} B of state "
-              f"per step of history")
+        ratio = f"{last['step_ms'] / first['step_ms']:.1f}×"
+        full_last = next((x for x in reversed(rows) if x.get("full")), None)
+        before = (f"; full history {full_last['full']['step_ms'] / first['full']['step_ms']:.1f}× at {full_last['steps']} steps"
+                  if full_last and first.get("full") else "")
+        print(f"  {'':<22}→ engine alone, step at {last['steps']} / step at {first['steps']} steps: {ratio} "
+              f"(state {last['state_bytes'] / first['state_bytes']:.1f}×){before}")
+        srows = services.get(pid)
+        if srows:
+            cells = ", ".join(f"{s['steps']}: {s['complete_task_ms']:.2f} ms ({s['state_bytes']:,} B)" for s in srows)
+            print(f"  {'':<22}→ services complete_task on SQLite (state row): {cells}")
+            print(f"  {'':<22}→ services, step at {srows[-1]['steps']} / step at {srows[0]['steps']} steps: "
+                  f"{srows[-1]['complete_task_ms'] / srows[0]['complete_task_ms']:.1f}×")
     print("  step ms = load + validate + complete one entry + dump (what complete_task does to the state each time);")
-    print("  complete = the in-memory completion alone; full = SpiffWorkflow's own serializer with the spec embedded.")
+    print("  complete = the in-memory completion alone; Spiff = SpiffWorkflow's own serializer with the spec embedded")
+    print("  (bytes, round trip ms) on the full history; services = tasks.complete_task, one transaction, best of the repeats.")
     if probe:
-        if probe["silently_ended"]:
-            verdict = (f"SILENTLY ENDED after {probe['passes_done']} passes (reported completed="
-                       f"{probe['reported_completed']}, loop condition still true): SpiffWorkflow's TaskIterator stops at "
-                       "tree depth 1000")
-        elif probe.get("refused"):
-            verdict = (f"refused by the engine after {probe['passes_done']} passes ({probe['refused']}): "
-                       "SpiffWorkflow's task tree stops at depth 1000; use a standard loop")
-        else:
-            verdict = f"ran all {probe['passes_done']} passes"
-        print(f"  depth probe, {probe['process_id']} asked for {probe['passes_asked']} passes: {verdict}")
+        for which in ("compacted", "full_history"):
+            p = probe[which]
+            if p.get("silently_ended"):
+                verdict = (f"SILENTLY ENDED after {p['passes_done']} passes (reported completed={p['reported_completed']}, "
+                           "loop condition still true): SpiffWorkflow's TaskIterator stops at tree depth 1000")
+            elif p.get("refused"):
+                verdict = (f"refused by the engine after {p['passes_done']} passes ({p['refused']}): "
+                           "SpiffWorkflow's task tree stops at depth 1000")
+            else:
+                verdict = f"ran all {p['passes_done']} passes"
+            print(f"  depth probe, {probe['process_id']} asked for {probe['passes_asked']} passes, "
+                  f"{which.replace('_', ' ')}: {verdict}")
     print()
 
 

@@ -23,6 +23,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
+from app.engine.compaction import done_specs
 from app.engine.instance import WorkflowRun
 from app.engine.process import CompiledProcess
 from app.engine.timers import engine_time
@@ -111,7 +112,31 @@ def plan_move(diffs: SpecDiffs, run: WorkflowRun, new: CompiledProcess) -> MoveP
     for sp_id, diff in subs.items():
         if diff is None:  # the subprocess's whole spec is gone from the new version
             _note(found, run.process, workflow.get_task_from_id(sp_id), removed=True)
+    _note_compacted(found, diffs, run, new)
     return MovePlan(list(found.values()), top, subs)
+
+
+def _note_compacted(found: dict[tuple[str, bool, bool], Obstacle], diffs: SpecDiffs, run: WorkflowRun,
+                    new: CompiledProcess) -> None:
+    """Done steps the saved state no longer holds as tasks (``app.engine.compaction``) still keep the case."""
+    workflow = run.workflow
+    for process_name, spec_name in sorted(done_specs(workflow)):
+        if process_name == workflow.spec.name:
+            old_spec, new_spec = workflow.spec, new.spec
+        else:
+            old_spec, new_spec = workflow.subprocess_specs.get(process_name), new.subprocess_specs.get(process_name)
+        task_spec = old_spec.task_specs.get(spec_name) if old_spec is not None else None
+        if task_spec is None:
+            continue  # a spec of a process this deployment no longer has: the move's strays check speaks for it
+        if new_spec is None:
+            _note_spec(found, run.process, task_spec, active=False, removed=True)
+            continue
+        with _translated("Không so sánh được hồ sơ với phiên bản mới"):
+            diff = diffs.between(old_spec, new_spec)
+        if task_spec in diff.removed:
+            _note_spec(found, run.process, task_spec, active=False, removed=True)
+        elif task_spec in diff.changed:
+            _note_spec(found, run.process, task_spec, active=False, removed=False)
 
 
 def move(run: WorkflowRun, new: CompiledProcess, plan: MovePlan, *, engine: Any, dump: Callable[[BpmnWorkflow], str],
@@ -164,8 +189,12 @@ class MoveRefused(Exception):
 def _note(found: dict[tuple[str, bool, bool], Obstacle], process: CompiledProcess, task: Task, *, removed: bool) -> None:
     if not task.state & (ACTIVE | DONE):
         return  # a step only predicted is predicted again from the new diagram
-    bpmn_id, name = _step(process, task.task_spec)
-    active = bool(task.state & ACTIVE)
+    _note_spec(found, process, task.task_spec, active=bool(task.state & ACTIVE), removed=removed)
+
+
+def _note_spec(found: dict[tuple[str, bool, bool], Obstacle], process: CompiledProcess, spec: Any, *, active: bool,
+               removed: bool) -> None:
+    bpmn_id, name = _step(process, spec)
     found.setdefault((bpmn_id, active, removed), Obstacle(bpmn_id, name, active, removed))
 
 

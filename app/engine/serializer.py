@@ -18,18 +18,24 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.spiff.serializer.task_spec import SpiffMultiInstanceConverter
 
+from app.engine.compaction import compact, remember_done
 from app.engine.limits import BoundedParallelMultiInstanceTask, BoundedSequentialMultiInstanceTask
 
 SERIALIZER_VERSION = VERSION
 
 
 class _SpeclessConverter(BpmnWorkflowConverter):
-    """Leaves the spec out on the way out and takes cached spec objects on the way in."""
+    """Leaves the spec (and the finished history, ``app.engine.compaction``) out on the way out and takes
+    cached spec objects on the way in."""
+
+    compacting = True
 
     def to_dict(self, workflow: BpmnWorkflow) -> dict[str, Any]:
         dct: dict[str, Any] = super(BpmnWorkflowConverter, self).to_dict(workflow)
         dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
         dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        if self.compacting:
+            compact(workflow, dct)
         return dct
 
     def from_dict(self, dct: dict[str, Any], spec: BpmnProcessSpec | None = None,
@@ -37,6 +43,7 @@ class _SpeclessConverter(BpmnWorkflowConverter):
         if spec is None:  # a full serialization (e.g. from an older row) still loads
             return super().from_dict(dct)
         workflow = self.target_class(spec, subprocess_specs or {}, deserializing=True)
+        remember_done(workflow, dct)
         workflow.tasks = self.mapping_from_dict(dct["tasks"], _uuid, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(_uuid(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -55,17 +62,23 @@ _CONFIG = {**SPIFF_CONFIG, BoundedParallelMultiInstanceTask: SpiffMultiInstanceC
            BoundedSequentialMultiInstanceTask: SpiffMultiInstanceConverter}  # our parser's bounded specs
 
 
-def _registry() -> Any:
+class _FullHistoryConverter(_SpeclessConverter):
+    """Keeps every finished task: what states were before compaction (the differential tests compare)."""
+
+    compacting = False
+
+
+def _registry(compacting: bool = True) -> Any:
     config = dict(_CONFIG)
-    config[BpmnWorkflow] = _SpeclessConverter
+    config[BpmnWorkflow] = _SpeclessConverter if compacting else _FullHistoryConverter
     return BpmnWorkflowSerializer.configure(config)
 
 
 class StateSerializer:
     """Turns a workflow into compact JSON text and back, given the deployment's spec."""
 
-    def __init__(self) -> None:
-        self._serializer = BpmnWorkflowSerializer(_registry())
+    def __init__(self, compacting: bool = True) -> None:
+        self._serializer = BpmnWorkflowSerializer(_registry(compacting))
         self._spec_serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(_CONFIG))
 
     def dumps(self, workflow: BpmnWorkflow) -> str:

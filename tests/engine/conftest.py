@@ -7,8 +7,11 @@ import pytest
 from app.clock import FrozenClock
 from app.engine import Engine, LegalCalendar
 from app.engine.calendar import load_default_overrides
+from tests.compaction import ShadowSerializer
 
 
 @pytest.fixture
 def engine(clock: FrozenClock) -> Engine:
-    return Engine(LegalCalendar(load_default_overrides()), now=clock.now)
+    engine = Engine(LegalCalendar(load_default_overrides()), now=clock.now)
+    engine.serializer = ShadowSerializer()  # every state saved is checked against its full history
+    return engine
