@@ -176,7 +176,7 @@ class ServiceBench:
             start_data = scenario.start_data()
             on_its_day(self.rt.clock, start_data, first=True)
             instance = cases.start_case(self.rt, self.principal(scenario.start_role), scenario.process_id,
-                                        start_data)
+                                        start_data).instance
             for bpmn_id, role, payload in scenario.steps:
                 task_id, data, principal = self.next_task(instance.id, bpmn_id), payload(), self.principal(role)
                 on_its_day(self.rt.clock, data)
