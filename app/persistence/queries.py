@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Select, Table, and_, case, func, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased, defer
 
 from app.persistence import search
 from app.persistence.models import (
@@ -30,6 +31,7 @@ from app.persistence.models import (
     TaskRow,
     User,
 )
+from app.persistence.worklist import TaskRoute
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,95 @@ def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow], n
     return current
 
 
+@dataclass(frozen=True)
+class TaskFacts:
+    """What a change of a case needs to know beside its task row, read in the same statement."""
+
+    calendar: tuple[int, int]  # ``calendar_stamp``
+    waiting: int  # how many task rows the case has (this one included)
+    routed: bool  # the case has routes to named officers (``task_routes``)
+    timer_job: bool  # the case has a timer job
+
+
+def task_for_change(session: Session, task_id: str) -> tuple[TaskRow, TaskFacts] | None:
+    """The waiting task with its case and deployment, the calendar's stamp and what else of the case a save touches.
+
+    One statement: a completion's read phase needs nothing else from the database when its task is the
+    case's only one (its write then saves under the version and trail head read here).
+    """
+    overrides, changes = _calendar_columns()
+    others = aliased(TaskRow)
+    waiting = select(func.count()).select_from(others).where(others.instance_id == TaskRow.instance_id)
+    routed = select(TaskRoute.instance_id).where(TaskRoute.instance_id == TaskRow.instance_id).exists()
+    timer = select(Job.id).where(Job.instance_id == TaskRow.instance_id, Job.kind == "timer").exists()
+    row = session.execute(select(TaskRow, overrides, changes, waiting.scalar_subquery(), routed, timer)
+                          .where(TaskRow.id == task_id)).first()
+    if row is None:
+        return None
+    return row[0], TaskFacts((int(row[1]), int(row[2])), int(row[3]), bool(row[4]), bool(row[5]))
+
+
+_TASKS: Table = TaskRow.__table__  # type: ignore[assignment]
+_CLOSED: Table = ClosedTask.__table__  # type: ignore[assignment]
+
+
+def delete_tasks(session: Session, task_ids: Sequence[str]) -> None:
+    """Tasks that stopped waiting (their drafts go with them: ``ON DELETE CASCADE``)."""
+    if task_ids:
+        session.execute(_TASKS.delete().where(_TASKS.c.id.in_(sorted(task_ids))))
+
+
+def insert_tasks(session: Session, rows: Sequence[TaskRow]) -> None:
+    if rows:
+        session.execute(_TASKS.insert(), [{c.key: getattr(row, c.key) for c in _TASKS.c} for row in rows])
+
+
+def set_task_due(session: Session, task_id: str, due_on: date | None) -> None:
+    session.execute(_TASKS.update().where(_TASKS.c.id == task_id).values(due_on=due_on))
+
+
+def close_tasks(session: Session, rows: Sequence[TaskRow], now: datetime) -> None:
+    """Tombstones of finished tasks, in one statement; a task closed before (ready again since) is closed anew."""
+    if not rows:
+        return
+    stmt = _dialect(session).insert(_CLOSED)
+    stmt = stmt.on_conflict_do_update(index_elements=[_CLOSED.c.id], set_={
+        "instance_id": stmt.excluded.instance_id, "bpmn_id": stmt.excluded.bpmn_id, "closed_at": stmt.excluded.closed_at})
+    session.execute(stmt, [{"id": r.id, "instance_id": r.instance_id, "bpmn_id": r.bpmn_id, "closed_at": now}
+                           for r in rows])
+
+
+def update_instance(session: Session, instance_id: int, version: int, audit_seq: int | None,
+                    values: dict[str, Any]) -> bool:
+    """Save a case's row only if neither its version nor its trail moved since it was read; whether it did.
+
+    Conditioning on the trail's head too means nothing at all happened to the case meanwhile (claims,
+    assignments and notes append events without a new version).
+    """
+    table: Table = Instance.__table__  # type: ignore[assignment]
+    head = table.c.audit_seq.is_(None) if audit_seq is None else table.c.audit_seq == audit_seq
+    result = session.execute(table.update().where(table.c.id == instance_id, table.c.version == version, head)
+                             .values(**values))
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def set_timer(session: Session, instance_id: int, due_at: datetime | None, now: datetime) -> None:
+    """The case's one pending timer job at ``due_at`` (inserted, or reset as ``schedule_timer`` does), or none."""
+    table: Table = Job.__table__  # type: ignore[assignment]
+    if due_at is None:
+        session.execute(table.delete().where(table.c.instance_id == instance_id, table.c.kind == "timer"))
+        return
+    stmt = _dialect(session).insert(table).values(instance_id=instance_id, kind="timer", status="pending",
+                                                  due_at=due_at, attempts=0, created_at=now, updated_at=now)
+    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.instance_id, table.c.kind], set_={
+        "due_at": due_at, "status": "pending", "attempts": 0, "updated_at": now, "locked_by": None,
+        "locked_until": None, "last_error": None}))
+
+
+def _dialect(session: Session) -> Any:
+    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+
+
 # -- audit ----------------------------------------------------------------------------------
 
 def audit_events(session: Session, instance_id: int) -> Sequence[AuditEvent]:
@@ -322,11 +413,13 @@ def calendar_overrides(session: Session) -> Sequence[CalendarOverride]:
 
 def calendar_stamp(session: Session) -> tuple[int, int]:
     """Changes whenever an override is added or removed: (overrides, last change id)."""
-    row = session.execute(select(
-        select(func.count()).select_from(CalendarOverride).scalar_subquery(),
-        select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery(),
-    )).one()
+    row = session.execute(select(*_calendar_columns())).one()
     return int(row[0]), int(row[1])
+
+
+def _calendar_columns() -> tuple[Any, Any]:
+    return (select(func.count()).select_from(CalendarOverride).scalar_subquery(),
+            select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery())
 
 
 # -- officers' web pages: inbox search, dashboard, attachments, users ------------------------
