@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, insert, select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -196,12 +196,12 @@ class _Material:
     prev_hash: str
 
 
-_EVENTS: Table = AuditEvent.__table__  # type: ignore[assignment]
+_INSERT_EVENTS = insert(AuditEvent.__table__)  # type: ignore[arg-type]
 
 
 def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
     if rows:
-        session.execute(insert(_EVENTS), rows)
+        session.connection().execute(_INSERT_EVENTS, rows)
 
 
 def anchor_values(keys: KeyRing, instance: Instance, seq: int, head: str) -> dict[str, Any]:

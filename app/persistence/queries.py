@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, case, func, or_, select
+from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, defer
 
@@ -184,6 +184,11 @@ def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow], n
     return current
 
 
+def _calendar_columns() -> tuple[Any, Any]:
+    return (select(func.count()).select_from(CalendarOverride).scalar_subquery(),
+            select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery())
+
+
 @dataclass(frozen=True)
 class TaskFacts:
     """What a change of a case needs to know beside its task row, read in the same statement."""
@@ -194,19 +199,27 @@ class TaskFacts:
     timer_job: bool  # the case has a timer job
 
 
+def _task_for_change() -> Select[Any]:
+    overrides, changes = _calendar_columns()
+    others = aliased(TaskRow)
+    waiting = select(func.count()).select_from(others).where(others.instance_id == TaskRow.instance_id)
+    routed = select(TaskRoute.instance_id).where(TaskRoute.instance_id == TaskRow.instance_id).exists()
+    timer = select(Job.id).where(Job.instance_id == TaskRow.instance_id, Job.kind == "timer").exists()
+    return select(TaskRow, overrides, changes, waiting.scalar_subquery(), routed, timer).where(
+        TaskRow.id == bindparam("task_id"))
+
+
+# the hot path's statements are built once: building one costs more CPU than SQLite takes to run it
+_TASK_FOR_CHANGE = _task_for_change()
+
+
 def task_for_change(session: Session, task_id: str) -> tuple[TaskRow, TaskFacts] | None:
     """The waiting task with its case and deployment, the calendar's stamp and what else of the case a save touches.
 
     One statement: a completion's read phase needs nothing else from the database when its task is the
     case's only one (its write then saves under the version and trail head read here).
     """
-    overrides, changes = _calendar_columns()
-    others = aliased(TaskRow)
-    waiting = select(func.count()).select_from(others).where(others.instance_id == TaskRow.instance_id)
-    routed = select(TaskRoute.instance_id).where(TaskRoute.instance_id == TaskRow.instance_id).exists()
-    timer = select(Job.id).where(Job.instance_id == TaskRow.instance_id, Job.kind == "timer").exists()
-    row = session.execute(select(TaskRow, overrides, changes, waiting.scalar_subquery(), routed, timer)
-                          .where(TaskRow.id == task_id)).first()
+    row = session.execute(_TASK_FOR_CHANGE, {"task_id": task_id}).first()
     if row is None:
         return None
     return row[0], TaskFacts((int(row[1]), int(row[2])), int(row[3]), bool(row[4]), bool(row[5]))
@@ -214,32 +227,62 @@ def task_for_change(session: Session, task_id: str) -> tuple[TaskRow, TaskFacts]
 
 _TASKS: Table = TaskRow.__table__  # type: ignore[assignment]
 _CLOSED: Table = ClosedTask.__table__  # type: ignore[assignment]
+_INSTANCES: Table = Instance.__table__  # type: ignore[assignment]
+_JOBS: Table = Job.__table__  # type: ignore[assignment]
+_DELETE_TASKS = delete(_TASKS).where(_TASKS.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TASKS = insert(_TASKS)
+_TASK_DUE = update(_TASKS).where(_TASKS.c.id == bindparam("task_id")).values(due_on=bindparam("due"))
+_SAVED = ("state", "serializer_version", "updated_at", "outcome", "status", "organisation", "received_on", "version",
+          "audit_seq", "audit_head", "audit_anchor", "audit_state")
+
+
+def _update_instance(trail_started: bool) -> Any:
+    head = _INSTANCES.c.audit_seq == bindparam("w_seq") if trail_started else _INSTANCES.c.audit_seq.is_(None)
+    return (update(_INSTANCES)
+            .where(_INSTANCES.c.id == bindparam("w_id"), _INSTANCES.c.version == bindparam("w_version"), head)
+            .values({**{name: bindparam(f"v_{name}") for name in _SAVED},
+                     "completed_at": func.coalesce(_INSTANCES.c.completed_at, bindparam("v_completed_at"))}))
+
+
+_UPDATE_INSTANCE = {True: _update_instance(True), False: _update_instance(False)}
+
+
+def _upserts(dialect: Any) -> tuple[Any, Any]:
+    closed = dialect.insert(_CLOSED)
+    closed = closed.on_conflict_do_update(index_elements=[_CLOSED.c.id], set_={
+        "instance_id": closed.excluded.instance_id, "bpmn_id": closed.excluded.bpmn_id,
+        "closed_at": closed.excluded.closed_at})
+    timer = dialect.insert(_JOBS).values(kind="timer", status="pending", attempts=0)
+    timer = timer.on_conflict_do_update(index_elements=[_JOBS.c.instance_id, _JOBS.c.kind], set_={
+        "due_at": timer.excluded.due_at, "status": "pending", "attempts": 0, "updated_at": timer.excluded.updated_at,
+        "locked_by": None, "locked_until": None, "last_error": None})
+    return closed, timer
+
+
+_UPSERTS = {"postgresql": _upserts(postgresql), "sqlite": _upserts(sqlite)}
+_DELETE_TIMER = delete(_JOBS).where(_JOBS.c.instance_id == bindparam("instance_id"), _JOBS.c.kind == "timer")
 
 
 def delete_tasks(session: Session, task_ids: Sequence[str]) -> None:
     """Tasks that stopped waiting (their drafts go with them: ``ON DELETE CASCADE``)."""
     if task_ids:
-        session.execute(_TASKS.delete().where(_TASKS.c.id.in_(sorted(task_ids))))
+        session.connection().execute(_DELETE_TASKS, {"ids": sorted(task_ids)})
 
 
 def insert_tasks(session: Session, rows: Sequence[TaskRow]) -> None:
     if rows:
-        session.execute(_TASKS.insert(), [{c.key: getattr(row, c.key) for c in _TASKS.c} for row in rows])
+        session.connection().execute(_INSERT_TASKS, [{c.key: getattr(row, c.key) for c in _TASKS.c} for row in rows])
 
 
 def set_task_due(session: Session, task_id: str, due_on: date | None) -> None:
-    session.execute(_TASKS.update().where(_TASKS.c.id == task_id).values(due_on=due_on))
+    session.connection().execute(_TASK_DUE, {"task_id": task_id, "due": due_on})
 
 
 def close_tasks(session: Session, rows: Sequence[TaskRow], now: datetime) -> None:
     """Tombstones of finished tasks, in one statement; a task closed before (ready again since) is closed anew."""
-    if not rows:
-        return
-    stmt = _dialect(session).insert(_CLOSED)
-    stmt = stmt.on_conflict_do_update(index_elements=[_CLOSED.c.id], set_={
-        "instance_id": stmt.excluded.instance_id, "bpmn_id": stmt.excluded.bpmn_id, "closed_at": stmt.excluded.closed_at})
-    session.execute(stmt, [{"id": r.id, "instance_id": r.instance_id, "bpmn_id": r.bpmn_id, "closed_at": now}
-                           for r in rows])
+    if rows:
+        session.connection().execute(_UPSERTS[_dialect(session)][0], [
+            {"id": r.id, "instance_id": r.instance_id, "bpmn_id": r.bpmn_id, "closed_at": now} for r in rows])
 
 
 def update_instance(session: Session, instance_id: int, version: int, audit_seq: int | None,
@@ -247,30 +290,26 @@ def update_instance(session: Session, instance_id: int, version: int, audit_seq:
     """Save a case's row only if neither its version nor its trail moved since it was read; whether it did.
 
     Conditioning on the trail's head too means nothing at all happened to the case meanwhile (claims,
-    assignments and notes append events without a new version).
+    assignments and notes append events without a new version). ``values`` holds every column the save
+    writes; ``completed_at`` is kept when already set.
     """
-    table: Table = Instance.__table__  # type: ignore[assignment]
-    head = table.c.audit_seq.is_(None) if audit_seq is None else table.c.audit_seq == audit_seq
-    result = session.execute(table.update().where(table.c.id == instance_id, table.c.version == version, head)
-                             .values(**values))
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    params = {f"v_{name}": values[name] for name in _SAVED}
+    params.update(w_id=instance_id, w_version=version, w_seq=audit_seq, v_completed_at=values.get("completed_at"))
+    result = session.connection().execute(_UPDATE_INSTANCE[audit_seq is not None], params)
+    return bool(result.rowcount == 1)
 
 
 def set_timer(session: Session, instance_id: int, due_at: datetime | None, now: datetime) -> None:
     """The case's one pending timer job at ``due_at`` (inserted, or reset as ``schedule_timer`` does), or none."""
-    table: Table = Job.__table__  # type: ignore[assignment]
     if due_at is None:
-        session.execute(table.delete().where(table.c.instance_id == instance_id, table.c.kind == "timer"))
-        return
-    stmt = _dialect(session).insert(table).values(instance_id=instance_id, kind="timer", status="pending",
-                                                  due_at=due_at, attempts=0, created_at=now, updated_at=now)
-    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.instance_id, table.c.kind], set_={
-        "due_at": due_at, "status": "pending", "attempts": 0, "updated_at": now, "locked_by": None,
-        "locked_until": None, "last_error": None}))
+        session.connection().execute(_DELETE_TIMER, {"instance_id": instance_id})
+    else:
+        session.connection().execute(_UPSERTS[_dialect(session)][1], {
+            "instance_id": instance_id, "due_at": due_at, "created_at": now, "updated_at": now})
 
 
-def _dialect(session: Session) -> Any:
-    return postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+def _dialect(session: Session) -> str:
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 
 # -- audit ----------------------------------------------------------------------------------
@@ -417,9 +456,6 @@ def calendar_stamp(session: Session) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
-def _calendar_columns() -> tuple[Any, Any]:
-    return (select(func.count()).select_from(CalendarOverride).scalar_subquery(),
-            select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery())
 
 
 # -- officers' web pages: inbox search, dashboard, attachments, users ------------------------
