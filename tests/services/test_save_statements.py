@@ -1,0 +1,81 @@
+"""How many SQL statements a step costs, on both databases: a regression guard for the save path, not a timing.
+
+Counted as the benchmark counts them (``bench/services.py``): every statement sent to the database,
+SQLite's ``BEGIN`` / ``BEGIN IMMEDIATE`` included. One completion on the shared bench model is its read
+(the task with its case, calendar stamp and what else of the case the save touches) and one short write:
+the case's row, the finished task, its tombstone, the next task and the trail's event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import event
+
+from app.persistence import audit, queries
+from app.persistence.worklist import TaskDraft
+from app.services import cases, deploy, drafts, tasks, users
+from app.services.runtime import Runtime
+from bench.common import BENCH_PID, bench_payload, model_files
+
+MAX_PER_STEP = 8
+
+
+@contextmanager
+def _statements(rt: Runtime) -> Iterator[list[str]]:
+    sent: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    engines = {rt.db.read_engine, rt.db.write_engine}
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield sent
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", count)
+
+
+def _ready(rt: Runtime, instance_id: int) -> str:
+    with rt.db.reading() as session:
+        (row,) = queries.instance_tasks(session, instance_id)
+        return row.id
+
+
+def test_each_step_of_the_bench_model_takes_at_most_eight_statements(rt: Runtime) -> None:
+    deploy.deploy(rt, None, BENCH_PID, model_files(BENCH_PID))
+    admin = users.create_user(rt, "bench_admin", "Quản trị thử", "mat-khau-dai-123", ["admin"])
+    cases.start_case(rt, admin, BENCH_PID, {})  # the first reads the diagram and calendar into the process's cache
+    with _statements(rt) as sent:
+        instance_id = cases.start_case(rt, admin, BENCH_PID, {}).instance.id
+    assert len(sent) <= 10, sent
+    for step in range(1, 6):
+        task_id = _ready(rt, instance_id)
+        with _statements(rt) as sent:
+            tasks.complete_task(rt, admin, task_id, bench_payload(step))
+        assert len(sent) <= MAX_PER_STEP, (step, sent)
+    with rt.db.reading() as session:
+        instance = queries.instance(session, instance_id)
+        assert instance is not None and instance.status == "completed" and instance.version == 7
+        assert queries.instance_tasks(session, instance_id) == []
+        events = list(queries.audit_events(session, instance_id))
+        check = audit.verify_case(rt.audit_keys, instance, events)
+    assert check.ok and [e.action for e in events] == ["instance_started"] + ["task_completed"] * 5 + [
+        "instance_completed"], check
+
+
+def test_a_finished_tasks_drafts_go_with_its_row(rt: Runtime) -> None:
+    deploy.deploy(rt, None, BENCH_PID, model_files(BENCH_PID))
+    admin = users.create_user(rt, "bench_admin", "Quản trị thử", "mat-khau-dai-123", ["admin"])
+    instance_id = cases.start_case(rt, admin, BENCH_PID, {}).instance.id
+    first = _ready(rt, instance_id)
+    drafts.save_draft(rt, admin, first, data={"t1_name": "nháp"})
+    tasks.complete_task(rt, admin, first, bench_payload(1))
+    second = _ready(rt, instance_id)
+    drafts.save_draft(rt, admin, second, data={"t2_name": "nháp"})
+    with rt.db.reading() as session:
+        assert [d.task_id for d in session.query(TaskDraft).all()] == [second]
