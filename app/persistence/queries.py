@@ -30,6 +30,7 @@ from app.persistence.models import (
     StepFailure,
     TaskRow,
     User,
+    UserRole,
 )
 from app.persistence.worklist import TaskRoute
 
@@ -74,6 +75,12 @@ def user_by_token_hash(session: Session, token_sha256: str) -> User | None:
         select(User).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_sha256 == token_sha256, ApiToken.revoked_at.is_(None))
     )
+
+
+# who a request is: the account's columns and its roles (one string), in the one query that finds the account
+PRINCIPAL_COLUMNS = (User.id, User.username, User.full_name, User.organisation, User.is_active,
+                     select(func.aggregate_strings(UserRole.role, " ")).where(UserRole.user_id == User.id)
+                     .scalar_subquery().label("role_list"))
 
 
 # -- deployments ----------------------------------------------------------------------------

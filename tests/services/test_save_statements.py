@@ -16,7 +16,7 @@ from sqlalchemy import event
 
 from app.persistence import audit, queries
 from app.persistence.worklist import TaskDraft
-from app.services import cases, deploy, drafts, tasks, users
+from app.services import cases, deploy, drafts, sessions, tasks, users
 from app.services.runtime import Runtime
 from bench.common import BENCH_PID, bench_payload, model_files
 
@@ -79,3 +79,18 @@ def test_a_finished_tasks_drafts_go_with_its_row(rt: Runtime) -> None:
     drafts.save_draft(rt, admin, second, data={"t2_name": "nháp"})
     with rt.db.reading() as session:
         assert [d.task_id for d in session.query(TaskDraft).all()] == [second]
+
+
+def test_who_a_request_is_takes_one_query(rt: Runtime) -> None:
+    """A bearer token or a session cookie: the account and its roles in one statement (plus SQLite's BEGIN)."""
+    officer = users.create_user(rt, "hai_vai_tro", "Cán bộ hai vai trò", "mat-khau-dai-123", ["resolver", "verifier"],
+                                organisation="SO_TNMT")
+    token = sessions.issue_token(rt, officer, "thử", 1).value
+    cookie = sessions.sign_in(rt, "hai_vai_tro", "mat-khau-dai-123", sessions.Client()).session_token
+    begins = 1 if rt.db.dialect == "sqlite" else 0
+    for resolve, secret in ((sessions.authenticate_token, token), (sessions.resume, cookie)):
+        with _statements(rt) as sent:
+            found = resolve(rt, secret)
+        assert len(sent) == 1 + begins, sent
+        assert (found.username, found.full_name, found.roles, found.organisation) == (
+            "hai_vai_tro", "Cán bộ hai vai trò", frozenset({"resolver", "verifier"}), "SO_TNMT")
