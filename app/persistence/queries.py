@@ -204,6 +204,7 @@ class TaskFacts:
     waiting: int  # how many task rows the case has (this one included)
     routed: bool  # the case has routes to named officers (``task_routes``)
     timer_job: bool  # the case has a timer job
+    timer_settled: datetime | None  # its due time, when the job is pending, unclaimed and unfailed: as a save leaves it
 
 
 def _task_for_change() -> Select[Any]:
@@ -211,9 +212,10 @@ def _task_for_change() -> Select[Any]:
     others = aliased(TaskRow)
     waiting = select(func.count()).select_from(others).where(others.instance_id == TaskRow.instance_id)
     routed = select(TaskRoute.instance_id).where(TaskRoute.instance_id == TaskRow.instance_id).exists()
-    timer = select(Job.id).where(Job.instance_id == TaskRow.instance_id, Job.kind == "timer").exists()
-    return select(TaskRow, overrides, changes, waiting.scalar_subquery(), routed, timer).where(
-        TaskRow.id == bindparam("task_id"))
+    return (select(TaskRow, overrides, changes, waiting.scalar_subquery(), routed, Job.id, Job.due_at, Job.status,
+                   Job.attempts, Job.locked_by, Job.locked_until, Job.last_error)
+            .outerjoin(Job, and_(Job.instance_id == TaskRow.instance_id, Job.kind == "timer"))
+            .where(TaskRow.id == bindparam("task_id")))
 
 
 # the hot path's statements are built once: building one costs more CPU than SQLite takes to run it
@@ -229,7 +231,10 @@ def task_for_change(session: Session, task_id: str) -> tuple[TaskRow, TaskFacts]
     row = session.execute(_TASK_FOR_CHANGE, {"task_id": task_id}).first()
     if row is None:
         return None
-    return row[0], TaskFacts((int(row[1]), int(row[2])), int(row[3]), bool(row[4]), bool(row[5]))
+    job, due, status, attempts, locked_by, locked_until, error = row[5:12]
+    settled = due if job is not None and (status, attempts, locked_by, locked_until, error) == (
+        "pending", 0, None, None, None) else None
+    return row[0], TaskFacts((int(row[1]), int(row[2])), int(row[3]), bool(row[4]), job is not None, settled)
 
 
 _TASKS: Table = TaskRow.__table__  # type: ignore[assignment]

@@ -75,6 +75,7 @@ class Seen:
     timer_job: bool  # it had a timer job
     routed: bool  # it had routes to named officers
     created: bool = False  # inserted by this transaction: its trail starts here
+    timer_settled: datetime | None = None  # its job's due time, when the job was already as a save leaves it
 
     @staticmethod
     def new() -> Seen:
@@ -138,8 +139,8 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     timer = None if run.completed else run.next_timer_at()
     if seen is None:
         schedule_timer(session, instance.id, timer, now)
-    elif timer is not None or seen.timer_job:
-        queries.set_timer(session, instance.id, timer, now)
+    elif (timer is not None or seen.timer_job) and (timer is None or timer != seen.timer_settled):
+        queries.set_timer(session, instance.id, timer, now)  # unless the job already waits for that moment
     for task in tasks:
         task.instance = instance
     return tasks

@@ -139,7 +139,8 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
                          before=before, task_id=task_id, bpmn_id=bpmn_id,
                          extra={"submitted": data, **({"branch": branch} if branch else {})},
-                         seen=Seen(waiting, facts.timer_job, facts.routed or routed is not None))
+                         seen=Seen(waiting, facts.timer_job, facts.routed or routed is not None,
+                                   timer_settled=facts.timer_settled))
         documents.store_numbered(rt, session, principal.username, instance, process, run, numbered, step=bpmn_id,
                                  task_id=task_id)
         if hook:
