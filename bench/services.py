@@ -1,8 +1,8 @@
 """(b) The services layer on a SQLite file, (e) our engine alone, storage per case, and a profile.
 
 Everything here goes through the same functions the API calls: ``cases.start_case`` and
-``tasks.complete_task`` (one transaction each: lock, load, validate, run, save state, task rows
-and the audit event).
+``tasks.complete_task`` (each: read, validate and run in memory, then one short write transaction
+saving state, task rows and the audit events under the version read).
 """
 
 from __future__ import annotations
