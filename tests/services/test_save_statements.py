@@ -12,8 +12,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 
+from app.errors import TaskNotReady
 from app.persistence import audit, queries
 from app.persistence.worklist import TaskDraft
 from app.services import cases, deploy, drafts, sessions, tasks, users
@@ -94,3 +96,20 @@ def test_who_a_request_is_takes_one_query(rt: Runtime) -> None:
         assert len(sent) == 1 + begins, sent
         assert (found.username, found.full_name, found.roles, found.organisation) == (
             "hai_vai_tro", "Cán bộ hai vai trò", frozenset({"resolver", "verifier"}), "SO_TNMT")
+
+
+def test_a_draft_saved_as_its_task_is_completed_is_409_not_an_orphan(rt: Runtime,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """The draft's save read the task just before the completion deleted it (PostgreSQL's read committed)."""
+    deploy.deploy(rt, None, BENCH_PID, model_files(BENCH_PID))
+    admin = users.create_user(rt, "bench_admin", "Quản trị thử", "mat-khau-dai-123", ["admin"])
+    instance_id = cases.start_case(rt, admin, BENCH_PID, {}).instance.id
+    first = _ready(rt, instance_id)
+    with rt.db.reading() as session:
+        stale = queries.task_row(session, first)
+    tasks.complete_task(rt, admin, first, bench_payload(1))
+    monkeypatch.setattr(drafts, "task_or_error", lambda *_: stale)
+    with pytest.raises(TaskNotReady):
+        drafts.save_draft(rt, admin, first, data={"t1_name": "nháp"})
+    with rt.db.reading() as session:
+        assert session.query(TaskDraft).all() == []
