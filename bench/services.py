@@ -1,8 +1,8 @@
 """(b) The services layer on a SQLite file, (e) our engine alone, storage per case, and a profile.
 
 Everything here goes through the same functions the API calls: ``cases.start_case`` and
-``tasks.complete_task`` (one transaction each: lock, load, validate, run, save state, task rows
-and the audit event).
+``tasks.complete_task`` (each: read, validate and run in memory, then one short write transaction
+saving state, task rows and the audit events under the version read).
 """
 
 from __future__ import annotations
@@ -176,7 +176,7 @@ class ServiceBench:
             start_data = scenario.start_data()
             on_its_day(self.rt.clock, start_data, first=True)
             instance = cases.start_case(self.rt, self.principal(scenario.start_role), scenario.process_id,
-                                        start_data)
+                                        start_data).instance
             for bpmn_id, role, payload in scenario.steps:
                 task_id, data, principal = self.next_task(instance.id, bpmn_id), payload(), self.principal(role)
                 on_its_day(self.rt.clock, data)

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -146,6 +146,69 @@ def _checked_head(session: Session, keys: KeyRing, instance: Instance) -> tuple[
     if not keys.check_seal(instance.audit_anchor, sealed) or found != (instance.audit_seq, instance.audit_head):
         raise TrailBroken()
     return found
+
+
+def sealed_head(keys: KeyRing, instance: Instance) -> tuple[int, str]:
+    """The chain's (seq, head) as the case's row carries it, refused unless its anchor sealed them.
+
+    The save path appends from this without reading the events back: a last event deleted behind
+    the application's back then leaves a gap in the sequence, which ``verify_case`` reports.
+    """
+    sealed = anchor_material(case_chain(instance.id), instance.audit_seq or 0, instance.audit_head or GENESIS,
+                             instance.audit_state or "")
+    if not keys.check_seal(instance.audit_anchor, sealed):
+        raise TrailBroken()
+    return instance.audit_seq or 0, instance.audit_head or GENESIS
+
+
+@dataclass
+class Appended:
+    """Events of one case built in memory, chained from a known head, written with one statement.
+
+    ``rows`` go to ``insert_events``; ``seq`` and ``head`` are what the case's anchor must then seal.
+    """
+
+    keys: KeyRing
+    instance_id: int
+    seq: int
+    head: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, *, at: datetime, actor: str, action: str, data: dict[str, Any], task_id: str | None = None,
+            bpmn_id: str | None = None) -> None:
+        event = _Material(self.instance_id, self.seq + 1, at, actor, action, task_id, bpmn_id, canonical_json(data),
+                          self.head)
+        digest = self.keys.sign(event_material(event))
+        self.rows.append({**event.__dict__, "hash": digest, "key_id": self.keys.current})
+        self.seq, self.head = event.seq, digest
+
+
+@dataclass(frozen=True)
+class _Material:
+    instance_id: int
+    seq: int
+    at: datetime
+    actor: str
+    action: str
+    task_id: str | None
+    bpmn_id: str | None
+    data: str
+    prev_hash: str
+
+
+_INSERT_EVENTS = insert(AuditEvent.__table__)  # type: ignore[arg-type]
+
+
+def insert_events(session: Session, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(_INSERT_EVENTS, rows)
+
+
+def anchor_values(keys: KeyRing, instance: Instance, seq: int, head: str) -> dict[str, Any]:
+    """The anchor columns sealing the chain's (seq, head) and the row as ``instance`` holds it now."""
+    state = state_digest(instance)
+    return {"audit_seq": seq, "audit_head": head, "audit_state": state,
+            "audit_anchor": keys.seal(anchor_material(case_chain(instance.id), seq, head, state))}
 
 
 def row_is_sealed(keys: KeyRing, instance: Instance) -> bool:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased, defer
 
 from app.persistence import search
 from app.persistence.models import (
@@ -29,7 +30,9 @@ from app.persistence.models import (
     StepFailure,
     TaskRow,
     User,
+    UserRole,
 )
+from app.persistence.worklist import TaskRoute
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,12 @@ def user_by_token_hash(session: Session, token_sha256: str) -> User | None:
         select(User).join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.token_sha256 == token_sha256, ApiToken.revoked_at.is_(None))
     )
+
+
+# who a request is: the account's columns and its roles (one string), in the one query that finds the account
+PRINCIPAL_COLUMNS = (User.id, User.username, User.full_name, User.organisation, User.is_active,
+                     select(func.aggregate_strings(UserRole.role, " ")).where(UserRole.user_id == User.id)
+                     .scalar_subquery().label("role_list"))
 
 
 # -- deployments ----------------------------------------------------------------------------
@@ -180,6 +189,139 @@ def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow], n
             session.add(row)
             current.append(row)
     return current
+
+
+def _calendar_columns() -> tuple[Any, Any]:
+    return (select(func.count()).select_from(CalendarOverride).scalar_subquery(),
+            select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery())
+
+
+@dataclass(frozen=True)
+class TaskFacts:
+    """What a change of a case needs to know beside its task row, read in the same statement."""
+
+    calendar: tuple[int, int]  # ``calendar_stamp``
+    waiting: int  # how many task rows the case has (this one included)
+    routed: bool  # the case has routes to named officers (``task_routes``)
+    timer_job: bool  # the case has a timer job
+    timer_settled: datetime | None  # its due time, when the job is pending, unclaimed and unfailed: as a save leaves it
+
+
+def _task_for_change() -> Select[Any]:
+    overrides, changes = _calendar_columns()
+    others = aliased(TaskRow)
+    waiting = select(func.count()).select_from(others).where(others.instance_id == TaskRow.instance_id)
+    routed = select(TaskRoute.instance_id).where(TaskRoute.instance_id == TaskRow.instance_id).exists()
+    return (select(TaskRow, overrides, changes, waiting.scalar_subquery(), routed, Job.id, Job.due_at, Job.status,
+                   Job.attempts, Job.locked_by, Job.locked_until, Job.last_error)
+            .outerjoin(Job, and_(Job.instance_id == TaskRow.instance_id, Job.kind == "timer"))
+            .where(TaskRow.id == bindparam("task_id")))
+
+
+# the hot path's statements are built once: building one costs more CPU than SQLite takes to run it
+_TASK_FOR_CHANGE = _task_for_change()
+
+
+def task_for_change(session: Session, task_id: str) -> tuple[TaskRow, TaskFacts] | None:
+    """The waiting task with its case and deployment, the calendar's stamp and what else of the case a save touches.
+
+    One statement: a completion's read phase needs nothing else from the database when its task is the
+    case's only one (its write then saves under the version and trail head read here).
+    """
+    row = session.execute(_TASK_FOR_CHANGE, {"task_id": task_id}).first()
+    if row is None:
+        return None
+    job, due, status, attempts, locked_by, locked_until, error = row[5:12]
+    settled = due if job is not None and (status, attempts, locked_by, locked_until, error) == (
+        "pending", 0, None, None, None) else None
+    return row[0], TaskFacts((int(row[1]), int(row[2])), int(row[3]), bool(row[4]), job is not None, settled)
+
+
+_TASKS: Table = TaskRow.__table__  # type: ignore[assignment]
+_CLOSED: Table = ClosedTask.__table__  # type: ignore[assignment]
+_INSTANCES: Table = Instance.__table__  # type: ignore[assignment]
+_JOBS: Table = Job.__table__  # type: ignore[assignment]
+_DELETE_TASKS = delete(_TASKS).where(_TASKS.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TASKS = insert(_TASKS)
+_TASK_DUE = update(_TASKS).where(_TASKS.c.id == bindparam("task_id")).values(due_on=bindparam("due"))
+_SAVED = ("state", "serializer_version", "updated_at", "outcome", "status", "organisation", "received_on", "version",
+          "audit_seq", "audit_head", "audit_anchor", "audit_state")
+
+
+def _update_instance(trail_started: bool) -> Any:
+    head = _INSTANCES.c.audit_seq == bindparam("w_seq") if trail_started else _INSTANCES.c.audit_seq.is_(None)
+    return (update(_INSTANCES)
+            .where(_INSTANCES.c.id == bindparam("w_id"), _INSTANCES.c.version == bindparam("w_version"), head)
+            .values({**{name: bindparam(f"v_{name}") for name in _SAVED},
+                     "completed_at": func.coalesce(_INSTANCES.c.completed_at, bindparam("v_completed_at"))}))
+
+
+_UPDATE_INSTANCE = {True: _update_instance(True), False: _update_instance(False)}
+
+
+def _upserts(dialect: Any) -> tuple[Any, Any]:
+    closed = dialect.insert(_CLOSED)
+    closed = closed.on_conflict_do_update(index_elements=[_CLOSED.c.id], set_={
+        "instance_id": closed.excluded.instance_id, "bpmn_id": closed.excluded.bpmn_id,
+        "closed_at": closed.excluded.closed_at})
+    timer = dialect.insert(_JOBS).values(kind="timer", status="pending", attempts=0)
+    timer = timer.on_conflict_do_update(index_elements=[_JOBS.c.instance_id, _JOBS.c.kind], set_={
+        "due_at": timer.excluded.due_at, "status": "pending", "attempts": 0, "updated_at": timer.excluded.updated_at,
+        "locked_by": None, "locked_until": None, "last_error": None})
+    return closed, timer
+
+
+_UPSERTS = {"postgresql": _upserts(postgresql), "sqlite": _upserts(sqlite)}
+_DELETE_TIMER = delete(_JOBS).where(_JOBS.c.instance_id == bindparam("instance_id"), _JOBS.c.kind == "timer")
+
+
+def delete_tasks(session: Session, task_ids: Sequence[str]) -> None:
+    """Tasks that stopped waiting (their drafts go with them: ``ON DELETE CASCADE``)."""
+    if task_ids:
+        session.connection().execute(_DELETE_TASKS, {"ids": sorted(task_ids)})
+
+
+def insert_tasks(session: Session, rows: Sequence[TaskRow]) -> None:
+    if rows:
+        session.connection().execute(_INSERT_TASKS, [{c.key: getattr(row, c.key) for c in _TASKS.c} for row in rows])
+
+
+def set_task_due(session: Session, task_id: str, due_on: date | None) -> None:
+    session.connection().execute(_TASK_DUE, {"task_id": task_id, "due": due_on})
+
+
+def close_tasks(session: Session, rows: Sequence[TaskRow], now: datetime) -> None:
+    """Tombstones of finished tasks, in one statement; a task closed before (ready again since) is closed anew."""
+    if rows:
+        session.connection().execute(_UPSERTS[_dialect(session)][0], [
+            {"id": r.id, "instance_id": r.instance_id, "bpmn_id": r.bpmn_id, "closed_at": now} for r in rows])
+
+
+def update_instance(session: Session, instance_id: int, version: int, audit_seq: int | None,
+                    values: dict[str, Any]) -> bool:
+    """Save a case's row only if neither its version nor its trail moved since it was read; whether it did.
+
+    Conditioning on the trail's head too means nothing at all happened to the case meanwhile (claims,
+    assignments and notes append events without a new version). ``values`` holds every column the save
+    writes; ``completed_at`` is kept when already set.
+    """
+    params = {f"v_{name}": values[name] for name in _SAVED}
+    params.update(w_id=instance_id, w_version=version, w_seq=audit_seq, v_completed_at=values.get("completed_at"))
+    result = session.connection().execute(_UPDATE_INSTANCE[audit_seq is not None], params)
+    return bool(result.rowcount == 1)
+
+
+def set_timer(session: Session, instance_id: int, due_at: datetime | None, now: datetime) -> None:
+    """The case's one pending timer job at ``due_at`` (inserted, or reset as ``schedule_timer`` does), or none."""
+    if due_at is None:
+        session.connection().execute(_DELETE_TIMER, {"instance_id": instance_id})
+    else:
+        session.connection().execute(_UPSERTS[_dialect(session)][1], {
+            "instance_id": instance_id, "due_at": due_at, "created_at": now, "updated_at": now})
+
+
+def _dialect(session: Session) -> str:
+    return "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
 
 
 # -- audit ----------------------------------------------------------------------------------
@@ -322,11 +464,10 @@ def calendar_overrides(session: Session) -> Sequence[CalendarOverride]:
 
 def calendar_stamp(session: Session) -> tuple[int, int]:
     """Changes whenever an override is added or removed: (overrides, last change id)."""
-    row = session.execute(select(
-        select(func.count()).select_from(CalendarOverride).scalar_subquery(),
-        select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery(),
-    )).one()
+    row = session.execute(select(*_calendar_columns())).one()
     return int(row[0]), int(row[1])
+
+
 
 
 # -- officers' web pages: inbox search, dashboard, attachments, users ------------------------

@@ -7,7 +7,8 @@ reads them:
   they become ready — set when someone assigns a step to a named officer, or when a form names the
   officer (the verifier of ``assign_verification``); cleared when the holder gives the work back.
 - ``task_drafts``: a form saved without completing it, per task and per officer. Not part of the
-  case's legal trail; deleted when the task stops waiting.
+  case's legal trail; deleted with the task's row when the task stops waiting (``ON DELETE CASCADE``,
+  migration 0020).
 - ``petition_keys``: digests of who complains against which first decision (the ID number, or the
   name and address, each with the decision's number), so a registration can warn of a case already
   open for the same petition without reading any case's state.
@@ -40,7 +41,8 @@ class TaskRoute(Base):
 class TaskDraft(Base):
     __tablename__ = "task_drafts"
 
-    task_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    # a draft goes with its task's row (migration 0020): deleting the tasks that stopped waiting drops their drafts
+    task_id: Mapped[str] = mapped_column(String(36), ForeignKey("tasks.id", ondelete="CASCADE"), primary_key=True)
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id"), index=True)
     content: Mapped[str] = mapped_column(Text)  # JSON: {"fields": [[name, value], …]} or {"data": {…}}

@@ -18,14 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import inspect
 from sqlalchemy.orm import Session
 
 from app.engine import CompiledProcess
 from app.persistence import audit, queries, worklist
 from app.persistence.models import Instance, TaskRow, User
 from app.services import access
-from app.services.runtime import Runtime
 from app.services.sessions import principal_of
 
 
@@ -74,23 +72,19 @@ def route_from_form(session: Session, instance: Instance, process: CompiledProce
     return None
 
 
-def settle(rt: Runtime, session: Session, instance: Instance, waiting: Sequence[TaskRow], fresh: Sequence[TaskRow],
+def settle(session: Session, instance: Instance, fresh: Sequence[TaskRow], events: audit.Appended,
            now: datetime) -> None:
-    """After a save: give each newly ready task to its case's routed officer; drop drafts of tasks gone."""
-    worklist.drop_drafts_except(session, instance.id, [t.id for t in waiting])
+    """Before a save writes them: give each newly ready task to its case's routed officer, in the trail too.
+
+    (Drafts of the tasks that stopped waiting go with their rows: ``ON DELETE CASCADE``.)
+    """
     for row in fresh:
         found = worklist.route(session, instance.id, row.role, row.organisation)
         if found is None or row.assignee or not may_take(session, found.username, row.role, row.organisation):
             continue
         row.assignee = found.username
-        audit.append_event(session, rt.audit_keys, instance, at=now, actor="system", action="task_assigned",
-                           task_id=row.id, bpmn_id=row.bpmn_id,
-                           data={"assignee": found.username, "step": row.name, "routed_by": found.set_by})
-
-
-def fresh_rows(rows: Sequence[TaskRow]) -> list[TaskRow]:
-    """The rows a save has just added (not yet flushed): the tasks that have just become ready."""
-    return [row for row in rows if inspect(row).pending]
+        events.add(at=now, actor="system", action="task_assigned", task_id=row.id, bpmn_id=row.bpmn_id,
+                   data={"assignee": found.username, "step": row.name, "routed_by": found.set_by})
 
 
 def user(session: Session, username: str) -> User | None:

@@ -18,7 +18,7 @@ from app.services import access, documents, duplicates, integrity, organisations
 from app.services.principal import Principal
 from app.services.procedures import PLAN
 from app.services.runtime import Runtime
-from app.services.state import CaseChange, load_run, record_failure, relock, require_sealed, save_run
+from app.services.state import CaseChange, Seen, load_run, record_failure, relock, require_sealed, save_run
 from app.services.uploads import Upload
 
 
@@ -158,12 +158,11 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
     instance.deployment = deployment
     session.add(instance)
     session.flush()
-    audit.open_chain(session, rt.audit_keys, instance)
     prepared.run.put({**(links or {}), CASE_NUMBER_VARIABLE: instance.case_number})
     step = prepared.process.start.event_id
     numbered = documents.number_step(rt, session, instance, prepared.process, prepared.run, step, prepared.data)
     tasks = save_run(rt, session, instance, prepared.run, actor=principal.username, action="instance_started",
-                     before={}, extra={"deployment_version": deployment.version})
+                     before={}, extra={"deployment_version": deployment.version}, seen=Seen.new())
     documents.store_numbered(rt, session, principal.username, instance, prepared.process, prepared.run, numbered,
                              step=step, task_id=None)
     access.require_own_new_case(principal, instance)

@@ -136,7 +136,7 @@ def issuing_body(process: CompiledProcess, data: Mapping[str, Any], instance: In
 def store_numbered(rt: Runtime, session: Session, actor: str, instance: Instance, process: CompiledProcess,
                    run: WorkflowRun, numbered: list[Numbered], *, step: str, task_id: str | None) -> list[Document]:
     """Make and keep the numbered documents from the saved case, each recorded in its audit trail."""
-    made, officer = [], _full_name(session, actor)
+    made, officer = [], _full_name(session, actor) if numbered else actor
     for item in numbered:
         content = _render(rt, session, instance, process, run.data, item.kind, item.organisation, item.number.text,
                           item.issued_on, officer)

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app.errors import InvalidInput
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import InvalidInput, TaskNotReady
 from app.persistence import worklist
 from app.persistence.worklist import TaskDraft
 from app.services import access
@@ -51,6 +53,10 @@ def save_draft(rt: Runtime, principal: Principal, task_id: str, *, fields: list[
         if found is None:
             session.add(TaskDraft(task_id=task_id, username=principal.username, instance_id=row.instance_id,
                                   content=content, size=size, saved_at=now))
+            try:
+                session.flush()
+            except IntegrityError as exc:  # the task was completed meanwhile: its row, which drafts need, is gone
+                raise TaskNotReady() from exc
         else:
             found.content, found.size, found.saved_at = content, size, now
         return Draft(task_id, now, size, fields, data)

@@ -331,9 +331,12 @@ def reference_fields(schema: Mapping[str, Any], path: str = "") -> Iterator[str]
 
 def check_references(session: Session, schema: Mapping[str, Any], data: Any, today: date) -> dict[str, str]:
     """Field errors for every organisation field of a form's data that is not a current catalogue entry."""
+    patterns = list(reference_fields(schema))
+    if not patterns:  # a form naming no organisation: the catalogue is not read
+        return {}
     entries = {e.code: e for e in catalogue.organisations(session)}
     fields: dict[str, str] = {}
-    for pattern in reference_fields(schema):
+    for pattern in patterns:
         for where, value in _values(data, pattern.split(".")):
             entry = entries.get(value) if isinstance(value, str) else None
             if entry is None:

@@ -50,20 +50,24 @@ class Runtime:
     def today(self) -> date:
         return local_date(self.clock.now())
 
-    def process(self, session: Session, deployment: Deployment) -> CompiledProcess:
-        """The deployment's compiled process (parsed once, then cached), with the calendar up to date."""
-        self.refresh_calendar(session)
+    def process(self, session: Session, deployment: Deployment,
+                calendar: tuple[int, int] | None = None) -> CompiledProcess:
+        """The deployment's compiled process (parsed once, then cached), with the calendar up to date.
+
+        ``calendar``: the calendar's stamp when the caller read it already, in the same transaction.
+        """
+        self.refresh_calendar(session, calendar)
         return self.engine.process(
             deployment.id, deployment.process_id, lambda: queries.deployment_files(session, deployment.id)
         )
 
-    def refresh_calendar(self, session: Session) -> None:
+    def refresh_calendar(self, session: Session, stamp: tuple[int, int] | None = None) -> None:
         """Give the engine the calendar as the database has it now; a cheap no-op when unchanged.
 
         Every process (gunicorn worker, timer worker) checks before it runs the engine, so an
         override added with the CLI applies to every deadline computed afterwards.
         """
-        stamp = queries.calendar_stamp(session)
+        stamp = stamp if stamp is not None else queries.calendar_stamp(session)
         if self._calendar_stamp == stamp:
             return
         overrides = [CalendarOverride(o.day, o.kind, o.reason, o.source)  # type: ignore[arg-type]

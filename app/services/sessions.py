@@ -19,6 +19,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -71,6 +72,11 @@ class IssuedToken:
 
 def principal_of(user: User) -> Principal:
     return Principal(user.id, user.username, user.full_name, frozenset(user.role_ids), user.organisation)
+
+
+def _principal(row: Any) -> Principal:
+    """From ``queries.PRINCIPAL_COLUMNS``: the account and its roles came in one statement."""
+    return Principal(row.id, row.username, row.full_name, frozenset((row.role_list or "").split()), row.organisation)
 
 
 def _sha256(value: str) -> str:
@@ -201,13 +207,12 @@ def resume(rt: Runtime, token: str) -> Principal:
     """The officer a session cookie belongs to, while the session lasts (checked on every page)."""
     now = rt.now()
     with rt.db.reading() as session:
-        found = session.execute(select(UserSession, User).join(User, User.id == UserSession.user_id)
+        found = session.execute(select(UserSession, *queries.PRINCIPAL_COLUMNS)
+                                .join(User, User.id == UserSession.user_id)
                                 .where(UserSession.token_sha256 == _sha256(token))).first()
         if found is None:
             raise NotAuthenticated("Phiên đăng nhập không còn hiệu lực; hãy đăng nhập lại.")
-        row, user = found
-        principal = principal_of(user)
-        active = user.is_active
+        row, principal, active = found[0], _principal(found), found.is_active
     if row.ended_at is not None:
         raise NotAuthenticated(ENDED.get(row.end_reason or "", ENDED["expired"]))
     reason = ("expired" if now >= row.expires_at else
@@ -340,12 +345,12 @@ def issue_token(rt: Runtime, principal: Principal, name: str, days: int | None =
 def authenticate_token(rt: Runtime, value: str) -> Principal:
     now = rt.now()
     with rt.db.reading() as session:
-        user = session.scalar(select(User).join(ApiToken, ApiToken.user_id == User.id)
-                              .where(ApiToken.token_sha256 == _sha256(value), ApiToken.revoked_at.is_(None),
-                                     ApiToken.expires_at > now))
+        user = session.execute(select(*queries.PRINCIPAL_COLUMNS).join(ApiToken, ApiToken.user_id == User.id)
+                               .where(ApiToken.token_sha256 == _sha256(value), ApiToken.revoked_at.is_(None),
+                                      ApiToken.expires_at > now)).first()
         if user is None or not user.is_active:
             raise NotAuthenticated("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
-        return principal_of(user)
+        return _principal(user)
 
 
 def list_tokens(rt: Runtime, principal: Principal, username: str | None = None) -> list[ApiToken]:

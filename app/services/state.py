@@ -11,11 +11,11 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.engine import SERIALIZER_VERSION, CompiledProcess, WorkflowRun
 from app.errors import EngineError, NotFound, StaleVersion, TrailBroken
 from app.persistence import audit, queries
-from app.persistence.audit import KeyRing
 from app.persistence.models import Escalation, Instance, Job, StepFailure, TaskRow
 from app.services import access, assignment
 from app.services.runtime import Runtime
@@ -57,9 +57,30 @@ def relock(rt: Runtime, session: Session, instance_id: int, version: int) -> Ins
     return instance
 
 
-def load_run(rt: Runtime, session: Session, instance: Instance) -> tuple[CompiledProcess, WorkflowRun]:
-    process = rt.process(session, instance.deployment)
+def load_run(rt: Runtime, session: Session, instance: Instance,
+             calendar: tuple[int, int] | None = None) -> tuple[CompiledProcess, WorkflowRun]:
+    process = rt.process(session, instance.deployment, calendar)
     return process, rt.engine.load(process, instance.state)
+
+
+@dataclass(frozen=True)
+class Seen:
+    """What the read phase saw of a case, so that its save needs not read it again.
+
+    Valid only with a save that is conditioned on the version and trail head read with it
+    (``save_run`` does so): then nothing of the case changed in between.
+    """
+
+    tasks: list[TaskRow]  # its waiting task rows
+    timer_job: bool  # it had a timer job
+    routed: bool  # it had routes to named officers
+    created: bool = False  # inserted by this transaction: its trail starts here
+    timer_settled: datetime | None = None  # its job's due time, when the job was already as a save leaves it
+
+    @staticmethod
+    def new() -> Seen:
+        """A case being created: nothing waits, nothing is routed, its (empty) chain is anchored by its first save."""
+        return Seen([], False, False, created=True)
 
 
 def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -71,34 +92,77 @@ def data_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any
 
 def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun, *, actor: str,
              action: str, before: dict[str, Any], task_id: str | None = None, bpmn_id: str | None = None,
-             extra: dict[str, Any] | None = None) -> list[TaskRow]:
-    """Write state, task rows and one audit event; return the instance's ready task rows."""
+             extra: dict[str, Any] | None = None, seen: Seen | None = None) -> list[TaskRow]:
+    """Write state, task rows and the change's audit events; return the instance's ready task rows.
+
+    Everything is worked out in memory first, then written with one statement per table: the case's
+    row by one UPDATE conditioned on the version and trail head it was read with (409 if either moved:
+    for a caller holding the row's lock they cannot), the finished tasks deleted, their tombstones
+    and the new tasks inserted, the events inserted. ``seen``: what the read phase knew of the case
+    (its task rows, timer and routes); without it they are read here.
+    """
     now = rt.now()
     data = run.data
-    instance.state = rt.engine.dump(run)
-    instance.serializer_version = SERIALIZER_VERSION
-    instance.updated_at = now
-    instance.outcome = data.get("outcome") if isinstance(data.get("outcome"), str) else None
-    instance.status = "completed" if run.completed else "running"
-    instance.organisation = case_organisation(run)
-    instance.received_on = received_on(data)
+    session.flush()  # a new case gets its id; the caller's own changes to the row reach it first
+    version, audit_seq = instance.version, instance.audit_seq
+    created = seen is not None and seen.created and audit_seq is None and instance.audit_anchor is None
+    seq, head = (0, audit.GENESIS) if created else audit.sealed_head(rt.audit_keys, instance)
+    events = audit.Appended(rt.audit_keys, instance.id, seq, head)
+    values: dict[str, Any] = {
+        "state": rt.engine.dump(run), "serializer_version": SERIALIZER_VERSION, "updated_at": now,
+        "outcome": data.get("outcome") if isinstance(data.get("outcome"), str) else None,
+        "status": "completed" if run.completed else "running", "organisation": case_organisation(run),
+        "received_on": received_on(data)}
     if run.completed and instance.completed_at is None:
-        instance.completed_at = now
-    session.flush()  # assigns the id of a new instance
-    tasks = queries.replace_tasks(session, instance.id, _task_rows(run, instance, now), now)
-    fresh = assignment.fresh_rows(tasks)
+        values["completed_at"] = now
+    waiting = list(seen.tasks) if seen is not None else list(queries.instance_tasks(session, instance.id))
+    tasks, fresh, finished = _changed_tasks(session, waiting, _task_rows(run, instance, now))
     payload = {"changes": data_changes(before, data), "steps": run.steps, **(extra or {})}
-    audit.append_event(session, rt.audit_keys, instance, at=now, actor=actor, action=action,
-                       task_id=task_id, bpmn_id=bpmn_id, data=payload)
-    assignment.settle(rt, session, instance, tasks, fresh, now)  # routed officers, drafts of finished tasks
-    _raise_escalations(session, rt.audit_keys, instance, run, data, now)
-    schedule_timer(session, instance.id, None if run.completed else run.next_timer_at(), now)
+    events.add(at=now, actor=actor, action=action, task_id=task_id, bpmn_id=bpmn_id, data=payload)
+    if seen is None or seen.routed:
+        assignment.settle(session, instance, fresh, events, now)  # routed officers
+    _raise_escalations(session, events, instance, run, data, now)
     if run.completed:
-        audit.append_event(session, rt.audit_keys, instance, at=now, actor="system", action="instance_completed",
-                           data={"outcome": instance.outcome})
+        events.add(at=now, actor="system", action="instance_completed", data={"outcome": values["outcome"]})
+    values["version"] = version + 1
+    for name, value in values.items():
+        set_committed_value(instance, name, value)
+    values.update(audit.anchor_values(rt.audit_keys, instance, events.seq, events.head))
+    if not queries.update_instance(session, instance.id, version, audit_seq, values):
+        raise StaleVersion()
+    for name in ("audit_seq", "audit_head", "audit_anchor", "audit_state"):
+        set_committed_value(instance, name, values[name])
+    queries.delete_tasks(session, [t.id for t in finished])
+    queries.close_tasks(session, finished, now)
+    queries.insert_tasks(session, fresh)
+    audit.insert_events(session, events.rows)
+    timer = None if run.completed else run.next_timer_at()
+    if seen is None:
+        schedule_timer(session, instance.id, timer, now)
+    elif (timer is not None or seen.timer_job) and (timer is None or timer != seen.timer_settled):
+        queries.set_timer(session, instance.id, timer, now)  # unless the job already waits for that moment
     for task in tasks:
         task.instance = instance
     return tasks
+
+
+def _changed_tasks(session: Session, waiting: list[TaskRow],
+                   ready: list[TaskRow]) -> tuple[list[TaskRow], list[TaskRow], list[TaskRow]]:
+    """The rows now waiting (kept ones keep their holder), the fresh ones, and the ones that stopped waiting."""
+    existing = {t.id: t for t in waiting}
+    wanted = {r.id for r in ready}
+    current, fresh = [], []
+    for row in ready:
+        kept = existing.get(row.id)
+        if kept is None:
+            fresh.append(row)
+            current.append(row)
+            continue
+        if kept.due_on != row.due_on:  # a resumed case's deadlines moved
+            queries.set_task_due(session, kept.id, row.due_on)
+            set_committed_value(kept, "due_on", row.due_on)
+        current.append(kept)
+    return current, fresh, [t for t in waiting if t.id not in wanted]
 
 
 def case_organisation(run: WorkflowRun) -> str | None:
@@ -121,8 +185,8 @@ def received_on(data: dict[str, Any]) -> date | None:
 ESCALATION_ROLES = tuple(sorted(access.ROLE_RIGHTS[access.Right.ACKNOWLEDGE_ESCALATIONS], reverse=True))
 
 
-def _raise_escalations(session: Session, keys: KeyRing, instance: Instance, run: WorkflowRun, data: dict[str, Any],
-                       now: datetime) -> None:
+def _raise_escalations(session: Session, events: audit.Appended, instance: Instance, run: WorkflowRun,
+                       data: dict[str, Any], now: datetime) -> None:
     """One escalation per deadline per case (a deadline moved by a resumption is a new deadline): a row for the resolver and
     inspectorate, and an audit line."""
     if not run.escalations:
@@ -140,9 +204,9 @@ def _raise_escalations(session: Session, keys: KeyRing, instance: Instance, run:
             instance_id=instance.id, code=escalated.code, name=escalated.name, subject=escalated.subject,
             raised_at=now, deadline=deadline_day, roles=" ".join(ESCALATION_ROLES),
         ))
-        audit.append_event(session, keys, instance, at=now, actor="system", action="escalation_raised",
-                           data={"code": escalated.code, "name": escalated.name, "subject": escalated.subject,
-                                 deadline_key or "deadline": deadline, "notified": list(ESCALATION_ROLES)})
+        events.add(at=now, actor="system", action="escalation_raised",
+                   data={"code": escalated.code, "name": escalated.name, "subject": escalated.subject,
+                         deadline_key or "deadline": deadline, "notified": list(ESCALATION_ROLES)})
 
 
 def schedule_timer(session: Session, instance_id: int, due_at: datetime | None, now: datetime) -> None:

@@ -21,11 +21,11 @@ from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.services.state import (
     CaseChange,
+    Seen,
     case_organisation,
     load_run,
     lock_instance,
     record_failure,
-    relock,
     require_sealed,
     save_run,
 )
@@ -106,18 +106,19 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
     if not isinstance(data, dict):
         raise InvalidInput("Dữ liệu biểu mẫu phải là một đối tượng JSON.")
     with rt.db.reading() as session:
-        row = task_or_error(session, task_id, principal)
+        row, facts = _task_for_change(session, task_id, principal)
         instance = row.instance
         access.require_task_work(principal, row)
         if expected_version is not None and expected_version != instance.version:
             raise StaleVersion()
         require_sealed(rt, instance)
-        process, run = load_run(rt, session, instance)
+        process, run = load_run(rt, session, instance, facts.calendar)
         data = documents.without_assigned(process, row.bpmn_id, data)
         errors = validate_form(process.validator(row.form), data)
         if errors:
             raise FormValidationError(fields=errors)
-        before, seen, version, bpmn_id = run.data, run.task_data(task_id), instance.version, row.bpmn_id
+        waiting = [row] if facts.waiting == 1 else list(queries.instance_tasks(session, instance.id))
+        before, seen, bpmn_id = run.data, run.task_data(task_id), row.bpmn_id
         branch = run.branch_of(task_id)  # the event (e.g. a central office's notice) this step answers
         try:
             run.complete(task_id, data)
@@ -129,20 +130,31 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         prepared = hook.prepare(rt, session, principal, seen, data) if hook else None
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
-        instance = relock(rt, session, instance.id, version)
-        access.require_task_work(principal, task_or_error(session, task_id, principal))
-        assignment.route_from_form(session, instance, process, row.form, data, case_organisation(run),
-                                   by=principal.username, now=rt.now())
+        # the row as read: the save below is conditioned on its version and trail head, so nobody claimed,
+        # assigned or changed the case in between (else 409), and the access checked above still holds
+        instance = session.merge(instance, load=False)
+        routed = assignment.route_from_form(session, instance, process, row.form, data, case_organisation(run),
+                                            by=principal.username, now=rt.now())
         numbered = documents.number_step(rt, session, instance, process, run, bpmn_id, data)
         tasks = save_run(rt, session, instance, run, actor=principal.username, action="task_completed",
                          before=before, task_id=task_id, bpmn_id=bpmn_id,
-                         extra={"submitted": data, **({"branch": branch} if branch else {})})
+                         extra={"submitted": data, **({"branch": branch} if branch else {})},
+                         seen=Seen(waiting, facts.timer_job, facts.routed or routed is not None,
+                                   timer_settled=facts.timer_settled))
         documents.store_numbered(rt, session, principal.username, instance, process, run, numbered, step=bpmn_id,
                                  task_id=task_id)
         if hook:
             hook.store(rt, session, principal, instance, prepared)
         uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=bpmn_id)
         return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
+
+
+def _task_for_change(session: Session, task_id: str, principal: Principal) -> tuple[TaskRow, queries.TaskFacts]:
+    found = queries.task_for_change(session, task_id)
+    if found is None:
+        task_or_error(session, task_id, principal)  # 409 or 404
+        raise NotFound(access.TASK_NOT_FOUND)  # it appeared in between: as if it had not yet
+    return found
 
 
 def task_or_error(session: Session, task_id: str, principal: Principal) -> TaskRow:

@@ -119,6 +119,17 @@ def test_the_deleted_last_event_is_caught(app: Flask, client: FlaskClient, rt: R
     _assert_caught(app, client, instance_id, "truncated")
 
 
+def test_a_step_saved_after_the_last_event_was_deleted_leaves_a_gap_that_is_caught(
+        app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
+    """The save appends from the head its anchor sealed without reading the events back: the gap stays visible."""
+    instance_id = _case(rt)
+    intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq = 6")
+    resolver = users.authenticate_password(rt, "resolver", "demo")
+    tasks.complete_task(rt, resolver, ready_task_id(rt, instance_id), cases.assignment())
+    assert [e.seq for e in _events(rt, instance_id)][4:6] == [5, 7]
+    _assert_caught(app, client, instance_id, "sequence")
+
+
 def test_every_event_of_a_case_deleted_is_caught(app: Flask, client: FlaskClient, rt: Runtime,
                                                  owner_url: str) -> None:
     instance_id = _case(rt)
