@@ -527,7 +527,7 @@ Index("ix_audit_events_actor_at", AuditEvent.actor, AuditEvent.at)
 Index("ix_audit_events_action_step_at", AuditEvent.action, AuditEvent.bpmn_id, AuditEvent.at)
 Index("ix_account_events_at", AccountEvent.at)
 Index("ix_account_events_actor_at", AccountEvent.actor, AccountEvent.at)
-# Indexes for the inbox at 100,000 cases (migration 0023, measured by bench/inbox.py): the inbox's count of a
+# Indexes for the inbox at 100,000 cases (migration 0021, measured by bench/inbox.py): the inbox's count of a
 # role's tasks reads (role, organisation, instance_id) from the index alone, and the step filter's
 # distinct (bpmn_id, name) of a role likewise, instead of fetching every task row of the role.
 Index("ix_tasks_role_org_instance", TaskRow.role, TaskRow.organisation, TaskRow.instance_id)
