@@ -4,8 +4,8 @@ The inbox's count of a role's ready tasks and the step filter's distinct steps r
 of the role (7,500 at 100,000 cases / 20,000 open tasks); these two covering indexes let SQLite and
 PostgreSQL answer both from the index alone (bench/inbox.py: GET /api/tasks p50 28 → 16 ms).
 
-Revision ID: 0023
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-12-06 15:05:00
 """
 
