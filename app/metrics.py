@@ -22,7 +22,8 @@ if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # a command run before `make run
 
 from prometheus_client import Counter, Histogram, disable_created_metrics  # after the directory exists
 
-disable_created_metrics()  # type: ignore[no-untyped-call]  # the *_created series say when a process started counting: noise in the sum over workers
+# the *_created series say when each process started counting: noise in a sum over workers
+disable_created_metrics()  # type: ignore[no-untyped-call]
 HTTP_REQUESTS = Counter("app_http_requests", "HTTP requests answered, by route (URL rule), method and status",
                         ["route", "method", "status"])
 HTTP_LATENCY = Histogram("app_http_request_duration_seconds", "Time to answer an HTTP request, by route (URL rule)",
