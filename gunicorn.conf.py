@@ -54,14 +54,14 @@ def on_exit(server):
 # The application logs each request once (app/ops), with its id, route and user: gunicorn's access
 # log would only repeat it, so it is dropped (WARNING); gunicorn's own lines become JSON too.
 _level = (os.environ.get("LOG_LEVEL") or "INFO").upper()
-_json = {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-         "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"}}
+_json = {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(name)s %(message)s", "timestamp": "time",
+         "rename_fields": {"levelname": "level", "name": "logger"}}
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": _json},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-    "root": {"level": _level, "handlers": ["stderr"]},
+    "root": {"level": "WARNING", "handlers": ["stderr"]},  # the application sets its own loggers to LOG_LEVEL
     "loggers": {
         "gunicorn.error": {"level": _level, "handlers": ["stderr"], "propagate": False, "qualname": "gunicorn.error"},
         "gunicorn.access": {"level": "WARNING", "handlers": [], "propagate": False, "qualname": "gunicorn.access"},

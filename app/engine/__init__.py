@@ -6,6 +6,7 @@ deployment, which are immutable; it holds no other state.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any

@@ -17,8 +17,8 @@ from pythonjsonlogger.json import JsonFormatter
 
 from app.request_context import request_id
 
-FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
-RENAMED = {"asctime": "time", "levelname": "level", "name": "logger"}
+FORMAT = "%(levelname)s %(name)s %(message)s"
+RENAMED = {"levelname": "level", "name": "logger"}
 
 
 class RequestIdFilter(logging.Filter):
@@ -29,7 +29,7 @@ class RequestIdFilter(logging.Filter):
 
 
 def formatter() -> JsonFormatter:
-    return JsonFormatter(FORMAT, rename_fields=RENAMED, json_ensure_ascii=False)
+    return JsonFormatter(FORMAT, rename_fields=RENAMED, timestamp="time", json_ensure_ascii=False)  # ISO 8601, UTC
 
 
 class JsonStderr(logging.StreamHandler):  # type: ignore[type-arg]
@@ -41,10 +41,19 @@ class JsonStderr(logging.StreamHandler):  # type: ignore[type-arg]
         self.addFilter(RequestIdFilter())
 
 
+OURS = ("app", "khieunai")  # the application's loggers (modules' ``app.*``, Flask's ``app``, the request line)
+
+
 def configure(level: str) -> None:
+    """``level`` for the application's own loggers; other libraries speak from WARNING up.
+
+    SpiffWorkflow logs every task's change of state at INFO: dozens of lines per step, and their cost.
+    """
     root = logging.getLogger()
     for handler in list(root.handlers):
         if isinstance(handler, JsonStderr) or type(handler) is logging.StreamHandler:
             root.removeHandler(handler)
     root.addHandler(JsonStderr())
-    root.setLevel(level.upper())
+    root.setLevel(logging.WARNING)
+    for name in OURS:
+        logging.getLogger(name).setLevel(level.upper())

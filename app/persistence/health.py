@@ -18,6 +18,11 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+def ping(session: Session) -> None:
+    """Raises when the database does not answer (a missing table must not be mistaken for that)."""
+    session.execute(text("SELECT 1"))
+
+
 def database_revision(session: Session) -> str | None:
     """The revision the database is at; None when it was never migrated (no alembic_version table or row)."""
     try:

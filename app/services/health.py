@@ -33,6 +33,7 @@ def readiness(rt: Runtime) -> Readiness:
     head = store.head_revision()
     try:
         with rt.db.reading() as session:
+            store.ping(session)
             revision = store.database_revision(session)
             deployed = store.deployed_process_ids(session) if revision is not None else set()
     except Exception as error:  # the database does not answer: say so, never a 500
