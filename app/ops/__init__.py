@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 
 from app import metrics, request_context
 from app.ops import logs
+from app.ratelimit import limiter
 from app.services import health
 
 bp = Blueprint("ops", __name__)
@@ -40,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.after_request(_finish)
     app.teardown_request(_end)
     app.context_processor(lambda: {"request_id": g.get("request_id")})
+    limiter.exempt(bp)  # polled every few seconds: no sign-in, nothing for the sign-in throttle to count
     app.register_blueprint(bp)
 
 
