@@ -99,7 +99,8 @@ class Server:
         """Start gunicorn (setup must have finished); ``wait_ready`` then waits for its answer."""
         self._log = (self.workdir / "gunicorn.log").open("wb")
         self._proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--workers", str(self.workers), "--worker-class", "sync",
+            # gunicorn reads ./gunicorn.conf.py, whose THREADS > 1 would turn sync workers into gthread ones
+            [str(BIN / "gunicorn"), "--workers", str(self.workers), "--worker-class", "sync", "--threads", "1",
              "--bind", f"127.0.0.1:{self.port}", "app:create_app()"],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
 
