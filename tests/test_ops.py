@@ -311,3 +311,20 @@ def test_the_probes_refuse_other_methods_huge_addresses_and_control_characters(c
     assert client.get(f"{path}?q=%00%01").status_code == 400
     assert client.get(path, headers={"X-Request-ID": "x" * 5_000}).headers["X-Request-ID"] != "x" * 5_000
     assert client.head(path).status_code == 200
+
+
+def test_the_probes_never_answer_500(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import ops
+    from app.persistence import health as store
+
+    def broken() -> None:
+        raise OSError("migrations/ unreadable")
+
+    monkeypatch.setattr(store, "head_revision", broken)
+    response = client.get("/readyz")
+    assert response.status_code == 503 and response.get_json()["status"] == "not_ready"
+    assert "unreadable" not in response.get_data(as_text=True)
+    monkeypatch.setattr(ops, "_registry", broken)
+    scraped = client.get("/metrics")  # the counters are lost for this scrape; the database's figures still go out
+    assert scraped.status_code == 200 and "app_jobs_pending" in scraped.get_data(as_text=True)
+    assert "app_http_requests_total" not in scraped.get_data(as_text=True)

@@ -84,7 +84,11 @@ def healthz() -> Any:
 @bp.get("/readyz")
 def readyz() -> Any:
     """Whether to send this process traffic: the database answers, is migrated to the head, has every process."""
-    result = health.readiness(current_app.extensions["runtime"])
+    try:
+        result = health.readiness(current_app.extensions["runtime"])
+    except Exception:  # whatever else failed (migrations/ unreadable …): not ready, never a 500
+        current_app.logger.exception("readiness could not be checked")
+        result = health.Readiness({"readiness": "Không kiểm tra được; xem nhật ký theo mã yêu cầu."})
     body = {"status": "ready" if result.ready else "not_ready", "checks": result.checks}
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
@@ -96,11 +100,12 @@ def metrics_page() -> Any:
     """Prometheus' text format: counts and figures only, no case data; for this host or the holder of METRICS_TOKEN."""
     if not _may_read_metrics():
         return jsonify({"error": "forbidden", "message": REFUSED, "request_id": g.get("request_id")}), 403
-    body = generate_latest(_registry())
-    try:
-        body += generate_latest(_database_registry())
-    except Exception:  # the database does not answer: the in-process figures still go out, never a 500
-        current_app.logger.warning("metrics: the database figures could not be read", exc_info=True)
+    body = b""
+    for part, registry in (("counters", _registry), ("database figures", _database_registry)):
+        try:
+            body += generate_latest(registry())
+        except Exception:  # the database does not answer, a worker's file is unreadable: the rest still goes out
+            current_app.logger.warning("metrics: the %s could not be read", part, exc_info=True)
     return Response(body, status=200, headers={"Content-Type": CONTENT_TYPE_LATEST, "Cache-Control": "no-store"})
 
 
