@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.clock import FrozenClock
-from app.ops import logs
+from app.ops import UNMATCHED, logs
 from app.persistence.migrate import alembic_config, upgrade
 from app.persistence.models import AuditEvent, Escalation, Job
 from app.services import integrity, timers
@@ -311,6 +311,11 @@ def test_the_probes_refuse_other_methods_huge_addresses_and_control_characters(c
     assert client.get(f"{path}?q=%00%01").status_code == 400
     assert client.get(path, headers={"X-Request-ID": "x" * 5_000}).headers["X-Request-ID"] != "x" * 5_000
     assert client.head(path).status_code == 200
+    assert client.open(path, method="BREW").status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    labels = [s.labels for family in text_string_to_metric_families(text) for s in family.samples
+              if s.name == "app_http_requests_total"]
+    assert {"route": UNMATCHED, "method": "OTHER", "status": "405"} in labels and "BREW" not in text
 
 
 def test_the_probes_never_answer_500(client: FlaskClient, monkeypatch: pytest.MonkeyPatch) -> None:

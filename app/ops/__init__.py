@@ -30,6 +30,7 @@ from app.services import health
 bp = Blueprint("ops", __name__)
 log = logging.getLogger("khieunai.request")
 UNMATCHED = "<unmatched>"  # the route label of an address no URL rule matched (404s): one label, not one per address
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})  # any other method counts as OTHER
 REFUSED = "Chỉ máy chủ này hoặc người có mã truy cập số liệu (METRICS_TOKEN) được đọc /metrics."
 
 
@@ -56,7 +57,8 @@ def _finish(response: Response) -> Response:
     response.headers["X-Request-ID"] = g.get("request_id") or ""
     route = request.url_rule.rule if request.url_rule is not None else UNMATCHED
     seconds = perf_counter() - g.get("started", perf_counter())
-    metrics.HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    method = request.method if request.method in METHODS else "OTHER"  # a made-up method must not make a new series
+    metrics.HTTP_REQUESTS.labels(route, method, str(response.status_code)).inc()
     metrics.HTTP_LATENCY.labels(route).observe(seconds)
     if log.isEnabledFor(logging.INFO):
         principal = g.get("principal") or g.get("web_principal")
