@@ -4,6 +4,7 @@ VENV   ?= .venv
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 WORKERS ?= 2
+THREADS ?= 4
 BIN     = $(VENV)/bin
 VENDOR  = app/web/static/vendor
 CHROMIUM ?= /usr/bin/chromium
@@ -48,9 +49,15 @@ setup: $(VENV)/.installed $(VENDOR)/.installed
 	$(BIN)/flask --app app setup
 
 # The timer worker runs beside gunicorn and stops with it.
+# gunicorn.conf.py reads WORKERS and THREADS (threaded workers, keep-alive). The metrics directory is made
+# afresh on every run and shared by gunicorn's workers and the timer worker, so /metrics sums them all.
+run: export WORKERS := $(WORKERS)
+run: export THREADS := $(THREADS)
+run: export PROMETHEUS_MULTIPROC_DIR ?= $(CURDIR)/instance/metrics
 run: setup
+	rm -rf "$$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$$PROMETHEUS_MULTIPROC_DIR"
 	$(BIN)/flask --app app worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
-	$(BIN)/gunicorn --config gunicorn.conf.py --workers $(WORKERS) --bind $(HOST):$(PORT) --access-logfile - 'app:create_app()'
+	$(BIN)/gunicorn --config gunicorn.conf.py --bind $(HOST):$(PORT) 'app:create_app()'
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check app tests bench

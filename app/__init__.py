@@ -17,13 +17,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.request_class = LimitedRequest
     app.config.from_mapping(app_config.load(test_config))
     app.url_map.converters.update(CONVERTERS)
-    app.before_request(refuse_oversized_requests)
-    app.before_request(refuse_control_characters)
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions["runtime"] = build_runtime(app.config)
 
-    from app import api, cli, procedures, ratelimit, web
+    from app import api, cli, ops, procedures, ratelimit, web
 
+    ops.init_app(app)  # first: the request id exists before any check refuses a request; the log line is last
+    app.before_request(refuse_oversized_requests)
+    app.before_request(refuse_control_characters)
     ratelimit.init_app(app)
     procedures.init_app(app)  # before the web blueprint is registered: the procedures' pages join it
     api.init_app(app, procedures.api_blueprints())

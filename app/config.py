@@ -97,10 +97,12 @@ def load(test_config: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": "memory://",  # per process; redis://… to share the per-address limit across nodes
         "RATELIMIT_SIGN_IN_ADDRESS": "30 per 10 minutes",  # failed sign-ins from one address
         "RATELIMIT_HEADERS_ENABLED": True,
+        "LOG_LEVEL": "INFO",  # of the JSON lines on stderr (DEBUG, INFO, WARNING, ERROR)
+        "METRICS_TOKEN": "",  # when set, /metrics also answers `Authorization: Bearer <token>` from any address
         **NUMBERS,
     }
     for key in ("DATABASE_URL", "PROCESSES_DIR", "FORMS_DIR", "PASSWORD_HASH_METHOD", "DEMO_USERS", "SECRET_KEY",
-                "RATELIMIT_STORAGE_URI", "RATELIMIT_SIGN_IN_ADDRESS"):
+                "RATELIMIT_STORAGE_URI", "RATELIMIT_SIGN_IN_ADDRESS", "LOG_LEVEL", "METRICS_TOKEN"):
         if os.environ.get(key):
             config[key] = os.environ[key]
     for key in NUMBERS:

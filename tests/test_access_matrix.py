@@ -94,6 +94,8 @@ MATRIX: dict[str, tuple[str, str, str]] = {
     "export case":        ("403 403 403 403 200 403 403 200 403", SAME, ALL_404),
     "integrity runs":     ("403 403 403 403 403 403 403 200 200", SAME, "403 403 403 403 403 403 403 200 200"),
     "check a case now":   ("403 403 403 403 403 403 403 201 201", SAME, "403 403 403 403 403 403 403 404 404"),
+    # the operator's probes: no sign-in, no case data; /metrics answers this host (the test client is 127.0.0.1)
+    "probes":             ("200 200 200 200 200 200 200 200 200", SAME, "200 200 200 200 200 200 200 200 200"),
 }
 
 
@@ -173,6 +175,8 @@ ACTIONS: dict[str, list[Call]] = {
                     Call("web", "GET", "/plans/{plan}/report"), Call("web", "GET", "/plans/{plan}/report.xlsx")],
     "record central call": [Call("api", "POST", "/api/instances/{plan}/messages/central_coordination", {"payload": {}}),
                             Call("web", "POST", "/cases/{plan}/messages/central_coordination", {})],
+    "probes": [Call("api", "GET", "/healthz"), Call("api", "GET", "/readyz"), Call("api", "GET", "/metrics"),
+               Call("web", "GET", "/healthz"), Call("web", "GET", "/readyz"), Call("web", "GET", "/metrics")],
 }
 PLAN_START = {"session_name": "Kỳ họp thứ 11, Quốc hội khóa XIV", "window_start": "2021-03-24",
               "window_end": "2021-04-07", "reception_start": "2021-03-24", "reception_end": "2021-04-07",

@@ -14,6 +14,7 @@ from app.api.schemas import ErrorSchema
 from app.errors import AppError
 from app.limits import OWN_WORDS
 from app.ratelimit import api_sign_in
+from app.request_context import request_id
 from app.routing import SCHEMAS
 
 HTTP_ERRORS = {  # status -> (code, Vietnamese message) for errors raised by Flask itself
@@ -73,7 +74,7 @@ def _register_errors(app: Flask) -> None:
     def _app_error(error: AppError) -> Any:
         if error.private_details():  # the interpreter's words: for the log (and the incident), not the caller
             app.logger.warning("%s refused: %s %s", request.path, error.code, error.private_details())
-        response = jsonify(error.to_dict())
+        response = jsonify({**error.to_dict(), "request_id": request_id()})
         if "retry_after" in error.details:
             response.headers["Retry-After"] = str(error.details["retry_after"])
         return response, error.status
@@ -82,12 +83,12 @@ def _register_errors(app: Flask) -> None:
     def _http_error(error: HTTPException) -> Any:
         fields = _webargs_fields(error)
         if fields is not None:
-            body = {"error": "invalid_input", "message": "Yêu cầu không hợp lệ.", "fields": fields}
+            body = {"error": "invalid_input", "message": "Yêu cầu không hợp lệ.", "fields": fields, "request_id": request_id()}
             return jsonify(body), 400
         code, message = HTTP_ERRORS.get(error.code or 0, ("http_error", error.description or error.name))
         if error.code in OWN_WORDS and error.description != type(error).description:
             message = str(error.description)  # our own words (a control character in the address, too many values)
-        response = jsonify({"error": code, "message": message})
+        response = jsonify({"error": code, "message": message, "request_id": request_id()})
         for name, value in error.get_headers():  # Allow on 405, Retry-After on 429
             if name.lower() != "content-type":
                 response.headers[name] = value
@@ -96,7 +97,8 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> Any:
         app.logger.exception("unhandled error")
-        return jsonify({"error": "internal_error", "message": "Lỗi hệ thống; sự cố đã được ghi lại."}), 500
+        return jsonify({"error": "internal_error", "message": "Lỗi hệ thống; sự cố đã được ghi lại.",
+                        "request_id": request_id()}), 500
 
 
 _MARSHMALLOW = {  # marshmallow's messages, as the officers' language says them

@@ -35,6 +35,8 @@ class ErrorSchema(Schema):
     fields_ = fields.Dict(keys=fields.String(), values=fields.String(), data_key="fields",
                           metadata={"description": "Đường dẫn trường → lỗi của trường đó"})
     details = fields.Dict(metadata={"description": "Chi tiết thêm (ví dụ phần tử sơ đồ gây lỗi)"})
+    request_id = fields.String(metadata={"description": "Mã yêu cầu (cũng ở tiêu đề X-Request-ID): "
+                                                        "báo mã này cho bộ phận hỗ trợ để tìm đúng dòng nhật ký"})
 
 
 class PageArgs(Schema):

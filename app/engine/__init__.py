@@ -6,6 +6,7 @@ deployment, which are immutable; it holds no other state.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
@@ -43,6 +44,7 @@ class Engine:
         self.serializer = StateSerializer()
         self._spec_diffs = SpecDiffs(self.serializer.registry)
         self._processes: dict[Any, CompiledProcess] = {}
+        self._compiling = threading.Lock()
         self.use_calendar(calendar)
 
     def use_calendar(self, calendar: LegalCalendar) -> None:
@@ -55,8 +57,11 @@ class Engine:
         """The compiled process of a deployment, compiled on first use and then cached."""
         compiled = self._processes.get(key)
         if compiled is None:
-            compiled = compile_process(process_id, files(), check_forms=False)
-            self._processes[key] = compiled
+            with self._compiling:  # a gthread worker's threads compile a deployment once, not once each
+                compiled = self._processes.get(key)
+                if compiled is None:
+                    compiled = compile_process(process_id, files(), check_forms=False)
+                    self._processes[key] = compiled
         return compiled
 
     def start(self, process: CompiledProcess, data: dict[str, Any]) -> WorkflowRun:

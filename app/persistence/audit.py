@@ -40,6 +40,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from app.errors import TrailBroken
 from app.persistence.models import AccountEvent, AuditEvent, Instance, LogAnchor, User
+from app.request_context import request_id
 
 GENESIS = "0" * 64
 REKEY = "audit_rekeyed"
@@ -126,6 +127,8 @@ def append_event(session: Session, keys: KeyRing, instance: Instance, *, at: dat
                  data: dict[str, Any], task_id: str | None = None, bpmn_id: str | None = None) -> AuditEvent:
     """Add the next event of a case and move its anchor, in the caller's transaction (which holds the case's lock)."""
     seq, head = _checked_head(session, keys, instance)
+    if request_id() is not None:  # the HTTP request that wrote it, inside the MAC'd data (none from the worker)
+        data = {**data, "request_id": request_id()}
     event = AuditEvent(instance_id=instance.id, seq=seq + 1, at=at, actor=actor, action=action,
                        task_id=task_id, bpmn_id=bpmn_id, data=canonical_json(data), prev_hash=head, key_id=keys.current)
     event.hash = keys.sign(event_material(event))

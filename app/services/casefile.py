@@ -307,7 +307,7 @@ def _entry(event: Any, data: dict[str, Any], names: dict[str, str], elements: di
         changes += [(str(key), value) for key, value in (changed.get("set") or {}).items()]
         removed += [str(key) for key in changed.get("removed") or []]
         changes += [(str(k), names.get(v, v) if k in _PEOPLE_FIELDS and isinstance(v, str) else v)
-                    for k, v in data.items() if k not in {"changes", "steps"}]
+                    for k, v in data.items() if k not in _NOT_SHOWN]
     return TimelineEntry(
         seq=event.seq, at=event.at, actor=event.actor,
         actor_name=names.get(event.actor) or NON_PERSONS.get(event.actor, event.actor),
@@ -317,6 +317,8 @@ def _entry(event: Any, data: dict[str, Any], names: dict[str, str], elements: di
 
 
 _PEOPLE_FIELDS = frozenset({"assignee", "previous", "routed_by"})
+# listed apart (changes, steps) or for the help desk only: the HTTP request's id, quoted from an error page
+_NOT_SHOWN = frozenset({"changes", "steps", "request_id"})
 
 
 def search_cases(rt: Runtime, principal: Principal, *, q: str | None, status: str | None, page: int,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -43,6 +44,7 @@ class Runtime:
     security: SecuritySettings = field(default_factory=SecuritySettings)
     procedures: Procedures = field(default_factory=Procedures)  # filled by the app factory (``app.procedures``)
     _calendar_stamp: tuple[int, int] | None = field(default=None, repr=False)
+    _calendar_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -70,8 +72,11 @@ class Runtime:
         stamp = stamp if stamp is not None else queries.calendar_stamp(session)
         if self._calendar_stamp == stamp:
             return
-        overrides = [CalendarOverride(o.day, o.kind, o.reason, o.source)  # type: ignore[arg-type]
-                     for o in queries.calendar_overrides(session)]
-        self.engine.use_calendar(LegalCalendar(overrides))
-        self._calendar_stamp = stamp
+        with self._calendar_lock:  # a gthread worker's threads: one rebuild, and the stamp set after the calendar
+            if self._calendar_stamp == stamp:
+                return
+            overrides = [CalendarOverride(o.day, o.kind, o.reason, o.source)  # type: ignore[arg-type]
+                         for o in queries.calendar_overrides(session)]
+            self.engine.use_calendar(LegalCalendar(overrides))
+            self._calendar_stamp = stamp
 

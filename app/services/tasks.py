@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.engine import WorkflowRun, validate_form
 from app.engine.instructions import render_instructions
 from app.engine.labels import shown_values
@@ -146,7 +147,9 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
         if hook:
             hook.store(rt, session, principal, instance, prepared)
         uploads.store(rt, session, principal.username, instance, checked, task_id=task_id, bpmn_id=bpmn_id)
-        return CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
+        change = CaseChange(instance, access.visible_tasks(principal, process, instance, tasks))
+    metrics.TASK_COMPLETIONS.labels(process_id=instance.process_id).inc()  # committed
+    return change
 
 
 def _task_for_change(session: Session, task_id: str, principal: Principal) -> tuple[TaskRow, queries.TaskFacts]:

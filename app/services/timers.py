@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app import metrics
 from app.engine import WorkflowRun
 from app.errors import AppError, NotFound
 from app.persistence import audit, queries
@@ -159,6 +160,7 @@ def run_once(rt: Runtime, worker: str, limit: int = 20, lock_seconds: int = LOCK
         try:
             if fire(rt, worker, claim, job_seconds):
                 fired += 1
+                metrics.TIMERS_FIRED.labels(worker=worker).inc()
             else:
                 skipped += 1
         except Exception:

@@ -16,6 +16,7 @@ from typing import Any
 from flask import flash, jsonify, render_template, request, url_for
 
 from app.errors import AppError, InvalidInput
+from app.request_context import request_id
 from app.routing import MAX_ID
 from app.services import deploy, migration, versions
 from app.web import forms
@@ -147,5 +148,6 @@ def _posted_files() -> dict[str, str]:
 
 def _refusal(error: AppError) -> Any:
     """A refusal as the page's script reads it: the message and, for a diagram, every problem to mark."""
-    body = {"error": error.code, "message": error.message, "problems": error.details.get("problems", [])}
+    body = {"error": error.code, "message": error.message, "problems": error.details.get("problems", []),
+            "request_id": request_id()}
     return jsonify(body), error.status

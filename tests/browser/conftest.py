@@ -46,8 +46,12 @@ def server(server_env: dict[str, str]) -> Iterator[str]:
                            capture_output=True, text=True, timeout=180)
     assert setup.returncode == 0, setup.stderr
     port = _free_port()
-    proc = subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                             "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # gunicorn.conf.py, as `make run`: threaded workers with keep-alive; JSON log lines to a file (a full pipe would
+    # stop the workers)
+    log = (Path(env["INSTANCE_DIR"]) / "gunicorn.log").open("wb")
+    proc = subprocess.Popen([str(bin_dir / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", "2",
+                             "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(600):
@@ -62,6 +66,7 @@ def server(server_env: dict[str, str]) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 @pytest.fixture(scope="session")

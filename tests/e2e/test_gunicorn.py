@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import os
 import subprocess
@@ -15,11 +16,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests import cases
 from tests.conftest import _free_port
 
 ROOT = Path(__file__).resolve().parents[2]
+LOGS: dict[str, Path] = {}  # base URL -> the server's log file (its stderr)
 pytestmark = pytest.mark.e2e
 
 
@@ -34,9 +37,14 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert setup.returncode == 0, setup.stderr
     assert "deployed complaint_second_level v1" in setup.stdout
     port = _free_port()
-    proc = subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-                             "app:create_app()"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # as `make run` starts it: gunicorn.conf.py's threaded workers (keep-alive), metrics summed over the workers;
+    # its JSON log lines go to a file (a pipe nobody reads would fill and stop the workers)
+    log = (instance / "gunicorn.log").open("wb")
+    proc = subprocess.Popen([str(bin_dir / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", "2",
+                             "--bind", f"127.0.0.1:{port}", "app:create_app()"],
+                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
     base = f"http://127.0.0.1:{port}"
+    LOGS[base] = instance / "gunicorn.log"
     try:
         for _ in range(600):  # up to a minute on a slow host
             try:
@@ -50,6 +58,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
 
 
 def call(base: str, method: str, path: str, user: str, body: Any = None, timeout: float = 10) -> tuple[int, Any]:
@@ -128,3 +137,60 @@ def test_a_long_address_or_many_headers_get_our_vietnamese_answer_before_gunicor
         pytest.fail("150 headers were accepted")
     except urllib.error.HTTPError as error:
         assert error.code == 431 and json.loads(error.read())["error"] == "headers_too_large"
+
+
+def test_one_connection_serves_several_requests(server: str) -> None:
+    """gthread workers keep the connection open: the same socket carries every request (sync workers closed it)."""
+    host, port = server.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=10)
+    try:
+        answers, sockets = [], []
+        token = base64.b64encode(b"auditor:demo").decode()
+        for path, headers in (("/healthz", {}), ("/api/processes", {"Authorization": f"Basic {token}"}),
+                              ("/readyz", {}), ("/healthz", {"X-Request-ID": "kept-alive-0004"})):
+            connection.request("GET", path, headers=headers)
+            response = connection.getresponse()
+            answers.append((response.status, response.getheader("Connection"), response.getheader("X-Request-ID")))
+            response.read()
+            assert connection.sock is not None, f"the server closed the connection after {path}"
+            sockets.append(connection.sock)
+        assert [status for status, _, _ in answers] == [200, 200, 200, 200]
+        assert all(header is None or header.lower() == "keep-alive" for _, header, _ in answers)
+        assert all(sock is sockets[0] for sock in sockets)
+        assert answers[3][2] == "kept-alive-0004"
+    finally:
+        connection.close()
+
+
+def _scrape(base: str) -> dict[str, float]:
+    with urllib.request.urlopen(f"{base}/metrics", timeout=10) as response:
+        text = response.read().decode()
+    return {f"{s.name}{sorted(s.labels.items()) if s.labels else ''}": s.value
+            for family in text_string_to_metric_families(text) for s in family.samples}
+
+
+def test_metrics_sum_every_worker_and_read_the_database(server: str) -> None:
+    key = f"app_http_requests_total{sorted({'route': '/healthz', 'method': 'GET', 'status': '200'}.items())}"
+    before = _scrape(server).get(key, 0)
+    for _ in range(30):  # separate connections: both workers take some
+        urllib.request.urlopen(f"{server}/healthz", timeout=10).read()
+    figures = _scrape(server)
+    assert figures[key] == before + 30
+    assert figures["app_jobs_pending"] >= 0 and "app_escalations_open" in figures
+    assert figures["app_sql_statements_total"] > 0
+
+
+def test_probes_and_json_log_lines_under_gunicorn(server: str) -> None:
+    ready = urllib.request.urlopen(f"{server}/readyz", timeout=10)
+    assert ready.status == 200 and json.loads(ready.read())["status"] == "ready"
+    request = urllib.request.Request(f"{server}/healthz", headers={"X-Request-ID": "e2e-log-line-01"})
+    urllib.request.urlopen(request, timeout=10).read()
+    for _ in range(100):  # the worker writes its line just after answering
+        lines = [json.loads(line) for line in LOGS[server].read_text().splitlines()]  # every line is JSON
+        mine = [line for line in lines if line.get("request_id") == "e2e-log-line-01"]
+        if mine:
+            break
+        time.sleep(0.05)
+    assert len(mine) == 1 and mine[0]["route"] == "/healthz" and mine[0]["status"] == 200
+    assert any(line["logger"] == "gunicorn.error" for line in lines)  # gunicorn's own lines are JSON too
+    assert not any(line["logger"] == "gunicorn.access" for line in lines)  # the application's line is the access log

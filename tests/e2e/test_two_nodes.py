@@ -41,8 +41,8 @@ class Node:
     def start(self) -> None:
         port = _free_port()
         self.base = f"http://127.0.0.1:{port}"
-        self.proc = subprocess.Popen([str(BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}",
-                                      "app:create_app()"], cwd=ROOT, env=self.env,
+        self.proc = subprocess.Popen([str(BIN / "gunicorn"), "--config", "gunicorn.conf.py", "--workers", "1",
+                                      "--bind", f"127.0.0.1:{port}", "app:create_app()"], cwd=ROOT, env=self.env,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for _ in range(600):
             try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 
 import pytest
 from flask import Flask
@@ -58,6 +59,7 @@ def test_a_note_is_kept_beside_the_case_never_in_its_data_and_its_digest_is_in_t
     history = client.get(f"/api/instances/{instance_id}/history", headers=auditor).get_json()
     event = history["events"][-1]
     assert history["chain"]["ok"] and event["action"] == "note_added" and event["actor"] == "auditor"
+    assert re.fullmatch(r"[0-9a-f]{32}", event["data"].pop("request_id"))  # the request that wrote it
     assert event["data"] == {"note": note["id"], "characters": 24,
                              "sha256": hashlib.sha256("=SUM(A1:A9) kiểm tra lại".encode()).hexdigest()}
 
@@ -115,7 +117,8 @@ def test_roles_that_read_no_case_get_403_and_other_organisations_cases_404(clien
     assert client.post(f"/api/instances/{mine}/notes", json={"text": "của sở"}, headers=limited).status_code == 201
     foreign = client.post(f"/api/instances/{theirs}/notes", json={"text": "x"}, headers=limited)
     missing = client.post("/api/instances/999999/notes", json={"text": "x"}, headers=limited)
-    assert foreign.status_code == missing.status_code == 404 and foreign.get_json() == missing.get_json()
+    assert foreign.status_code == missing.status_code == 404
+    assert {**foreign.get_json(), "request_id": ""} == {**missing.get_json(), "request_id": ""}
     assert client.get(f"/api/instances/{theirs}/notes", headers=limited).status_code == 404
     for path in ("99999999999", "-1", "%D9%A3", "1%00", "0"):
         assert client.get(f"/api/instances/{path}/notes", headers=limited).status_code in {400, 404}, path

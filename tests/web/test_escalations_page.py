@@ -128,7 +128,9 @@ def test_acknowledging_with_a_note_keeps_it_in_the_row_and_the_cases_trail(clien
         row = session.get(Escalation, world["province"])
         event = session.scalars(select(AuditEvent).where(AuditEvent.action == "escalation_acknowledged")).one()
     assert row is not None and row.note == note and row.acknowledged_by == "inspectorate"
-    assert json.loads(event.data) == {"code": "acceptance_overdue", "note": note}
+    data = json.loads(event.data)
+    assert re.fullmatch(r"[0-9a-f]{32}", data.pop("request_id"))  # the request that wrote it
+    assert data == {"code": "acceptance_overdue", "note": note}
     again = post(client, f"/escalations/{world['province']}/acknowledge", {"note": "lần hai"}, "/escalations")
     assert again.status_code == 302
     with rt.db.reading() as session:
