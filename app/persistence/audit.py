@@ -127,14 +127,19 @@ def append_event(session: Session, keys: KeyRing, instance: Instance, *, at: dat
                  data: dict[str, Any], task_id: str | None = None, bpmn_id: str | None = None) -> AuditEvent:
     """Add the next event of a case and move its anchor, in the caller's transaction (which holds the case's lock)."""
     seq, head = _checked_head(session, keys, instance)
-    if request_id() is not None:  # the HTTP request that wrote it, inside the MAC'd data (none from the worker)
-        data = {**data, "request_id": request_id()}
+    data = _with_request_id(data)
     event = AuditEvent(instance_id=instance.id, seq=seq + 1, at=at, actor=actor, action=action,
                        task_id=task_id, bpmn_id=bpmn_id, data=canonical_json(data), prev_hash=head, key_id=keys.current)
     event.hash = keys.sign(event_material(event))
     session.add(event)
     _anchor_case(session, keys, instance, event.seq, event.hash)
     return event
+
+
+def _with_request_id(data: dict[str, Any]) -> dict[str, Any]:
+    """The event's data with the HTTP request that wrote it, inside the MAC'd data (none from the timer worker)."""
+    current = request_id()
+    return {**data, "request_id": current} if current is not None else data
 
 
 def _checked_head(session: Session, keys: KeyRing, instance: Instance) -> tuple[int, str]:
@@ -179,8 +184,8 @@ class Appended:
 
     def add(self, *, at: datetime, actor: str, action: str, data: dict[str, Any], task_id: str | None = None,
             bpmn_id: str | None = None) -> None:
-        event = _Material(self.instance_id, self.seq + 1, at, actor, action, task_id, bpmn_id, canonical_json(data),
-                          self.head)
+        event = _Material(self.instance_id, self.seq + 1, at, actor, action, task_id, bpmn_id,
+                          canonical_json(_with_request_id(data)), self.head)
         digest = self.keys.sign(event_material(event))
         self.rows.append({**event.__dict__, "hash": digest, "key_id": self.keys.current})
         self.seq, self.head = event.seq, digest
