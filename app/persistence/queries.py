@@ -83,6 +83,17 @@ PRINCIPAL_COLUMNS = (User.id, User.username, User.full_name, User.organisation, 
                      .scalar_subquery().label("role_list"))
 
 
+# a bearer token's account, built once: every API request asks it (its statement is not rebuilt per call)
+_TOKEN_PRINCIPAL = (select(*PRINCIPAL_COLUMNS).join(ApiToken, ApiToken.user_id == User.id)
+                    .where(ApiToken.token_sha256 == bindparam("digest"), ApiToken.revoked_at.is_(None),
+                           ApiToken.expires_at > bindparam("now")))
+
+
+def principal_by_token(session: Session, digest: str, now: datetime) -> Any:
+    """The account (``PRINCIPAL_COLUMNS``) a live, unrevoked token with this SHA-256 belongs to, or None."""
+    return session.execute(_TOKEN_PRINCIPAL, {"digest": digest, "now": now}).first()
+
+
 # -- deployments ----------------------------------------------------------------------------
 
 def latest_deployment(session: Session, process_id: str) -> Deployment | None:

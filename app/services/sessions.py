@@ -345,9 +345,7 @@ def issue_token(rt: Runtime, principal: Principal, name: str, days: int | None =
 def authenticate_token(rt: Runtime, value: str) -> Principal:
     now = rt.now()
     with rt.db.reading() as session:
-        user = session.execute(select(*queries.PRINCIPAL_COLUMNS).join(ApiToken, ApiToken.user_id == User.id)
-                               .where(ApiToken.token_sha256 == _sha256(value), ApiToken.revoked_at.is_(None),
-                                      ApiToken.expires_at > now)).first()
+        user = queries.principal_by_token(session, _sha256(value), now)
         if user is None or not user.is_active:
             raise NotAuthenticated("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
         return _principal(user)
