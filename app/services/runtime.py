@@ -18,6 +18,8 @@ from app.persistence.db import Database
 from app.persistence.models import Deployment
 from app.services.procedures import Procedures
 
+_CALENDAR_STAMP = "calendar_stamp"  # session.info key: the stamp this transaction read
+
 
 @dataclass(frozen=True)
 class SecuritySettings:
@@ -69,7 +71,9 @@ class Runtime:
         Every process (gunicorn worker, timer worker) checks before it runs the engine, so an
         override added with the CLI applies to every deadline computed afterwards.
         """
-        stamp = stamp if stamp is not None else queries.calendar_stamp(session)
+        if stamp is None:  # read once per transaction: a request that compiles its process twice asks once
+            stamp = session.info.get(_CALENDAR_STAMP) or queries.calendar_stamp(session)
+        session.info[_CALENDAR_STAMP] = stamp
         if self._calendar_stamp == stamp:
             return
         with self._calendar_lock:  # a gthread worker's threads: one rebuild, and the stamp set after the calendar
