@@ -98,6 +98,19 @@ def _step(twin: Twin, clock: FrozenClock, bpmn_id: str, payload: dict[str, Any])
     twin.act(bpmn_id, payload)
 
 
+def _carried(engine: Engine, clock: FrozenClock, process: CompiledProcess, steps: int) -> WorkflowRun:
+    """Case A on one engine through the resolved path's first ``steps`` steps, saved and loaded after each."""
+    petition = cases.petition()
+    clock.set(cases.office_hours_of(petition, clock.now()))
+    run = engine.start(process, petition)
+    for bpmn_id, _, payload in cases.RESOLVED_PATH[:steps]:
+        data = payload()
+        clock.set(cases.office_hours_of(data, clock.now()))
+        run.complete(_ready(run, bpmn_id), data)
+        run = engine.load(process, engine.dump(run))
+    return run
+
+
 def _message(twin: Twin, clock: FrozenClock, name: str, payload: dict[str, Any]) -> None:
     clock.set(cases.office_hours_of(payload, clock.now()))
     twin.message(name, payload)
@@ -187,15 +200,7 @@ def test_a_gateway_loop_runs_past_the_engines_depth_limit_only_compacted(clock: 
 
 def test_an_older_full_state_loads_and_its_next_save_is_compacted(clock: FrozenClock, complaint: CompiledProcess) -> None:
     full, compacting = _engine(clock, False), _engine(clock, True)
-    petition = cases.petition()
-    clock.set(cases.office_hours_of(petition, clock.now()))
-    run = full.start(complaint, petition)
-    for bpmn_id, _, payload in cases.RESOLVED_PATH[:5]:
-        data = payload()
-        clock.set(cases.office_hours_of(data, clock.now()))
-        run.complete(_ready(run, bpmn_id), data)
-        run = full.load(complaint, full.dump(run))
-    old = full.dump(run)
+    old = full.dump(_carried(full, clock, complaint, 5))
     loaded, reference = compacting.load(complaint, old), full.load(complaint, old)
     assert _reads(loaded) == _reads(reference)
     (bpmn_id, _, payload), *rest = cases.RESOLVED_PATH[5:]
@@ -223,14 +228,7 @@ def test_a_move_still_sees_the_done_steps_compaction_left_out(clock: FrozenClock
     plans = {}
     for compacting in (True, False):
         engine = _engine(clock, compacting)
-        petition = cases.petition()
-        clock.set(cases.office_hours_of(petition, clock.now()))
-        run = engine.start(complaint, petition)
-        for bpmn_id, _, payload in cases.RESOLVED_PATH[:2]:
-            data = payload()
-            clock.set(cases.office_hours_of(data, clock.now()))
-            run.complete(_ready(run, bpmn_id), data)
-            run = engine.load(complaint, engine.dump(run))
+        run = _carried(engine, clock, complaint, 2)
         if compacting:  # the business rule task is done and no longer in the state, only its name
             assert not [t for t in run.workflow.tasks.values() if t.task_spec.name == "determine_competence"]
             assert [PID, "determine_competence"] in json.loads(engine.dump(run))[DONE_KEY]
