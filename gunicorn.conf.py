@@ -14,6 +14,8 @@ import os
 import shutil
 import tempfile
 
+from gunicorn.glogging import Logger
+
 limit_request_line = 8190  # the request line (method, address, version); app.limits.MAX_URL is 4,096
 limit_request_fields = 200  # header fields; app.limits.MAX_HEADERS is 100
 limit_request_field_size = 8190  # one header field (gunicorn's default; no check of ours comes before it)
@@ -52,7 +54,16 @@ def on_exit(server):
 
 # -- logs: JSON lines on stderr, like the application's ---------------------------------------------
 # The application logs each request once (app/ops), with its id, route and user: gunicorn's access
-# log would only repeat it, so it is dropped (WARNING); gunicorn's own lines become JSON too.
+# log would only repeat it, so it is never built (its logger also stays at WARNING); gunicorn's own
+# lines become JSON too.
+
+
+class _ApplicationLogsRequests(Logger):
+    def access(self, resp, req, environ, request_time):  # type: ignore[no-untyped-def]
+        return None  # gunicorn would build the line's fields for every request, then drop it
+
+
+logger_class = _ApplicationLogsRequests
 _level = (os.environ.get("LOG_LEVEL") or "INFO").upper()
 _json = {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(name)s %(message)s", "timestamp": "time",
          "rename_fields": {"levelname": "level", "name": "logger"}}

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, defer
 
@@ -89,9 +89,9 @@ _TOKEN_PRINCIPAL = (select(*PRINCIPAL_COLUMNS).join(ApiToken, ApiToken.user_id =
                            ApiToken.expires_at > bindparam("now")))
 
 
-def principal_by_token(session: Session, digest: str, now: datetime) -> Any:
+def principal_by_token(connection: Session | Connection, digest: str, now: datetime) -> Any:
     """The account (``PRINCIPAL_COLUMNS``) a live, unrevoked token with this SHA-256 belongs to, or None."""
-    return session.execute(_TOKEN_PRINCIPAL, {"digest": digest, "now": now}).first()
+    return connection.execute(_TOKEN_PRINCIPAL, {"digest": digest, "now": now}).first()
 
 
 # -- deployments ----------------------------------------------------------------------------

@@ -343,12 +343,11 @@ def issue_token(rt: Runtime, principal: Principal, name: str, days: int | None =
 
 
 def authenticate_token(rt: Runtime, value: str) -> Principal:
-    now = rt.now()
-    with rt.db.reading() as session:
-        user = queries.principal_by_token(session, _sha256(value), now)
-        if user is None or not user.is_active:
-            raise NotAuthenticated("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
-        return _principal(user)
+    with rt.db.single_statement() as connection:
+        user = queries.principal_by_token(connection, _sha256(value), rt.now())
+    if user is None or not user.is_active:
+        raise NotAuthenticated("Mã truy cập không hợp lệ, đã hết hạn hoặc đã bị thu hồi.")
+    return _principal(user)
 
 
 def list_tokens(rt: Runtime, principal: Principal, username: str | None = None) -> list[ApiToken]:

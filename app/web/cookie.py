@@ -9,13 +9,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Flask
-from flask.sessions import SecureCookieSessionInterface, SessionMixin
+from flask import Flask, Request
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
 
 UNTIL = "until"
 
 
 class FixedExpiryCookie(SecureCookieSessionInterface):
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        """No cookie (every API call): the empty session, without building the signer to read nothing."""
+        if app.secret_key and not request.cookies.get(self.get_cookie_name(app)):
+            return self.session_class()
+        return super().open_session(app, request)
+
     def get_expiration_time(self, app: Flask, session: SessionMixin) -> datetime | None:
         until = session.get(UNTIL)
         if isinstance(until, int):
