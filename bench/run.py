@@ -20,6 +20,7 @@ import os
 import platform
 import signal
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -40,14 +41,16 @@ from bench.common import (
 )
 
 COUNTS: dict[str, dict[str, Any]] = {
-    "full": {"a": 200, "b": 200, "c": 200, "long": [5, 50, 100, 250, 500], "long_gateway": [5, 50, 100, 250, 500],
+    "full": {"a": 200, "b": 200, "c": 1000, "c_real": 200, "ratio_rounds": 3,
+             "long": [5, 50, 100, 250, 500], "long_gateway": [5, 50, 100, 250, 500],
              "probe": 600, "repeat": 7, "profile": 100, "warmup": 8, "rss": 10_000, "rss_every": 1_000,
              "inbox_cases": 100_000, "inbox_open": 20_000, "inbox_repeat": 30, "json_repeat": 200},
-    "quick": {"a": 5, "b": 5, "c": 5, "long": [5, 10], "long_gateway": [5, 10], "probe": 0,
+    "quick": {"a": 5, "b": 5, "c": 5, "c_real": 5, "ratio_rounds": 1, "long": [5, 10], "long_gateway": [5, 10], "probe": 0,
               "repeat": 3, "profile": 10, "warmup": 0, "rss": 100, "rss_every": 50,
               "inbox_cases": 400, "inbox_open": 80, "inbox_repeat": 3, "json_repeat": 5},
 }
 LEVELS = (1, 4, 8)  # HTTP clients
+_ROUND_LABEL = "1 then 4 clients"
 
 # spiff-arena on the same bench model, same kind of machine (bench/model/README.md).
 REFERENCE = {"c1_per_s": 18.0, "c1_p50_ms": 36.0, "c4_per_s": 21.5}
@@ -85,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
                     server.prepare_in_background()
             _measure(Path(tmp), counts, args, results)
             if servers:
-                results["c"], results["rss"] = _measure_http(servers, counts)
+                results["c"], results["scaling"], results["rss"] = _measure_http(servers, counts)
             _progress(f"inbox at {counts['inbox_cases']:,} cases, {counts['inbox_open']:,} open tasks")
             (Path(tmp) / "inbox").mkdir()
             results["inbox"] = inbox.measure(Path(tmp) / "inbox", counts["inbox_cases"], counts["inbox_open"],
@@ -152,10 +155,11 @@ def _measure(tmp: Path, counts: dict[str, Any], args: argparse.Namespace, result
 
 
 def _measure_http(servers: dict[str, http_api.Server],
-                  counts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(c) on each database, one server at a time (the other is stopped: no idle server in the figures);
-    then the workers' memory over many completions on the SQLite server, started afresh."""
+                  counts: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """(c) on each database, one server at a time (the other is stopped: no idle server in the figures),
+    with the 4-vs-1 rounds; then the workers' memory over many completions on the SQLite server."""
     out: dict[str, Any] = {}
+    scaling: dict[str, Any] = {}
     rss: dict[str, Any] = {}
     for db, server in servers.items():
         _progress(f"(c) {db}: flask setup, then gunicorn")
@@ -170,11 +174,29 @@ def _measure_http(servers: dict[str, http_api.Server],
             for concurrency in LEVELS:
                 _progress(f"(c) {db}: {scenario.process_id} at concurrency {concurrency}")
                 out[db][scenario.process_id][f"c{concurrency}"] = http_api.drive(
-                    server, scenario, cases_for(counts["c"], scenario), concurrency)
+                    server, scenario, cases_for(counts["c" if scenario is BENCH else "c_real"], scenario), concurrency)
+        scaling[db] = _measure_scaling(server, db, counts)
         if db == "SQLite":
             rss = _measure_rss(server, counts)
         server.stop()
-    return out, rss
+    return out, scaling, rss
+
+
+def _measure_scaling(server: http_api.Server, db: str, counts: dict[str, Any]) -> dict[str, Any]:
+    """4 clients against 1 on the bench model, in alternating rounds (1, 4, 1, 4, …): the median ratio.
+
+    One pair of runs is at the mercy of whatever else the host did in those seconds; alternating
+    them, as the peer comparison was measured, puts both levels under the same conditions.
+    """
+    rounds = []
+    for n in range(counts["ratio_rounds"]):
+        _progress(f"(c) {db}: 4 clients vs 1, round {n + 1} of {counts['ratio_rounds']}")
+        one = http_api.drive(server, BENCH, cases_for(counts["c"], BENCH), 1)
+        four = http_api.drive(server, BENCH, cases_for(counts["c"], BENCH), 4)
+        rounds.append({"c1_per_s": one["per_s"], "c4_per_s": four["per_s"], "ratio": four["per_s"] / one["per_s"],
+                       "c1_cpu_ms": one["server_cpu_ms_per_completion"],
+                       "c4_cpu_ms": four["server_cpu_ms_per_completion"]})
+    return {"rounds": rounds, "median_ratio": statistics.median(r["ratio"] for r in rounds)}
 
 
 def _measure_rss(server: http_api.Server, counts: dict[str, Any]) -> dict[str, Any]:
@@ -203,6 +225,7 @@ def _meta(counts: dict[str, Any], quick: bool) -> dict[str, Any]:
         "python": platform.python_version(), "sqlite": sqlite3.sqlite_version, "platform": platform.platform(),
         "packages": {p: version(p) for p in ("SpiffWorkflow", "SQLAlchemy", "Flask", "gunicorn", "jsonschema")},
         "counts": {"a_completions": counts["a"], "b_completions": counts["b"], "c_completions_per_concurrency": counts["c"],
+                   "c_real_completions_per_concurrency": counts["c_real"], "ratio_rounds": counts["ratio_rounds"],
                    "long_case_steps": counts["long"], "long_case_gateway_steps": counts["long_gateway"],
                    "timing_repeats": counts["repeat"], "c_levels": list(LEVELS), "rss_completions": counts["rss"],
                    "inbox_cases": counts["inbox_cases"], "inbox_open_tasks": counts["inbox_open"],
@@ -236,7 +259,9 @@ def _print_header(meta: dict[str, Any]) -> None:
           f"SQLAlchemy {pk['SQLAlchemy']}, Flask {pk['Flask']}, gunicorn {pk['gunicorn']}, "
           f"PostgreSQL {meta['postgresql'] or '(not installed)'}")
     print(f"counts: (a) {c['a_completions']} completions per process, (e)/(b) {c['b_completions']}, "
-          f"(c) {c['c_completions_per_concurrency']} per row at {'/'.join(map(str, c['c_levels']))} clients "
+          f"(c) {c['c_completions_per_concurrency']} per row ({c['c_real_completions_per_concurrency']} for our "
+          f"process) at {'/'.join(map(str, c['c_levels']))} clients, {c['ratio_rounds']} alternating 1/4-client "
+          f"rounds "
           f"(rounded up to whole cases), long case at {c['long_case_steps']} steps (standard loop) and "
           f"{c['long_case_gateway_steps']} (gateway loop), best of {c['timing_repeats']}; inbox at "
           f"{c['inbox_cases']:,} cases / {c['inbox_open_tasks']:,} open tasks, {c['inbox_repeats']} repeats; "
@@ -310,7 +335,7 @@ def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
     b = r["b"][pid]
     print(_row("(b)  services complete_task, SQLite file", b, a, sql=_f(b["statements_per_task"], 1),
                note=f"[start_case p50 {_f(b['start_p50_ms'], 2)} ms, SQL max {b['statements_max']}/task]"))
-    ratios = []
+    ratios, rounds = [], []
     for db, per_db in r.get("c", {}).items():
         rows = per_db.get(pid, {})
         for level in LEVELS:
@@ -325,8 +350,14 @@ def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
         if "c1" in rows and "c4" in rows:
             ratios.append(f"{db} {rows['c4']['per_s'] / rows['c1']['per_s']:.2f}× (at p50 "
                           f"{rows['c4']['p50_rate_per_s'] / rows['c1']['p50_rate_per_s']:.2f}×)")
+        scaling = r.get("scaling", {}).get(db)
+        if pid == BENCH_PID and scaling:
+            each = ", ".join(f"{x['c1_per_s']:.0f} → {x['c4_per_s']:.0f}/s {x['ratio']:.2f}×" for x in scaling["rounds"])
+            rounds.append(f"{db} median {scaling['median_ratio']:.2f}× ({each})")
     if ratios:
-        print(f"  4 clients vs 1 (run compl/s): {'; '.join(ratios)}")
+        print(f"  4 clients vs 1 (run compl/s, the rows above): {'; '.join(ratios)}")
+    for line in rounds:
+        print(f"  4 clients vs 1, alternating rounds of {_ROUND_LABEL}: {line}")
     if pid == BENCH_PID:
         print(f"  reference, spiff-arena on this model: c1 {REFERENCE['c1_per_s']}/s (p50 {REFERENCE['c1_p50_ms']:.0f} ms), "
               f"c4 {REFERENCE['c4_per_s']}/s")
