@@ -81,42 +81,67 @@ def fire(rt: Runtime, worker: str, claim: Claim, job_seconds: float = JOB_SECOND
     The timers' code (scripts, conditions, the next deadlines) runs on the case in memory with no write
     lock held, in a child process killed after ``job_seconds`` (0: in this process), so a slow, failing
     or hanging script never holds up other writers or other timers; the save that follows is one
-    short transaction under the version read. If someone changed the case meanwhile, the claim is
-    given back and the next pass fires again on the new state.
+    short transaction under the version read. If an officer's step saved the case meanwhile, the job
+    is taken again at once, if still due, and the timers run once more on the new state; if the case
+    moved again, the claim is given back unspent and the next pass fires.
     """
     try:
-        with rt.db.reading() as session:
-            instance = queries.instance(session, claim.instance_id)
-            job = session.get(Job, claim.job_id)
-            if instance is None or job is None or job.locked_by != worker or job.status != "pending":
-                return False
-            require_sealed(rt, instance)
-            _, run = load_run(rt, session, instance)
-            version = instance.version
-        before = run.data
-        run = fire_isolated(rt.engine, run, job_seconds)
-        return _save_fired(rt, worker, claim, run, before, version)
+        outcome = _fire_once(rt, worker, claim, job_seconds, last=False)
+        if outcome is STALE and _reclaim(rt, worker, claim):
+            outcome = _fire_once(rt, worker, claim, job_seconds, last=True)
+        return outcome is True
     except Exception as error:
         _record_failure(rt, worker, claim, error)
         raise
 
 
+STALE = object()  # the case was saved by someone else between the timers' run and their save
+
+
+def _fire_once(rt: Runtime, worker: str, claim: Claim, job_seconds: float, last: bool) -> object:
+    with rt.db.reading() as session:
+        instance = queries.instance(session, claim.instance_id)
+        job = session.get(Job, claim.job_id)
+        if instance is None or job is None or job.locked_by != worker or job.status != "pending":
+            return False
+        require_sealed(rt, instance)
+        _, run = load_run(rt, session, instance)
+        version = instance.version
+    before = run.data
+    run = fire_isolated(rt.engine, run, job_seconds)
+    return _save_fired(rt, worker, claim, run, before, version, last)
+
+
 def _save_fired(rt: Runtime, worker: str, claim: Claim, run: WorkflowRun, before: dict[str, Any],
-                version: int) -> bool:
+                version: int, last: bool) -> object:
     with rt.db.writing() as session:
         instance = lock_instance(rt, session, claim.instance_id)
         job = session.get(Job, claim.job_id)
-        if job is None or job.locked_by != worker or job.status != "pending":
-            return False
-        if instance.version != version:  # an officer's step got in first: fire again on what it left
-            job.locked_by = job.locked_until = None
-            job.attempts = max(job.attempts - 1, 0)  # the claim is given back, not used up
+        if job is None or job.status != "pending" or job.locked_by not in (worker, None):
+            return False  # gone, or another worker's now
+        if job.locked_by is None or instance.version != version:  # a step was saved meanwhile (it resets the job)
+            if not last:
+                return STALE
+            if job.locked_by == worker:
+                job.locked_by = job.locked_until = None
+                job.attempts = max(job.attempts - 1, 0)  # the claim is given back, not used up
             return False
         if run.steps or run.escalations:
             save_run(rt, session, instance, run, actor="system", action="timer_fired", before=before,
                      extra={"job": claim.job_id, "worker": worker})
         else:  # nothing was due by the engine's clock after all: just reschedule
             schedule_timer(session, instance.id, run.next_timer_at(), rt.now())
+        return True
+
+
+def _reclaim(rt: Runtime, worker: str, claim: Claim, lock_seconds: int = LOCK_SECONDS) -> bool:
+    """Take the job again for the one immediate retry: still pending, ours or nobody's, and still due."""
+    now = rt.now()
+    with rt.db.writing() as session:
+        job = session.get(Job, claim.job_id)
+        if job is None or job.status != "pending" or job.locked_by not in (worker, None) or job.due_at > now:
+            return False
+        job.locked_by, job.locked_until, job.updated_at = worker, now + timedelta(seconds=lock_seconds), now
         return True
 
 

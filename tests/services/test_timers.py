@@ -22,7 +22,13 @@ from app.services import escalations, tasks, timers
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from tests.conftest import vn
-from tests.services.timer_demo import RESOLVER, deploy_timer_demo, deploy_with_script, start_timer_demo
+from tests.services.timer_demo import (
+    RESOLVER,
+    deploy_timer_demo,
+    deploy_with_script,
+    deploy_with_side_task,
+    start_timer_demo,
+)
 
 ADMIN = Principal(0, "admin", "Admin", frozenset({"admin"}))
 INSPECTORATE = Principal(0, "inspectorate", "Thanh tra", frozenset({"inspectorate"}))
@@ -198,3 +204,44 @@ def test_a_timer_job_that_allocates_without_bound_fails_in_its_child_and_the_wor
     with rt.db.reading() as session:
         job = session.scalar(select(Job).where(Job.instance_id == instance_id))
         assert job is not None and (job.last_error or "").startswith("MemoryError")
+
+
+def _step_while_the_timers_run(rt: Runtime, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch, instance_id: int,
+                               times: int) -> list[int]:
+    """While the timers run, an officer's step is saved on the case (its version moves), the first ``times`` runs.
+
+    The officer's request read the clock a moment before the deadline's midnight, the worker's pass just
+    after: the step's own run found the timer not yet due and left the job waiting, unclaimed.
+    """
+    real, runs = timers.fire_isolated, []
+
+    def meanwhile(engine: object, run: WorkflowRun, seconds: float) -> WorkflowRun:
+        runs.append(1)
+        if len(runs) <= times:
+            worker_time = clock.now()
+            clock.set(datetime(2021, 3, 3, 16, 59, tzinfo=UTC))  # 23:59 in Vietnam
+            tasks.complete_task(rt, RESOLVER, _ready(rt, instance_id, "side"), {"note": f"lần {len(runs)}"})
+            clock.set(worker_time)
+        return real(engine, run, seconds)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(timers, "fire_isolated", meanwhile)
+    return runs
+
+
+def _ready(rt: Runtime, instance_id: int, bpmn_id: str) -> str:
+    with rt.db.reading() as session:
+        return next(t.id for t in queries.instance_tasks(session, instance_id) if t.bpmn_id == bpmn_id)
+
+
+def test_a_case_saved_while_its_timer_ran_is_fired_again_at_once(rt: Runtime, clock: FrozenClock,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker's save finds another version: it takes the job again and runs the timers once more, in the same pass."""
+    deploy_with_side_task(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    clock.set(datetime(2021, 3, 3, 17, 5, tzinfo=UTC))  # 00:05 on the 4th in Vietnam
+    runs = _step_while_the_timers_run(rt, clock, monkeypatch, instance_id, times=1)
+    report = timers.run_once(rt, "w1", job_seconds=0)
+    assert (report.claimed, report.fired, report.skipped, len(runs)) == (1, 1, 0, 2)
+    assert _actions(rt, instance_id) == ["instance_started", "task_completed", "timer_fired", "escalation_raised"]
+    assert _count(rt, Escalation, instance_id=instance_id) == 1
+    assert _count(rt, Job) == 0

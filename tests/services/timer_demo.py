@@ -34,5 +34,27 @@ def deploy_with_script(rt: Runtime, script: str, name: str = "Tính toán") -> N
     assert deploy.deploy(rt, ANALYST, "timer_demo", files).created
 
 
+def deploy_with_side_task(rt: Runtime) -> None:
+    """The fixture with a second officer's task ``side`` in parallel with ``handle`` (whose timer stays due)."""
+    files = _files()
+    bpmn = "processes/timer_demo/timer_demo.bpmn"
+    form = ('<bpmn:extensionElements><spiffworkflow:properties><spiffworkflow:property '
+            'name="formJsonSchemaFilename" value="handle.schema.json"/></spiffworkflow:properties>'
+            '</bpmn:extensionElements>')
+    files[bpmn] = files[bpmn].replace(
+        '<bpmn:flowNodeRef>done</bpmn:flowNodeRef>',
+        '<bpmn:flowNodeRef>done</bpmn:flowNodeRef><bpmn:flowNodeRef>split</bpmn:flowNodeRef>'
+        '<bpmn:flowNodeRef>side</bpmn:flowNodeRef><bpmn:flowNodeRef>side_done</bpmn:flowNodeRef>').replace(
+        '<bpmn:sequenceFlow id="f1" sourceRef="received" targetRef="handle"/>',
+        '<bpmn:sequenceFlow id="f1" sourceRef="received" targetRef="split"/>'
+        '<bpmn:parallelGateway id="split" name="Tách"/>'
+        '<bpmn:sequenceFlow id="f1a" sourceRef="split" targetRef="handle"/>'
+        '<bpmn:sequenceFlow id="f1b" sourceRef="split" targetRef="side"/>'
+        f'<bpmn:userTask id="side" name="Việc song song">{form}</bpmn:userTask>'
+        '<bpmn:sequenceFlow id="f1c" sourceRef="side" targetRef="side_done"/>'
+        '<bpmn:endEvent id="side_done" name="Xong việc song song"/>')
+    assert deploy.deploy(rt, ANALYST, "timer_demo", files).created
+
+
 def start_timer_demo(rt: Runtime, deadline: str) -> int:
     return cases.start_case(rt, RESOLVER, "timer_demo", {"demo_deadline": deadline}).instance.id
