@@ -20,7 +20,7 @@ from app import create_app
 from app.clock import FrozenClock
 from app.ops import UNMATCHED, logs
 from app.persistence.migrate import alembic_config, upgrade
-from app.persistence.models import AuditEvent, Escalation, Job
+from app.persistence.models import AccountEvent, AuditEvent, Escalation, Job
 from app.services import integrity, timers
 from app.services.runtime import Runtime
 from tests import cases
@@ -95,6 +95,20 @@ def test_an_audited_step_records_the_request_id_and_the_chain_still_verifies(cli
     sign_in(client, "auditor")
     page = client.get(f"/cases/{created['id']}").get_data(as_text=True)
     assert "step-req-42" not in page and "request_id" not in page
+
+
+def test_an_account_event_records_the_request_id_and_the_admin_log_names_it(client: FlaskClient, rt: Runtime) -> None:
+    issued = client.post("/api/auth/tokens", json={"name": "tích hợp"},
+                         headers={**basic("resolver"), "X-Request-ID": "token-req-07"})
+    assert issued.status_code == 201, issued.get_json()
+    with rt.db.reading() as session:
+        event = session.scalars(select(AccountEvent).where(AccountEvent.action == "token_issued")).one()
+    assert json.loads(event.data)["request_id"] == "token-req-07"
+    assert integrity.verify_all(rt).ok
+    from tests.web.helpers import sign_in
+    sign_in(client, "admin")
+    page = client.get("/admin/log").get_data(as_text=True)
+    assert "Mã yêu cầu: token-req-07" in " ".join(page.split()) and "request_id" not in page
 
 
 def test_events_written_outside_a_request_carry_no_request_id(rt: Runtime, clock: FrozenClock,

@@ -268,7 +268,7 @@ def append_account_event(session: Session, keys: KeyRing, *, at: datetime, actor
         session.execute(text("SELECT pg_advisory_xact_lock(hashtext('account_events'))"))
     anchor = _checked_log_head(session, keys)
     event = AccountEvent(seq=anchor.seq + 1, at=at, actor=actor, action=action, username=username,
-                         data=canonical_json(data), prev_hash=anchor.head, key_id=keys.current)
+                         data=canonical_json(_with_request_id(data)), prev_hash=anchor.head, key_id=keys.current)
     event.hash = keys.sign(account_material(event))
     session.add(event)
     anchor.seq, anchor.head = event.seq, event.hash

@@ -191,4 +191,5 @@ ACCOUNT_FIELDS = {
     "valid_to": "Hoạt động đến hết ngày", "kind": "Ký hiệu", "symbol": "Giá trị",
     "before": "Xóa lượt xem trước", "cases": "Số hồ sơ", "events": "Số lượt xem đã xóa",
     "broken": "Hồ sơ để nguyên (chuỗi lượt xem bị phá)",
+    "request_id": "Mã yêu cầu",  # the request that wrote it: the same id is in the server's log line
 }

@@ -90,10 +90,13 @@ def test_every_account_change_is_in_a_hash_chained_log_the_auditor_reads(client:
     assert [(e.actor, e.action, e.username) for e in mine] == [("admin", "user_created", "thanhtra_2"),
                                                                ("admin", "user_changed", "clerk")]
     change = json.loads(mine[1].data)
+    change_request = change.pop("request_id")  # the request that saved the form (its log line has the same id)
     assert change == {"roles": [["clerk"], ["clerk", "resolver"]], "password_reset": True}  # no hash, no no-op
     ended = events[events.index(mine[1]) + 1]  # the reset ended the clerk's sessions and tokens, in the log too
-    assert (ended.action, ended.username, json.loads(ended.data)) == (
-        "password_reset", "clerk", {"sessions_ended": 0, "tokens_revoked": 0})
+    ended_data = json.loads(ended.data)
+    assert ended_data.pop("request_id") == change_request  # written by the same request as the change
+    assert (ended.action, ended.username, ended_data) == ("password_reset", "clerk", {"sessions_ended": 0,
+                                                                                      "tokens_revoked": 0})
     assert [e.action for e in events if e.username == "admin"][:2] == ["user_created", "signed_in"]
     assert "scrypt" not in "".join(e.data for e in events) and "pbkdf2" not in "".join(e.data for e in events)
 
