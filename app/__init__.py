@@ -47,7 +47,8 @@ def build_runtime(config: Any) -> Any:
     clock = config.get("CLOCK") or SystemClock()
     engine = Engine(LegalCalendar(load_default_overrides()), now=clock.now)
     return Runtime(
-        db=Database(config["DATABASE_URL"], echo=bool(config.get("SQL_ECHO"))),
+        db=Database(config["DATABASE_URL"], echo=bool(config.get("SQL_ECHO")),
+                    connect_timeout=int(config.get("DATABASE_CONNECT_TIMEOUT") or 10)),
         engine=engine,
         clock=clock,
         processes_dir=Path(config["PROCESSES_DIR"]),

@@ -30,6 +30,7 @@ NUMBERS = {
     "MAX_FORM_MEMORY_SIZE": 2 * MB,  # a page form's text (url-encoded whole, or one multipart field), files aside
     "ACCESS_LOG_RETENTION_DAYS": 1825,  # reads of cases kept this long (5 years); `flask audit prune-access` drops older
     "TRUSTED_PROXY_COUNT": 0,  # proxies in front whose X-Forwarded-For is believed (0: none)
+    "DATABASE_CONNECT_TIMEOUT": 10,  # seconds to reach PostgreSQL before giving up (a host that drops packets)
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -225,6 +227,26 @@ def test_readyz_on_a_database_made_without_migrations(tmp_path: Path) -> None:
     response = _app(url, tmp_path).test_client().get("/readyz")
     assert response.status_code == 503
     assert "chưa được tạo bằng migration" in response.get_json()["checks"]["migrations"]
+
+
+def test_readyz_gives_up_on_a_postgresql_host_that_never_answers(tmp_path: Path) -> None:
+    """A listener that takes the connection and then says nothing (a stalled host, a half-open proxy):
+    without a connect timeout the driver would wait for ever; /readyz answers 503 after the configured one."""
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nothing ever reads or writes
+    try:
+        port = silent.getsockname()[1]
+        client = _app(f"postgresql+psycopg://{APP_ROLE}:pw@127.0.0.1:{port}/nowhere", tmp_path,
+                      DATABASE_CONNECT_TIMEOUT=2).test_client()
+        started = time.monotonic()
+        response = client.get("/readyz")
+        waited = time.monotonic() - started
+    finally:
+        silent.close()
+    assert response.status_code == 503
+    assert response.get_json()["checks"]["database"] == "Cơ sở dữ liệu không trả lời."
+    assert 1.5 <= waited < 30, waited  # the timeout, not TCP's minutes (pre-ping may try twice)
 
 
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
