@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Row, Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, defer
 
@@ -343,12 +343,17 @@ def audit_events(session: Session, instance_id: int) -> Sequence[AuditEvent]:
     ).all()
 
 
-def completed_steps(session: Session, instance_id: int) -> Sequence[AuditEvent]:
-    return session.scalars(
-        select(AuditEvent)
-        .where(and_(AuditEvent.instance_id == instance_id, AuditEvent.action == "task_completed"))
-        .order_by(AuditEvent.seq)
-    ).all()
+# a case's completed steps: only what its view shows, as plain rows (no trail entities to build)
+_COMPLETED_STEPS = (
+    select(AuditEvent.task_id, AuditEvent.bpmn_id, AuditEvent.actor, AuditEvent.at)
+    .where(and_(AuditEvent.instance_id == bindparam("instance_id"), AuditEvent.action == "task_completed"))
+    .order_by(AuditEvent.seq)
+)
+
+
+def completed_steps(session: Session, instance_id: int) -> Sequence[Row[str | None, str | None, str, datetime]]:
+    """(task_id, bpmn_id, actor, at) of each step the case completed, in trail order."""
+    return session.execute(_COMPLETED_STEPS, {"instance_id": instance_id}).all()
 
 
 # -- jobs, escalations, calendar -------------------------------------------------------------
@@ -432,6 +437,12 @@ def escalation_page(session: Session, scope: Scope, f: EscalationFilter, page: i
     """Escalations of the cases in scope, newest first."""
     stmt = scope.apply(f.apply(select(Escalation).join(Instance, Instance.id == Escalation.instance_id)))
     return paginate(session, stmt.order_by(Escalation.raised_at.desc(), Escalation.id.desc()), page, per_page)
+
+
+def case_escalations(session: Session, instance_id: int, limit: int) -> Sequence[Escalation]:
+    """One case's escalations, newest first: one plain query, no count (a case seldom has any)."""
+    return session.scalars(select(Escalation).where(Escalation.instance_id == instance_id)
+                           .order_by(Escalation.raised_at.desc(), Escalation.id.desc()).limit(limit)).all()
 
 
 def open_escalation_count(session: Session, scope: Scope) -> int:

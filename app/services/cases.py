@@ -21,6 +21,8 @@ from app.services.runtime import Runtime
 from app.services.state import CaseChange, Seen, load_run, record_failure, relock, require_sealed, save_run
 from app.services.uploads import Upload
 
+CASE_ESCALATIONS = 50  # the most a case's page lists (newest first)
+
 
 @dataclass(frozen=True)
 class CaseView:
@@ -257,8 +259,7 @@ def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
             instance=instance, process_name=process.name, data=data,
             tasks=list(queries.instance_tasks(session, instance_id)), steps=steps, deadlines=deadlines,
             regime=regime, deadline_basis={k: v for k, v in basis.items() if k in deadlines},
-            escalations=list(queries.escalations(session, queries.Scope(None, None), open_only=False,
-                                                 instance_id=instance_id, page=1, per_page=50).items),
+            escalations=list(queries.case_escalations(session, instance_id, CASE_ESCALATIONS)),
             waiting_messages=run.waiting_messages(),
         )
 
