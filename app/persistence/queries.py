@@ -9,7 +9,8 @@ from typing import Any
 
 from sqlalchemy import Row, Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.orm import Session, aliased, defer, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.persistence import search
 from app.persistence.models import (
@@ -161,6 +162,12 @@ def instance(session: Session, instance_id: int, *, for_update: bool = False) ->
     return session.scalar(stmt)
 
 
+def case_and_calendar(session: Session, instance_id: int) -> tuple[Instance, tuple[int, int]] | None:
+    """The case (with its deployment) and the calendar's stamp in one statement: a case's read needs both."""
+    row = session.execute(_CASE_AND_CALENDAR, {"instance_id": instance_id}).first()
+    return None if row is None else (row[0], (int(row[1]), int(row[2])))
+
+
 def instances(session: Session, scope: Scope, *, process_id: str | None, status: str | None, q: str | None,
               page: int, per_page: int) -> Page:
     stmt = scope.apply(select(Instance).order_by(Instance.id.desc()))
@@ -177,6 +184,18 @@ def instances(session: Session, scope: Scope, *, process_id: str | None, status:
 
 def task_row(session: Session, task_id: str) -> TaskRow | None:
     return session.get(TaskRow, task_id)
+
+
+_CASE_TASKS = (select(TaskRow).where(TaskRow.instance_id == bindparam("instance_id")).order_by(TaskRow.created_at)
+               .options(lazyload(TaskRow.instance)))
+
+
+def case_tasks(session: Session, instance: Instance) -> list[TaskRow]:
+    """A loaded case's waiting task rows, each given that case (not joined again with it and its deployment)."""
+    rows = list(session.scalars(_CASE_TASKS, {"instance_id": instance.id}))
+    for row in rows:
+        set_committed_value(row, "instance", instance)
+    return rows
 
 
 def instance_tasks(session: Session, instance_id: int) -> Sequence[TaskRow]:
@@ -205,6 +224,10 @@ def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow], n
 def _calendar_columns() -> tuple[Any, Any]:
     return (select(func.count()).select_from(CalendarOverride).scalar_subquery(),
             select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery())
+
+
+# built once (a case's read runs it every time): the case, then ``calendar_stamp``'s two columns
+_CASE_AND_CALENDAR = select(Instance, *_calendar_columns()).where(Instance.id == bindparam("instance_id"))
 
 
 @dataclass(frozen=True)
@@ -439,10 +462,18 @@ def escalation_page(session: Session, scope: Scope, f: EscalationFilter, page: i
     return paginate(session, stmt.order_by(Escalation.raised_at.desc(), Escalation.id.desc()), page, per_page)
 
 
-def case_escalations(session: Session, instance_id: int, limit: int) -> Sequence[Escalation]:
-    """One case's escalations, newest first: one plain query, no count (a case seldom has any)."""
-    return session.scalars(select(Escalation).where(Escalation.instance_id == instance_id)
-                           .order_by(Escalation.raised_at.desc(), Escalation.id.desc()).limit(limit)).all()
+_CASE_ESCALATIONS = (select(Escalation).where(Escalation.instance_id == bindparam("instance_id"))
+                     .order_by(Escalation.raised_at.desc(), Escalation.id.desc()).limit(bindparam("limit"))
+                     .options(lazyload(Escalation.instance)))
+
+
+def case_escalations(session: Session, instance: Instance, limit: int) -> list[Escalation]:
+    """A loaded case's escalations, newest first, each given that case: one plain query, no count (a case
+    seldom has any)."""
+    rows = list(session.scalars(_CASE_ESCALATIONS, {"instance_id": instance.id, "limit": limit}))
+    for row in rows:
+        set_committed_value(row, "instance", instance)
+    return rows
 
 
 def open_escalation_count(session: Session, scope: Scope) -> int:
