@@ -99,6 +99,8 @@ _LOCK_ANCHOR = (select(_ANCHORS.c.seq, _ANCHORS.c.head, _ANCHORS.c.base_seq, _AN
                 .where(_ANCHORS.c.instance_id == bindparam("case")).with_for_update())
 _LAST_EVENT = (select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.instance_id == bindparam("case"))
                .order_by(_EVENTS.c.seq.desc()).limit(1))
+_ANCHOR_AND_LAST = _LOCK_ANCHOR.add_columns(_LAST_EVENT.with_only_columns(_EVENTS.c.seq).scalar_subquery(),
+                                            _LAST_EVENT.with_only_columns(_EVENTS.c.hash).scalar_subquery())
 _INSERT_EVENT = insert(_EVENTS)
 _INSERT_ANCHOR = insert(_ANCHORS)
 _MOVE_HEAD = (update(_ANCHORS).where(_ANCHORS.c.instance_id == bindparam("case"))
@@ -134,15 +136,29 @@ def _insert_event(session: Session, keys: KeyRing, read: Read, seq: int, at: dat
 
 def _locked_anchor(session: Session, keys: KeyRing, instance_id: int) -> _Head:
     """The case's access anchor, locked and checked against the chain's last event (a fresh one on the first read)."""
-    row = session.execute(_LOCK_ANCHOR, {"case": instance_id}).first()
-    # a fresh anchor knows no reads: if the case has some, its anchor was deleted
-    head = _new_anchor(session, keys, instance_id) if row is None else _Head(instance_id, *row)
-    # read only once the anchor is locked, so a racing first reader's committed read is seen with its anchor
-    last = session.execute(_LAST_EVENT, {"case": instance_id}).first()
-    found = (int(last.seq), str(last.hash)) if last else (head.base_seq, head.base_head)
+    head, last = _anchor_and_last(session, keys, instance_id)
+    found = last or (head.base_seq, head.base_head)
     if not keys.check_seal(head.anchor, head.material()) or found != (head.seq, head.head):
         raise TrailBroken()
     return head
+
+
+def _anchor_and_last(session: Session, keys: KeyRing, instance_id: int) -> tuple[_Head, tuple[int, str] | None]:
+    """The anchor, locked, and the chain's last event (seq, MAC) as it stands once the anchor is locked.
+
+    SQLite's writers are serialised (BEGIN IMMEDIATE): one statement reads both. On PostgreSQL the last event
+    is read by a statement of its own after the lock: a statement sees what was committed when it began, and a
+    racing reader commits its event while this one waits for the lock.
+    """
+    serialised = session.get_bind().dialect.name != "postgresql"
+    row = session.execute(_ANCHOR_AND_LAST if serialised else _LOCK_ANCHOR, {"case": instance_id}).first()
+    if row is not None and serialised:
+        last_seq, last_hash = row[5], row[6]
+        return _Head(instance_id, *row[:5]), None if last_seq is None else (int(last_seq), str(last_hash))
+    # a fresh anchor knows no reads: if the case has some, its anchor was deleted
+    head = _new_anchor(session, keys, instance_id) if row is None else _Head(instance_id, *row)
+    last = session.execute(_LAST_EVENT, {"case": instance_id}).first()
+    return head, None if last is None else (int(last.seq), str(last.hash))
 
 
 def _new_anchor(session: Session, keys: KeyRing, instance_id: int) -> _Head:

@@ -366,11 +366,12 @@ def audit_events(session: Session, instance_id: int) -> Sequence[AuditEvent]:
     ).all()
 
 
-# a case's completed steps: only what its view shows, as plain rows (no trail entities to build)
+# a case's completed steps: only what its view shows, as plain rows of the table (no ORM result machinery)
+_TRAIL: Table = AuditEvent.__table__  # type: ignore[assignment]
 _COMPLETED_STEPS = (
-    select(AuditEvent.task_id, AuditEvent.bpmn_id, AuditEvent.actor, AuditEvent.at)
-    .where(and_(AuditEvent.instance_id == bindparam("instance_id"), AuditEvent.action == "task_completed"))
-    .order_by(AuditEvent.seq)
+    select(_TRAIL.c.task_id, _TRAIL.c.bpmn_id, _TRAIL.c.actor, _TRAIL.c.at)
+    .where(and_(_TRAIL.c.instance_id == bindparam("instance_id"), _TRAIL.c.action == "task_completed"))
+    .order_by(_TRAIL.c.seq)
 )
 
 
