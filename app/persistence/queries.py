@@ -162,10 +162,19 @@ def instance(session: Session, instance_id: int, *, for_update: bool = False) ->
     return session.scalar(stmt)
 
 
-def case_and_calendar(session: Session, instance_id: int) -> tuple[Instance, tuple[int, int]] | None:
-    """The case (with its deployment) and the calendar's stamp in one statement: a case's read needs both."""
-    row = session.execute(_CASE_AND_CALENDAR, {"instance_id": instance_id}).first()
-    return None if row is None else (row[0], (int(row[1]), int(row[2])))
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a case's read needs beside the case's row (and its deployment), read in the same statement."""
+
+    instance: Instance
+    calendar: tuple[int, int]  # ``calendar_stamp``
+    escalated: bool  # the case has escalations: most have none, and their query is then not asked
+
+
+def case_facts(session: Session, instance_id: int) -> CaseFacts | None:
+    """The case, the calendar's stamp and whether it has escalations, in one statement."""
+    row = session.execute(_CASE_FACTS, {"instance_id": instance_id}).first()
+    return None if row is None else CaseFacts(row[0], (int(row[1]), int(row[2])), bool(row[3]))
 
 
 def instances(session: Session, scope: Scope, *, process_id: str | None, status: str | None, q: str | None,
@@ -226,8 +235,10 @@ def _calendar_columns() -> tuple[Any, Any]:
             select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery())
 
 
-# built once (a case's read runs it every time): the case, then ``calendar_stamp``'s two columns
-_CASE_AND_CALENDAR = select(Instance, *_calendar_columns()).where(Instance.id == bindparam("instance_id"))
+# built once (a case's read runs it every time): the case, ``calendar_stamp``'s two columns, any escalation
+_CASE_FACTS = select(Instance, *_calendar_columns(),
+                     select(Escalation.id).where(Escalation.instance_id == Instance.id).exists()
+                     ).where(Instance.id == bindparam("instance_id"))
 
 
 @dataclass(frozen=True)

@@ -228,12 +228,16 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
 
 def readable_case(rt: Runtime, session: Session, principal: Principal, instance_id: int) -> Instance:
     """The case, if the caller may read it (404 when it does not exist or is outside the caller's scope)."""
-    found = queries.case_and_calendar(session, instance_id)
+    return _readable(rt, session, principal, instance_id).instance
+
+
+def _readable(rt: Runtime, session: Session, principal: Principal, instance_id: int) -> queries.CaseFacts:
+    """``readable_case`` with what was read in the same statement (the calendar's stamp: one statement less)."""
+    found = queries.case_facts(session, instance_id)
     if found is None:
         raise NotFound(access.CASE_NOT_FOUND)
-    instance, calendar = found  # the calendar's stamp comes with the case: one statement less
-    access.require_case(principal, rt.process(session, instance.deployment, calendar), instance)
-    return instance
+    access.require_case(principal, rt.process(session, found.instance.deployment, found.calendar), found.instance)
+    return found
 
 
 def may_read(rt: Runtime, principal: Principal, instance_id: int) -> bool:
@@ -245,7 +249,8 @@ def may_read(rt: Runtime, principal: Principal, instance_id: int) -> bool:
 
 def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
     with rt.db.reading() as session:
-        instance = readable_case(rt, session, principal, instance_id)
+        facts = _readable(rt, session, principal, instance_id)
+        instance = facts.instance
         process, run = load_run(rt, session, instance)
         data = run.data
         steps = [
@@ -260,7 +265,7 @@ def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
             instance=instance, process_name=process.name, data=data,
             tasks=queries.case_tasks(session, instance), steps=steps, deadlines=deadlines,
             regime=regime, deadline_basis={k: v for k, v in basis.items() if k in deadlines},
-            escalations=queries.case_escalations(session, instance, CASE_ESCALATIONS),
+            escalations=queries.case_escalations(session, instance, CASE_ESCALATIONS) if facts.escalated else [],
             waiting_messages=run.waiting_messages(),
         )
 
