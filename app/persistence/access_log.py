@@ -19,10 +19,10 @@ from __future__ import annotations
 import hmac
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
@@ -46,21 +46,38 @@ def chain_name(instance_id: int) -> str:
 
 
 def event_material(e: AccessEvent) -> str:
-    return "\x1f".join(["access", str(e.instance_id), str(e.seq), stamp(e.at), e.username, e.kind, e.target,
-                        e.address, e.prev_hash])
+    return _event_material(e.instance_id, e.seq, e.at, e.username, e.kind, e.target, e.address, e.prev_hash)
 
 
-def _sealed_material(a: AccessAnchor) -> str:
-    return anchor_material(chain_name(a.instance_id), a.seq, a.head, f"{a.base_seq}:{a.base_head}")
+def _event_material(instance_id: int, seq: int, at: datetime, username: str, kind: str, target: str, address: str,
+                    prev_hash: str) -> str:
+    return "\x1f".join(["access", str(instance_id), str(seq), stamp(at), username, kind, target, address, prev_hash])
+
+
+@dataclass(frozen=True)
+class _Head:
+    """A case's anchor as appending reads it (plain values, no entity): its chain's length and head, its prune
+    mark, its seal; ``stored`` False for a first read's fresh anchor not yet written (SQLite)."""
+
+    instance_id: int
+    seq: int
+    head: str
+    base_seq: int
+    base_head: str
+    anchor: str
+    stored: bool = True
+
+    def material(self) -> str:
+        return _anchor_material(self.instance_id, self.seq, self.head, self.base_seq, self.base_head)
+
+
+def _anchor_material(instance_id: int, seq: int, head: str, base_seq: int, base_head: str) -> str:
+    return anchor_material(chain_name(instance_id), seq, head, f"{base_seq}:{base_head}")
 
 
 def sealed(keys: KeyRing, a: AccessAnchor) -> bool:
     """Whether the anchor is what the key sealed (only such anchors are signed into a checkpoint)."""
-    return keys.check_seal(a.anchor, _sealed_material(a))
-
-
-def _seal(keys: KeyRing, a: AccessAnchor) -> None:
-    a.anchor = keys.seal(_sealed_material(a))
+    return keys.check_seal(a.anchor, _anchor_material(a.instance_id, a.seq, a.head, a.base_seq, a.base_head))
 
 
 @dataclass(frozen=True)
@@ -74,64 +91,111 @@ class Read:
     address: str = ""
 
 
-def append(session: Session, keys: KeyRing, read: Read, at: datetime) -> AccessEvent:
-    """One INSERT and the anchor's UPDATE; only this case's anchor row is locked, never the case."""
-    anchor = _locked_anchor(session, keys, read.instance_id)
-    event = AccessEvent(instance_id=read.instance_id, seq=anchor.seq + 1, at=at, username=read.username[:64],
-                        kind=read.kind, target=read.target[:64], address=read.address[:64], prev_hash=anchor.head,
-                        key_id=keys.current)
-    event.hash = keys.sign(event_material(event))
-    session.add(event)
-    anchor.seq, anchor.head = event.seq, event.hash
-    _seal(keys, anchor)
-    return event
+# Core statements built once: a read appends on every case view, and the ORM's unit of work costs more than
+# the SQL. The anchor is locked FOR UPDATE on PostgreSQL; SQLite's writers are serialised by BEGIN IMMEDIATE.
+_ANCHORS: Table = AccessAnchor.__table__  # type: ignore[assignment]
+_EVENTS: Table = AccessEvent.__table__  # type: ignore[assignment]
+_LOCK_ANCHOR = (select(_ANCHORS.c.seq, _ANCHORS.c.head, _ANCHORS.c.base_seq, _ANCHORS.c.base_head, _ANCHORS.c.anchor)
+                .where(_ANCHORS.c.instance_id == bindparam("case")).with_for_update())
+_LAST_EVENT = (select(_EVENTS.c.seq, _EVENTS.c.hash).where(_EVENTS.c.instance_id == bindparam("case"))
+               .order_by(_EVENTS.c.seq.desc()).limit(1))
+_ANCHOR_AND_LAST = _LOCK_ANCHOR.add_columns(_LAST_EVENT.with_only_columns(_EVENTS.c.seq).scalar_subquery(),
+                                            _LAST_EVENT.with_only_columns(_EVENTS.c.hash).scalar_subquery())
+_INSERT_EVENT = insert(_EVENTS)
+_INSERT_ANCHOR = insert(_ANCHORS)
+_MOVE_HEAD = (update(_ANCHORS).where(_ANCHORS.c.instance_id == bindparam("case"))
+              .values(seq=bindparam("new_seq"), head=bindparam("new_head"), anchor=bindparam("new_anchor")))
+_MOVE_MARK = (update(_ANCHORS).where(_ANCHORS.c.instance_id == bindparam("case"))
+              .values(base_seq=bindparam("new_base_seq"), base_head=bindparam("new_base_head"),
+                      anchor=bindparam("new_anchor")))
 
 
-def _locked_anchor(session: Session, keys: KeyRing, instance_id: int) -> AccessAnchor:
-    """The case's access anchor, locked and checked against the chain's last event (created on the first read)."""
-    anchor = session.scalar(select(AccessAnchor).where(AccessAnchor.instance_id == instance_id).with_for_update())
-    if anchor is None:  # a fresh anchor knows no reads: if the case has some, its anchor was deleted
-        anchor = _new_anchor(session, keys, instance_id)
-    # read only once the anchor is locked, so a racing first reader's committed read is seen with its anchor
-    last = session.execute(select(AccessEvent.seq, AccessEvent.hash).where(AccessEvent.instance_id == instance_id)
-                           .order_by(AccessEvent.seq.desc()).limit(1)).first()
-    found = (int(last.seq), str(last.hash)) if last else (anchor.base_seq, anchor.base_head)
-    if not keys.check_seal(anchor.anchor, _sealed_material(anchor)) or found != (anchor.seq, anchor.head):
+def append(session: Session, keys: KeyRing, read: Read, at: datetime) -> None:
+    """One INSERT and the anchor's UPDATE (a first read on SQLite: two INSERTs); only this case's anchor row
+    is locked, never the case."""
+    head = _locked_anchor(session, keys, read.instance_id)
+    mac = _insert_event(session, keys, read, head.seq + 1, at, head.head)
+    seal = keys.seal(_anchor_material(read.instance_id, head.seq + 1, mac, head.base_seq, head.base_head))
+    if head.stored:
+        session.execute(_MOVE_HEAD, {"case": read.instance_id, "new_seq": head.seq + 1, "new_head": mac,
+                                     "new_anchor": seal})
+    else:
+        session.execute(_INSERT_ANCHOR, {"instance_id": read.instance_id, "seq": head.seq + 1, "head": mac,
+                                         "base_seq": head.base_seq, "base_head": head.base_head, "anchor": seal})
+
+
+def _insert_event(session: Session, keys: KeyRing, read: Read, seq: int, at: datetime, prev_hash: str) -> str:
+    """Write the read as the chain's event ``seq``, linked to ``prev_hash``; its MAC (the chain's new head)."""
+    username, target, address = read.username[:64], read.target[:64], read.address[:64]
+    mac = keys.sign(_event_material(read.instance_id, seq, at, username, read.kind, target, address, prev_hash))
+    session.execute(_INSERT_EVENT, {"instance_id": read.instance_id, "seq": seq, "at": at, "username": username,
+                                    "kind": read.kind, "target": target, "address": address,
+                                    "prev_hash": prev_hash, "hash": mac, "key_id": keys.current})
+    return mac
+
+
+def _locked_anchor(session: Session, keys: KeyRing, instance_id: int) -> _Head:
+    """The case's access anchor, locked and checked against the chain's last event (a fresh one on the first read)."""
+    head, last = _anchor_and_last(session, keys, instance_id)
+    found = last or (head.base_seq, head.base_head)
+    if not keys.check_seal(head.anchor, head.material()) or found != (head.seq, head.head):
         raise TrailBroken()
-    return anchor
+    return head
 
 
-def _new_anchor(session: Session, keys: KeyRing, instance_id: int) -> AccessAnchor:
-    """Two first readers of a case may race: on PostgreSQL the loser's INSERT does nothing and it waits on the row."""
-    fresh = AccessAnchor(instance_id=instance_id, seq=0, head=GENESIS, base_seq=0, base_head=GENESIS, anchor="")
-    _seal(keys, fresh)
-    if session.get_bind().dialect.name != "postgresql":  # SQLite writers are serialised already
-        session.add(fresh)
+def _anchor_and_last(session: Session, keys: KeyRing, instance_id: int) -> tuple[_Head, tuple[int, str] | None]:
+    """The anchor, locked, and the chain's last event (seq, MAC) as it stands once the anchor is locked.
+
+    SQLite's writers are serialised (BEGIN IMMEDIATE): one statement reads both. On PostgreSQL the last event
+    is read by a statement of its own after the lock: a statement sees what was committed when it began, and a
+    racing reader commits its event while this one waits for the lock.
+    """
+    serialised = session.get_bind().dialect.name != "postgresql"
+    row = session.execute(_ANCHOR_AND_LAST if serialised else _LOCK_ANCHOR, {"case": instance_id}).first()
+    if row is not None and serialised:
+        last_seq, last_hash = row[5], row[6]
+        return _Head(instance_id, *row[:5]), None if last_seq is None else (int(last_seq), str(last_hash))
+    # a fresh anchor knows no reads: if the case has some, its anchor was deleted
+    head = _new_anchor(session, keys, instance_id) if row is None else _Head(instance_id, *row)
+    last = session.execute(_LAST_EVENT, {"case": instance_id}).first()
+    return head, None if last is None else (int(last.seq), str(last.hash))
+
+
+def _new_anchor(session: Session, keys: KeyRing, instance_id: int) -> _Head:
+    """Two first readers of a case may race: on PostgreSQL the loser's INSERT does nothing and it waits on the row.
+
+    SQLite writers are serialised already: the anchor is written once, with its first read (``stored`` False).
+    """
+    fresh = _Head(instance_id, 0, GENESIS, 0, GENESIS, "", stored=False)
+    fresh = replace(fresh, anchor=keys.seal(fresh.material()))
+    if session.get_bind().dialect.name != "postgresql":
         return fresh
-    values = {c: getattr(fresh, c) for c in ("instance_id", "seq", "head", "base_seq", "base_head", "anchor")}
-    session.execute(pg_insert(AccessAnchor).values(**values).on_conflict_do_nothing())
-    anchor = session.scalar(select(AccessAnchor).where(AccessAnchor.instance_id == instance_id)
-                            .with_for_update().execution_options(populate_existing=True))
-    if anchor is None:  # cannot happen: inserted or found just now, in this transaction
+    values = {"instance_id": instance_id, "seq": 0, "head": GENESIS, "base_seq": 0, "base_head": GENESIS,
+              "anchor": fresh.anchor}
+    session.execute(pg_insert(_ANCHORS).values(**values).on_conflict_do_nothing())
+    row = session.execute(_LOCK_ANCHOR, {"case": instance_id}).first()
+    if row is None:  # cannot happen: inserted or found just now, in this transaction
         raise TrailBroken()
-    return anchor
+    return _Head(instance_id, *row)
 
 
 def prune(session: Session, keys: KeyRing, instance_id: int, before: datetime) -> int:
     """Drop a case's reads older than ``before``: move the sealed mark first, then delete what it covers."""
-    anchor = _locked_anchor(session, keys, instance_id)
+    head = _locked_anchor(session, keys, instance_id)
     last_old = session.execute(select(AccessEvent.seq, AccessEvent.hash)
                                .where(AccessEvent.instance_id == instance_id, AccessEvent.at < before)
                                .order_by(AccessEvent.seq.desc()).limit(1)).first()
-    if last_old is None or last_old.seq <= anchor.base_seq:
+    if last_old is None or last_old.seq <= head.base_seq:
         return 0
-    dropped = int(last_old.seq) - anchor.base_seq
-    anchor.base_seq, anchor.base_head = int(last_old.seq), str(last_old.hash)
-    _seal(keys, anchor)
-    session.flush()  # the database's guard lets a DELETE through only below the mark it can see
-    session.execute(delete(AccessEvent).where(AccessEvent.instance_id == instance_id,
-                                              AccessEvent.seq <= anchor.base_seq))
-    return dropped
+    base_seq, base_head = int(last_old.seq), str(last_old.hash)
+    if not head.stored:  # cannot happen: a case with reads has its anchor (or _locked_anchor refused)
+        raise TrailBroken()
+    seal = keys.seal(_anchor_material(instance_id, head.seq, head.head, base_seq, base_head))
+    # the database's guard lets a DELETE through only below the mark it can see: the mark moves first
+    session.execute(_MOVE_MARK, {"case": instance_id, "new_base_seq": base_seq, "new_base_head": base_head,
+                                 "new_anchor": seal})
+    session.execute(delete(AccessEvent).where(AccessEvent.instance_id == instance_id, AccessEvent.seq <= base_seq))
+    return base_seq - head.base_seq
 
 
 # -- checking ---------------------------------------------------------------------------------------
@@ -145,7 +209,7 @@ def verify(keys: KeyRing, instance_id: int, events: Sequence[AccessEvent], ancho
     """A case's reads, from the prune mark on: sequence, link and MAC of each, then the anchor and checkpoint."""
     if anchor is None:
         breaks = [_problem(None, "no_anchor")] if events else []
-    elif not keys.check_seal(anchor.anchor, _sealed_material(anchor)):
+    elif not sealed(keys, anchor):
         breaks = [_problem(None, "anchor_forged")]
     else:
         kept = [e for e in events if e.seq > anchor.base_seq]

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, defer
+from sqlalchemy.orm import Session, aliased, defer, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.persistence import search
 from app.persistence.models import (
@@ -161,6 +162,21 @@ def instance(session: Session, instance_id: int, *, for_update: bool = False) ->
     return session.scalar(stmt)
 
 
+@dataclass(frozen=True)
+class CaseFacts:
+    """What a case's read needs beside the case's row (and its deployment), read in the same statement."""
+
+    instance: Instance
+    calendar: tuple[int, int]  # ``calendar_stamp``
+    escalated: bool  # the case has escalations: most have none, and their query is then not asked
+
+
+def case_facts(session: Session, instance_id: int) -> CaseFacts | None:
+    """The case, the calendar's stamp and whether it has escalations, in one statement."""
+    row = session.execute(_CASE_FACTS, {"instance_id": instance_id}).first()
+    return None if row is None else CaseFacts(row[0], (int(row[1]), int(row[2])), bool(row[3]))
+
+
 def instances(session: Session, scope: Scope, *, process_id: str | None, status: str | None, q: str | None,
               page: int, per_page: int) -> Page:
     stmt = scope.apply(select(Instance).order_by(Instance.id.desc()))
@@ -177,6 +193,18 @@ def instances(session: Session, scope: Scope, *, process_id: str | None, status:
 
 def task_row(session: Session, task_id: str) -> TaskRow | None:
     return session.get(TaskRow, task_id)
+
+
+_CASE_TASKS = (select(TaskRow).where(TaskRow.instance_id == bindparam("instance_id")).order_by(TaskRow.created_at)
+               .options(lazyload(TaskRow.instance)))
+
+
+def case_tasks(session: Session, instance: Instance) -> list[TaskRow]:
+    """A loaded case's waiting task rows, each given that case (not joined again with it and its deployment)."""
+    rows = list(session.scalars(_CASE_TASKS, {"instance_id": instance.id}))
+    for row in rows:
+        set_committed_value(row, "instance", instance)
+    return rows
 
 
 def instance_tasks(session: Session, instance_id: int) -> Sequence[TaskRow]:
@@ -205,6 +233,12 @@ def replace_tasks(session: Session, instance_id: int, rows: Sequence[TaskRow], n
 def _calendar_columns() -> tuple[Any, Any]:
     return (select(func.count()).select_from(CalendarOverride).scalar_subquery(),
             select(func.coalesce(func.max(CalendarChange.id), 0)).scalar_subquery())
+
+
+# built once (a case's read runs it every time): the case, ``calendar_stamp``'s two columns, any escalation
+_CASE_FACTS = select(Instance, *_calendar_columns(),
+                     select(Escalation.id).where(Escalation.instance_id == Instance.id).exists()
+                     ).where(Instance.id == bindparam("instance_id"))
 
 
 @dataclass(frozen=True)
@@ -343,12 +377,18 @@ def audit_events(session: Session, instance_id: int) -> Sequence[AuditEvent]:
     ).all()
 
 
-def completed_steps(session: Session, instance_id: int) -> Sequence[AuditEvent]:
-    return session.scalars(
-        select(AuditEvent)
-        .where(and_(AuditEvent.instance_id == instance_id, AuditEvent.action == "task_completed"))
-        .order_by(AuditEvent.seq)
-    ).all()
+# a case's completed steps: only what its view shows, as plain rows of the table (no ORM result machinery)
+_TRAIL: Table = AuditEvent.__table__  # type: ignore[assignment]
+_COMPLETED_STEPS = (
+    select(_TRAIL.c.task_id, _TRAIL.c.bpmn_id, _TRAIL.c.actor, _TRAIL.c.at)
+    .where(and_(_TRAIL.c.instance_id == bindparam("instance_id"), _TRAIL.c.action == "task_completed"))
+    .order_by(_TRAIL.c.seq)
+)
+
+
+def completed_steps(session: Session, instance_id: int) -> Sequence[Row[str | None, str | None, str, datetime]]:
+    """(task_id, bpmn_id, actor, at) of each step the case completed, in trail order."""
+    return session.execute(_COMPLETED_STEPS, {"instance_id": instance_id}).all()
 
 
 # -- jobs, escalations, calendar -------------------------------------------------------------
@@ -432,6 +472,20 @@ def escalation_page(session: Session, scope: Scope, f: EscalationFilter, page: i
     """Escalations of the cases in scope, newest first."""
     stmt = scope.apply(f.apply(select(Escalation).join(Instance, Instance.id == Escalation.instance_id)))
     return paginate(session, stmt.order_by(Escalation.raised_at.desc(), Escalation.id.desc()), page, per_page)
+
+
+_CASE_ESCALATIONS = (select(Escalation).where(Escalation.instance_id == bindparam("instance_id"))
+                     .order_by(Escalation.raised_at.desc(), Escalation.id.desc()).limit(bindparam("limit"))
+                     .options(lazyload(Escalation.instance)))
+
+
+def case_escalations(session: Session, instance: Instance, limit: int) -> list[Escalation]:
+    """A loaded case's escalations, newest first, each given that case: one plain query, no count (a case
+    seldom has any)."""
+    rows = list(session.scalars(_CASE_ESCALATIONS, {"instance_id": instance.id, "limit": limit}))
+    for row in rows:
+        set_committed_value(row, "instance", instance)
+    return rows
 
 
 def open_escalation_count(session: Session, scope: Scope) -> int:

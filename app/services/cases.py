@@ -21,6 +21,8 @@ from app.services.runtime import Runtime
 from app.services.state import CaseChange, Seen, load_run, record_failure, relock, require_sealed, save_run
 from app.services.uploads import Upload
 
+CASE_ESCALATIONS = 50  # the most a case's page lists (newest first)
+
 
 @dataclass(frozen=True)
 class CaseView:
@@ -226,11 +228,16 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
 
 def readable_case(rt: Runtime, session: Session, principal: Principal, instance_id: int) -> Instance:
     """The case, if the caller may read it (404 when it does not exist or is outside the caller's scope)."""
-    instance = queries.instance(session, instance_id)
-    if instance is None:
+    return _readable(rt, session, principal, instance_id).instance
+
+
+def _readable(rt: Runtime, session: Session, principal: Principal, instance_id: int) -> queries.CaseFacts:
+    """``readable_case`` with what was read in the same statement (the calendar's stamp: one statement less)."""
+    found = queries.case_facts(session, instance_id)
+    if found is None:
         raise NotFound(access.CASE_NOT_FOUND)
-    access.require_case(principal, rt.process(session, instance.deployment), instance)
-    return instance
+    access.require_case(principal, rt.process(session, found.instance.deployment, found.calendar), found.instance)
+    return found
 
 
 def may_read(rt: Runtime, principal: Principal, instance_id: int) -> bool:
@@ -242,7 +249,8 @@ def may_read(rt: Runtime, principal: Principal, instance_id: int) -> bool:
 
 def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
     with rt.db.reading() as session:
-        instance = readable_case(rt, session, principal, instance_id)
+        facts = _readable(rt, session, principal, instance_id)
+        instance = facts.instance
         process, run = load_run(rt, session, instance)
         data = run.data
         steps = [
@@ -255,10 +263,9 @@ def get_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseView:
         basis = deadline_basis(regime) if regime in REGIMES else {}
         return CaseView(
             instance=instance, process_name=process.name, data=data,
-            tasks=list(queries.instance_tasks(session, instance_id)), steps=steps, deadlines=deadlines,
+            tasks=queries.case_tasks(session, instance), steps=steps, deadlines=deadlines,
             regime=regime, deadline_basis={k: v for k, v in basis.items() if k in deadlines},
-            escalations=list(queries.escalations(session, queries.Scope(None, None), open_only=False,
-                                                 instance_id=instance_id, page=1, per_page=50).items),
+            escalations=queries.case_escalations(session, instance, CASE_ESCALATIONS) if facts.escalated else [],
             waiting_messages=run.waiting_messages(),
         )
 

@@ -191,3 +191,17 @@ def test_roles_that_see_no_escalation_get_no_link_and_a_403(client: FlaskClient,
     page = client.get("/escalations").get_data(as_text=True)
     assert "Quá hạn thụ lý" in page and "Xác nhận đã biết" not in page and "Chưa xác nhận" in page
     assert post(client, f"/escalations/{world['province']}/acknowledge", {"note": "x"}).status_code == 403
+
+
+def test_a_cases_read_lists_its_own_escalations_with_its_number(client: FlaskClient, rt: Runtime,
+                                                                 clock: FrozenClock) -> None:
+    """The case's API read and its page list the escalations of that case only, each with the case's number."""
+    world = _overdue_world(rt, clock)
+    case = world["case:province"]
+    body = client.get(f"/api/instances/{case}", headers=basic("inspectorate")).get_json()
+    assert [(e["id"], e["instance_id"], e["case_number"]) for e in body["escalations"]] == [
+        (world["province"], case, body["case_number"])]
+    assert body["case_number"]
+    sign_in(client, "inspectorate")
+    page = client.get(f"/cases/{case}").get_data(as_text=True)
+    assert 'class="escalations"' in page and "Quá hạn thụ lý" in page
