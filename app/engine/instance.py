@@ -110,17 +110,28 @@ class WorkflowRun:
         self._state = state  # the serialized state, while it is still what the workflow holds
         self._acting: Task | None = None  # the task an officer completes in this run, named if it is refused
         self._completed: Counter[str] = Counter()  # tasks completed per task spec while this run object lives
+        self._eager_state = True  # a settled run serializes its state at once (see ``start``)
 
     @classmethod
     def start(cls, process: CompiledProcess, engine: RestrictedScriptEngine, now: Callable[[], datetime],
-              data: dict[str, Any], dump: Callable[[BpmnWorkflow], str] | None = None) -> WorkflowRun:
+              data: dict[str, Any], dump: Callable[[BpmnWorkflow], str] | None = None, *,
+              serialized: bool = True) -> WorkflowRun:
+        """A new case run to its first wait state.
+
+        ``serialized`` False leaves its state to be serialized (and measured) when first asked: a caller
+        that puts facts in before saving (the case number) would otherwise serialize it twice.
+        """
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
         run = cls(process, workflow, engine, now, dump)
         if process.start.form:
             data = with_defaults(process.form_schema(process.start.form), data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(data))
-        run._begin()
+        run._eager_state = serialized
+        try:
+            run._begin()
+        finally:
+            run._eager_state = True
         return run
 
     @_one_run
@@ -285,7 +296,7 @@ class WorkflowRun:
                 raise self._refused(BudgetExceeded(
                     f"dữ liệu hồ sơ lớn quá {MAX_CASE_DATA:,} ký tự hoặc trạng thái quá "
                     f"{MAX_STATE_BYTES // (1024 * 1024)} MB ({exc})".replace(",", "."))) from exc
-        if self._dump is not None:
+        if self._dump is not None and self._eager_state:
             _ = self.state
         self.ready_tasks()
 
