@@ -97,10 +97,13 @@ def principal_by_token(session: Session, digest: str, now: datetime) -> Any:
 
 # -- deployments ----------------------------------------------------------------------------
 
+_LATEST_DEPLOYMENT = (select(Deployment).where(Deployment.process_id == bindparam("process_id"))
+                      .order_by(Deployment.version.desc()).limit(1))
+
+
 def latest_deployment(session: Session, process_id: str) -> Deployment | None:
-    return session.scalar(
-        select(Deployment).where(Deployment.process_id == process_id).order_by(Deployment.version.desc()).limit(1)
-    )
+    """The process's newest deployment (every start asks: the statement is built once)."""
+    return session.scalar(_LATEST_DEPLOYMENT, {"process_id": process_id})
 
 
 def deployment_by_hash(session: Session, process_id: str, content_hash: str) -> Deployment | None:
@@ -503,9 +506,12 @@ def calendar_overrides(session: Session) -> Sequence[CalendarOverride]:
     return session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
 
 
+_CALENDAR_STAMP = select(*_calendar_columns())  # built once: a start asks it on every request
+
+
 def calendar_stamp(session: Session) -> tuple[int, int]:
     """Changes whenever an override is added or removed: (overrides, last change id)."""
-    row = session.execute(select(*_calendar_columns())).one()
+    row = session.execute(_CALENDAR_STAMP).one()
     return int(row[0]), int(row[1])
 
 
