@@ -106,6 +106,8 @@ class WorkflowRun:
         self.escalations: list[Escalated] = []
         self._data: dict[str, Any] | None = None
         self._ready: list[ReadyTask] | None = None
+        self._ready_found: list[Task] | None = None  # the ready user tasks, while the workflow stays as it was
+        self._finished: bool | None = None  # whether the workflow finished, while it stays as it was
         self._dump = dump
         self._state = state  # the serialized state, while it is still what the workflow holds
         self._acting: Task | None = None  # the task an officer completes in this run, named if it is refused
@@ -155,7 +157,10 @@ class WorkflowRun:
 
     @property
     def completed(self) -> bool:
-        return bool(self.workflow.is_completed())
+        """Whether the case finished: asked several times per change (a walk of the task tree each), found once."""
+        if self._finished is None:
+            self._finished = bool(self.workflow.is_completed())
+        return self._finished
 
     @property
     def data(self) -> dict[str, Any]:
@@ -243,6 +248,7 @@ class WorkflowRun:
             task.set_data(**copy.deepcopy(data))
             task.run()
         self._data = None
+        self._forget_found()
         self._advance()
         return ready
 
@@ -285,9 +291,15 @@ class WorkflowRun:
 
     def _changed(self) -> None:
         self._data = self._ready = self._state = None
+        self._forget_found()
+
+    def _forget_found(self) -> None:
+        """What was read off the workflow (its ready user tasks, whether it finished) is looked up again after a change."""
+        self._ready_found = self._finished = None
 
     def _settle(self) -> None:
         """End a run in memory: refuse a case grown past its limits, then serialize it and compute the due dates."""
+        self._forget_found()  # found again on the workflow as the run left it
         total = 0
         for data in self._all_data():
             try:
@@ -332,6 +344,7 @@ class WorkflowRun:
                 raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
 
         self._data = None
+        self._forget_found()
         with self._translated(None), engine_time(self.now):
             self.workflow.do_engine_steps(did_complete_task=record)
         self._collect_thrown_events()
@@ -359,8 +372,12 @@ class WorkflowRun:
                 ))
 
     def _ready_user_tasks(self) -> list[Task]:
-        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        return [t for t in tasks if t.task_spec.bpmn_id in self.process.user_tasks]
+        """The ready user tasks, found once per change: the case data, the due dates and the save all ask
+        (a walk of the whole task tree each time); every change of the workflow forgets them."""
+        if self._ready_found is None:
+            tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            self._ready_found = [t for t in tasks if t.task_spec.bpmn_id in self.process.user_tasks]
+        return list(self._ready_found)
 
     def _find_ready(self, task_id: str) -> Task:
         try:
