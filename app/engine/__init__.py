@@ -64,8 +64,10 @@ class Engine:
                     self._processes[key] = compiled
         return compiled
 
-    def start(self, process: CompiledProcess, data: dict[str, Any]) -> WorkflowRun:
-        return WorkflowRun.start(process, self.script_engine, self.now, data, self.serializer.dumps)
+    def start(self, process: CompiledProcess, data: dict[str, Any], *, serialized: bool = True) -> WorkflowRun:
+        """A new case in memory; ``serialized`` False: its state is serialized only when saved (``WorkflowRun.start``)."""
+        return WorkflowRun.start(process, self.script_engine, self.now, data, self.serializer.dumps,
+                                 serialized=serialized)
 
     def load(self, process: CompiledProcess, state: str) -> WorkflowRun:
         workflow = self.serializer.loads(state, process.spec, process.subprocess_specs)

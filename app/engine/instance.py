@@ -106,21 +106,34 @@ class WorkflowRun:
         self.escalations: list[Escalated] = []
         self._data: dict[str, Any] | None = None
         self._ready: list[ReadyTask] | None = None
+        self._ready_found: list[Task] | None = None  # the ready user tasks, while the workflow stays as it was
+        self._finished: bool | None = None  # whether the workflow finished, while it stays as it was
         self._dump = dump
         self._state = state  # the serialized state, while it is still what the workflow holds
         self._acting: Task | None = None  # the task an officer completes in this run, named if it is refused
         self._completed: Counter[str] = Counter()  # tasks completed per task spec while this run object lives
+        self._eager_state = True  # a settled run serializes its state at once (see ``start``)
 
     @classmethod
     def start(cls, process: CompiledProcess, engine: RestrictedScriptEngine, now: Callable[[], datetime],
-              data: dict[str, Any], dump: Callable[[BpmnWorkflow], str] | None = None) -> WorkflowRun:
+              data: dict[str, Any], dump: Callable[[BpmnWorkflow], str] | None = None, *,
+              serialized: bool = True) -> WorkflowRun:
+        """A new case run to its first wait state.
+
+        ``serialized`` False leaves its state to be serialized (and measured) when first asked: a caller
+        that puts facts in before saving (the case number) would otherwise serialize it twice.
+        """
         workflow = BpmnWorkflow(process.spec, process.subprocess_specs, script_engine=engine)
         run = cls(process, workflow, engine, now, dump)
         if process.start.form:
             data = with_defaults(process.form_schema(process.start.form), data)
         for task in workflow.get_tasks(state=TaskState.READY):
             task.data.update(copy.deepcopy(data))
-        run._begin()
+        run._eager_state = serialized
+        try:
+            run._begin()
+        finally:
+            run._eager_state = True
         return run
 
     @_one_run
@@ -144,7 +157,10 @@ class WorkflowRun:
 
     @property
     def completed(self) -> bool:
-        return bool(self.workflow.is_completed())
+        """Whether the case finished: asked several times per change (a walk of the task tree each), found once."""
+        if self._finished is None:
+            self._finished = bool(self.workflow.is_completed())
+        return self._finished
 
     @property
     def data(self) -> dict[str, Any]:
@@ -232,6 +248,7 @@ class WorkflowRun:
             task.set_data(**copy.deepcopy(data))
             task.run()
         self._data = None
+        self._forget_found()
         self._advance()
         return ready
 
@@ -274,9 +291,15 @@ class WorkflowRun:
 
     def _changed(self) -> None:
         self._data = self._ready = self._state = None
+        self._forget_found()
+
+    def _forget_found(self) -> None:
+        """What was read off the workflow (its ready user tasks, whether it finished) is looked up again after a change."""
+        self._ready_found = self._finished = None
 
     def _settle(self) -> None:
         """End a run in memory: refuse a case grown past its limits, then serialize it and compute the due dates."""
+        self._forget_found()  # found again on the workflow as the run left it
         total = 0
         for data in self._all_data():
             try:
@@ -285,7 +308,7 @@ class WorkflowRun:
                 raise self._refused(BudgetExceeded(
                     f"dữ liệu hồ sơ lớn quá {MAX_CASE_DATA:,} ký tự hoặc trạng thái quá "
                     f"{MAX_STATE_BYTES // (1024 * 1024)} MB ({exc})".replace(",", "."))) from exc
-        if self._dump is not None:
+        if self._dump is not None and self._eager_state:
             _ = self.state
         self.ready_tasks()
 
@@ -321,6 +344,7 @@ class WorkflowRun:
                 raise WorkflowTaskException(str(exc), task=task, exception=exc) from exc
 
         self._data = None
+        self._forget_found()
         with self._translated(None), engine_time(self.now):
             self.workflow.do_engine_steps(did_complete_task=record)
         self._collect_thrown_events()
@@ -348,8 +372,12 @@ class WorkflowRun:
                 ))
 
     def _ready_user_tasks(self) -> list[Task]:
-        tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
-        return [t for t in tasks if t.task_spec.bpmn_id in self.process.user_tasks]
+        """The ready user tasks, found once per change: the case data, the due dates and the save all ask
+        (a walk of the whole task tree each time); every change of the workflow forgets them."""
+        if self._ready_found is None:
+            tasks = self.workflow.get_tasks(state=TaskState.READY, manual=True)
+            self._ready_found = [t for t in tasks if t.task_spec.bpmn_id in self.process.user_tasks]
+        return list(self._ready_found)
 
     def _find_ready(self, task_id: str) -> Task:
         try:

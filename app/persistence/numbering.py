@@ -9,18 +9,28 @@ creation that rolls back gives its number back (no gap). SQLite's writers are se
 
 from __future__ import annotations
 
+from typing import Any
+
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from app.persistence.models import CaseCounter
 
 
+def _next(dialect: Any) -> Any:
+    table = CaseCounter.__table__
+    stmt = dialect.insert(table).values(series=bindparam("series"), year=bindparam("year"), last=1)
+    return stmt.on_conflict_do_update(index_elements=[table.c.series, table.c.year],
+                                      set_={"last": table.c.last + 1}).returning(table.c.last)
+
+
+# built once per dialect: every case's start moves a counter
+_NEXT = {"postgresql": _next(postgresql), "sqlite": _next(sqlite)}
+
+
 def next_number(session: Session, series: str, year: int) -> int:
     """The next number of ``series`` in ``year`` (1 for the first), locked until the caller's transaction ends."""
-    table = CaseCounter.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(table).values(series=series, year=year, last=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[table.c.series, table.c.year],
-                                      set_={"last": table.c.last + 1}).returning(table.c.last)
-    return int(session.execute(stmt).scalar_one())
+    stmt = _NEXT["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return int(session.execute(stmt, {"series": series, "year": year}).scalar_one())
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session, aliased, defer, lazyload
+from sqlalchemy.orm import Session, aliased, defer, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from app.persistence import search
@@ -97,10 +97,13 @@ def principal_by_token(connection: Session | Connection, digest: str, now: datet
 
 # -- deployments ----------------------------------------------------------------------------
 
+_LATEST_DEPLOYMENT = (select(Deployment).where(Deployment.process_id == bindparam("process_id"))
+                      .order_by(Deployment.version.desc()).limit(1))
+
+
 def latest_deployment(session: Session, process_id: str) -> Deployment | None:
-    return session.scalar(
-        select(Deployment).where(Deployment.process_id == process_id).order_by(Deployment.version.desc()).limit(1)
-    )
+    """The process's newest deployment (every start asks: the statement is built once)."""
+    return session.scalar(_LATEST_DEPLOYMENT, {"process_id": process_id})
 
 
 def deployment_by_hash(session: Session, process_id: str, content_hash: str) -> Deployment | None:
@@ -287,6 +290,7 @@ _CLOSED: Table = ClosedTask.__table__  # type: ignore[assignment]
 _INSTANCES: Table = Instance.__table__  # type: ignore[assignment]
 _JOBS: Table = Job.__table__  # type: ignore[assignment]
 _DELETE_TASKS = delete(_TASKS).where(_TASKS.c.id.in_(bindparam("ids", expanding=True)))
+_DELETE_TASK = delete(_TASKS).where(_TASKS.c.id == bindparam("task_id"))
 _INSERT_TASKS = insert(_TASKS)
 _TASK_DUE = update(_TASKS).where(_TASKS.c.id == bindparam("task_id")).values(due_on=bindparam("due"))
 _SAVED = ("state", "serializer_version", "updated_at", "outcome", "status", "organisation", "received_on", "version",
@@ -322,7 +326,9 @@ _DELETE_TIMER = delete(_JOBS).where(_JOBS.c.instance_id == bindparam("instance_i
 
 def delete_tasks(session: Session, task_ids: Sequence[str]) -> None:
     """Tasks that stopped waiting (their drafts go with them: ``ON DELETE CASCADE``)."""
-    if task_ids:
+    if len(task_ids) == 1:  # a step's usual case: no IN list to expand into the statement on every call
+        session.connection().execute(_DELETE_TASK, {"task_id": task_ids[0]})
+    elif task_ids:
         session.connection().execute(_DELETE_TASKS, {"ids": sorted(task_ids)})
 
 
@@ -340,6 +346,32 @@ def close_tasks(session: Session, rows: Sequence[TaskRow], now: datetime) -> Non
     if rows:
         session.connection().execute(_UPSERTS[_dialect(session)][0], [
             {"id": r.id, "instance_id": r.instance_id, "bpmn_id": r.bpmn_id, "closed_at": now} for r in rows])
+
+
+_INSERT_INSTANCE = insert(_INSTANCES)
+
+
+def insert_instance(session: Session, instance: Instance) -> None:
+    """A new case's row by one Core INSERT, leaving ``instance`` persistent in ``session`` with its id.
+
+    What a flush of the new object would write (its first version is 1, as the mapper's version
+    counter starts it), without the unit of work's cost. Every column is set on the object as
+    committed, so none is expired and read back later.
+    """
+    values = {c.key: _or_default(c, getattr(instance, c.key)) for c in _INSTANCES.c if c.key != "id"}
+    values["version"] = 1
+    result = session.connection().execute(_INSERT_INSTANCE, values)
+    values["id"] = result.inserted_primary_key[0]  # type: ignore[index]  # one row inserted: its key is known
+    for name, value in values.items():
+        set_committed_value(instance, name, value)
+    make_transient_to_detached(instance)
+    session.add(instance)
+
+
+def _or_default(column: Any, value: Any) -> Any:
+    """A value left unset takes the column's own scalar default, as a flush would give it."""
+    default = column.default
+    return default.arg if value is None and default is not None and default.is_scalar else value
 
 
 def update_instance(session: Session, instance_id: int, version: int, audit_seq: int | None,
@@ -527,12 +559,13 @@ def calendar_overrides(session: Session) -> Sequence[CalendarOverride]:
     return session.scalars(select(CalendarOverride).order_by(CalendarOverride.day)).all()
 
 
+_CALENDAR_STAMP = select(*_calendar_columns())  # built once: a start asks it on every request
+
+
 def calendar_stamp(session: Session) -> tuple[int, int]:
     """Changes whenever an override is added or removed: (overrides, last change id)."""
-    row = session.execute(select(*_calendar_columns())).one()
+    row = session.execute(_CALENDAR_STAMP).one()
     return int(row[0]), int(row[1])
-
-
 
 
 # -- officers' web pages: inbox search, dashboard, attachments, users ------------------------

@@ -138,7 +138,8 @@ def prepare_start(rt: Runtime, session: Session, principal: Principal, process_i
         session, process.form_schema(process.start.form), data, rt.today())
     if errors:
         raise FormValidationError(fields=errors)
-    return PreparedStart(deployment, process, rt.engine.start(process, data), data)
+    # serialized once, when ``insert_started`` saves it: putting in the case number changes the state anyway
+    return PreparedStart(deployment, process, rt.engine.start(process, data, serialized=False), data)
 
 
 def insert_started(rt: Runtime, session: Session, principal: Principal, prepared: PreparedStart,
@@ -158,8 +159,7 @@ def insert_started(rt: Runtime, session: Session, principal: Principal, prepared
         updated_at=now,
     )
     instance.deployment = deployment
-    session.add(instance)
-    session.flush()
+    queries.insert_instance(session, instance)
     prepared.run.put({**(links or {}), CASE_NUMBER_VARIABLE: instance.case_number})
     step = prepared.process.start.event_id
     numbered = documents.number_step(rt, session, instance, prepared.process, prepared.run, step, prepared.data)

@@ -132,8 +132,9 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
     checked = uploads.check_all(files or [])
     with rt.db.writing() as session:
         # the row as read: the save below is conditioned on its version and trail head, so nobody claimed,
-        # assigned or changed the case in between (else 409), and the access checked above still holds
-        instance = session.merge(instance, load=False)
+        # assigned or changed the case in between (else 409), and the access checked above still holds;
+        # the read session is closed, so the object itself joins this one (no copy, as ``merge`` would make)
+        session.add(instance)
         routed = assignment.route_from_form(session, instance, process, row.form, data, case_organisation(run),
                                             by=principal.username, now=rt.now())
         numbered = documents.number_step(rt, session, instance, process, run, bpmn_id, data)
