@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
-WORKERS ?= 2
-THREADS ?= 4
 BIN     = $(VENV)/bin
 VENDOR  = app/web/static/vendor
 CHROMIUM ?= /usr/bin/chromium
@@ -49,7 +47,8 @@ setup: $(VENV)/.installed $(VENDOR)/.installed
 	$(BIN)/flask --app app setup
 
 # The timer worker runs beside gunicorn and stops with it.
-# gunicorn.conf.py reads WORKERS and THREADS (threaded workers, keep-alive). The metrics directory is made
+# gunicorn.conf.py reads WORKERS and THREADS (threaded workers, keep-alive; unset: its defaults for the
+# machine's cores), so `make run WORKERS=8` passes them on. The metrics directory is made
 # afresh on every run and shared by gunicorn's workers and the timer worker, so /metrics sums them all.
 run: export WORKERS := $(WORKERS)
 run: export THREADS := $(THREADS)

@@ -1,4 +1,4 @@
-"""(c) The HTTP API under gunicorn (gthread, 2 workers × 4 threads, keep-alive) on SQLite or PostgreSQL.
+"""(c) The HTTP API under gunicorn, as ``gunicorn.conf.py`` serves it (gthread, keep-alive), on SQLite or PostgreSQL.
 
 Each client is a thread with one persistent connection. The database is prepared exactly as the
 README says (``flask --app app setup`` with demo users); the bench model is then deployed through
@@ -171,8 +171,8 @@ class Server:
 
     workdir: Path
     database_url: str | None = None  # None: a SQLite file in workdir
-    workers: int = 2
-    threads: int = 4
+    workers: int | None = None  # None: gunicorn.conf.py's (what `make run` serves)
+    threads: int | None = None
     port: int = field(default_factory=free_port)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -212,9 +212,10 @@ class Server:
     def launch(self) -> None:
         """Start gunicorn (setup must have finished); ``wait_ready`` then waits for its answer."""
         self._log = (self.workdir / "gunicorn.log").open("wb")
+        sizing = [*(["--workers", str(self.workers)] if self.workers else []),
+                  *(["--threads", str(self.threads)] if self.threads else [])]
         self._proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), "--worker-class", "gthread",
-             "--workers", str(self.workers), "--threads", str(self.threads), "--keep-alive", "5",
+            [str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), *sizing,
              "--bind", f"127.0.0.1:{self.port}", "app:create_app()"],
             cwd=ROOT, env=self.env, stdout=self._log, stderr=subprocess.STDOUT)
 
@@ -279,7 +280,16 @@ class Server:
 
     @property
     def label(self) -> str:
-        return f"gunicorn gthread {self.workers}×{self.threads}"
+        """What gunicorn runs with, as it reads gunicorn.conf.py and the flags (``--print-config``)."""
+        sizing = [*(["--workers", str(self.workers)] if self.workers else []),
+                  *(["--threads", str(self.threads)] if self.threads else [])]
+        out = subprocess.run([str(BIN / "gunicorn"), "--config", str(ROOT / "gunicorn.conf.py"), *sizing,
+                              "--print-config", "app:create_app()"], cwd=ROOT, env=self.env, capture_output=True,
+                             text=True, timeout=60, check=False).stdout
+        settings = dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+        get = {key.strip(): value.strip() for key, value in settings.items()}.get
+        return (f"gunicorn {get('worker_class')} {get('workers')} workers × {get('threads')} threads, "
+                f"keep-alive {get('keepalive')} s")
 
     def worker_pids(self) -> list[int]:
         assert self._proc is not None

@@ -3,7 +3,7 @@
 (a)  SpiffWorkflow alone, in memory, full serializer round trip (spec embedded) after each task: the ceiling.
 (e)  our engine alone: load spec-less state, validate the form, complete, dump — no database.
 (b)  our services layer on a SQLite file: ``tasks.complete_task`` (one transaction each).
-(c)  our HTTP API under gunicorn (gthread, 2 workers × 4 threads, keep-alive), bearer tokens, clients on
+(c)  our HTTP API under gunicorn as gunicorn.conf.py sizes it (gthread, keep-alive), bearer tokens, clients on
      persistent connections at concurrency 1, 4 and 8, on SQLite and on PostgreSQL 15; server CPU and
      SQL statements per completion.
 Then the long case (cost per step as history grows), the inbox at 100,000 cases, bytes stored per
@@ -165,6 +165,7 @@ def _measure_http(servers: dict[str, http_api.Server],
         _progress(f"(c) {db}: flask setup, then gunicorn")
         server.ready()
         _progress(f"(c) {db}: gunicorn up on 127.0.0.1:{server.port}, workers {server.worker_pids()}")
+        scaling.setdefault("servers", {})[db] = server.label
         server.deploy_bench_model()
         out[db] = {}
         for scenario in (BENCH, real_scenario()):
@@ -322,6 +323,16 @@ def _loads(values: Any) -> str:
     return ", ".join(f"{x:.2f}" for x in values)
 
 
+def _print_scaling(scaling: dict[str, Any]) -> None:
+    for db, label in scaling.get("servers", {}).items():
+        figures = scaling.get(db)
+        if figures:
+            each = ", ".join(f"{x['c1_per_s']:.0f} → {x['c4_per_s']:.0f}/s {x['ratio']:.2f}×" for x in figures["rounds"])
+            print(f"  4 clients vs 1, alternating rounds of {_ROUND_LABEL}: {db} median {figures['median_ratio']:.2f}× "
+                  f"({each})")
+        print(f"  (c) {db} server: {label}")
+
+
 def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
     a = r["a"][pid]
     print(f"{pid} — {title}")
@@ -335,7 +346,7 @@ def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
     b = r["b"][pid]
     print(_row("(b)  services complete_task, SQLite file", b, a, sql=_f(b["statements_per_task"], 1),
                note=f"[start_case p50 {_f(b['start_p50_ms'], 2)} ms, SQL max {b['statements_max']}/task]"))
-    ratios, rounds = [], []
+    ratios = []
     for db, per_db in r.get("c", {}).items():
         rows = per_db.get(pid, {})
         for level in LEVELS:
@@ -350,14 +361,10 @@ def _print_throughput(r: dict[str, Any], pid: str, title: str) -> None:
         if "c1" in rows and "c4" in rows:
             ratios.append(f"{db} {rows['c4']['per_s'] / rows['c1']['per_s']:.2f}× (at p50 "
                           f"{rows['c4']['p50_rate_per_s'] / rows['c1']['p50_rate_per_s']:.2f}×)")
-        scaling = r.get("scaling", {}).get(db)
-        if pid == BENCH_PID and scaling:
-            each = ", ".join(f"{x['c1_per_s']:.0f} → {x['c4_per_s']:.0f}/s {x['ratio']:.2f}×" for x in scaling["rounds"])
-            rounds.append(f"{db} median {scaling['median_ratio']:.2f}× ({each})")
     if ratios:
         print(f"  4 clients vs 1 (run compl/s, the rows above): {'; '.join(ratios)}")
-    for line in rounds:
-        print(f"  4 clients vs 1, alternating rounds of {_ROUND_LABEL}: {line}")
+    if pid == BENCH_PID:
+        _print_scaling(r.get("scaling", {}))
     if pid == BENCH_PID:
         print(f"  reference, spiff-arena on this model: c1 {REFERENCE['c1_per_s']}/s (p50 {REFERENCE['c1_p50_ms']:.0f} ms), "
               f"c4 {REFERENCE['c4_per_s']}/s")
