@@ -68,7 +68,7 @@ class _ApplicationLogsRequests(Logger):
         return None  # gunicorn would build the line's fields for every request, then drop it
 
 
-logger_class = _ApplicationLogsRequests
+logger_class = _ApplicationLogsRequests  # (so gunicorn's own statsd logger is off: /metrics is the metrics)
 _level = (os.environ.get("LOG_LEVEL") or "INFO").upper()
 _json = {"()": "pythonjsonlogger.json.JsonFormatter", "fmt": "%(levelname)s %(name)s %(message)s", "timestamp": "time",
          "rename_fields": {"levelname": "level", "name": "logger"}}

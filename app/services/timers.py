@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session
 
 from app import metrics
@@ -138,11 +139,13 @@ def _reclaim(rt: Runtime, worker: str, claim: Claim, lock_seconds: int = LOCK_SE
     """Take the job again for the one immediate retry: still pending, ours or nobody's, and still due."""
     now = rt.now()
     with rt.db.writing() as session:
-        job = session.get(Job, claim.job_id)
-        if job is None or job.status != "pending" or job.locked_by not in (worker, None) or job.due_at > now:
-            return False
-        job.locked_by, job.locked_until, job.updated_at = worker, now + timedelta(seconds=lock_seconds), now
-        return True
+        # one conditional UPDATE: on PostgreSQL its WHERE is re-checked on the row a concurrent claim just wrote
+        taken = session.execute(
+            update(Job).where(Job.id == claim.job_id, Job.status == "pending", Job.due_at <= now,
+                              or_(Job.locked_by.is_(None), Job.locked_by == worker))
+            .values(locked_by=worker, locked_until=now + timedelta(seconds=lock_seconds), updated_at=now)
+            .execution_options(synchronize_session=False))
+        return taken.rowcount == 1
 
 
 def _record_failure(rt: Runtime, worker: str, claim: Claim, error: Exception) -> None:

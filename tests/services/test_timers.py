@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
 from app.clock import FrozenClock
@@ -245,3 +246,47 @@ def test_a_case_saved_while_its_timer_ran_is_fired_again_at_once(rt: Runtime, cl
     assert _actions(rt, instance_id) == ["instance_started", "task_completed", "timer_fired", "escalation_raised"]
     assert _count(rt, Escalation, instance_id=instance_id) == 1
     assert _count(rt, Job) == 0
+
+
+def test_the_retry_never_takes_a_job_another_worker_has_just_claimed(rt: Runtime, clock: FrozenClock,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """After an officer's save reset the job, worker w2 claims it just before w1's retry takes it again.
+
+    On PostgreSQL w2's claim commits inside w1's retry transaction, right before its UPDATE is sent (the
+    UPDATE's own WHERE must refuse a row someone now holds); on SQLite writers are serialised, so w2's
+    claim can only come just before w1's transaction. Either way w1 gives up and w2 fires, once.
+    """
+    deploy_with_side_task(rt)
+    instance_id = start_timer_demo(rt, "2021-03-03")
+    clock.set(datetime(2021, 3, 3, 17, 5, tzinfo=UTC))  # 00:05 on the 4th in Vietnam
+    _step_while_the_timers_run(rt, clock, monkeypatch, instance_id, times=1)
+    seen: dict[str, object] = {"armed": False, "w2": []}
+    real_reclaim = timers._reclaim
+
+    def w2_claims() -> None:
+        seen["armed"] = False
+        seen["w2"] = timers.claim_due_jobs(rt, "w2")
+
+    def reclaim(*args: object, **kwargs: object) -> bool:
+        if rt.db.dialect == "postgresql":
+            seen["armed"] = True
+        else:
+            w2_claims()
+        seen["reclaimed"] = real_reclaim(*args, **kwargs)  # type: ignore[arg-type]
+        return bool(seen["reclaimed"])
+
+    def before_update(_conn: object, clause: object, *_: object) -> None:
+        if seen["armed"] and str(clause).startswith("UPDATE jobs"):
+            w2_claims()
+
+    monkeypatch.setattr(timers, "_reclaim", reclaim)
+    sa_event.listen(rt.db.write_engine, "before_execute", before_update)
+    try:
+        report = timers.run_once(rt, "w1", job_seconds=0)
+    finally:
+        sa_event.remove(rt.db.write_engine, "before_execute", before_update)
+    claims = seen["w2"]
+    assert isinstance(claims, list) and len(claims) == 1 and seen["reclaimed"] is False
+    assert (report.fired, report.failed, report.skipped) == (0, 0, 1)
+    assert [timers.fire(rt, "w2", claim, job_seconds=0) for claim in claims] == [True]
+    assert _actions(rt, instance_id).count("timer_fired") == 1
