@@ -25,13 +25,13 @@ limit_request_field_size = 8190  # one header field (gunicorn's default; no chec
 # request of the same client (a browser's page and its assets, an API client's calls). WORKERS
 # processes of THREADS threads each, set from the environment. The defaults follow the cores: a
 # request is mostly Python, and a process runs Python on one core at a time (the GIL), so the cores
-# are used by processes (two per core, so one waiting on the database or a PDF leaves the core to
-# another) and a second thread per process serves its other connections while one waits. Measured on
-# the 2-core machine (README, "Benchmark"): four processes of two threads carry four clients about
-# twice as fast as one; two processes of four threads spent ~15 % more CPU per request switching threads.
+# are used by processes, two per core so that one waiting (on the database's lock, a PDF) leaves the
+# core to another; a process answers its kept-alive connections one request at a time. More threads
+# help where requests wait on the network (a remote PostgreSQL: THREADS=2 or 4); on one machine they
+# only make a process's requests take turns on the GIL. Measured on the 2-core machine: README, "Benchmark".
 worker_class = "gthread"
 workers = int(os.environ.get("WORKERS") or 2 * (os.cpu_count() or 1))
-threads = int(os.environ.get("THREADS") or 2)
+threads = int(os.environ.get("THREADS") or 1)
 keepalive = int(os.environ.get("KEEPALIVE") or 5)  # seconds an idle kept-alive connection waits for its next request
 
 # -- metrics across workers -------------------------------------------------------------------------
