@@ -140,12 +140,11 @@ def _reclaim(rt: Runtime, worker: str, claim: Claim, lock_seconds: int = LOCK_SE
     now = rt.now()
     with rt.db.writing() as session:
         # one conditional UPDATE: on PostgreSQL its WHERE is re-checked on the row a concurrent claim just wrote
-        taken = session.execute(
+        taken = session.connection().execute(
             update(Job).where(Job.id == claim.job_id, Job.status == "pending", Job.due_at <= now,
                               or_(Job.locked_by.is_(None), Job.locked_by == worker))
-            .values(locked_by=worker, locked_until=now + timedelta(seconds=lock_seconds), updated_at=now)
-            .execution_options(synchronize_session=False))
-        return taken.rowcount == 1
+            .values(locked_by=worker, locked_until=now + timedelta(seconds=lock_seconds), updated_at=now))
+        return bool(taken.rowcount == 1)
 
 
 def _record_failure(rt: Runtime, worker: str, claim: Claim, error: Exception) -> None:
