@@ -152,6 +152,13 @@ class ApiBlueprint(Blueprint):
 
         return decorator
 
+    def arguments(self, schema: Any, *args: Any, **kwargs: Any) -> Any:
+        """A schema class is made into its instance once, here: webargs would make one on every request.
+
+        marshmallow 4's schemas keep no state between loads, so one instance serves every request and thread.
+        """
+        return super().arguments(schema() if isinstance(schema, type) else schema, *args, **kwargs)
+
     def _document_errors(self, view: Any) -> Any:
         for status in ERROR_STATUSES:
             view = self.alt_response(status, response=http.HTTPStatus(status).name)(view)
