@@ -1,4 +1,4 @@
-"""The benchmark: ``python -m bench.run`` (about 6–8 minutes on 2 cores), ``--quick`` (under a minute), ``--json PATH``.
+"""The benchmark: ``python -m bench.run`` (about 5 minutes on 2 cores), ``--quick`` (under a minute), ``--json PATH``.
 
 (a)  SpiffWorkflow alone, in memory, full serializer round trip (spec embedded) after each task: the ceiling.
 (e)  our engine alone: load spec-less state, validate the form, complete, dump — no database.
