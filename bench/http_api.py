@@ -14,7 +14,6 @@ import http.client
 import json
 import math
 import os
-import socket
 import subprocess
 import sys
 import threading
@@ -25,14 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import BENCH_PID, ROOT, Scenario, model_files, summary
+from bench.pg import free_port
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def call(port: int, method: str, path: str, auth: str, body: Any = None) -> tuple[int, Any, float]:

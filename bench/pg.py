@@ -23,31 +23,33 @@ def available() -> bool:
     return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A free TCP port on the loopback address (the tests' servers use it too)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
-def _as_postgres(cmd: list[str]) -> list[str]:
+def as_postgres(cmd: list[str]) -> list[str]:
+    """Run as the postgres user when we are root (initdb refuses root)."""
     return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
 @dataclass
 class PostgresServer:
     base: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="khieunai-bench-pg-")))
-    port: int = field(default_factory=_free_port)
+    port: int = field(default_factory=free_port)
     running: bool = False
 
     def start(self) -> None:
         if os.geteuid() == 0:
             shutil.chown(self.base, "postgres", "postgres")
         data = self.base / "data"
-        subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
+        subprocess.run(as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
                                      "-E", "UTF8", "--no-locale"]), check=True, capture_output=True)
         options = (f"-p {self.port} -h 127.0.0.1 -k {self.base} -c max_connections=100 "
                    "-c full_page_writes=off -c checkpoint_timeout=1h")
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(self.base / "log"), "-w",
+        subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(self.base / "log"), "-w",
                                      "-o", options, "start"]), check=True, capture_output=True)
         self.running = True
 
@@ -61,7 +63,7 @@ class PostgresServer:
 
     def stop(self) -> None:
         if self.running:
-            subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.base / "data"), "-m", "immediate",
+            subprocess.run(as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(self.base / "data"), "-m", "immediate",
                                          "stop"]), capture_output=True)
             self.running = False
         shutil.rmtree(self.base, ignore_errors=True)

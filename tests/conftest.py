@@ -11,7 +11,6 @@ import base64
 import itertools
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -31,20 +30,12 @@ from app.services import organisation_seed
 from app.services.deploy import deploy_directory
 from app.services.runtime import Runtime
 from app.services.users import ensure_demo_users
+from bench.pg import as_postgres as _as_postgres
+from bench.pg import free_port as _free_port
 from tests import organisations
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _counter = itertools.count()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _as_postgres(cmd: list[str]) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
 
 
 @pytest.fixture(scope="session")
