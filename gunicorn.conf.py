@@ -33,6 +33,10 @@ worker_class = "gthread"
 workers = int(os.environ.get("WORKERS") or 2 * (os.cpu_count() or 1))
 threads = int(os.environ.get("THREADS") or 1)
 keepalive = int(os.environ.get("KEEPALIVE") or 5)  # seconds an idle kept-alive connection waits for its next request
+# each worker touches a heartbeat file on every turn of its loop (twice a kept-alive request); on a disk-backed
+# /tmp a busy disk can stall that touch, and with it the worker (gunicorn's FAQ): keep it in memory where there is one
+_SHM = "/dev/shm"  # noqa: S108 - gunicorn makes its file there with mkstemp (a random name, O_EXCL), then unlinks it
+worker_tmp_dir = _SHM if os.path.isdir(_SHM) else None
 
 # -- metrics across workers -------------------------------------------------------------------------
 # Each worker counts in its own files under PROMETHEUS_MULTIPROC_DIR and /metrics sums them. `make run`

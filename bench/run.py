@@ -197,7 +197,8 @@ def _measure_scaling(server: http_api.Server, db: str, counts: dict[str, Any]) -
         rounds.append({"c1_per_s": one["per_s"], "c4_per_s": four["per_s"], "ratio": four["per_s"] / one["per_s"],
                        "c1_cpu_ms": one["server_cpu_ms_per_completion"],
                        "c4_cpu_ms": four["server_cpu_ms_per_completion"]})
-    return {"rounds": rounds, "median_ratio": statistics.median(r["ratio"] for r in rounds)}
+    return {"rounds": rounds, "median_ratio": statistics.median(r["ratio"] for r in rounds),
+            "median_c1_cpu_ms": statistics.median(r["c1_cpu_ms"] for r in rounds)}
 
 
 def _measure_rss(server: http_api.Server, counts: dict[str, Any]) -> dict[str, Any]:
@@ -330,6 +331,9 @@ def _print_scaling(scaling: dict[str, Any]) -> None:
             each = ", ".join(f"{x['c1_per_s']:.0f} → {x['c4_per_s']:.0f}/s {x['ratio']:.2f}×" for x in figures["rounds"])
             print(f"  4 clients vs 1, alternating rounds of {_ROUND_LABEL}: {db} median {figures['median_ratio']:.2f}× "
                   f"({each})")
+            cpu = ", ".join(f"{x['c1_cpu_ms']:.2f}" for x in figures["rounds"])
+            print(f"  server CPU per completion at 1 client in those rounds: {db} median {figures['median_c1_cpu_ms']:.2f} ms "
+                  f"({cpu})")
         print(f"  (c) {db} server: {label}")
 
 

@@ -7,7 +7,22 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Select, Table, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    Connection,
+    Row,
+    Select,
+    Table,
+    and_,
+    bindparam,
+    case,
+    delete,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, defer, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -78,10 +93,12 @@ def user_by_token_hash(session: Session, token_sha256: str) -> User | None:
     )
 
 
-# who a request is: the account's columns and its roles (one string), in the one query that finds the account
+# who a request is: the account's columns and its roles (one string), in the one query that finds the account.
+# The separator is SQL text: given as a Python string, SQLAlchemy renders it into the statement anew on every
+# execution (a "post-compile" parameter), about 10 µs of each API request's token look-up
 PRINCIPAL_COLUMNS = (User.id, User.username, User.full_name, User.organisation, User.is_active,
-                     select(func.aggregate_strings(UserRole.role, " ")).where(UserRole.user_id == User.id)
-                     .scalar_subquery().label("role_list"))
+                     select(func.aggregate_strings(UserRole.role, literal_column("' '")))
+                     .where(UserRole.user_id == User.id).scalar_subquery().label("role_list"))
 
 
 # a bearer token's account, built once: every API request asks it (its statement is not rebuilt per call)

@@ -49,6 +49,8 @@ def test_benchmark_quick_run_prints_every_section(tmp_path: Path) -> None:
         assert len(rounds) == 1 and all(x["c1_per_s"] > 0 and x["c4_per_s"] > 0 for x in rounds)
         assert r["scaling"][db]["median_ratio"] == rounds[0]["c4_per_s"] / rounds[0]["c1_per_s"]
         assert f"4 clients vs 1, alternating rounds of 1 then 4 clients: {db} median" in out
+        assert r["scaling"][db]["median_c1_cpu_ms"] == rounds[0]["c1_cpu_ms"] > 0
+        assert f"server CPU per completion at 1 client in those rounds: {db} median" in out
     calls = r["inbox"]["calls"]
     assert r["inbox"]["cases"] == 400 and r["inbox"]["open_tasks"] == 80
     assert all(call["engine_loads"] == 0 for call in calls.values())
