@@ -95,9 +95,10 @@ def user_by_token_hash(session: Session, token_sha256: str) -> User | None:
 
 # who a request is: the account's columns and its roles (one string), in the one query that finds the account.
 # The separator is SQL text: given as a Python string, SQLAlchemy renders it into the statement anew on every
-# execution (a "post-compile" parameter), about 10 µs of each API request's token look-up
+# execution (a "post-compile" parameter), about 10 µs of each API request's token look-up; the function takes any
+# SQL expression there, its stub says ``str``
 PRINCIPAL_COLUMNS = (User.id, User.username, User.full_name, User.organisation, User.is_active,
-                     select(func.aggregate_strings(UserRole.role, literal_column("' '")))
+                     select(func.aggregate_strings(UserRole.role, literal_column("' '")))  # type: ignore[arg-type]
                      .where(UserRole.user_id == User.id).scalar_subquery().label("role_list"))
 
 
