@@ -373,7 +373,18 @@ def close_tasks(session: Session, rows: Sequence[TaskRow], now: datetime) -> Non
             {"id": r.id, "instance_id": r.instance_id, "bpmn_id": r.bpmn_id, "closed_at": now} for r in rows])
 
 
-_INSERT_INSTANCE = insert(_INSTANCES)
+def _scalar_defaults_only(table: Table) -> Table:
+    """``insert_instance`` gives unset columns their scalar defaults itself and sends every column: a callable
+    default (``default=datetime.now``) or one the database fills (``server_default``) would be skipped, silently.
+    Refused here, when the module loads, so adding one to the model fails at once rather than in a saved case."""
+    for column in table.c:
+        default = column.default
+        if (default is not None and not default.is_scalar) or column.server_default is not None:
+            raise TypeError(f"{table.name}.{column.key}: insert_instance applies scalar defaults only")
+    return table
+
+
+_INSERT_INSTANCE = insert(_scalar_defaults_only(_INSTANCES))
 
 
 def insert_instance(session: Session, instance: Instance) -> None:
