@@ -19,6 +19,7 @@ from app.persistence.migrate import upgrade_and_grant
 from app.services import (
     calendar,
     case_export,
+    checkpoints,
     deploy,
     export_check,
     integrity,
@@ -321,7 +322,7 @@ def audit_verify() -> None:
 @audit_group.command("checkpoint")
 def audit_checkpoint() -> None:
     """Sign the heads of the chains that moved since the last checkpoint (the worker does it every 10 minutes)."""
-    seq = integrity.checkpoint(_rt())
+    seq = checkpoints.checkpoint(_rt())
     click.echo(f"checkpoint {seq} signed" if seq else "nothing moved since the last checkpoint")
 
 

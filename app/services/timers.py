@@ -29,7 +29,7 @@ from app.engine import WorkflowRun
 from app.errors import AppError, NotFound
 from app.persistence import audit, queries
 from app.persistence.models import Job
-from app.services import access, integrity, integrity_runs
+from app.services import access, checkpoints, integrity_runs
 from app.services.access import Right
 from app.services.isolated import ChildFailed, fire_isolated
 from app.services.principal import Principal
@@ -201,7 +201,7 @@ def run_worker(rt: Runtime, worker: str, *, interval: float = 5.0, until_idle: b
     """Loop over ``run_once``; with ``until_idle`` stop when a pass finds nothing to do."""
     total = WorkerReport()
     while True:
-        integrity.checkpoint_if_due(rt)
+        checkpoints.checkpoint_if_due(rt)
         checked = integrity_runs.run_queued(rt, worker)
         report = run_once(rt, worker, limit, lock_seconds, job_seconds)
         total = WorkerReport(*(a + b for a, b in zip(

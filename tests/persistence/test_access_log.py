@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 
 from app.clock import FrozenClock
 from app.persistence.models import AccessAnchor, AccessEvent, AccountEvent, Document
-from app.services import attachments, cases, integrity, reads, users
+from app.services import attachments, cases, checkpoints, reads, users
 from app.services.runtime import Runtime
 from app.services.uploads import Upload
 from tests import cases as payloads
@@ -174,7 +174,7 @@ def test_a_rewound_access_chain_is_caught_by_the_checkpoint(app: Flask, client: 
         assert copied is not None
         seq, head, sealed = copied.seq, copied.head, copied.anchor
     assert client.get(world.fill("/api/tasks/{task}"), headers=basic("auditor")).status_code == 200
-    integrity.checkpoint(rt)
+    checkpoints.checkpoint(rt)
     intrude(owner_url, "DELETE FROM access_events WHERE seq = 3",
             ("UPDATE access_anchors SET seq = :seq, head = :head, anchor = :anchor WHERE instance_id = :case",
              {"seq": seq, "head": head, "anchor": sealed, "case": world.case}))
@@ -196,7 +196,7 @@ def test_the_application_cannot_change_or_delete_a_kept_read(client: FlaskClient
 def test_pruning_old_reads_keeps_audit_verify_green(app: Flask, client: FlaskClient, rt: Runtime,
                                                     clock: FrozenClock) -> None:
     world = _three_reads(client, rt)
-    integrity.checkpoint(rt)
+    checkpoints.checkpoint(rt)
     clock.advance(timedelta(days=40))
     assert client.get(world.fill("/cases/{case}/diagram.bpmn")).status_code in {302, 401}  # not signed in: no read
     assert client.get(world.fill("/api/instances/{case}"), headers=basic("resolver")).status_code == 200
@@ -205,7 +205,7 @@ def test_pruning_old_reads_keeps_audit_verify_green(app: Flask, client: FlaskCli
     assert result.exit_code == 0 and "pruned 3 reads of 1 cases" in result.output, result.output
     assert [(e.seq, e.username) for e in _reads(rt)] == [(4, "resolver")]
     assert _verify(app)[0] == 0
-    integrity.checkpoint(rt)
+    checkpoints.checkpoint(rt)
     assert client.get(world.fill("/api/instances/{case}/history"), headers=basic("auditor")).status_code == 200
     code, output = _verify(app)
     assert code == 0 and "2 reads" in output, output
@@ -281,7 +281,7 @@ def test_a_previewed_paper_is_a_read_and_a_refused_preview_is_not(client: FlaskC
 def test_a_case_whose_reads_were_all_deleted_is_caught_by_the_checkpoint(app: Flask, client: FlaskClient,
                                                                           rt: Runtime, owner_url: str) -> None:
     world = _three_reads(client, rt)
-    integrity.checkpoint(rt)
+    checkpoints.checkpoint(rt)
     intrude(owner_url, "DELETE FROM access_events", "DELETE FROM access_anchors")
     code, output = _verify(app)
     assert code == 1 and f"[access:{world.case}]" in output and "(deleted)" in output, output

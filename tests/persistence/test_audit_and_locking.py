@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from app.errors import StaleVersion
 from app.persistence import audit, queries
 from app.persistence.models import AuditEvent, Instance
-from app.services import attachments, integrity, tasks, upkeep, users
+from app.services import attachments, checkpoints, integrity, tasks, upkeep, users
 from app.services.runtime import Runtime
 from tests import cases
 from tests.conftest import basic
@@ -68,7 +68,7 @@ def _assert_caught(app: Flask, client: FlaskClient, instance_id: int, kind: str)
 
 def test_an_untouched_trail_verifies_everywhere(app: Flask, client: FlaskClient, rt: Runtime) -> None:
     instance_id = _case(rt)
-    integrity.checkpoint(rt)
+    checkpoints.checkpoint(rt)
     code, output, chain, page = _verdicts(app, client, instance_id)
     assert code == 0 and "intact" in output
     assert chain == {"ok": True, "events": 6, "broken_at": None, "reason": None, "breaks": []}
@@ -189,7 +189,7 @@ def test_an_anchor_put_back_to_an_earlier_genuine_value_is_caught_by_the_checkpo
         earlier = session.execute(select(Instance.audit_seq, Instance.audit_head, Instance.audit_anchor)
                                   .where(Instance.id == instance_id)).one()  # copied by the intruder, earlier
     tasks.complete_task(rt, resolver, task_id, cases.acceptance())
-    assert integrity.checkpoint(rt) is not None
+    assert checkpoints.checkpoint(rt) is not None
     intrude(owner_url, f"DELETE FROM audit_events WHERE instance_id = {instance_id} AND seq > {earlier[0]}",
             (f"UPDATE instances SET audit_seq = :s, audit_head = :h, audit_anchor = :a WHERE id = {instance_id}",
              {"s": earlier[0], "h": earlier[1], "a": earlier[2]}))
@@ -199,7 +199,7 @@ def test_an_anchor_put_back_to_an_earlier_genuine_value_is_caught_by_the_checkpo
 def test_a_whole_case_deleted_after_a_checkpoint_is_caught(app: Flask, client: FlaskClient, rt: Runtime,
                                                            owner_url: str) -> None:
     instance_id = _case(rt)
-    integrity.checkpoint(rt)
+    checkpoints.checkpoint(rt)
     intrude(owner_url, f"DELETE FROM document_versions WHERE document_id IN "
                        f"(SELECT id FROM documents WHERE instance_id = {instance_id})",
             *[f"DELETE FROM {table} WHERE instance_id = {instance_id}"
@@ -234,7 +234,7 @@ def test_the_account_log_is_held_the_same_way(app: Flask, client: FlaskClient, r
 def test_a_removed_checkpoint_entry_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
     _case(rt)
     _case(rt)
-    seq = integrity.checkpoint(rt)
+    seq = checkpoints.checkpoint(rt)
     intrude(owner_url, f"DELETE FROM audit_checkpoint_entries WHERE id = (SELECT max(id) FROM "
                        f"audit_checkpoint_entries WHERE checkpoint = {seq})")
     code, output, _, _ = _verdicts(app, client, None)
@@ -336,9 +336,9 @@ def test_the_case_row_edited_is_caught_and_nothing_more_is_written_on_it(app: Fl
 def test_dropping_the_newest_checkpoints_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str,
                                                    which: str) -> None:
     _case(rt)
-    first = integrity.checkpoint(rt)
+    first = checkpoints.checkpoint(rt)
     _case(rt)
-    second = integrity.checkpoint(rt)
+    second = checkpoints.checkpoint(rt)
     assert (first, second) == (1, 2)
     doomed = "checkpoint = 2" if which == "newest" else "checkpoint >= 1"
     statements = [f"DELETE FROM audit_checkpoint_entries WHERE {doomed}",
