@@ -383,19 +383,20 @@ def drive(server: Server, scenario: Scenario, cases: int, concurrency: int,
     """Carry ``cases`` cases to the end with ``concurrency`` client threads; figures over wall time.
 
     Server CPU (utime + stime of gunicorn's workers) and SQL statements (``/metrics``) are read just
-    before and after, so they count every request of the run: starts, completions and reads.
+    before and after, so they count every request of the run: starts, completions and reads. The
+    client's own CPU (this process) is read too: it shares the machine's cores with the server.
     """
     for role in scenario.roles:  # tokens first, so no password check lands inside the measurement
         server.token(role)
     load = _Load(cases, on_completion)
     threads = [threading.Thread(target=_client, args=(server, scenario, load), daemon=True) for _ in range(concurrency)]
     sql_before, cpu_before = server.sql_statements(), server.cpu_seconds()
-    t0 = time.perf_counter()
+    t0, client_cpu_before = time.perf_counter(), time.process_time()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=1800)
-    wall = time.perf_counter() - t0
+    wall, client_cpu = time.perf_counter() - t0, time.process_time() - client_cpu_before
     cpu_after, sql_after = server.cpu_seconds(), server.sql_statements()
     if load.errors or any(t.is_alive() for t in threads):
         raise RuntimeError(f"{scenario.process_id} at concurrency {concurrency}: {load.errors or 'timed out'}")
@@ -407,6 +408,8 @@ def drive(server: Server, scenario: Scenario, cases: int, concurrency: int,
                   complete_mean_ms=1000 * sum(load.complete_s) / n,
                   get_p50_ms=summary(load.get_s)["p50_ms"], start_p50_ms=summary(load.start_s)["p50_ms"],
                   server_cpu_ms_per_completion=1000 * (cpu_after - cpu_before) / n,
+                  # cores kept busy over the row: the workers, and this process's client threads on the same machine
+                  server_cores=(cpu_after - cpu_before) / wall, client_cores=client_cpu / wall,
                   sql_per_completion=(None if sql_before is None or sql_after is None
                                       else (sql_after - sql_before) / n),
                   reconnects=load.reconnects, connections=load.connects)

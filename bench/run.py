@@ -196,9 +196,15 @@ def _measure_scaling(server: http_api.Server, db: str, counts: dict[str, Any]) -
         four = http_api.drive(server, BENCH, cases_for(counts["c"], BENCH), 4)
         rounds.append({"c1_per_s": one["per_s"], "c4_per_s": four["per_s"], "ratio": four["per_s"] / one["per_s"],
                        "c1_cpu_ms": one["server_cpu_ms_per_completion"],
-                       "c4_cpu_ms": four["server_cpu_ms_per_completion"]})
+                       "c4_cpu_ms": four["server_cpu_ms_per_completion"],
+                       "c1_cores": one["server_cores"] + one["client_cores"],
+                       "c4_cores": four["server_cores"] + four["client_cores"]})
+    c1_cores = statistics.median(r["c1_cores"] for r in rounds)
     return {"rounds": rounds, "median_ratio": statistics.median(r["ratio"] for r in rounds),
-            "median_c1_cpu_ms": statistics.median(r["c1_cpu_ms"] for r in rounds)}
+            "median_c1_cpu_ms": statistics.median(r["c1_cpu_ms"] for r in rounds),
+            "median_c1_cores": c1_cores, "median_c4_cores": statistics.median(r["c4_cores"] for r in rounds),
+            # 4 clients can use at most every core, each completion costing at least its 1-client CPU
+            "cores_ceiling": (os.cpu_count() or 1) / c1_cores}
 
 
 def _measure_rss(server: http_api.Server, counts: dict[str, Any]) -> dict[str, Any]:
@@ -334,6 +340,9 @@ def _print_scaling(scaling: dict[str, Any]) -> None:
             cpu = ", ".join(f"{x['c1_cpu_ms']:.2f}" for x in figures["rounds"])
             print(f"  server CPU per completion at 1 client in those rounds: {db} median {figures['median_c1_cpu_ms']:.2f} ms "
                   f"({cpu})")
+            print(f"  cores busy (server workers + client), median: {db} {figures['median_c1_cores']:.2f} at 1 client, "
+                  f"{figures['median_c4_cores']:.2f} at 4, of {os.cpu_count()}: the ratio cannot pass "
+                  f"{os.cpu_count()} ÷ {figures['median_c1_cores']:.2f} = {figures['cores_ceiling']:.2f}× here")
         print(f"  (c) {db} server: {label}")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,9 @@ def test_benchmark_quick_run_prints_every_section(tmp_path: Path) -> None:
         assert f"4 clients vs 1, alternating rounds of 1 then 4 clients: {db} median" in out
         assert r["scaling"][db]["median_c1_cpu_ms"] == rounds[0]["c1_cpu_ms"] > 0
         assert f"server CPU per completion at 1 client in those rounds: {db} median" in out
+        busy = r["scaling"][db]["median_c1_cores"]
+        assert busy == rounds[0]["c1_cores"] > 0 and r["scaling"][db]["cores_ceiling"] == os.cpu_count() / busy
+        assert f"cores busy (server workers + client), median: {db} " in out
     calls = r["inbox"]["calls"]
     assert r["inbox"]["cases"] == 400 and r["inbox"]["open_tasks"] == 80
     assert all(call["engine_loads"] == 0 for call in calls.values())
