@@ -220,7 +220,7 @@ def report_xlsx(r: DeadlineReport) -> bytes:
         for f in figures:
             spreadsheet.append(summary, [f.label, f.count, f.max_days, f.total_days])
     _sheet(book, "Làm sau thời hạn", ["Số hồ sơ", "Quy trình", "Bước", "Cơ quan", "Cán bộ", "Thời hạn",
-                                      "Hạn", "Ngày làm", "Số ngày chậm"],
+                                      "Hạn", "Ngày ghi nhận", "Số ngày chậm"],
            [[a.case_number or "", a.process_name, a.step_name, a.organisation_name, a.actor_name, a.deadline_label,
              a.due, a.done_on, a.days_late] for a in r.late])
     _sheet(book, "Đang quá hạn", ["Số hồ sơ", "Bước", "Cơ quan", "Người đang giữ", "Hạn", "Số ngày quá"],
