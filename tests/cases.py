@@ -198,7 +198,7 @@ PATH_2026 = [
 ]
 
 
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # The date fields of the complaint's steps that record something that already happened (rules.md §3).
 PAST_FACTS = frozenset({"received_on", "issued_on", "decision_date", "date", "held_on", "notice_sent_on", "sent_on",
                         "published_on", "letter_date", "recorded_on", "occurred_on", "meeting_notice_sent_on"})

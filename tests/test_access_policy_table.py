@@ -35,6 +35,8 @@ def _policy(code: str, processes: dict[str, CompiledProcess]) -> frozenset[str]:
     kind, _, name = code.partition(":")
     if kind == "read":
         return access.case_readers(processes[name])
+    if kind == "notes":
+        return access.note_writers(processes[name])
     if kind == "start":
         return frozenset({processes[name].start.role})
     if kind == "record":
@@ -52,4 +54,4 @@ def test_every_cell_of_the_readmes_role_table_is_the_policy() -> None:
         assert roles == set(_policy(code, processes)), f"README says {code}: {sorted(roles)}"
     assert {r.value for r in Right} <= set(stated), "every right of the policy is in the table"
     assert {f"record:{m}" for p in processes.values() for m in p.message_roles} <= set(stated)
-    assert {f"read:{pid}" for pid in processes} | {f"start:{pid}" for pid in processes} <= set(stated)
+    assert {f"{kind}:{pid}" for pid in processes for kind in ("read", "notes", "start")} <= set(stated)

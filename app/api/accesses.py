@@ -39,8 +39,9 @@ class PageOnly(Schema):
 
 
 class UserAccessFilter(PageOnly):
-    user = fields.String(required=True, validate=validate.Length(min=1, max=64),
-                         metadata={"description": "Tên đăng nhập của cán bộ"})
+    # not required by the schema: the arguments are read before the caller's right, which must be refused first (403)
+    user = fields.String(load_default="", validate=validate.Length(max=64),
+                         metadata={"description": "Tên đăng nhập của cán bộ (bắt buộc)"})
 
 
 @blp.route("/instances/<id:instance_id>/accesses")
@@ -59,5 +60,5 @@ def case_accesses(args: dict[str, Any], instance_id: int) -> Any:
 @login_required
 def user_accesses(args: dict[str, Any]) -> Any:
     """Các hồ sơ một cán bộ đã xem (mới nhất trước); chỉ kiểm tra, giám sát và quản trị."""
-    found = reads.user_accesses(runtime(), current_principal(), args["user"], args["page"])
+    found = reads.user_accesses(runtime(), current_principal(), args["user"], args["page"], required=True)
     return page_of(found, found.items)

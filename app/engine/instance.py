@@ -272,7 +272,7 @@ class WorkflowRun:
         ties the message to the steps run for it (``branch_of``), whatever order they finish in.
         """
         if name not in self.waiting_messages():
-            raise TaskNotReady(f"Hồ sơ không ở bước có thể nhận thông điệp «{name}».")
+            raise TaskNotReady("Hồ sơ không ở bước có thể nhận văn bản này.")
         return self._deliver(name, payload)
 
     @_one_run

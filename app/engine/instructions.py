@@ -29,7 +29,11 @@ MAX_LENGTH = 5_000  # characters of one step's instructions
 _ALLOWED = (nodes.Template, nodes.Output, nodes.TemplateData, nodes.If, nodes.Name, nodes.Getattr, nodes.Const,
             nodes.Not, nodes.And, nodes.Or, nodes.Compare, nodes.Operand)
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+# a value's own asterisks, kept apart from the analyst's ``**bold**`` until the text is escaped: the
+# formatting is the analyst's, a value (a complainant's name, typed by a citizen) is shown literally.
+# NUL never reaches the case's data (the API and the pages refuse control characters).
+_VALUE_STAR = "\x00"
 
 
 class InstructionsRefused(ValueError):
@@ -57,6 +61,11 @@ def _shown(value: Any) -> str:
     return str(value)
 
 
+def _shown_literally(value: Any) -> str:
+    """A value as shown (``_shown``), its asterisks marked so that ``**`` in it formats nothing."""
+    return _shown(value).replace("*", _VALUE_STAR)
+
+
 def _shown_text(value: str) -> str:
     if _ISO_DATE.fullmatch(value):
         return f"{value[8:10]}/{value[5:7]}/{value[:4]}"
@@ -81,7 +90,7 @@ class _DataOnly(ImmutableSandboxedEnvironment):
 
 
 # the text is escaped whole after rendering (the analyst's words as much as the case's values)
-_ENV = _DataOnly(autoescape=False, finalize=_shown, undefined=ChainableUndefined)
+_ENV = _DataOnly(autoescape=False, finalize=_shown_literally, undefined=ChainableUndefined)
 
 
 def check_instructions(text: str) -> None:
@@ -118,4 +127,5 @@ def render_instructions(text: str | None, data: Mapping[str, Any]) -> Markup:
         rendered = _template(text).render(dict(data))
     except Exception:  # a deployment older than the check: show the words, never the error or the syntax
         rendered = re.sub(r"\{[{%].*?[%}]\}", "", text)
-    return Markup(_BOLD.sub(r"<strong>\1</strong>", str(escape(rendered))))  # noqa: S704 - escaped first
+    formatted = _BOLD.sub(r"<strong>\1</strong>", str(escape(rendered)))
+    return Markup(formatted.replace(_VALUE_STAR, "&#42;"))  # noqa: S704 - escaped first

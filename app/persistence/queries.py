@@ -366,6 +366,11 @@ def set_task_due(session: Session, task_id: str, due_on: date | None) -> None:
     session.connection().execute(_TASK_DUE, {"task_id": task_id, "due": due_on})
 
 
+def set_task_step(session: Session, task_id: str, values: dict[str, Any]) -> None:
+    """A waiting task's step facts (step, name, lane's role, organisation, form) as the engine now says them."""
+    session.connection().execute(update(_TASKS).where(_TASKS.c.id == task_id).values(**values))
+
+
 def close_tasks(session: Session, rows: Sequence[TaskRow], now: datetime) -> None:
     """Tombstones of finished tasks, in one statement; a task closed before (ready again since) is closed anew."""
     if rows:

@@ -18,8 +18,9 @@ two in agreement):
   procedure it works in; a unit's head, its unit's steps (``ASSIGNED_ROLES``). The officer must be one
   who may work the step (its role, in scope). The assigner may reassign or take the step back at any
   time, whoever holds it; it completes the step only if it holds it itself.
-- **Notes** (internal comments beside a case, never part of its decision) are read and written by
-  whoever may read the case.
+- **Notes** (internal comments beside a case, never part of its decision) are read by whoever may
+  read the case and written by the same roles but the auditor, who reads every case and changes
+  nothing (a note is an event in the case's trail).
 - **Letters** addressed to a case (a withdrawal, a suspension decision, a central office's call)
   are recorded by the roles their diagram declares on the message (``recordedBy``).
 - Everything else is a right of a role, in ``ROLE_RIGHTS``.
@@ -40,6 +41,7 @@ from app.services.principal import Principal
 from app.services.runtime import Runtime
 
 OVERSIGHT = frozenset({"inspectorate", "auditor"})
+READ_ONLY = frozenset({"auditor"})  # reads every case and its history, changes nothing (docs: procedures.md, roles)
 
 
 class Right(StrEnum):
@@ -206,11 +208,27 @@ def require_message(principal: Principal, process: CompiledProcess, instance: In
 
 
 def require_notes(principal: Principal, process: CompiledProcess, instance: Instance) -> None:
-    """Internal notes on a case are read and written by whoever may read the case (same 404 and 403).
-
-    Oversight roles write them too: a note is a comment beside the file, never an act on the case.
-    """
+    """Internal notes on a case are read by whoever may read the case (same 404 and 403)."""
     require_case(principal, process, instance)
+
+
+def note_writers(process: CompiledProcess) -> frozenset[str]:
+    """Who writes notes on a process's cases: its readers but the auditor (a note adds an event to the trail).
+
+    The inspectorate writes them: a note is a comment beside the file, never an act on the case.
+    """
+    return case_readers(process) - READ_ONLY
+
+
+def may_write_notes(principal: Principal, process: CompiledProcess) -> bool:
+    return bool(principal.roles & note_writers(process))
+
+
+def require_note_write(principal: Principal, process: CompiledProcess, instance: Instance) -> None:
+    require_case(principal, process, instance)
+    if not may_write_notes(principal, process):
+        raise Forbidden("Kiểm tra, giám sát chỉ xem hồ sơ, không ghi chú: mỗi ghi chú là một sự kiện trong nhật ký "
+                        "của hồ sơ.")
 
 
 # -- tasks --------------------------------------------------------------------------------------

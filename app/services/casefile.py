@@ -110,6 +110,7 @@ class CaseFile:
     people: dict[str, str] = field(default_factory=dict)  # user name -> full name, of those in the trail
     documents: list[DocumentInfo] = field(default_factory=list)  # the official papers the case issued
     can_export: bool = False  # the caller may take the case away as a signed .zip
+    can_note: bool = False  # the caller may write an internal note (not the auditor, who changes nothing)
 
 
 def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
@@ -122,7 +123,8 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         payloads = [_payload(e.data) for e in events]  # each event's data, parsed once for the whole page
         process = rt.process(session, view.instance.deployment)
         officers = _officers_named(process, [view.data, *map(_changed_set, payloads)])
-        people = {e.actor for e in events} | _people_in(events, payloads) | {view.instance.started_by}
+        people = ({e.actor for e in events} | _people_in(events, payloads) | {view.instance.started_by}
+                  | {a.uploaded_by for a in files})
         names = queries.user_names(session, people | {u for found in officers.values() for u in found})
         titles, choices = _field_titles(rt, process.process_id, process.labels)
         choices |= {path: {u: names[u] for u in found if u in names} for path, found in officers.items()}
@@ -155,6 +157,7 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         calendar_pending=pending_days(calendar, view.data, deadlines, local_date(view.instance.created_at)),
         notes=case_notes, workable=workable, people=names, documents=papers,
         can_export=access.can(principal, access.Right.EXPORT_CASES),
+        can_note=access.may_write_notes(principal, process),
     )
 
 

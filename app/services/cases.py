@@ -3,6 +3,7 @@ the delivery), and read it: each use case in one place, one transaction each."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 from app.engine import CompiledProcess, WorkflowRun, validate_form
 from app.engine.deadlines import DEFAULT_REGIME, REGIMES, deadline_basis
 from app.engine.instance import CASE_NUMBER_VARIABLE
-from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound
+from app.errors import EngineError, Forbidden, FormValidationError, InvalidInput, NotFound, TaskNotReady
 from app.persistence import audit, numbering, queries
 from app.persistence.models import Deployment, Escalation, Instance, TaskRow
 from app.services import access, documents, duplicates, integrity, organisations, uploads
@@ -94,10 +95,20 @@ def message_form(rt: Runtime, principal: Principal, instance_id: int, name: str)
         process = rt.process(session, view.instance.deployment)
     access.require_message(principal, process, view.instance, name)
     schema = process.forms.get(f"{name}.schema.json") or {"type": "object", "properties": {}}
-    title = str(schema.get("title") or "Văn bản")
-    if name not in view.waiting_messages:
-        raise NotFound(f"Hồ sơ không chờ văn bản «{title}» ở bước hiện tại.")
-    return FormSpec(title, schema, process.forms.get(f"{name}.uischema.json"), view.instance.process_id)
+    _require_waiting(process, view.waiting_messages, name)
+    return FormSpec(_letter_title(process, name), schema, process.forms.get(f"{name}.uischema.json"),
+                    view.instance.process_id)
+
+
+def _letter_title(process: CompiledProcess, name: str) -> str:
+    schema = process.forms.get(f"{name}.schema.json") or {}
+    return str(schema.get("title") or "Văn bản")
+
+
+def _require_waiting(process: CompiledProcess, waiting: Sequence[str], name: str) -> None:
+    """A letter the case is not waiting for: 409 on the page and the API alike, named by its title (not its id)."""
+    if name not in waiting:
+        raise TaskNotReady(f"Hồ sơ không chờ văn bản «{_letter_title(process, name)}» ở bước hiện tại.")
 
 
 def start_case(rt: Runtime, principal: Principal, process_id: str, data: Any,
@@ -203,6 +214,7 @@ def deliver_message(rt: Runtime, principal: Principal, instance_id: int, name: s
         process, run = load_run(rt, session, instance)
         access.require_message(principal, process, instance, name)
         require_sealed(rt, instance)
+        _require_waiting(process, run.waiting_messages(), name)
         form = process.message_form(name)
         payload = documents.without_assigned(process, name, payload)
         errors = validate_form(process.validator(form), payload) if form else {}

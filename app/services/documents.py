@@ -42,7 +42,7 @@ GENERATED, SIGNED = "generated", "signed"
 SCAN_TYPES = frozenset({PDF, "image/jpeg", "image/png"})
 NOT_FOUND = "Không tìm thấy văn bản."
 PREVIEW_NUMBER = "      (chưa cấp số)"
-ISO_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}")
+ISO_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 @dataclass(frozen=True)

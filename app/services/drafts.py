@@ -22,7 +22,7 @@ from app.persistence.worklist import TaskDraft
 from app.services import access
 from app.services.principal import Principal
 from app.services.runtime import Runtime
-from app.services.tasks import task_or_error
+from app.services.tasks import require_row_sealed, task_or_error
 from app.text import unfit
 
 MAX_BYTES = 1024 * 1024  # a draft's stored text; a page's whole form is at most MAX_FORM_MEMORY_SIZE (2 MB)
@@ -48,6 +48,7 @@ def save_draft(rt: Runtime, principal: Principal, task_id: str, *, fields: list[
     with rt.db.writing() as session:
         row = task_or_error(session, task_id, principal)
         access.require_task_work(principal, row)
+        require_row_sealed(rt, session, row)
         now = rt.now()
         found = worklist.draft(session, task_id, principal.username)
         if found is None:
@@ -77,6 +78,7 @@ def discard_draft(rt: Runtime, principal: Principal, task_id: str) -> bool:
     with rt.db.writing() as session:
         row = task_or_error(session, task_id, principal)
         access.require_task_work(principal, row)
+        require_row_sealed(rt, session, row)
         found = worklist.draft(session, task_id, principal.username)
         if found is not None:
             session.delete(found)

@@ -14,8 +14,9 @@ Where a note lives, and why there:
   and reported by ``flask audit verify``.
 
 Notes are never edited or deleted (triggers refuse it): a correction is a new note. Anyone who may
-read the case may read and write its notes (``access.require_notes``); a finished case still takes
-notes (a comment for whoever reads the file later).
+read the case may read its notes (``access.require_notes``) and, but the auditor, who changes nothing,
+write them (``access.require_note_write``); a finished case still takes notes (a comment for whoever
+reads the file later).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def add_note(rt: Runtime, principal: Principal, instance_id: int, text: object) 
         instance = queries.instance(session, instance_id)
         if instance is None:
             raise NotFound(access.CASE_NOT_FOUND)
-        access.require_notes(principal, rt.process(session, instance.deployment), instance)
+        access.require_note_write(principal, rt.process(session, instance.deployment), instance)
         body = clean(text)  # the caller's right first: a refused role learns nothing of the rules
         instance = lock_instance(rt, session, instance_id)
         now = rt.now()

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from app.errors import NotFound, TrailBroken
+from app.errors import InvalidInput, NotFound, TrailBroken
 from app.persistence import access_log, audit, queries
 from app.persistence.access_log import Read
 from app.persistence.models import AccessAnchor, AccessEvent, Attachment, Document, Instance, TaskRow, User
@@ -96,9 +96,16 @@ def case_accesses(rt: Runtime, principal: Principal, instance_id: int, page: int
         return _page(session, [AccessEvent.instance_id == instance_id], page)
 
 
-def user_accesses(rt: Runtime, principal: Principal, username: str, page: int = 1) -> AccessPage:
-    """Every case one officer opened, newest first; a limited auditor sees only its organisation's cases."""
+def user_accesses(rt: Runtime, principal: Principal, username: str, page: int = 1, *,
+                  required: bool = False) -> AccessPage:
+    """Every case one officer opened, newest first; a limited auditor sees only its organisation's cases.
+
+    The right is checked before the name (403 before 400); ``required``: no name is refused, else
+    it finds nothing (the page's empty search form).
+    """
     access.require(principal, Right.READ_ACCESS_LOG)
+    if required and not username:
+        raise InvalidInput("Hãy cho biết tên đăng nhập của cán bộ cần xem.", fields={"user": "Thiếu tên đăng nhập."})
     where = [AccessEvent.username == username]
     if principal.organisation is not None:
         where.append(Instance.organisation == principal.organisation)

@@ -49,6 +49,20 @@ def require_sealed(rt: Runtime, instance: Instance) -> None:
         raise TrailBroken()
 
 
+def require_task_as_sealed(run: WorkflowRun, row: TaskRow) -> None:
+    """Refuse (TrailBroken) a task row that says other than the sealed state about its step, lane or organisation.
+
+    Who may work a task is the engine's answer for the ready task (the deployed diagram's lane, the
+    organisation the case's data routes it to), never the working ``tasks`` row alone: anyone with the
+    database's rights can edit that row, but not the state its anchor sealed. A row the engine no longer
+    has as ready is left to the engine to refuse.
+    """
+    ready = next((t for t in run.ready_tasks() if t.id == row.id), None)
+    if ready is not None and (ready.info.bpmn_id, ready.info.role, ready.organisation, ready.info.form) != (
+            row.bpmn_id, row.role, row.organisation, row.form):
+        raise TrailBroken()
+
+
 def relock(rt: Runtime, session: Session, instance_id: int, version: int) -> Instance:
     """The case locked for the save that ends a change run in memory: 409 if it moved since it was read."""
     instance = lock_instance(rt, session, instance_id)
@@ -146,6 +160,9 @@ def save_run(rt: Runtime, session: Session, instance: Instance, run: WorkflowRun
     return tasks
 
 
+_STEP_FACTS = ("bpmn_id", "name", "role", "organisation", "form")
+
+
 def _changed_tasks(session: Session, waiting: list[TaskRow],
                    ready: list[TaskRow]) -> tuple[list[TaskRow], list[TaskRow], list[TaskRow]]:
     """The rows now waiting (kept ones keep their holder), the fresh ones, and the ones that stopped waiting."""
@@ -161,6 +178,11 @@ def _changed_tasks(session: Session, waiting: list[TaskRow],
         if kept.due_on != row.due_on:  # a resumed case's deadlines moved
             queries.set_task_due(session, kept.id, row.due_on)
             set_committed_value(kept, "due_on", row.due_on)
+        step = {name: getattr(row, name) for name in _STEP_FACTS if getattr(kept, name) != getattr(row, name)}
+        if step:  # moved to another version whose step differs: the row follows the engine, never the reverse
+            queries.set_task_step(session, kept.id, step)
+            for name, value in step.items():
+                set_committed_value(kept, name, value)
         current.append(kept)
     return current, fresh, [t for t in waiting if t.id not in wanted]
 

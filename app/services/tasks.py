@@ -10,7 +10,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from app import metrics
-from app.engine import WorkflowRun, validate_form
+from app.engine import CompiledProcess, WorkflowRun, validate_form
 from app.engine.instructions import render_instructions
 from app.engine.labels import shown_values
 from app.errors import EngineError, FormValidationError, InvalidInput, NotFound, StaleVersion, TaskNotReady
@@ -28,6 +28,7 @@ from app.services.state import (
     lock_instance,
     record_failure,
     require_sealed,
+    require_task_as_sealed,
     save_run,
 )
 from app.services.uploads import Upload
@@ -55,6 +56,7 @@ def get_task(rt: Runtime, principal: Principal, task_id: str) -> TaskView:
         process = rt.process(session, row.instance.deployment)
         access.require_task_read(principal, process, row)
         process, run = load_run(rt, session, row.instance)
+        require_task_as_sealed(run, row)
         info = process.user_tasks[row.bpmn_id]
         holder = assignment.names(session, [row.assignee]).get(row.assignee or "") if row.assignee else None
         may_complete, may_assign = access.may_do_task(principal, row), access.may_assign(principal, process, row)
@@ -82,6 +84,7 @@ def preview_document(rt: Runtime, principal: Principal, task_id: str, data: Any,
         row = task_or_error(session, task_id, principal)
         access.require_task_work(principal, row)
         process, run = load_run(rt, session, row.instance)
+        require_task_as_sealed(run, row)
         typed = documents.without_assigned(process, row.bpmn_id, data)
         filename, content = documents.preview(rt, session, row.instance, process, run.task_data(task_id), row.bpmn_id,
                                               typed, kind, principal.username)
@@ -114,6 +117,7 @@ def complete_task(rt: Runtime, principal: Principal, task_id: str, data: Any,
             raise StaleVersion()
         require_sealed(rt, instance)
         process, run = load_run(rt, session, instance, facts.calendar)
+        require_task_as_sealed(run, row)  # the row's role was checked above; the engine's must be the same
         data = documents.without_assigned(process, row.bpmn_id, data)
         errors = validate_form(process.validator(row.form), data)
         if errors:
@@ -159,6 +163,18 @@ def _task_for_change(session: Session, task_id: str, principal: Principal) -> tu
         task_or_error(session, task_id, principal)  # 409 or 404
         raise NotFound(access.TASK_NOT_FOUND)  # it appeared in between: as if it had not yet
     return found
+
+
+def require_row_sealed(rt: Runtime, session: Session, row: TaskRow) -> CompiledProcess:
+    """The step's process, once its case's row is what its anchor sealed and its task row what that state says.
+
+    For the changes that do not run the engine (claim, assign, release, drafts): the access they check
+    was read from the task row, which must not be trusted alone (see ``state.require_task_as_sealed``).
+    """
+    require_sealed(rt, row.instance)
+    process, run = load_run(rt, session, row.instance)
+    require_task_as_sealed(run, row)
+    return process
 
 
 def task_or_error(session: Session, task_id: str, principal: Principal) -> TaskRow:
@@ -212,6 +228,7 @@ def claim_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
         row = task_or_error(session, task_id, principal)
         instance = lock_instance(rt, session, row.instance_id)
         access.require_task_work(principal, row)
+        require_row_sealed(rt, session, row)
         if row.assignee != principal.username:
             row.assignee = principal.username
             audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=principal.username,
@@ -227,7 +244,7 @@ def release_task(rt: Runtime, principal: Principal, task_id: str) -> TaskRow:
     with rt.db.writing() as session:
         row = task_or_error(session, task_id, principal)
         instance = lock_instance(rt, session, row.instance_id)
-        access.require_task_release(principal, rt.process(session, instance.deployment), row)
+        access.require_task_release(principal, require_row_sealed(rt, session, row), row)
         if row.assignee is None:
             return row
         audit.append_event(session, rt.audit_keys, instance, at=rt.now(), actor=principal.username,
@@ -244,7 +261,7 @@ def assignable_officers(rt: Runtime, principal: Principal, task_id: str) -> list
     """The officers the caller may hand this step to: active, its role, in its organisation (or province-wide)."""
     with rt.db.reading() as session:
         row = task_or_error(session, task_id, principal)
-        access.require_task_assign(principal, rt.process(session, row.instance.deployment), row)
+        access.require_task_assign(principal, require_row_sealed(rt, session, row), row)
         return assignment.officers(session, row.role, row.organisation)
 
 
@@ -253,7 +270,7 @@ def assign_task(rt: Runtime, principal: Principal, task_id: str, username: str) 
     with rt.db.writing() as session:
         row = task_or_error(session, task_id, principal)
         instance = lock_instance(rt, session, row.instance_id)
-        access.require_task_assign(principal, rt.process(session, instance.deployment), row)
+        access.require_task_assign(principal, require_row_sealed(rt, session, row), row)
         if not assignment.may_take(session, username, row.role, row.organisation):
             raise FormValidationError("Cán bộ được chọn không nhận được bước này.", fields={
                 "assignee": "Hãy chọn một cán bộ đang hoạt động, giữ vai trò của bước này, thuộc cơ quan của hồ sơ "

@@ -288,8 +288,9 @@ def _number(kind: str, text: str) -> Any:
 # typed as text, «ngày/tháng/năm», and stored as ISO 8601; a moment is «ngày/tháng/năm giờ:phút» in
 # Vietnam's time (UTC+7 all year). ISO text is accepted as well (scripts, pasted values).
 
-_DMY = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
-_DMY_HM = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})[ T,]+(\d{1,2})[:hg](\d{2})")
+# ASCII digits only, as the API's ISO dates: ``\d`` would read «٢٠/١١/٢٠٢٦» (Arabic-Indic) as a day the API refuses
+_DMY = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})")
+_DMY_HM = re.compile(r"([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})[ T,]+([0-9]{1,2})[:hg]([0-9]{2})")
 
 
 def day_month_year(value: str) -> str:

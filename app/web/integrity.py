@@ -30,7 +30,7 @@ def integrity_page() -> Any:
 @login_required
 def integrity_case() -> Any:
     case = request.form.get("case", "").strip()
-    run = integrity_runs.check_case_now(runtime(), principal(), int(case) if case.isdecimal() else case)
+    run = integrity_runs.check_case_now(runtime(), principal(), int(case) if case.isascii() and case.isdecimal() else case)
     flash(f"Đã kiểm tra hồ sơ {run.label}: " + ("nguyên vẹn." if run.ok else f"{run.problem_count} điểm không khớp."),
           "ok" if run.ok else "error")
     return redirect(url_for("web.integrity_page", run=run.id))

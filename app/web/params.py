@@ -6,6 +6,8 @@ page number overflows the database's offset; these helpers take neither.
 
 from __future__ import annotations
 
+from app.errors import InvalidInput
+
 MAX_PAGE = 100_000
 
 
@@ -18,4 +20,11 @@ def ascii_int(value: str | None, *, maximum: int) -> int | None:
 
 
 def page_number(value: str | None) -> int:
-    return max(ascii_int(value, maximum=MAX_PAGE) or 1, 1)
+    """The page asked for (1 when none is): a number the API would refuse is refused here too (400), never page 1."""
+    if not value:
+        return 1
+    number = ascii_int(value, maximum=MAX_PAGE)
+    if number is None or number < 1:
+        raise InvalidInput(f"Số trang không hợp lệ: hãy dùng một số từ 1 đến {MAX_PAGE:,}, viết bằng chữ số."
+                           .replace(",", "."), fields={"page": "Số trang phải là số nguyên từ 1."})
+    return number

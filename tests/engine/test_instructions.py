@@ -51,3 +51,12 @@ def test_deploy_refuses_a_step_whose_instructions_would_show_syntax(rt: Runtime)
                                       "Hạn thụ lý: **{{ acceptance_deadline|upper }}**", 1)
     with pytest.raises(DiagramError, match="review_acceptance"):
         deploy.deploy(rt, Principal(0, "analyst", "A", frozenset({"analyst"})), pid, files)
+
+
+def test_a_value_typed_by_a_citizen_is_shown_literally_never_formatted() -> None:
+    html = str(render_instructions("Người khiếu nại: **{{ c.name }}**, nội dung: {{ c.text }}",
+                                   {"c": {"name": "Nguyễn **đậm**", "text": "a ** b **c** <i>x</i>"}}))
+    assert html.count("<strong>") == 1  # the analyst's bold only
+    assert html.startswith("Người khiếu nại: <strong>Nguyễn &#42;&#42;đậm&#42;&#42;</strong>"), html
+    assert "a &#42;&#42; b &#42;&#42;c&#42;&#42; &lt;i&gt;x&lt;/i&gt;" in html, html
+    assert str(render_instructions("{{ a }}{{ b }}", {"a": "*", "b": "*x**"})) == "&#42;&#42;x&#42;&#42;"

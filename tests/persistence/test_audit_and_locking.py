@@ -362,3 +362,40 @@ def test_a_file_whose_bytes_were_changed_is_not_served_and_is_reported(app: Flas
     assert refused.status_code == 409 and "khác với dấu vân tay SHA-256" in refused.get_data(as_text=True)
     code, output, _, _ = _verdicts(app, client, None)
     assert code == 1 and "(attachment)" in output
+
+
+def _retyped_first_step(rt: Runtime, owner_url: str, **columns: str) -> str:
+    """A case waiting at review_acceptance (the resolver's), its working task row edited by the intruder."""
+    instance_id = start_case(rt)
+    task_id = ready_task_id(rt, instance_id)
+    assignments = ", ".join(f"{name} = :{name}" for name in columns)
+    intrude(owner_url, (f"UPDATE tasks SET {assignments} WHERE id = :id", {**columns, "id": task_id}))
+    return task_id
+
+
+def test_a_task_row_given_another_role_is_refused_not_trusted(app: Flask, client: FlaskClient, rt: Runtime,
+                                                              owner_url: str) -> None:
+    task_id = _retyped_first_step(rt, owner_url, role="clerk")
+    instance_id = start_case(rt)  # an untouched case beside it still completes
+    done = client.post(f"/api/tasks/{ready_task_id(rt, instance_id)}/complete", headers=basic("resolver"),
+                       json={"data": cases.acceptance()})
+    assert done.status_code == 200, done.get_json()
+    for method, path, body in (("POST", f"/api/tasks/{task_id}/complete", {"data": cases.acceptance()}),
+                               ("POST", f"/api/tasks/{task_id}/claim", None),
+                               ("PUT", f"/api/tasks/{task_id}/draft", {"data": {}})):
+        answer = client.open(path, method=method, headers=basic("clerk"), json=body)
+        assert answer.status_code == 409 and answer.get_json()["error"] == "audit_broken", (path, answer.get_json())
+    refused = client.get(f"/api/tasks/{task_id}", headers=basic("clerk"))
+    assert refused.status_code == 409, refused.get_json()
+    with rt.db.reading() as session:
+        row = queries.task_row(session, task_id)
+        assert row is not None and row.assignee is None
+    assert not [e for e in _events(rt, row.instance_id) if e.action in ("task_completed", "task_claimed")]
+
+
+def test_a_task_row_moved_to_another_step_or_organisation_is_refused(app: Flask, client: FlaskClient, rt: Runtime,
+                                                                     owner_url: str) -> None:
+    task_id = _retyped_first_step(rt, owner_url, organisation="somewhere_else")
+    answer = client.post(f"/api/tasks/{task_id}/complete", headers=basic("resolver"),
+                         json={"data": cases.acceptance()})
+    assert answer.status_code == 409 and answer.get_json()["error"] == "audit_broken", answer.get_json()

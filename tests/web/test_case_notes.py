@@ -45,20 +45,20 @@ def test_an_officer_writes_a_note_on_the_case_page_and_it_is_shown_with_author_a
 def test_a_note_is_kept_beside_the_case_never_in_its_data_and_its_digest_is_in_the_trail(
         client: FlaskClient, rt: Runtime) -> None:
     instance_id = start_case(rt)
-    auditor = basic("auditor")
+    auditor, inspectorate = basic("auditor"), basic("inspectorate")
     written = client.post(f"/api/instances/{instance_id}/notes", json={"text": "=SUM(A1:A9) kiểm tra lại"},
-                          headers=auditor)
+                          headers=inspectorate)
     assert written.status_code == 201, written.get_json()
     note = written.get_json()
-    assert note["text"] == "=SUM(A1:A9) kiểm tra lại" and note["author"] == "auditor" and note["intact"]
-    assert note["author_name"] == "Kiểm tra, giám sát (demo)"
+    assert note["text"] == "=SUM(A1:A9) kiểm tra lại" and note["author"] == "inspectorate" and note["intact"]
+    assert note["author_name"] == "Thanh tra tỉnh (demo)"
     listing = client.get(f"/api/instances/{instance_id}/notes", headers=basic("resolver")).get_json()
     assert listing == {"instance_id": instance_id, "notes": [note]}
     case = client.get(f"/api/instances/{instance_id}", headers=auditor).get_json()
     assert "SUM" not in json.dumps(case, ensure_ascii=False)  # not in the data, the decision or anything the case holds
     history = client.get(f"/api/instances/{instance_id}/history", headers=auditor).get_json()
     event = history["events"][-1]
-    assert history["chain"]["ok"] and event["action"] == "note_added" and event["actor"] == "auditor"
+    assert history["chain"]["ok"] and event["action"] == "note_added" and event["actor"] == "inspectorate"
     assert re.fullmatch(r"[0-9a-f]{32}", event["data"].pop("request_id"))  # the request that wrote it
     assert event["data"] == {"note": note["id"], "characters": 24,
                              "sha256": hashlib.sha256("=SUM(A1:A9) kiểm tra lại".encode()).hexdigest()}
@@ -149,3 +149,24 @@ def test_notes_are_never_changed_and_an_altered_one_is_shown_and_reported(app: F
     intrude(owner_url, f"DELETE FROM case_notes WHERE id = {note.id}")
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "không còn trong cơ sở dữ liệu" in result.output
+
+
+def test_the_auditor_reads_notes_but_writes_none_on_the_api_or_the_page(client: FlaskClient, rt: Runtime) -> None:
+    instance_id = start_case(rt)
+    assert client.post(f"/api/instances/{instance_id}/notes", json={"text": "ghi chú"},
+                       headers=basic("resolver")).status_code == 201
+    with rt.db.reading() as session:
+        before = len(list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id))))
+    refused = client.post(f"/api/instances/{instance_id}/notes", json={"text": "x"}, headers=basic("auditor"))
+    assert refused.status_code == 403 and "không ghi chú" in refused.get_json()["message"], refused.get_json()
+    assert [n["text"] for n in client.get(f"/api/instances/{instance_id}/notes",
+                                          headers=basic("auditor")).get_json()["notes"]] == ["ghi chú"]
+    sign_in(client, "auditor")
+    page = client.get(f"/cases/{instance_id}").get_data(as_text=True)
+    assert "ghi chú" in page and 'class="note-form"' not in page and "Lưu ghi chú" not in page
+    assert post(client, f"/cases/{instance_id}/notes", {"text": "x"}).status_code == 403
+    with rt.db.reading() as session:
+        after = len(list(session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id))))
+    assert after == before
+    sign_in(client, "inspectorate")  # oversight too, but a note is no act on the case: it writes them
+    assert 'class="note-form"' in client.get(f"/cases/{instance_id}").get_data(as_text=True)

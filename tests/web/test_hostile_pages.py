@@ -192,3 +192,27 @@ def test_a_bidi_or_c1_control_in_a_text_field_is_a_field_error_on_the_page(clien
     assert 'id="f-complainant-full_name-error">«Họ và tên» chứa ký tự điều khiển không hợp lệ.</p>' in page
     assert "«Nội dung khiếu nại» chứa ký tự điều khiển không hợp lệ." in page
     assert _instances(rt) == 0
+
+
+def test_a_day_typed_in_arabic_indic_digits_is_a_field_error_as_on_the_api(client: FlaskClient, rt: Runtime) -> None:
+    api = client.post("/api/processes/complaint_second_level/instances", headers=basic("reception"),
+                      json={"data": cases.petition(received_on="٢٠٢٦-١١-٢٠")})
+    assert api.status_code == 422, api.get_json()
+    sign_in(client, "reception")
+    body = dict(_petition_fields(rt))
+    body["received_on"] = "٢٠/١١/٢٠٢٦"
+    response = post(client, "/cases/new/complaint_second_level", body)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert 'id="f-received_on-error">' in page
+    assert 'value="٢٠/١١/٢٠٢٦"' in page  # kept as typed, to be corrected
+    assert not PYTHON_OR_ENGLISH.search(page), PYTHON_OR_ENGLISH.search(page)
+    assert _instances(rt) == 0
+
+
+def test_days_and_moments_are_read_in_ascii_digits_only() -> None:
+    assert forms.iso_day("20/11/2026") == "2026-11-20"
+    assert forms.iso_day("٢٠/١١/٢٠٢٦") == "٢٠/١١/٢٠٢٦"
+    assert forms.iso_day("２０/１１/２０２６") == "２０/１１/２０２６"  # fullwidth digits
+    assert forms.with_offset("20/11/2026 08:30") == "2026-11-20T08:30:00+07:00"
+    assert forms.with_offset("٢٠/١١/٢٠٢٦ ٠٨:٣٠") == "٢٠/١١/٢٠٢٦ ٠٨:٣٠"

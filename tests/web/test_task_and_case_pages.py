@@ -223,3 +223,25 @@ def test_a_day_typed_wrong_is_a_vietnamese_field_error_and_stays_as_typed(client
     assert "ngày" in error.lower() and "format" not in error and "date" not in error, error
     body["acceptance_notice.issued_on"] = "01/03/2021"
     assert post(client, f"/tasks/{task_id}", body).status_code == 302  # the nearest lawful entry goes through
+
+
+def test_the_case_page_names_who_uploaded_a_file_by_full_name_not_account(client: FlaskClient, rt: Runtime) -> None:
+    instance_id = start_case(rt)
+    sign_in(client, "reception")
+    stored = post(client, f"/cases/{instance_id}/attachments", {"_files": (io.BytesIO(b"%PDF-1.4"), "bienban.pdf")},
+                  content_type="multipart/form-data")
+    assert stored.status_code == 302
+    sign_in(client, "auditor")
+    page = client.get(f"/cases/{instance_id}").get_data(as_text=True)
+    line = re.search(r">bienban\.pdf</a> <small class=\"muted\">([^<]*)</small>", page)
+    assert line is not None, page
+    assert "Cán bộ tiếp công dân" in line.group(1) and "reception" not in line.group(1), line.group(1)
+
+
+def test_a_complainants_name_with_asterisks_is_shown_literally_in_the_steps_instructions(
+        client: FlaskClient, rt: Runtime) -> None:
+    instance_id = start_case(rt, complainant={**cases.petition()["complainant"], "full_name": "Nguyễn **đậm**"})
+    sign_in(client, "resolver")
+    page = client.get(f"/tasks/{ready_task_id(rt, instance_id)}").get_data(as_text=True)
+    assert "người khiếu nại: Nguyễn &#42;&#42;đậm&#42;&#42;." in page
+    assert "<strong>đậm</strong>" not in page
