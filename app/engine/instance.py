@@ -189,6 +189,17 @@ class WorkflowRun:
         """The event-subprocess branch a ready task runs in, if any (see ``send_message``)."""
         return _event_branch(self._find_ready(task_id))
 
+    def step_facts(self, task_id: str) -> tuple[str, str, str | None, str] | None:
+        """A ready user task's step, lane role, organisation and form as the state says them (None: not ready).
+
+        What a task row must agree with before anyone acts on it; no due date is computed (no code runs).
+        """
+        task = next((t for t in self._ready_user_tasks() if str(t.id) == task_id), None)
+        if task is None:
+            return None
+        info = self._info(task)
+        return info.bpmn_id, info.role, _organisation(task), info.form
+
     def ready_tasks(self) -> list[ReadyTask]:
         """The waiting user tasks with their due dates (computed by the diagram's code, once per change)."""
         if self._ready is None:

@@ -57,9 +57,8 @@ def require_task_as_sealed(run: WorkflowRun, row: TaskRow) -> None:
     database's rights can edit that row, but not the state its anchor sealed. A row the engine no longer
     has as ready is left to the engine to refuse.
     """
-    ready = next((t for t in run.ready_tasks() if t.id == row.id), None)
-    if ready is not None and (ready.info.bpmn_id, ready.info.role, ready.organisation, ready.info.form) != (
-            row.bpmn_id, row.role, row.organisation, row.form):
+    facts = run.step_facts(row.id)
+    if facts is not None and facts != (row.bpmn_id, row.role, row.organisation, row.form):
         raise TrailBroken()
 
 
