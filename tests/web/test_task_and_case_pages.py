@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from app.clock import FrozenClock
 from app.services import casefile, deploy, tasks, users
-from app.services.cases import start_form
+from app.services.cases import get_case, start_form
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.web import forms
@@ -223,3 +223,36 @@ def test_a_day_typed_wrong_is_a_vietnamese_field_error_and_stays_as_typed(client
     assert "ngày" in error.lower() and "format" not in error and "date" not in error, error
     body["acceptance_notice.issued_on"] = "01/03/2021"
     assert post(client, f"/tasks/{task_id}", body).status_code == 302  # the nearest lawful entry goes through
+
+
+def test_a_supplement_with_nothing_ticked_on_the_acceptance_page_takes_nothing_off_the_dossier(
+        client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
+    # The copy of the first decision is on file; the supplement's boxes are left unticked (posted as nothing).
+    instance_id = start_case(rt)
+    task_id = ready_task_id(rt, instance_id)
+    clock.set(vn(2021, 3, 1))
+    sign_in(client, "resolver")
+    body = {"accepted": "true", "complex_case": "false", "acceptance_notice.issued_on": "01/03/2021",
+            "supplement.received_on": "26/02/2021", **{f"eligibility.{k}": "on" for k in cases.ELIGIBLE}}
+    response = post(client, f"/tasks/{task_id}", body)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    auditor = users.authenticate_password(rt, "auditor", "demo")
+    checked = get_case(rt, auditor, instance_id).data["dossier_checked"]
+    assert checked["first_decision_copy"] is True
+
+
+def test_the_acceptance_page_still_refuses_a_missing_copy_when_the_supplement_does_not_tick_it(
+        client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
+    dossier = {**cases.petition()["dossier"], "first_decision_copy": False}
+    instance_id = start_case(rt, dossier=dossier)
+    task_id = ready_task_id(rt, instance_id)
+    clock.set(vn(2021, 3, 1))
+    sign_in(client, "resolver")
+    body = {"accepted": "true", "complex_case": "false", "acceptance_notice.issued_on": "01/03/2021",
+            "supplement.received_on": "26/02/2021", **{f"eligibility.{k}": "on" for k in cases.ELIGIBLE}}
+    response = post(client, f"/tasks/{task_id}", body)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "bản sao quyết định giải quyết khiếu nại lần đầu" in page
+    assert 'value="26/02/2021"' in page  # what was typed stays
+    ticked = post(client, f"/tasks/{task_id}", {**body, "supplement.first_decision_copy": "on"})
+    assert ticked.status_code == 302
