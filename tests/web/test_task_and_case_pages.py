@@ -256,3 +256,27 @@ def test_the_acceptance_page_still_refuses_a_missing_copy_when_the_supplement_do
     assert 'value="26/02/2021"' in page  # what was typed stays
     ticked = post(client, f"/tasks/{task_id}", {**body, "supplement.first_decision_copy": "on"})
     assert ticked.status_code == 302
+
+
+def test_the_department_is_picked_by_name_a_refused_one_keeps_the_form_and_the_case_page_shows_the_name(
+        client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
+    clock.set(vn(2026, 7, 15))
+    sign_in(client, "reception")
+    page = client.get("/cases/new/complaint_second_level").get_data(as_text=True)
+    assert '<option value="so_nong_nghiep_moi_truong">Sở Nông nghiệp và Môi trường</option>' in page
+    assert 'value="so_tai_nguyen_moi_truong"' not in page  # ended on 28/02/2025: not offered
+    petition = cases.petition_2026(submitted_to="department_head")
+    petition["first_decision"].update(issuer="Chi cục trưởng Chi cục Quản lý đất đai", issuer_level="department_unit_head",
+                                      department="so_nong_nghiep_moi_truong")
+    body = _petition_posted(rt, petition)
+    assert body["first_decision.department"] == "so_nong_nghiep_moi_truong"
+    ended = post(client, "/cases/new/complaint_second_level", {**body, "first_decision.department": "so_tai_nguyen_moi_truong"})
+    shown = ended.get_data(as_text=True)
+    assert ended.status_code == 422 and "Sở Tài nguyên và Môi trường" in shown and "không còn" in shown
+    assert 'id="f-first_decision-department-error"' in shown
+    assert 'value="Chi cục trưởng Chi cục Quản lý đất đai"' in shown and 'value="Nguyễn Văn A"' in shown
+    response = post(client, "/cases/new/complaint_second_level", body)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    case_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Sở, ban, ngành</dt><dd>Sở Nông nghiệp và Môi trường</dd>" in case_page
+    assert "so_nong_nghiep_moi_truong" not in case_page
