@@ -25,9 +25,9 @@ from app.engine.deadlines import (
 )
 from app.engine.labels import FormLabels
 from app.errors import NotFound
-from app.persistence import audit, queries
+from app.persistence import audit, catalogue, queries
 from app.persistence.models import Attachment
-from app.services import access, assignment, documents, integrity, notes
+from app.services import access, assignment, documents, integrity, notes, organisations
 from app.services.cases import CaseView, get_case, list_cases
 from app.services.documents import DocumentInfo
 from app.services.notes import NoteLine
@@ -128,6 +128,10 @@ def open_case(rt: Runtime, principal: Principal, instance_id: int) -> CaseFile:
         names = queries.user_names(session, people | {u for found in officers.values() for u in found})
         titles, choices = _field_titles(rt, process.process_id, process.labels)
         choices |= {path: {u: names[u] for u in found if u in names} for path, found in officers.items()}
+        held_by_code = organisations.shown_paths(process.forms)
+        if held_by_code:  # an organisation field (a first decision's department): its name, never its code
+            org_names = catalogue.names(session)
+            choices |= {path: org_names for path in held_by_code}
         message_titles = {m: str(process.forms.get(f"{m}.schema.json", {}).get("title") or m)
                           for m in view.waiting_messages if access.may_record(principal, process, m)}
         element_names = process.element_names

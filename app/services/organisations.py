@@ -14,8 +14,10 @@ and a reception plan's units all hold a catalogue ``code``; officers only ever r
 - **Parents form a tree**: no entry is its own ancestor.
 - Every change is written to the account log (``organisation_created|changed|deleted``).
 
-A form field named ``organisation`` (today a reception plan's units) holds a catalogue code: the
-start form shows it as a list of names, and starting a case refuses a code that is not current.
+A form field named ``organisation`` (a reception plan's units), or any string field declaring
+``"format": "organisation"`` whatever its name (the department of a complaint's first decision), holds a
+catalogue code: the start form shows it as a list of names, starting a case refuses a code that is not
+current (a field error), and the case page shows the name.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from app.services.runtime import Runtime
 from app.text import unfit
 
 FIELD = "organisation"  # a form field by this name holds a catalogue code
+FORMAT = "organisation"  # so does a string field of any name with this ``format``
 NOT_FOUND = "Không có cơ quan này trong danh mục."
 MAX_CODE, MAX_NAME = 100, 300
 
@@ -321,7 +324,7 @@ def reference_fields(schema: Mapping[str, Any], path: str = "") -> Iterator[str]
         if not isinstance(sub, dict):
             continue
         here = f"{path}.{key}" if path else key
-        if key == FIELD and sub.get("type") == "string":
+        if sub.get("type") == "string" and (key == FIELD or sub.get("format") == FORMAT):
             yield here
         yield from reference_fields(sub, here)
         items = sub.get("items")
@@ -338,6 +341,8 @@ def check_references(session: Session, schema: Mapping[str, Any], data: Any, tod
     fields: dict[str, str] = {}
     for pattern in patterns:
         for where, value in _values(data, pattern.split(".")):
+            if value == "":  # left blank: whether the field is needed is the form's own rule
+                continue
             entry = entries.get(value) if isinstance(value, str) else None
             if entry is None:
                 fields[where] = "Chọn cơ quan trong danh mục cơ quan."
@@ -356,6 +361,14 @@ def _values(data: Any, parts: list[str], prefix: str = "") -> Iterator[tuple[str
             yield from _values(item, rest, f"{prefix}.{i}" if prefix else str(i))
     elif isinstance(data, dict) and head in data:
         yield from _values(data[head], rest, f"{prefix}.{head}" if prefix else head)
+
+
+def shown_paths(forms: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """The paths (list items share their list's, as the case page reads them) of the organisation fields of
+    a process's forms: the case page shows their value by its catalogue name."""
+    found = {pattern.replace(".*", "") for name, schema in forms.items() if name.endswith(".schema.json")
+             for pattern in reference_fields(schema)}
+    return sorted(found)
 
 
 def with_pickers(schema: Mapping[str, Any], options: list[tuple[str, str]]) -> dict[str, Any]:

@@ -128,3 +128,53 @@ def test_an_acceptance_needs_every_condition_met(desk: Desk) -> None:
     refused(desk, case, lambda: desk.step(case, "review_acceptance", failing), "eligibility.no_lapsed_termination")
     desk.step(case, "review_acceptance", cases.acceptance())
     assert desk.ready(case) == ["assign_verification"]
+
+
+def test_a_supplement_only_adds_to_the_dossier_an_item_left_unticked_removes_nothing(desk: Desk) -> None:
+    # On file: a signed petition of a group of 7, every signature, the appointment and the first decision's copy.
+    reps = [{"full_name": "Lê Văn C", "address": "Xã Ia Mơ"}]
+    case = desk.start(cases.petition(complainant_count=7, representatives=reps,
+                                     dossier=_dossier(all_complainants_signed=True, representation_document=True)))
+    nothing_new = {"received_on": "2021-02-26", "all_complainants_signed": False, "representation_document": False,
+                   "first_decision_copy": False}
+    desk.step(case, "review_acceptance", _accept(supplement=nothing_new))
+    assert desk.ready(case) == ["assign_verification"]
+    checked = desk.data(case)["dossier_checked"]
+    assert (checked["all_complainants_signed"], checked["representation_document"], checked["first_decision_copy"],
+            checked["petition_signature"]) == (True, True, True, "signed")
+
+
+def test_a_supplement_of_a_signature_adds_it_but_does_not_replace_one_on_file(desk: Desk) -> None:
+    case = desk.start(cases.petition(dossier=_dossier(petition_signature="signed", first_decision_copy=False)))
+    # The nearest unlawful case: the copy is still missing, whatever the supplement says of the signature.
+    refused(desk, case, lambda: desk.step(case, "review_acceptance", _accept(supplement={
+        "received_on": "2021-02-26", "petition_signature": "fingerprinted", "first_decision_copy": False})),
+        "accepted", "bản sao quyết định")
+    desk.step(case, "review_acceptance", _accept(supplement={"received_on": "2021-02-26",
+                                                              "petition_signature": "fingerprinted",
+                                                              "first_decision_copy": True}))
+    checked = desk.data(case)["dossier_checked"]
+    assert (checked["petition_signature"], checked["first_decision_copy"]) == ("signed", True)
+
+
+def test_the_acceptance_notice_is_not_dated_before_the_supplement_that_made_the_petition_acceptable(desk: Desk) -> None:
+    case = desk.start(cases.petition(dossier=_dossier(petition_signature="none")))
+    signed = {"received_on": "2021-02-25", "petition_signature": "signed"}
+    refused(desk, case, lambda: desk.step(case, "review_acceptance", _accept(
+        supplement=signed, acceptance_notice={"number": "45/TB-UBND", "issued_on": "2021-02-24"})),
+        "acceptance_notice.issued_on", "25/02/2021", "hồ sơ bổ sung")
+    desk.step(case, "review_acceptance", _accept(supplement=signed,
+                                                 acceptance_notice={"number": "45/TB-UBND", "issued_on": "2021-02-25"}))
+    assert desk.data(case)["resolution_clock_from"] == "2021-02-25"
+
+
+def test_a_non_acceptance_notice_is_not_dated_before_the_supplement_it_rules_on(desk: Desk) -> None:
+    case = desk.start(cases.petition())
+    supplement = {"received_on": "2021-02-25", "excluded_days": []}
+    rejection = {**cases.rejection(9, "no_court_case", "Tòa án đã thụ lý", issued_on="2021-02-24"),
+                 "supplement": supplement}
+    refused(desk, case, lambda: desk.step(case, "review_acceptance", rejection), "non_acceptance_notice.issued_on",
+            "25/02/2021")
+    desk.step(case, "review_acceptance", {**rejection, "non_acceptance_notice": {"number": "46/TB-UBND",
+                                                                                 "issued_on": "2021-02-25"}})
+    assert desk.view(case).instance.outcome == "not_accepted"

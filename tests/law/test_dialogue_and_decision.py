@@ -201,3 +201,61 @@ def test_a_body_with_a_web_portal_posts_the_decision_there(desk: Desk) -> None:
     refused(desk, case, lambda: desk.step(case, "publish_decision", _publication(web_portal_posted=False)),
             "publication.web_portal_posted")
     desk.step(case, "publish_decision", _publication(has_web_portal=False, web_portal_posted=False))
+
+
+def test_the_decision_goes_to_the_complainant_and_the_respondent_of_the_case_by_name(desk: Desk) -> None:
+    case = desk.start(cases.petition())
+    desk.walk(case, "send_decision")
+
+    def named(kind: str, name: str) -> list[dict[str, Any]]:
+        return [dict(r, name=name) if r["kind"] == kind else r for r in cases.sending()["sending"]["recipients"]]
+
+    refused(desk, case, lambda: desk.step(case, "send_decision", _sending(recipients=named("complainant", "Người Lạ"))),
+            "sending.recipients", "người khiếu nại", "Nguyễn Văn A", "Điều 41")
+    refused(desk, case, lambda: desk.step(case, "send_decision", _sending(recipients=named("respondent", "UBND xã Ia Mơ"))),
+            "sending.recipients", "người bị khiếu nại", "Chủ tịch UBND huyện Chư Prông")
+    # The nearest lawful case: the same names written with other spacing and case.
+    recipients = [dict(r, name={"complainant": " nguyễn văn  A", "respondent": "chủ tịch UBND huyện chư prông"}[r["kind"]])
+                  if r["kind"] in {"complainant", "respondent"} else r for r in cases.sending()["sending"]["recipients"]]
+    desk.step(case, "send_decision", _sending(recipients=recipients))
+    assert desk.ready(case) == ["publish_decision"]
+
+
+def test_a_group_case_may_send_the_decision_to_a_representative_of_the_complainants(desk: Desk) -> None:
+    reps = [{"full_name": "Lê Văn C", "address": "Xã Ia Mơ"}]
+    case = desk.start(cases.petition(complainant_count=7, representatives=reps,
+                                     dossier={**cases.petition()["dossier"], "all_complainants_signed": True,
+                                              "representation_document": True}))
+    desk.walk(case, "send_decision")
+    to = [dict(r, name="Lê Văn C") if r["kind"] == "complainant" else r for r in cases.sending()["sending"]["recipients"]]
+    desk.step(case, "send_decision", _sending(recipients=to))
+    assert desk.ready(case) == ["publish_decision"]
+
+
+def _report(**changes: Any) -> dict[str, Any]:
+    data = cases.report()
+    data["verification_report"].update(changes)
+    return data
+
+
+def test_the_verification_reports_recommendation_follows_its_conclusion_as_the_decisions_order_does(desk: Desk) -> None:
+    case = desk.start(cases.petition())
+    desk.walk(case, "submit_verification_report")
+    refused(desk, case, lambda: desk.step(case, "submit_verification_report",
+                                          _report(conclusion="right", recommendation="uphold")),
+            "verification_report.recommendation")
+    refused(desk, case, lambda: desk.step(case, "submit_verification_report",
+                                          _report(conclusion="wrong", recommendation="annul")),
+            "verification_report.recommendation")
+    desk.step(case, "submit_verification_report", _report(conclusion="right", recommendation="annul"))
+    assert desk.ready(case) == ["issue_decision"]
+
+
+def test_the_report_and_the_decision_state_one_rule_of_conclusion_and_action() -> None:
+    import json
+    from pathlib import Path
+    forms = Path(__file__).resolve().parents[2] / "forms" / "complaint_second_level"
+    decision = json.loads((forms / "issue_decision.schema.json").read_text())["properties"]["decision"]["allOf"]
+    report = json.loads((forms / "submit_verification_report.schema.json").read_text())
+    report_rule = report["properties"]["verification_report"]["allOf"]
+    assert json.loads(json.dumps(decision).replace('"order"', '"recommendation"')) == report_rule

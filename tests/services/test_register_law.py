@@ -155,6 +155,20 @@ def test_a_unit_heads_decision_names_the_department_it_belongs_to(rt: Runtime, c
     assert register.list_records(rt, who(rt, "auditor"), plan) == []
 
 
+def test_a_unit_heads_department_not_in_the_catalogue_is_refused_on_the_records_field(rt: Runtime,
+                                                                                       clock: FrozenClock) -> None:
+    plan = start_plan(rt, clock)
+    on(clock, "2021-03-24")
+    with pytest.raises(FormValidationError) as refused:
+        register.add_record(rt, who(rt, "reception"), plan, "2021-03-24",
+                            complaint_record("department_unit_head", department="so_khong_ton_tai"))
+    assert "danh mục" in refused.value.fields["complaint.first_decision.department"]
+    assert register.list_records(rt, who(rt, "auditor"), plan) == []
+    row = register.add_record(rt, who(rt, "reception"), plan, "2021-03-24",  # the nearest lawful record
+                              complaint_record("department_unit_head", department="Sở Tài chính"))
+    assert row.case_instance_id is not None
+
+
 # -- nothing invented ------------------------------------------------------------------------------
 
 def test_the_case_carries_the_dossier_the_officer_checked_unchanged(rt: Runtime, clock: FrozenClock) -> None:

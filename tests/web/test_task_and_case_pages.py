@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from app.clock import FrozenClock
 from app.services import casefile, deploy, tasks, users
-from app.services.cases import start_form
+from app.services.cases import get_case, start_form
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 from app.web import forms
@@ -245,3 +245,60 @@ def test_a_complainants_name_with_asterisks_is_shown_literally_in_the_steps_inst
     page = client.get(f"/tasks/{ready_task_id(rt, instance_id)}").get_data(as_text=True)
     assert "người khiếu nại: Nguyễn &#42;&#42;đậm&#42;&#42;." in page
     assert "<strong>đậm</strong>" not in page
+
+
+def test_a_supplement_with_nothing_ticked_on_the_acceptance_page_takes_nothing_off_the_dossier(
+        client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
+    # The copy of the first decision is on file; the supplement's boxes are left unticked (posted as nothing).
+    instance_id = start_case(rt)
+    task_id = ready_task_id(rt, instance_id)
+    clock.set(vn(2021, 3, 1))
+    sign_in(client, "resolver")
+    body = {"accepted": "true", "complex_case": "false", "acceptance_notice.issued_on": "01/03/2021",
+            "supplement.received_on": "26/02/2021", **{f"eligibility.{k}": "on" for k in cases.ELIGIBLE}}
+    response = post(client, f"/tasks/{task_id}", body)
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    auditor = users.authenticate_password(rt, "auditor", "demo")
+    checked = get_case(rt, auditor, instance_id).data["dossier_checked"]
+    assert checked["first_decision_copy"] is True
+
+
+def test_the_acceptance_page_still_refuses_a_missing_copy_when_the_supplement_does_not_tick_it(
+        client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
+    dossier = {**cases.petition()["dossier"], "first_decision_copy": False}
+    instance_id = start_case(rt, dossier=dossier)
+    task_id = ready_task_id(rt, instance_id)
+    clock.set(vn(2021, 3, 1))
+    sign_in(client, "resolver")
+    body = {"accepted": "true", "complex_case": "false", "acceptance_notice.issued_on": "01/03/2021",
+            "supplement.received_on": "26/02/2021", **{f"eligibility.{k}": "on" for k in cases.ELIGIBLE}}
+    response = post(client, f"/tasks/{task_id}", body)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422 and "bản sao quyết định giải quyết khiếu nại lần đầu" in page
+    assert 'value="26/02/2021"' in page  # what was typed stays
+    ticked = post(client, f"/tasks/{task_id}", {**body, "supplement.first_decision_copy": "on"})
+    assert ticked.status_code == 302
+
+
+def test_the_department_is_picked_by_name_a_refused_one_keeps_the_form_and_the_case_page_shows_the_name(
+        client: FlaskClient, rt: Runtime, clock: FrozenClock) -> None:
+    clock.set(vn(2026, 7, 15))
+    sign_in(client, "reception")
+    page = client.get("/cases/new/complaint_second_level").get_data(as_text=True)
+    assert '<option value="so_nong_nghiep_moi_truong">Sở Nông nghiệp và Môi trường</option>' in page
+    assert 'value="so_tai_nguyen_moi_truong"' not in page  # ended on 28/02/2025: not offered
+    petition = cases.petition_2026(submitted_to="department_head")
+    petition["first_decision"].update(issuer="Chi cục trưởng Chi cục Quản lý đất đai", issuer_level="department_unit_head",
+                                      department="so_nong_nghiep_moi_truong")
+    body = _petition_posted(rt, petition)
+    assert body["first_decision.department"] == "so_nong_nghiep_moi_truong"
+    ended = post(client, "/cases/new/complaint_second_level", {**body, "first_decision.department": "so_tai_nguyen_moi_truong"})
+    shown = ended.get_data(as_text=True)
+    assert ended.status_code == 422 and "Sở Tài nguyên và Môi trường" in shown and "không còn" in shown
+    assert 'id="f-first_decision-department-error"' in shown
+    assert 'value="Chi cục trưởng Chi cục Quản lý đất đai"' in shown and 'value="Nguyễn Văn A"' in shown
+    response = post(client, "/cases/new/complaint_second_level", body)
+    assert response.status_code == 302, response.get_data(as_text=True)[:3000]
+    case_page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "<dt>Sở, ban, ngành</dt><dd>Sở Nông nghiệp và Môi trường</dd>" in case_page
+    assert "so_nong_nghiep_moi_truong" not in case_page
