@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, defer, undefer
+from sqlalchemy.orm import Session, defer
 
 from app.persistence import access_log, audit, queries
 from app.persistence.audit import Break, ChainCheck, Checkpointed
@@ -30,7 +30,7 @@ from app.persistence.models import (
     LogAnchor,
     User,
 )
-from app.services import access, checkpoints, notes
+from app.services import access, case_rows, checkpoints, notes
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
@@ -68,23 +68,38 @@ class Report:
 
 def case_check(rt: Runtime, session: Session, instance: Instance,
                events: Sequence[AuditEvent] | None = None) -> ChainCheck:
-    """A case's chain against its anchor and its latest checkpoint (the case page and the history API)."""
+    """A case's chain against its anchor and its latest checkpoint, and its rows against the chain (the case page
+    and the history API; the files' bytes are hashed by ``case_problems`` and ``verify_all`` only)."""
     found = list(events if events is not None else queries.audit_events(session, instance.id))
     latest = checkpoints.latest_checkpointed(session, audit.case_chain(instance.id))
-    return audit.verify_case(rt.audit_keys, instance, found, latest)
+    rows = case_rows.load(session, [instance.id], contents=False).get(instance.id, case_rows.CaseRows())
+    return _with_rows(audit.verify_case(rt.audit_keys, instance, found, latest), instance, found, rows)
+
+
+def _with_rows(check: ChainCheck, instance: Instance, events: list[AuditEvent], rows: case_rows.CaseRows) -> ChainCheck:
+    extra = case_rows.problems(instance, events, rows)
+    if not extra:
+        return check
+    breaks = (*check.breaks, *extra)
+    return ChainCheck(False, check.events, breaks[0].seq, breaks[0].message, breaks)
 
 
 def case_problems(rt: Runtime, session: Session, instance: Instance) -> tuple[int, list[Problem]]:
-    """One case as ``verify_all`` checks it (chain, anchor, checkpoint, files, documents): its events and breaks."""
+    """One case as ``verify_all`` checks it (chain, anchor, checkpoint, rows, files, documents): its events and breaks."""
     events = list(queries.audit_events(session, instance.id))
+    latest = checkpoints.latest_checkpointed(session, audit.case_chain(instance.id))
+    rows = case_rows.load(session, [instance.id], contents=True).get(instance.id, case_rows.CaseRows())
+    return len(events), _case_problems(rt, instance, events, rows, latest)
+
+
+def _case_problems(rt: Runtime, instance: Instance, events: list[AuditEvent], rows: case_rows.CaseRows,
+                   latest: Checkpointed | None) -> list[Problem]:
+    """Everything wrong with one case: the same judgement for ``verify_all`` and ``case_problems``."""
     chain, label = audit.case_chain(instance.id), instance.case_number or audit.case_chain(instance.id)
-    problems = [_problem(chain, label, b) for b in case_check(rt, session, instance, events).breaks]
-    files = list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)))
-    papers = [(document, version) for document, version in session.execute(
-        select(Document, DocumentVersion).join(DocumentVersion, DocumentVersion.document_id == Document.id)
-        .where(Document.instance_id == instance.id).options(undefer(DocumentVersion.content)))]
-    problems += _file_problems(rt, chain, label, events, files) + _document_problems(rt, chain, label, events, papers)
-    return len(events), problems
+    check = _with_rows(audit.verify_case(rt.audit_keys, instance, events, latest), instance, events, rows)
+    problems = [_problem(chain, label, b) for b in check.breaks]
+    return (problems + _file_problems(rt, chain, label, events, rows.files)
+            + _document_problems(rt, chain, label, events, rows.papers))
 
 
 def account_log_check(rt: Runtime, session: Session) -> tuple[list[AccountEvent], ChainCheck]:
@@ -104,16 +119,12 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
     with rt.db.reading() as session:
         latest = checkpoints.latest_entries(session)
         seen: set[str] = set()
-        for instance, events, files, papers in _cases_with_events(session):
+        for instance, events, rows in _cases_with_events(session):
             chain = audit.case_chain(instance.id)
             seen.add(chain)
-            check = audit.verify_case(rt.audit_keys, instance, events, latest.get(chain))
             report.cases += 1
             report.events += len(events)
-            label = instance.case_number or chain
-            report.problems += [_problem(chain, label, b) for b in check.breaks]
-            report.problems += _file_problems(rt, chain, label, events, files)
-            report.problems += _document_problems(rt, chain, label, events, papers)
+            report.problems += _case_problems(rt, instance, events, rows, latest.get(chain))
         report.problems += [Problem(audit.case_chain(case_id), number or audit.case_chain(case_id), seq, "note", text)
                             for case_id, number, seq, text in notes.problems(session)]
         log, check = account_log_check(rt, session)
@@ -146,10 +157,10 @@ def _problem(chain: str, label: str, found: Break) -> Problem:
     return Problem(chain, label, found.seq, found.kind, found.message)
 
 
-Papers = list[tuple[Document, DocumentVersion]]
+Papers = case_rows.Papers
 
 
-def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent], list[Attachment], Papers]]:
+def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent], case_rows.CaseRows]]:
     last_id = 0
     while True:
         batch = list(session.scalars(select(Instance).where(Instance.id > last_id).order_by(Instance.id).limit(BATCH)))
@@ -160,16 +171,9 @@ def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditE
         for event in session.scalars(select(AuditEvent).where(AuditEvent.instance_id.in_(ids))
                                      .order_by(AuditEvent.instance_id, AuditEvent.seq)):
             grouped[event.instance_id].append(event)
-        files: dict[int, list[Attachment]] = defaultdict(list)
-        for attachment in session.scalars(select(Attachment).where(Attachment.instance_id.in_(ids))):
-            files[attachment.instance_id].append(attachment)
-        papers: dict[int, Papers] = defaultdict(list)
-        for document, version in session.execute(
-                select(Document, DocumentVersion).join(DocumentVersion, DocumentVersion.document_id == Document.id)
-                .where(Document.instance_id.in_(ids)).options(undefer(DocumentVersion.content))):
-            papers[document.instance_id].append((document, version))
+        rows = case_rows.load(session, ids, contents=True)
         for instance in batch:
-            yield instance, grouped.get(instance.id, []), files.get(instance.id, []), papers.get(instance.id, [])
+            yield instance, grouped.get(instance.id, []), rows.get(instance.id) or case_rows.CaseRows()
         session.expunge_all()  # keep the memory of a full check bounded
         last_id = ids[-1]
 
