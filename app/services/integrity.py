@@ -30,12 +30,13 @@ from app.persistence.models import (
     LogAnchor,
     User,
 )
-from app.services import access, case_rows, checkpoints, notes
+from app.services import access, case_rows, checkpoints, deployment_seals, notes
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 
 BATCH = 500
+DEPLOYMENTS = "deployments"  # the chain name deployed process definitions are reported under
 LEGACY = "legacy"  # the log_anchors row that says the one-time sealing of pre-0010 chains was done
 
 
@@ -43,7 +44,7 @@ LEGACY = "legacy"  # the log_anchors row that says the one-time sealing of pre-0
 class Problem:
     """One break found by a full check, named so an operator can find it."""
 
-    chain: str  # "case:12" | "accounts" | "checkpoints"
+    chain: str  # "case:12" | "accounts" | "checkpoints" | "deployments"
     label: str  # the case number, or the log's name
     seq: int | None
     kind: str
@@ -73,11 +74,19 @@ def case_check(rt: Runtime, session: Session, instance: Instance,
     found = list(events if events is not None else queries.audit_events(session, instance.id))
     latest = checkpoints.latest_checkpointed(session, audit.case_chain(instance.id))
     rows = case_rows.load(session, [instance.id], contents=False).get(instance.id, case_rows.CaseRows())
-    return _with_rows(audit.verify_case(rt.audit_keys, instance, found, latest), instance, found, rows)
+    check = audit.verify_case(rt.audit_keys, instance, found, latest)
+    return _with_rows(check, instance, found, rows, _deployment_break(rt, session, instance))
 
 
-def _with_rows(check: ChainCheck, instance: Instance, events: list[AuditEvent], rows: case_rows.CaseRows) -> ChainCheck:
-    extra = case_rows.problems(instance, events, rows)
+def _deployment_break(rt: Runtime, session: Session, instance: Instance) -> list[Break]:
+    """The deployment the case runs (``verify_all`` reports each deployment once, not under every case)."""
+    found = deployment_seals.case_problem(rt.audit_keys, session, instance.deployment_id)
+    return [Break(None, found.kind, found.message)] if found is not None else []
+
+
+def _with_rows(check: ChainCheck, instance: Instance, events: list[AuditEvent], rows: case_rows.CaseRows,
+               more: Sequence[Break] = ()) -> ChainCheck:
+    extra = [*case_rows.problems(instance, events, rows), *more]
     if not extra:
         return check
     breaks = (*check.breaks, *extra)
@@ -89,14 +98,14 @@ def case_problems(rt: Runtime, session: Session, instance: Instance) -> tuple[in
     events = list(queries.audit_events(session, instance.id))
     latest = checkpoints.latest_checkpointed(session, audit.case_chain(instance.id))
     rows = case_rows.load(session, [instance.id], contents=True).get(instance.id, case_rows.CaseRows())
-    return len(events), _case_problems(rt, instance, events, rows, latest)
+    return len(events), _case_problems(rt, instance, events, rows, latest, _deployment_break(rt, session, instance))
 
 
 def _case_problems(rt: Runtime, instance: Instance, events: list[AuditEvent], rows: case_rows.CaseRows,
-                   latest: Checkpointed | None) -> list[Problem]:
+                   latest: Checkpointed | None, more: Sequence[Break] = ()) -> list[Problem]:
     """Everything wrong with one case: the same judgement for ``verify_all`` and ``case_problems``."""
     chain, label = audit.case_chain(instance.id), instance.case_number or audit.case_chain(instance.id)
-    check = _with_rows(audit.verify_case(rt.audit_keys, instance, events, latest), instance, events, rows)
+    check = _with_rows(audit.verify_case(rt.audit_keys, instance, events, latest), instance, events, rows, more)
     problems = [_problem(chain, label, b) for b in check.breaks]
     return (problems + _file_problems(rt, chain, label, events, rows.files)
             + _document_problems(rt, chain, label, events, rows.papers))
@@ -131,6 +140,8 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
         report.account_events = len(log)
         report.problems += [_problem(audit.ACCOUNTS, "Nhật ký tài khoản", b) for b in check.breaks]
         report.problems += _missing_accounts(session, log)
+        report.problems += [Problem(DEPLOYMENTS, found.label, None, found.kind, found.message)
+                            for found in deployment_seals.verify_all(rt.audit_keys, session, log)]
         report.checkpoints, found = checkpoints.verify(rt, session, log)
         report.problems += [Problem(checkpoints.CHECKPOINTS, "Bản chốt nhật ký", seq, "checkpoint", message)
                             for seq, message in found]

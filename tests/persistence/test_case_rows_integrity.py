@@ -175,3 +175,44 @@ def test_an_escalation_deleted_is_caught(app: Flask, client: FlaskClient, rt: Ru
     intrude(owner_url, f"DELETE FROM escalations WHERE id = {escalation_id}")
     _caught(app, client, rt, instance_id, "escalation_deleted", "đã bị xóa")
 
+
+
+# -- deployed process definitions --------------------------------------------------------------------
+
+DMN = "UPDATE deployment_files SET content = replace(content, 'provincial_chair', 'department_head') " \
+      "WHERE path LIKE '%competent_authority.dmn'"
+
+
+def test_a_deployed_rule_edited_is_caught_even_with_its_hash_rewritten(app: Flask, client: FlaskClient, rt: Runtime,
+                                                                       owner_url: str) -> None:
+    instance_id = _case(rt)
+    _intact(app, client, rt, instance_id)
+    intrude(owner_url, DMN)
+    _caught(app, client, rt, instance_id, "deployment_altered", "quy trình «complaint_second_level» phiên bản 1")
+    intrude(owner_url, "UPDATE deployments SET content_hash = '" + "0" * 64 + "' "
+                       "WHERE process_id = 'complaint_second_level'")
+    _caught(app, client, rt, instance_id, "deployment_altered", "khác với dấu vân tay SHA-256 đã ghi khi triển khai")
+
+
+def test_a_deployment_added_behind_the_applications_back_is_caught(app: Flask, rt: Runtime, owner_url: str) -> None:
+    intrude(owner_url, "INSERT INTO deployments (id, process_id, version, name, content_hash, deployed_at, deployed_by) "
+                       f"SELECT 900, process_id, 99, name, '{'a' * 64}', deployed_at, deployed_by FROM deployments "
+                       "WHERE process_id = 'complaint_second_level' AND version = 1",
+            "INSERT INTO deployment_files (deployment_id, path, content) SELECT 900, path, content "
+            "FROM deployment_files WHERE deployment_id = (SELECT id FROM deployments "
+            "WHERE process_id = 'complaint_second_level' AND version = 1)")
+    result = app.test_cli_runner().invoke(args=["audit", "verify"])
+    assert result.exit_code == 1 and "(deployment_unrecorded)" in result.output, result.output
+    assert "quy trình «complaint_second_level» phiên bản 99 không có sự kiện triển khai" in result.output
+
+
+def test_deployments_from_before_the_sealing_event_are_sealed_once_by_setup(app: Flask, rt: Runtime) -> None:
+    from app.services import deployment_seals
+    assert deployment_seals.seal_legacy(rt) == 0  # every deployment of the suite already has its event
+    with rt.db.reading() as session:
+        sealed = deployment_seals._events(session)
+    assert [e.action for e in sealed].count(deployment_seals.SEALED) == 1
+    assert deployment_seals.seal_legacy(rt) == 0
+    with rt.db.reading() as session:
+        assert [e.action for e in deployment_seals._events(session)].count(deployment_seals.SEALED) == 1
+    assert app.test_cli_runner().invoke(args=["audit", "verify"]).exit_code == 0
