@@ -108,7 +108,8 @@ def _problem(deployment: Deployment, files: dict[str, str], sealed: dict[str, ob
     label = _label(_sealed(deployment))
     if sealed is None:
         return Found(deployment.id, label, "deployment_unrecorded",
-                     f"{label} không có sự kiện triển khai trong nhật ký tài khoản (được thêm ngoài ứng dụng)")
+                     f"{label} không có sự kiện triển khai trong nhật ký tài khoản (được thêm ngoài ứng dụng, "
+                     "hoặc chưa chạy «flask setup» sau khi nâng cấp)")
     if diagram_hash(files) != sealed.get("content_hash") or deployment.content_hash != sealed.get("content_hash"):
         return Found(deployment.id, label, "deployment_altered",
                      f"các tệp của {label} khác với dấu vân tay SHA-256 đã ghi khi triển khai (đã bị sửa ngoài "

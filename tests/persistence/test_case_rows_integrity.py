@@ -98,6 +98,14 @@ def test_a_documents_date_issuer_and_title_edited_are_caught(app: Flask, client:
     _caught(app, client, rt, instance_id, "document_altered", "trích yếu, ngày ban hành, người ban hành")
 
 
+def test_a_documents_kind_and_issuing_body_edited_are_caught(app: Flask, client: FlaskClient, rt: Runtime,
+                                                              owner_url: str) -> None:
+    instance_id = _case(rt)
+    document_id = _document_ids(rt, instance_id)[0]
+    intrude(owner_url, f"UPDATE documents SET kind = 'khac', organisation = 'khac' WHERE id = {document_id}")
+    _caught(app, client, rt, instance_id, "document_altered", "loại văn bản, cơ quan ban hành")
+
+
 def test_the_received_day_edited_is_caught(app: Flask, client: FlaskClient, rt: Runtime, owner_url: str) -> None:
     instance_id = _case(rt)
     intrude(owner_url, f"UPDATE instances SET received_on = '2021-01-01' WHERE id = {instance_id}")
