@@ -232,16 +232,18 @@ def _escalations(events: Parsed, escalations: list[Escalation]) -> list[Break]:
                            audit.stamp(e.raised_at)) for e in escalations)
     rows_acknowledged = Counter((e.code, e.acknowledged_by, e.note, audit.stamp(e.acknowledged_at))
                                 for e in escalations if e.acknowledged_at is not None)
+    names = {e.code: e.name for e in escalations} | {k[0]: k[1] for k in raised}  # people read names, not codes
     found = [Break(None, "escalation_deleted", f"cảnh báo quá hạn «{key[1]}» đã ghi trong nhật ký nhưng không còn "
                                                "trong cơ sở dữ liệu (đã bị xóa hoặc bị sửa)")
              for key in (raised - rows_raised)]
     found += [Break(None, "escalation_unrecorded", f"cảnh báo quá hạn «{key[1]}» không có sự kiện ghi nhận trong "
                                                    "nhật ký (được thêm hoặc bị sửa ngoài ứng dụng)")
               for key in (rows_raised - raised)]
-    found += [Break(None, "escalation_acknowledgement", f"việc xác nhận cảnh báo quá hạn mã «{key[0]}» đã ghi trong "
-                                                        "nhật ký không còn đúng trong cơ sở dữ liệu (bị xóa hoặc bị sửa)")
+    found += [Break(None, "escalation_acknowledgement", f"việc xác nhận cảnh báo quá hạn «{names.get(key[0], key[0])}» "
+                                                        "đã ghi trong nhật ký không còn đúng trong cơ sở dữ liệu "
+                                                        "(bị xóa hoặc bị sửa)")
               for key in (acknowledged - rows_acknowledged)]
-    found += [Break(None, "escalation_acknowledgement", f"cảnh báo quá hạn mã «{key[0]}» được ghi là đã xác nhận "
+    found += [Break(None, "escalation_acknowledgement", f"cảnh báo quá hạn «{names.get(key[0], key[0])}» được ghi là đã xác nhận "
                                                         "mà nhật ký không có sự kiện xác nhận (bị sửa ngoài ứng dụng)")
               for key in (rows_acknowledged - acknowledged)]
     return found

@@ -2,9 +2,13 @@
 
 ``verify_all`` is what ``flask audit verify`` runs: every case's chain against its anchor and its
 latest checkpoint, the account log likewise, every case's chain of reads (``access_log``), the
-chain of checkpoints itself, and the cases a checkpoint knows but the database no longer has. The
-history API and the case page run the same check for one case (``case_check``), so the three give
-the same verdict.
+chain of checkpoints itself, and the cases a checkpoint knows but the database no longer has;
+also, from each case's trail to its rows (``case_rows``: files, documents, the reception register,
+escalations, the day received, deleted or edited behind the application's back) and every deployed
+process definition against the hash the account log sealed (``deployment_seals``). The history API
+and the case page run the same check for one case (``case_check``, which hashes no file's bytes:
+``case_problems`` does, for a one-case run), so the three give the same verdict; a deployment is
+reported once by ``verify_all`` and under each of its cases by the one-case paths.
 """
 
 from __future__ import annotations
