@@ -105,7 +105,7 @@ def _recorded(keys: audit.KeyRing, events: Iterable[AccountEvent]) -> dict[int, 
 
 
 def _problem(deployment: Deployment, files: dict[str, str], sealed: dict[str, object] | None) -> Found | None:
-    label = _label(_sealed(deployment))
+    label = _label(_sealed(deployment))  # the name people know it by, as it is now
     if sealed is None:
         return Found(deployment.id, label, "deployment_unrecorded",
                      f"{label} không có sự kiện triển khai trong nhật ký tài khoản (được thêm ngoài ứng dụng, "
@@ -114,16 +114,17 @@ def _problem(deployment: Deployment, files: dict[str, str], sealed: dict[str, ob
         return Found(deployment.id, label, "deployment_altered",
                      f"các tệp của {label} khác với dấu vân tay SHA-256 đã ghi khi triển khai (đã bị sửa ngoài "
                      "ứng dụng): hồ sơ đang chạy theo quy tắc không ai triển khai")
-    if (deployment.process_id, deployment.version) != (sealed.get("process_id"), sealed.get("version")):
+    held = (deployment.process_id, deployment.version, deployment.name if "name" in sealed else None)
+    if held != (sealed.get("process_id"), sealed.get("version"), sealed.get("name")):
         return Found(deployment.id, label, "deployment_altered",
-                     f"mã hoặc số phiên bản của {label} khác với khi triển khai (đã bị sửa ngoài ứng dụng)")
+                     f"tên, mã hoặc số phiên bản của {label} khác với khi triển khai (đã bị sửa ngoài ứng dụng)")
     return None
 
 
 def _sealed(deployment: Deployment) -> dict[str, object]:
     return {"deployment": deployment.id, "process_id": deployment.process_id, "version": deployment.version,
-            "content_hash": deployment.content_hash}
+            "name": deployment.name, "content_hash": deployment.content_hash}
 
 
 def _label(sealed: dict[str, object]) -> str:
-    return f"quy trình «{sealed.get('process_id')}» phiên bản {sealed.get('version')}"
+    return f"quy trình «{sealed.get('name') or sealed.get('process_id')}» phiên bản {sealed.get('version')}"

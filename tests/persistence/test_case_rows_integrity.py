@@ -196,7 +196,7 @@ def test_a_deployed_rule_edited_is_caught_even_with_its_hash_rewritten(app: Flas
     instance_id = _case(rt)
     _intact(app, client, rt, instance_id)
     intrude(owner_url, DMN)
-    _caught(app, client, rt, instance_id, "deployment_altered", "quy trình «complaint_second_level» phiên bản 1")
+    _caught(app, client, rt, instance_id, "deployment_altered", "quy trình «Giải quyết khiếu nại lần hai» phiên bản 1")
     intrude(owner_url, "UPDATE deployments SET content_hash = '" + "0" * 64 + "' "
                        "WHERE process_id = 'complaint_second_level'")
     _caught(app, client, rt, instance_id, "deployment_altered", "khác với dấu vân tay SHA-256 đã ghi khi triển khai")
@@ -211,7 +211,7 @@ def test_a_deployment_added_behind_the_applications_back_is_caught(app: Flask, r
             "WHERE process_id = 'complaint_second_level' AND version = 1)")
     result = app.test_cli_runner().invoke(args=["audit", "verify"])
     assert result.exit_code == 1 and "(deployment_unrecorded)" in result.output, result.output
-    assert "quy trình «complaint_second_level» phiên bản 99 không có sự kiện triển khai" in result.output
+    assert "quy trình «Giải quyết khiếu nại lần hai» phiên bản 99 không có sự kiện triển khai" in result.output
 
 
 def test_deployments_from_before_the_sealing_event_are_sealed_once_by_setup(app: Flask, rt: Runtime) -> None:
