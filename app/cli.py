@@ -54,6 +54,8 @@ def _upkeep() -> None:
         click.echo(f"organisation derived for {report.organisations} existing cases")
     if report.rekeyed:
         click.echo(f"audit chains of {report.rekeyed} existing cases sealed under the audit key")
+    if report.deployments:
+        click.echo(f"{report.deployments} deployments made before their hash was logged sealed in the account log")
     if report.catalogued:
         click.echo(f"{report.catalogued} organisation codes in use added to the catalogue (named after their code)")
 

@@ -22,7 +22,7 @@ from app.engine.lint import ADVISORY_RULES, UNSAFE_RULES, Problem, from_error, l
 from app.errors import DiagramError, InvalidInput, UnsafeDiagram
 from app.persistence import queries
 from app.persistence.models import Deployment, DeploymentFile
-from app.services import access, versions
+from app.services import access, deployment_seals, versions
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.procedures import Procedures
@@ -91,6 +91,7 @@ def deploy(rt: Runtime, actor: Principal | None, process_id: str, files: Mapping
         )
         session.add(deployment)
         session.flush()
+        deployment_seals.record(session, rt.audit_keys, deployment, deployment.deployed_by)
         return DeployResult(process_id, deployment.version, deployment.id, created=True)
 
 

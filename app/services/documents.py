@@ -195,7 +195,8 @@ def _keep(rt: Runtime, session: Session, actor: str, instance: Instance, documen
         session, rt.audit_keys, instance, at=rt.now(), actor=actor, action=action, task_id=document.task_id,
         bpmn_id=document.step,
         data={"document": document.id, "title": document.title, "number": document.number_text,
-              "issued_on": document.issued_on.isoformat(), "version": version, "file": filename, "sha256": digest,
+              "issued_on": document.issued_on.isoformat(), "kind": document.kind, "organisation": document.organisation,
+              "version": version, "file": filename, "sha256": digest,
               **({"template_sha256": row.template_sha256, "deployment_version": deployment_version} if kind else {}),
               **({"reason": reason} if reason else {})})
     row.audit_seq = event.seq

@@ -2,9 +2,13 @@
 
 ``verify_all`` is what ``flask audit verify`` runs: every case's chain against its anchor and its
 latest checkpoint, the account log likewise, every case's chain of reads (``access_log``), the
-chain of checkpoints itself, and the cases a checkpoint knows but the database no longer has. The
-history API and the case page run the same check for one case (``case_check``), so the three give
-the same verdict.
+chain of checkpoints itself, and the cases a checkpoint knows but the database no longer has;
+also, from each case's trail to its rows (``case_rows``: files, documents, the reception register,
+escalations, the day received, deleted or edited behind the application's back) and every deployed
+process definition against the hash the account log sealed (``deployment_seals``). The history API
+and the case page run the same check for one case (``case_check``, which hashes no file's bytes:
+``case_problems`` does, for a one-case run), so the three give the same verdict; a deployment is
+reported once by ``verify_all`` and under each of its cases by the one-case paths.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session, defer, undefer
+from sqlalchemy.orm import Session, defer
 
 from app.persistence import access_log, audit, queries
 from app.persistence.audit import Break, ChainCheck, Checkpointed
@@ -30,12 +34,13 @@ from app.persistence.models import (
     LogAnchor,
     User,
 )
-from app.services import access, checkpoints, notes
+from app.services import access, case_rows, checkpoints, deployment_seals, notes
 from app.services.access import Right
 from app.services.principal import Principal
 from app.services.runtime import Runtime
 
 BATCH = 500
+DEPLOYMENTS = "deployments"  # the chain name deployed process definitions are reported under
 LEGACY = "legacy"  # the log_anchors row that says the one-time sealing of pre-0010 chains was done
 
 
@@ -43,7 +48,7 @@ LEGACY = "legacy"  # the log_anchors row that says the one-time sealing of pre-0
 class Problem:
     """One break found by a full check, named so an operator can find it."""
 
-    chain: str  # "case:12" | "accounts" | "checkpoints"
+    chain: str  # "case:12" | "accounts" | "checkpoints" | "deployments"
     label: str  # the case number, or the log's name
     seq: int | None
     kind: str
@@ -68,23 +73,46 @@ class Report:
 
 def case_check(rt: Runtime, session: Session, instance: Instance,
                events: Sequence[AuditEvent] | None = None) -> ChainCheck:
-    """A case's chain against its anchor and its latest checkpoint (the case page and the history API)."""
+    """A case's chain against its anchor and its latest checkpoint, and its rows against the chain (the case page
+    and the history API; the files' bytes are hashed by ``case_problems`` and ``verify_all`` only)."""
     found = list(events if events is not None else queries.audit_events(session, instance.id))
     latest = checkpoints.latest_checkpointed(session, audit.case_chain(instance.id))
-    return audit.verify_case(rt.audit_keys, instance, found, latest)
+    rows = case_rows.load(session, [instance.id], contents=False).get(instance.id, case_rows.CaseRows())
+    check = audit.verify_case(rt.audit_keys, instance, found, latest)
+    return _with_rows(check, instance, found, rows, _deployment_break(rt, session, instance))
+
+
+def _deployment_break(rt: Runtime, session: Session, instance: Instance) -> list[Break]:
+    """The deployment the case runs (``verify_all`` reports each deployment once, not under every case)."""
+    found = deployment_seals.case_problem(rt.audit_keys, session, instance.deployment_id)
+    return [Break(None, found.kind, found.message)] if found is not None else []
+
+
+def _with_rows(check: ChainCheck, instance: Instance, events: list[AuditEvent], rows: case_rows.CaseRows,
+               more: Sequence[Break] = ()) -> ChainCheck:
+    extra = [*case_rows.problems(instance, events, rows), *more]
+    if not extra:
+        return check
+    breaks = (*check.breaks, *extra)
+    return ChainCheck(False, check.events, breaks[0].seq, breaks[0].message, breaks)
 
 
 def case_problems(rt: Runtime, session: Session, instance: Instance) -> tuple[int, list[Problem]]:
-    """One case as ``verify_all`` checks it (chain, anchor, checkpoint, files, documents): its events and breaks."""
+    """One case as ``verify_all`` checks it (chain, anchor, checkpoint, rows, files, documents): its events and breaks."""
     events = list(queries.audit_events(session, instance.id))
+    latest = checkpoints.latest_checkpointed(session, audit.case_chain(instance.id))
+    rows = case_rows.load(session, [instance.id], contents=True).get(instance.id, case_rows.CaseRows())
+    return len(events), _case_problems(rt, instance, events, rows, latest, _deployment_break(rt, session, instance))
+
+
+def _case_problems(rt: Runtime, instance: Instance, events: list[AuditEvent], rows: case_rows.CaseRows,
+                   latest: Checkpointed | None, more: Sequence[Break] = ()) -> list[Problem]:
+    """Everything wrong with one case: the same judgement for ``verify_all`` and ``case_problems``."""
     chain, label = audit.case_chain(instance.id), instance.case_number or audit.case_chain(instance.id)
-    problems = [_problem(chain, label, b) for b in case_check(rt, session, instance, events).breaks]
-    files = list(session.scalars(select(Attachment).where(Attachment.instance_id == instance.id)))
-    papers = [(document, version) for document, version in session.execute(
-        select(Document, DocumentVersion).join(DocumentVersion, DocumentVersion.document_id == Document.id)
-        .where(Document.instance_id == instance.id).options(undefer(DocumentVersion.content)))]
-    problems += _file_problems(rt, chain, label, events, files) + _document_problems(rt, chain, label, events, papers)
-    return len(events), problems
+    check = _with_rows(audit.verify_case(rt.audit_keys, instance, events, latest), instance, events, rows, more)
+    problems = [_problem(chain, label, b) for b in check.breaks]
+    return (problems + _file_problems(rt, chain, label, events, rows.files)
+            + _document_problems(rt, chain, label, events, rows.papers))
 
 
 def account_log_check(rt: Runtime, session: Session) -> tuple[list[AccountEvent], ChainCheck]:
@@ -104,22 +132,20 @@ def verify_all(rt: Runtime, principal: Principal | None = None) -> Report:
     with rt.db.reading() as session:
         latest = checkpoints.latest_entries(session)
         seen: set[str] = set()
-        for instance, events, files, papers in _cases_with_events(session):
+        for instance, events, rows in _cases_with_events(session):
             chain = audit.case_chain(instance.id)
             seen.add(chain)
-            check = audit.verify_case(rt.audit_keys, instance, events, latest.get(chain))
             report.cases += 1
             report.events += len(events)
-            label = instance.case_number or chain
-            report.problems += [_problem(chain, label, b) for b in check.breaks]
-            report.problems += _file_problems(rt, chain, label, events, files)
-            report.problems += _document_problems(rt, chain, label, events, papers)
+            report.problems += _case_problems(rt, instance, events, rows, latest.get(chain))
         report.problems += [Problem(audit.case_chain(case_id), number or audit.case_chain(case_id), seq, "note", text)
                             for case_id, number, seq, text in notes.problems(session)]
         log, check = account_log_check(rt, session)
         report.account_events = len(log)
         report.problems += [_problem(audit.ACCOUNTS, "Nhật ký tài khoản", b) for b in check.breaks]
         report.problems += _missing_accounts(session, log)
+        report.problems += [Problem(DEPLOYMENTS, found.label, None, found.kind, found.message)
+                            for found in deployment_seals.verify_all(rt.audit_keys, session, log)]
         report.checkpoints, found = checkpoints.verify(rt, session, log)
         report.problems += [Problem(checkpoints.CHECKPOINTS, "Bản chốt nhật ký", seq, "checkpoint", message)
                             for seq, message in found]
@@ -146,10 +172,10 @@ def _problem(chain: str, label: str, found: Break) -> Problem:
     return Problem(chain, label, found.seq, found.kind, found.message)
 
 
-Papers = list[tuple[Document, DocumentVersion]]
+Papers = case_rows.Papers
 
 
-def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent], list[Attachment], Papers]]:
+def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditEvent], case_rows.CaseRows]]:
     last_id = 0
     while True:
         batch = list(session.scalars(select(Instance).where(Instance.id > last_id).order_by(Instance.id).limit(BATCH)))
@@ -160,16 +186,9 @@ def _cases_with_events(session: Session) -> Iterator[tuple[Instance, list[AuditE
         for event in session.scalars(select(AuditEvent).where(AuditEvent.instance_id.in_(ids))
                                      .order_by(AuditEvent.instance_id, AuditEvent.seq)):
             grouped[event.instance_id].append(event)
-        files: dict[int, list[Attachment]] = defaultdict(list)
-        for attachment in session.scalars(select(Attachment).where(Attachment.instance_id.in_(ids))):
-            files[attachment.instance_id].append(attachment)
-        papers: dict[int, Papers] = defaultdict(list)
-        for document, version in session.execute(
-                select(Document, DocumentVersion).join(DocumentVersion, DocumentVersion.document_id == Document.id)
-                .where(Document.instance_id.in_(ids)).options(undefer(DocumentVersion.content))):
-            papers[document.instance_id].append((document, version))
+        rows = case_rows.load(session, ids, contents=True)
         for instance in batch:
-            yield instance, grouped.get(instance.id, []), files.get(instance.id, []), papers.get(instance.id, [])
+            yield instance, grouped.get(instance.id, []), rows.get(instance.id) or case_rows.CaseRows()
         session.expunge_all()  # keep the memory of a full check bounded
         last_id = ids[-1]
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from app.persistence import queries, worklist
 from app.persistence.models import Instance
-from app.services import duplicates, integrity, organisation_seed
+from app.services import deployment_seals, duplicates, integrity, organisation_seed
 from app.services.runtime import Runtime
 from app.services.state import case_organisation, load_run
 
@@ -24,12 +24,14 @@ class UpkeepReport:
     rekeyed: int = 0  # chains written before the keyed audit trail, sealed under the key (migration 0010)
     catalogued: int = 0  # organisation codes in use that the catalogue lacked (migration 0013 took the rest)
     petitions: int = 0  # complaint cases given their duplicate-check keys (migration 0014)
+    deployments: int = 0  # deployments made before their hash was sealed in the account log, sealed once
 
 
 def after_migrate(rt: Runtime) -> UpkeepReport:
     filled = fill_case_organisations(rt)  # before the catalogue adopts the codes the filled cases hold
     return UpkeepReport(organisations=filled, rekeyed=integrity.rekey_legacy(rt),
-                        catalogued=len(organisation_seed.adopt_used(rt)), petitions=fill_petition_keys(rt))
+                        catalogued=len(organisation_seed.adopt_used(rt)), petitions=fill_petition_keys(rt),
+                        deployments=deployment_seals.seal_legacy(rt))
 
 
 def fill_case_organisations(rt: Runtime) -> int:
