@@ -104,9 +104,10 @@ def decision(issued_on: str = "2021-04-14") -> dict[str, Any]:
                          "legal_basis": "Luật Khiếu nại 2011; Luật Đất đai 2013", "right_to_sue": True}}
 
 
-def sending(sent_on: str = "2021-04-16") -> dict[str, Any]:
+def sending(sent_on: str = "2021-04-16", complainant: str = "Nguyễn Văn A") -> dict[str, Any]:
+    """The decision sent to everyone the law names; ``complainant`` as the case's petition names them."""
     return {"sending": {"sent_on": sent_on, "recipients": [
-        {"name": "Nguyễn Văn A", "kind": "complainant", "method": "post"},
+        {"name": complainant, "kind": "complainant", "method": "post"},
         {"name": "Chủ tịch UBND huyện Chư Prông", "kind": "respondent", "method": "electronic"},
         {"name": "UBND huyện Chư Prông", "kind": "first_level_resolver", "method": "electronic"},
         {"name": "Trần Thị B", "kind": "related_party", "method": "post"},

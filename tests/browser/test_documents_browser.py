@@ -136,7 +136,7 @@ def test_a_case_carried_to_publication_shows_and_serves_every_paper(page: Page, 
     actions.get_by_role("button", name="Đính kèm").click()
     expect(page.locator(".flash-ok")).to_contain_text("Đã đính kèm bản đã ký")
 
-    desk.act(date(2021, 4, 16), "send_decision", "clerk", payloads.sending())
+    desk.act(date(2021, 4, 16), "send_decision", "clerk", payloads.sending(complainant="Hà Thị Văn Thư"))
     desk.act(date(2021, 4, 19), "publish_decision", "clerk", payloads.publication())
 
     listed = _api(server, f"/api/instances/{case_id}/documents")
