@@ -8,12 +8,13 @@ backend into a template; each test gets its own copy (a file copy for SQLite, CR
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.clock import FrozenClock
+from app.engine import CompiledProcess, Engine
 from app.persistence.migrate import grant_app_role, upgrade
 from app.services import organisation_seed
 from app.services.deploy import deploy_directory
@@ -141,6 +143,48 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "app.sqlite3"
     shutil.copy(sqlite_template, path)
     return f"sqlite:///{path}"
+
+
+_COMPILED: dict[tuple[Any, str, str], CompiledProcess] = {}
+
+
+def _content_key(key: Any, process_id: str, files: Mapping[str, str]) -> tuple[Any, str, str]:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{len(path)}:{path}{len(files[path])}:".encode())
+        digest.update(files[path].encode())
+    return key, process_id, digest.hexdigest()
+
+
+def _shared_compilation(process: Callable[..., CompiledProcess]) -> Callable[..., CompiledProcess]:
+    """``Engine.process``, handing a test's fresh engine the process another test compiled from the same files.
+
+    Every test builds its own app, hence its own engine, whose cache of compiled deployments starts empty: each
+    test that starts a case would parse the same diagrams, forms and document templates again (~0.1-0.2 s). A
+    compiled process is immutable and shared by all threads of a worker in production, so sharing it across tests
+    is what one long-lived worker does. The key keeps the deployment's own key with its files' digest: two
+    deployments of identical files in one test stay two objects, as they are in production, and a deployment
+    id another test gave other files is compiled afresh. A refusal is never cached: it is raised again.
+    """
+    def shared(engine: Engine, key: Any, process_id: str, files: Callable[[], Mapping[str, str]]) -> CompiledProcess:
+        if key in engine._processes:
+            return process(engine, key, process_id, files)
+        loaded = files()
+        content = _content_key(key, process_id, loaded)
+        compiled = _COMPILED.get(content)
+        if compiled is not None:
+            engine._processes.setdefault(key, compiled)
+        compiled = process(engine, key, process_id, lambda: loaded)
+        _COMPILED.setdefault(content, compiled)
+        return compiled
+    return shared
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_processes_shared() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Engine, "process", _shared_compilation(Engine.process))
+        yield
 
 
 def vn(year: int, month: int, day: int, hour: int = 9) -> datetime:
