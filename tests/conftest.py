@@ -40,6 +40,15 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _counter = itertools.count()
 
 
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` as ``make test`` runs it, with the longest tests started first (``tests/scheduling.py``)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.scheduling import LongTestsFirst
+    return LongTestsFirst(config, log)
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """Start PostgreSQL on 127.0.0.1 and a free port as the postgres user; stop it after."""
