@@ -189,10 +189,32 @@ def _shared_compilation(process: Callable[..., CompiledProcess]) -> Callable[...
     return shared
 
 
+_CHECKED: dict[tuple[str, str, bool], CompiledProcess] = {}
+
+
+def _checked_once(compile_process: Callable[..., CompiledProcess]) -> Callable[..., CompiledProcess]:
+    """The deploy gate's full compilation (its forms checked against the metaschema), once per set of files.
+
+    Tests deploy the same changed files again and again (a migration test's version two, on each backend and
+    in each test of its file); the compilation is a pure function of the files and the gate only reads its
+    result. Refused files are not cached: they are refused again.
+    """
+    def checked(process_id: str, files: Mapping[str, str], *, check_forms: bool = True) -> CompiledProcess:
+        content = (process_id, _content_key(None, process_id, files)[2], check_forms)
+        compiled = _CHECKED.get(content)
+        if compiled is None:
+            compiled = _CHECKED[content] = compile_process(process_id, files, check_forms=check_forms)
+        return compiled
+    return checked
+
+
 @pytest.fixture(scope="session", autouse=True)
 def compiled_processes_shared() -> Iterator[None]:
+    from app.services import deploy
+
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(Engine, "process", _shared_compilation(Engine.process))
+        patch.setattr(deploy, "compile_process", _checked_once(deploy.compile_process))
         yield
 
 
