@@ -8,12 +8,13 @@ backend into a template; each test gets its own copy (a file copy for SQLite, CR
 from __future__ import annotations
 
 import base64
+import hashlib
 import itertools
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from flask.testing import FlaskClient
 
 from app import create_app
 from app.clock import FrozenClock
+from app.engine import CompiledProcess, Engine
 from app.persistence.migrate import grant_app_role, upgrade
 from app.services import organisation_seed
 from app.services.deploy import deploy_directory
@@ -36,6 +38,15 @@ from tests import organisations
 
 PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 _counter = itertools.count()
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadfile`` as ``make test`` runs it, with the longest tests started first (``tests/scheduling.py``)."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from tests.scheduling import LongTestsFirst
+    return LongTestsFirst(config, log)
 
 
 @pytest.fixture(scope="session")
@@ -141,6 +152,70 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "app.sqlite3"
     shutil.copy(sqlite_template, path)
     return f"sqlite:///{path}"
+
+
+_COMPILED: dict[tuple[Any, str, str], CompiledProcess] = {}
+
+
+def _content_key(key: Any, process_id: str, files: Mapping[str, str]) -> tuple[Any, str, str]:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{len(path)}:{path}{len(files[path])}:".encode())
+        digest.update(files[path].encode())
+    return key, process_id, digest.hexdigest()
+
+
+def _shared_compilation(process: Callable[..., CompiledProcess]) -> Callable[..., CompiledProcess]:
+    """``Engine.process``, handing a test's fresh engine the process another test compiled from the same files.
+
+    Every test builds its own app, hence its own engine, whose cache of compiled deployments starts empty: each
+    test that starts a case would parse the same diagrams, forms and document templates again (~0.1-0.2 s). A
+    compiled process is immutable and shared by all threads of a worker in production, so sharing it across tests
+    is what one long-lived worker does. The key keeps the deployment's own key with its files' digest: two
+    deployments of identical files in one test stay two objects, as they are in production, and a deployment
+    id another test gave other files is compiled afresh. A refusal is never cached: it is raised again.
+    """
+    def shared(engine: Engine, key: Any, process_id: str, files: Callable[[], Mapping[str, str]]) -> CompiledProcess:
+        if key in engine._processes:
+            return process(engine, key, process_id, files)
+        loaded = files()
+        content = _content_key(key, process_id, loaded)
+        compiled = _COMPILED.get(content)
+        if compiled is not None:
+            engine._processes.setdefault(key, compiled)
+        compiled = process(engine, key, process_id, lambda: loaded)
+        _COMPILED.setdefault(content, compiled)
+        return compiled
+    return shared
+
+
+_CHECKED: dict[tuple[str, str, bool], CompiledProcess] = {}
+
+
+def _checked_once(compile_process: Callable[..., CompiledProcess]) -> Callable[..., CompiledProcess]:
+    """The deploy gate's full compilation (its forms checked against the metaschema), once per set of files.
+
+    Tests deploy the same changed files again and again (a migration test's version two, on each backend and
+    in each test of its file); the compilation is a pure function of the files and the gate only reads its
+    result. Refused files are not cached: they are refused again.
+    """
+    def checked(process_id: str, files: Mapping[str, str], *, check_forms: bool = True) -> CompiledProcess:
+        content = (process_id, _content_key(None, process_id, files)[2], check_forms)
+        compiled = _CHECKED.get(content)
+        if compiled is None:
+            compiled = _CHECKED[content] = compile_process(process_id, files, check_forms=check_forms)
+        return compiled
+    return checked
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_processes_shared() -> Iterator[None]:
+    from app.services import deploy
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(Engine, "process", _shared_compilation(Engine.process))
+        patch.setattr(deploy, "compile_process", _checked_once(deploy.compile_process))
+        yield
 
 
 def vn(year: int, month: int, day: int, hour: int = 9) -> datetime:
