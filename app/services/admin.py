@@ -178,6 +178,8 @@ ACCOUNT_ACTIONS = {
     "organisation_symbol_set": "Đặt ký hiệu văn bản của cơ quan",
     "organisation_header_set": "Đặt tiêu đề và người ký văn bản của cơ quan",
     "access_log_pruned": "Xóa lượt xem hồ sơ quá thời hạn lưu",
+    "process_deployed": "Triển khai phiên bản quy trình",
+    "deployments_sealed": "Niêm phong các phiên bản quy trình triển khai trước khi có nhật ký triển khai",
 }
 ACCOUNT_FIELDS = {
     "full_name": "Họ tên", "roles": "Vai trò", "organisation": "Cơ quan", "is_active": "Hoạt động",
@@ -192,4 +194,7 @@ ACCOUNT_FIELDS = {
     "before": "Xóa lượt xem trước", "cases": "Số hồ sơ", "events": "Số lượt xem đã xóa",
     "broken": "Hồ sơ để nguyên (chuỗi lượt xem bị phá)",
     "request_id": "Mã yêu cầu",  # the request that wrote it: the same id is in the server's log line
+    "deployment": "Bản triển khai số", "version": "Phiên bản", "content_hash": "Mã băm nội dung",
+    "deployments": "Các phiên bản quy trình",
 }
+ACCOUNT_HIDDEN = frozenset({"process_id"})  # a diagram's code, beside its Vietnamese name (``name``): not shown

@@ -11,7 +11,7 @@ from app.errors import InvalidInput
 from app.persistence.queries import Page
 from app.roles import ROLES
 from app.services import admin, casefile, sessions
-from app.services.admin import ACCOUNT_ACTIONS, ACCOUNT_FIELDS
+from app.services.admin import ACCOUNT_ACTIONS, ACCOUNT_FIELDS, ACCOUNT_HIDDEN
 from app.web.auth import login_required, principal, runtime
 from app.web.blueprint import bp
 from app.web.filters import org_name, vn_date, vn_datetime
@@ -114,6 +114,9 @@ def _readable(key: str, value: Any) -> Any:
         return [_named(v) for v in value] if isinstance(value, list) else _named(value)
     if key in {"valid_from", "valid_to"}:
         return [vn_date(v) if v else None for v in value] if isinstance(value, list) else vn_date(value)
+    if key == "deployments" and isinstance(value, list):  # the deployments sealed at once: each by name and version
+        return [f"«{d.get('name') or d.get('process_id')}» phiên bản {d.get('version')}" if isinstance(d, dict) else d
+                for d in value]
     return value
 
 
@@ -132,6 +135,7 @@ def admin_log() -> Any:
     pages = max(1, -(-len(events) // LOG_PAGE))
     number = min(page_number(request.args.get("page")), pages)
     shown = events[(number - 1) * LOG_PAGE:number * LOG_PAGE]
-    rows = [(event, {k: _readable(k, v) for k, v in json.loads(event.data).items()}) for event in shown]
+    rows = [(event, {k: _readable(k, v) for k, v in json.loads(event.data).items() if k not in ACCOUNT_HIDDEN})
+            for event in shown]
     return render_template("admin_log.html", rows=rows, check=check, actions=ACCOUNT_ACTIONS, fields=ACCOUNT_FIELDS,
                            actors=ACTORS, page=Page(shown, len(events), number, LOG_PAGE), pages=pages)
